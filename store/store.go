@@ -1,0 +1,182 @@
+// Package store keeps the fleet controller's durable state in one embedded
+// bbolt file: named JSON documents (the incident, the plan, the assignments)
+// replaced atomically, and an append-only event log. Every write is synced to
+// disk before it returns, so the controller can write a decision before it
+// acts on it and find it again after a crash.
+//
+// The store knows nothing of fleets or drones: it stores what it is given. It
+// is safe for concurrent use.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketDocs   = []byte("docs")
+	bucketEvents = []byte("events")
+)
+
+// ErrNotFound is returned by Get for a document never put.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is an open state file.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the state file at path. It fails, rather than wait,
+// when another process holds the file.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketDocs, bucketEvents} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Put replaces the document named key with v encoded as JSON.
+func (s *Store) Put(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s: %w", key, err)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDocs).Put([]byte(key), b)
+	})
+}
+
+// Get decodes the document named key into v; ErrNotFound if there is none.
+func (s *Store) Get(key string, v any) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDocs).Get([]byte(key))
+		if b == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, key)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return fmt.Errorf("store: decode %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// Delete removes the document named key; deleting a missing key is no error.
+func (s *Store) Delete(key string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDocs).Delete([]byte(key))
+	})
+}
+
+// Record is one entry of the event log.
+type Record struct {
+	Seq  uint64          `json:"seq"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Append adds v, encoded as JSON, to the event log and returns its sequence
+// number (1 for the first record, increasing by one).
+func (s *Store) Append(v any) (uint64, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode event: %w", err)
+	}
+	var seq uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketEvents)
+		n, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		seq = n
+		return bk.Put(seqKey(n), b)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: append event: %w", err)
+	}
+	return seq, nil
+}
+
+// PutAndAppend replaces the document key with doc and appends event in one
+// transaction: the decision and the record of why it was taken land together
+// or not at all.
+func (s *Store) PutAndAppend(key string, doc, event any) (uint64, error) {
+	db, err := json.Marshal(doc)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode %s: %w", key, err)
+	}
+	eb, err := json.Marshal(event)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode event: %w", err)
+	}
+	var seq uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketDocs).Put([]byte(key), db); err != nil {
+			return err
+		}
+		bk := tx.Bucket(bucketEvents)
+		n, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		seq = n
+		return bk.Put(seqKey(n), eb)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: put %s with event: %w", key, err)
+	}
+	return seq, nil
+}
+
+// Events returns up to limit records with sequence numbers after since, in
+// order. limit <= 0 means no limit.
+func (s *Store) Events(since uint64, limit int) ([]Record, error) {
+	var out []Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, v := c.Seek(seqKey(since + 1)); k != nil; k, v = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			out = append(out, Record{Seq: binary.BigEndian.Uint64(k), Data: append(json.RawMessage(nil), v...)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LastSeq is the sequence number of the newest event, 0 when there is none.
+func (s *Store) LastSeq() (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	return seq, err
+}
+
+func seqKey(n uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], n)
+	return k[:]
+}

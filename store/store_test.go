@@ -1,0 +1,121 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+type doc struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDocumentsSurviveReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	if err := s.Put("plan", doc{"quake", 3}); err != nil {
+		t.Fatal(err)
+	}
+	var missing doc
+	if err := s.Get("incident", &missing); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a missing key: %v", err)
+	}
+	s.Close()
+
+	s = open(t, path)
+	defer s.Close()
+	var got doc
+	if err := s.Get("plan", &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != (doc{"quake", 3}) {
+		t.Fatalf("got %+v", got)
+	}
+	if err := s.Delete("plan"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Get("plan", &got); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func TestEventLogOrderAndPaging(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	for i := 1; i <= 5; i++ {
+		seq, err := s.Append(doc{"e", i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq != uint64(i) {
+			t.Fatalf("seq %d for event %d", seq, i)
+		}
+	}
+	seq, err := s.PutAndAppend("plan", doc{"p", 9}, doc{"e", 6})
+	if err != nil || seq != 6 {
+		t.Fatalf("PutAndAppend seq %d err %v", seq, err)
+	}
+	s.Close()
+
+	s = open(t, path)
+	defer s.Close()
+	if last, _ := s.LastSeq(); last != 6 {
+		t.Fatalf("LastSeq %d", last)
+	}
+	page, err := s.Events(2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 3 || page[0].Seq != 3 || page[2].Seq != 5 {
+		t.Fatalf("page %+v", page)
+	}
+	all, _ := s.Events(0, 0)
+	if len(all) != 6 || string(all[5].Data) != `{"name":"e","count":6}` {
+		t.Fatalf("all %+v", all)
+	}
+	var p doc
+	if err := s.Get("plan", &p); err != nil || p.Count != 9 {
+		t.Fatalf("plan %+v %v", p, err)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "state.db"))
+	defer s.Close()
+	if err := s.Put("plan", doc{"ok", 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put("plan", func() {}); err == nil {
+		t.Fatal("unencodable document accepted")
+	}
+	if _, err := s.PutAndAppend("plan", doc{"new", 2}, make(chan int)); err == nil {
+		t.Fatal("unencodable event accepted")
+	}
+	var got doc
+	if err := s.Get("plan", &got); err != nil || got.Count != 1 {
+		t.Fatalf("plan changed by a failed write: %+v %v", got, err)
+	}
+	if last, _ := s.LastSeq(); last != 0 {
+		t.Fatalf("event appended by a failed write: %d", last)
+	}
+	var wrong []int
+	if err := s.Get("plan", &wrong); err == nil {
+		t.Fatal("decode into the wrong type accepted")
+	}
+}
+
+func TestOpenMissingDirFails(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")); err == nil {
+		t.Fatal("open in a missing directory succeeded")
+	}
+}
