@@ -1,0 +1,213 @@
+package fleet
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Network is one of the two cells a drone may carry.
+type Network string
+
+const (
+	// Public is the cell any phone of any carrier can attach to.
+	Public Network = "public"
+	// Private is the cell on which fire, rescue and medical teams talk.
+	Private Network = "private"
+)
+
+// Networks lists the networks in a fixed order.
+var Networks = [...]Network{Public, Private}
+
+// IncidentSpec is what a commander gives to open or edit an incident.
+type IncidentSpec struct {
+	Name string `json:"name"`
+	// Area is the disaster area as GeoJSON (Polygon or MultiPolygon, bare
+	// or as a Feature or FeatureCollection), lon/lat.
+	Area json.RawMessage `json:"area"`
+	// Networks wanted over the area; both when empty.
+	Networks []Network `json:"networks,omitempty"`
+	// TargetCoverage is the fraction of the area to cover; 0.99 when zero.
+	TargetCoverage float64 `json:"target_coverage,omitempty"`
+	// NoFly zones as GeoJSON polygons (optional).
+	NoFly json.RawMessage `json:"no_fly,omitempty"`
+}
+
+// IncidentState is where an incident is in its life.
+type IncidentState string
+
+const (
+	IncidentPlanned   IncidentState = "planned"   // created, nothing flying
+	IncidentDeploying IncidentState = "deploying" // drones on their way
+	IncidentHolding   IncidentState = "holding"   // coverage up, kept up
+	IncidentRecalled  IncidentState = "recalled"  // drones sent home
+	IncidentClosed    IncidentState = "closed"
+)
+
+// Incident is the area being covered and what is wanted over it.
+type Incident struct {
+	ID string `json:"id"`
+	IncidentSpec
+	State     IncidentState `json:"state"`
+	CreatedAt time.Time     `json:"created_at"`
+	ClosedAt  *time.Time    `json:"closed_at,omitempty"`
+}
+
+// Station is a place in the plan where a drone hovers with its cells on.
+type Station struct {
+	ID       string              `json:"id"`
+	Lat      float64             `json:"lat"`
+	Lon      float64             `json:"lon"`
+	AltM     float64             `json:"alt_m"` // above the launch point
+	RadiusM  map[Network]float64 `json:"radius_m"`
+	Networks []Network           `json:"networks"`
+	Profile  string              `json:"profile"`
+	Site     string              `json:"launch_site,omitempty"` // tethered stations
+	Pinned   bool                `json:"pinned"`
+	Drone    int                 `json:"drone,omitempty"` // system id assigned, 0 if none
+}
+
+// Plan is the set of stations the controller is flying to.
+type Plan struct {
+	Stations []Station `json:"stations"`
+	// Coverage per network that the plan gives when every station is held.
+	Coverage map[Network]float64 `json:"coverage"`
+	// LowerBound is area / (pi r^2) for the largest radius: no plan can use
+	// fewer stations.
+	LowerBound float64   `json:"lower_bound"`
+	CreatedAt  time.Time `json:"created_at"`
+	Reason     string    `json:"reason"`
+}
+
+// DroneState is the controller's state machine for one drone.
+type DroneState string
+
+const (
+	DroneIdle      DroneState = "idle"       // on the ground, available
+	DroneLaunching DroneState = "launching"  // arming and taking off
+	DroneTransit   DroneState = "transit"    // flying to its station
+	DroneOnStation DroneState = "on_station" // holding, cells on
+	DroneReturning DroneState = "returning"  // going home (relieved, recalled, low)
+	DroneLost      DroneState = "lost"       // no heartbeat for the link timeout
+	DroneFailed    DroneState = "failed"     // crashed, payload failed, refused orders
+	DroneManual    DroneState = "manual"     // under a commander's own order
+	DroneExcluded  DroneState = "excluded"   // taken out of automation by a commander
+)
+
+// PayloadState is one cell's state on a drone.
+type PayloadState struct {
+	State string `json:"state"` // "on", "off", "failed"
+	Users int    `json:"users"`
+}
+
+// Link is what the controller knows of a drone's radio link.
+type Link struct {
+	Up        bool      `json:"up"`
+	LastHeard time.Time `json:"last_heard"`
+	LossPct   float64   `json:"loss_pct"`
+	RateHz    float64   `json:"rate_hz"`
+	Via       []string  `json:"via"`
+}
+
+// Tether is a tethered drone's ground station and reach.
+type Tether struct {
+	Site    string  `json:"site"`
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	LengthM float64 `json:"length_m"`
+}
+
+// Drone is the controller's view of one aircraft.
+type Drone struct {
+	ID         int                      `json:"id"` // MAVLink system id
+	Profile    string                   `json:"profile"`
+	State      DroneState               `json:"state"`
+	Station    string                   `json:"station,omitempty"`
+	Lat        float64                  `json:"lat"`
+	Lon        float64                  `json:"lon"`
+	AltMSL     float64                  `json:"alt_msl_m"`
+	AltRel     float64                  `json:"alt_rel_m"`
+	HeadingDeg float64                  `json:"heading_deg"`
+	SpeedMS    float64                  `json:"speed_ms"`
+	Armed      bool                     `json:"armed"`
+	Mode       string                   `json:"mode"`
+	BatteryPct float64                  `json:"battery_pct"`
+	VoltageV   float64                  `json:"voltage_v"`
+	TimeLeftS  float64                  `json:"time_left_s"`
+	Link       Link                     `json:"link"`
+	Payload    map[Network]PayloadState `json:"payload"`
+	Tether     *Tether                  `json:"tether,omitempty"`
+	Status     string                   `json:"status_text,omitempty"` // last STATUSTEXT
+}
+
+// Coverage is what is covered now, computed from the drones' actual
+// positions and cell states, per network.
+type Coverage struct {
+	Time     time.Time           `json:"time"`
+	Fraction map[Network]float64 `json:"fraction"`
+	// Uncovered parts of the area, lon/lat.
+	Uncovered map[Network]orb.MultiPolygon `json:"-"`
+}
+
+// LaunchSite is a point drones take off from; tethered drones are tied to
+// one.
+type LaunchSite struct {
+	Name     string  `json:"name"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Capacity int     `json:"capacity"`
+}
+
+// Snapshot is the whole state the loop publishes, at least once a second and
+// on every change. Consumers must treat it as read-only.
+type Snapshot struct {
+	Time        time.Time    `json:"time"`
+	Incident    *Incident    `json:"incident,omitempty"`
+	Plan        *Plan        `json:"plan,omitempty"`
+	Drones      []Drone      `json:"drones"`
+	Coverage    Coverage     `json:"coverage"`
+	Paused      bool         `json:"paused"` // automation paused by a commander
+	LaunchSites []LaunchSite `json:"launch_sites"`
+}
+
+// Severity of an event.
+type Severity string
+
+const (
+	Info     Severity = "info"
+	Warning  Severity = "warning"
+	Critical Severity = "critical"
+)
+
+// Event is one entry of the event log: every automatic action with its
+// reason, every order, every change a field team or commander must know.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	Kind     string    `json:"kind"` // e.g. "drone.lost", "rotation.begun", "coverage.lost"
+	Severity Severity  `json:"severity"`
+	Drone    int       `json:"drone,omitempty"`
+	Station  string    `json:"station,omitempty"`
+	Network  Network   `json:"network,omitempty"`
+	Text     string    `json:"text"`
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// OrderKind is a commander's order to one drone.
+type OrderKind string
+
+const (
+	OrderGoto    OrderKind = "goto"
+	OrderRTL     OrderKind = "rtl"
+	OrderLand    OrderKind = "land"
+	OrderRelease OrderKind = "release" // hand a manual drone back to automation
+)
+
+// Order is a commander's order to one drone.
+type Order struct {
+	Kind OrderKind `json:"kind"`
+	Lat  float64   `json:"lat,omitempty"`
+	Lon  float64   `json:"lon,omitempty"`
+	AltM float64   `json:"alt_m,omitempty"`
+}
