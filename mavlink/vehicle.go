@@ -1,0 +1,466 @@
+package mavlink
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/frame"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+)
+
+// VehicleID names a vehicle: its MAVLink system and component ids.
+type VehicleID struct {
+	SysID  uint8 `json:"sysid"`
+	CompID uint8 `json:"compid"`
+}
+
+func (id VehicleID) String() string { return fmt.Sprintf("%d/%d", id.SysID, id.CompID) }
+
+func (id VehicleID) less(o VehicleID) bool {
+	return id.SysID < o.SysID || id.SysID == o.SysID && id.CompID < o.CompID
+}
+
+// CellState is the state of one of a drone's base stations, as its
+// BS_PUB / BS_PRV NAMED_VALUE_INT reports it.
+type CellState int8
+
+// Cell states. CellAbsent: the drone has no such cell (never reported).
+const (
+	CellAbsent CellState = -1
+	CellOff    CellState = 0
+	CellOn     CellState = 1
+	CellFailed CellState = 2
+)
+
+func (c CellState) String() string {
+	switch c {
+	case CellAbsent:
+		return "absent"
+	case CellOff:
+		return "off"
+	case CellOn:
+		return "on"
+	case CellFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("CellState(%d)", int8(c))
+}
+
+// StatusText is one STATUSTEXT message.
+type StatusText struct {
+	Time     time.Time           `json:"time"`
+	Severity common.MAV_SEVERITY `json:"severity"`
+	Text     string              `json:"text"`
+}
+
+// LinkQuality says how well a vehicle is heard.
+type LinkQuality struct {
+	// Links are the names of the links the vehicle was heard on, most
+	// recent first; Link is the first of them (the one commands go out on).
+	Links     []string  `json:"links"`
+	Link      string    `json:"link"`
+	LastHeard time.Time `json:"last_heard"`
+	// Rate is frames per second over the last second of station time.
+	Rate     float64 `json:"rate_hz"`
+	Received uint64  `json:"received"`
+	// Lost counts frames missing from sequence-number gaps; LossPct is
+	// Lost/(Lost+Received) in percent.
+	Lost    uint64  `json:"lost"`
+	LossPct float64 `json:"loss_pct"`
+}
+
+// Telemetry is a copy of what is known of one vehicle. Fields not yet
+// reported hold their zero value, except the ones documented otherwise.
+type Telemetry struct {
+	ID           VehicleID               `json:"id"`
+	Type         common.MAV_TYPE         `json:"type"`
+	Autopilot    common.MAV_AUTOPILOT    `json:"autopilot"`
+	Mode         string                  `json:"mode"`
+	CustomMode   uint32                  `json:"custom_mode"`
+	Armed        bool                    `json:"armed"`
+	SystemStatus common.MAV_STATE        `json:"system_status"`
+	LandedState  common.MAV_LANDED_STATE `json:"landed_state"`
+
+	Lat    float64 `json:"lat"` // degrees
+	Lon    float64 `json:"lon"` // degrees
+	AltMSL float64 `json:"alt_msl_m"`
+	AltRel float64 `json:"alt_rel_m"` // above home
+	// VN, VE, VD: velocity north, east, down in m/s.
+	VN, VE, VD  float64 `json:"-"`
+	GroundSpeed float64 `json:"ground_speed_ms"`
+	AirSpeed    float64 `json:"air_speed_ms"`
+	Climb       float64 `json:"climb_ms"`
+	Heading     float64 `json:"heading_deg"` // 0..360
+	// Roll, Pitch, Yaw in degrees.
+	Roll, Pitch, Yaw float64 `json:"-"`
+
+	GPSFix     common.GPS_FIX_TYPE `json:"gps_fix"`
+	Satellites int                 `json:"satellites"`
+
+	BatteryVoltage float64 `json:"battery_v"`
+	BatteryCurrent float64 `json:"battery_a"` // -1 when unknown
+	// BatteryPct is the charge left in percent, -1 when unknown.
+	BatteryPct int `json:"battery_pct"`
+	// BatteryTimeLeft is 0 when unknown.
+	BatteryTimeLeft time.Duration `json:"battery_time_left"`
+
+	HomeSet bool    `json:"home_set"`
+	HomeLat float64 `json:"home_lat"`
+	HomeLon float64 `json:"home_lon"`
+	HomeAlt float64 `json:"home_alt_msl_m"`
+
+	// Payload: the drone's two base stations and its airframe profile.
+	PublicCell   CellState `json:"public_cell"`
+	PrivateCell  CellState `json:"private_cell"`
+	PublicUsers  int       `json:"public_users"`
+	PrivateUsers int       `json:"private_users"`
+	Profile      int       `json:"profile"` // AC_PROFILE, -1 when unknown
+
+	StatusTexts []StatusText `json:"status_texts"` // the last 16, oldest first
+
+	Lost       bool        `json:"lost"`
+	Discovered time.Time   `json:"discovered"`
+	Quality    LinkQuality `json:"link"`
+}
+
+const statusTextKeep = 16
+
+// route is a way to reach a vehicle: a peer of a link, and what was last
+// heard through it.
+type route struct {
+	peer    *peer
+	heard   time.Time
+	lastSeq uint8
+	count   uint64
+}
+
+// vehicle is the station's state for one vehicle. mu guards everything.
+type vehicle struct {
+	id VehicleID
+	mu sync.Mutex
+	t  Telemetry
+
+	routes        []*route
+	lastHeartbeat time.Time
+	lost          bool
+	lostCh        chan struct{} // closed when the vehicle is lost
+
+	rateStart time.Time
+	rateCount uint64
+	rate      float64
+	received  uint64
+	seqLost   uint64
+
+	pending  map[common.MAV_CMD]chan *common.MessageCommandAck
+	cmdSlots map[common.MAV_CMD]chan struct{}
+	mission  chan message.Message // set while a mission transfer runs
+	missionX sync.Mutex           // one mission transfer at a time
+
+	telemFlag atomic.Bool // an EventTelemetry is queued
+}
+
+func newVehicle(id VehicleID, now time.Time) *vehicle {
+	v := &vehicle{
+		id:       id,
+		lostCh:   make(chan struct{}),
+		pending:  map[common.MAV_CMD]chan *common.MessageCommandAck{},
+		cmdSlots: map[common.MAV_CMD]chan struct{}{},
+	}
+	v.t = Telemetry{ID: id, BatteryPct: -1, BatteryCurrent: -1, PublicCell: CellAbsent,
+		PrivateCell: CellAbsent, Profile: -1, Discovered: now}
+	v.rateStart = now
+	return v
+}
+
+func (v *vehicle) snapshot(now time.Time) Telemetry {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t := v.t
+	t.StatusTexts = append([]StatusText(nil), v.t.StatusTexts...)
+	t.Lost = v.lost
+	q := &t.Quality
+	q.Received, q.Lost = v.received, v.seqLost
+	if v.received+v.seqLost > 0 {
+		q.LossPct = 100 * float64(v.seqLost) / float64(v.received+v.seqLost)
+	}
+	q.Rate = v.rate
+	if el := now.Sub(v.rateStart); el >= time.Second {
+		q.Rate = float64(v.rateCount) / el.Seconds()
+	}
+	rs := append([]*route(nil), v.routes...)
+	sortRoutes(rs)
+	q.Links = make([]string, 0, len(rs))
+	for _, r := range rs {
+		q.Links = append(q.Links, r.peer.link.name)
+	}
+	if len(rs) > 0 {
+		q.Link = q.Links[0]
+		q.LastHeard = rs[0].heard
+	}
+	return t
+}
+
+func sortRoutes(rs []*route) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].heard.After(rs[j-1].heard); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+// bestRoute is the open route heard most recently.
+func (v *vehicle) bestRoute() *peer {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var best *route
+	for _, r := range v.routes {
+		select {
+		case <-r.peer.closed:
+			continue
+		default:
+		}
+		if best == nil || r.heard.After(best.heard) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.peer
+}
+
+// interesting lists the messages the station decodes; others are only
+// counted, logged and routed.
+var interesting = map[uint32]bool{}
+
+func init() {
+	for _, m := range []message.Message{
+		&common.MessageHeartbeat{}, &common.MessageSysStatus{}, &common.MessageGpsRawInt{},
+		&common.MessageAttitude{}, &common.MessageGlobalPositionInt{}, &common.MessageVfrHud{},
+		&common.MessageBatteryStatus{}, &common.MessageExtendedSysState{},
+		&common.MessageHomePosition{}, &common.MessageStatustext{}, &common.MessageCommandAck{},
+		&common.MessageNamedValueInt{}, &common.MessageMissionCount{},
+		&common.MessageMissionRequestInt{}, &common.MessageMissionRequest{},
+		&common.MessageMissionItemInt{}, &common.MessageMissionAck{},
+	} {
+		interesting[m.GetID()] = true
+	}
+}
+
+// handle updates the sending vehicle from one accepted frame.
+func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter) {
+	id := VehicleID{fr.GetSystemID(), fr.GetComponentID()}
+	now := s.clk.Now()
+	p.heard.Store(now.UnixNano())
+	isHB := rm.ID == 0
+	v := s.vehicle(id)
+	var msg message.Message
+	if v == nil {
+		if !isHB {
+			return
+		}
+		var err error
+		if msg, err = mp.Read(rm, isV2(fr)); err != nil {
+			s.ctr.rxParseErrors.Add(1)
+			return
+		}
+		if hb := msg.(*common.MessageHeartbeat); hb.Type == common.MAV_TYPE_GCS || id.SysID == 0 {
+			return // another ground station, or a broadcast id: not a vehicle
+		}
+		s.mu.Lock()
+		if v = s.vehicles[id]; v == nil {
+			v = newVehicle(id, now)
+			s.vehicles[id] = v
+		}
+		s.mu.Unlock()
+	} else if interesting[rm.ID] {
+		var err error
+		if msg, err = mp.Read(rm, isV2(fr)); err != nil {
+			s.ctr.rxParseErrors.Add(1)
+			return
+		}
+	}
+
+	var evs []Event
+	v.mu.Lock()
+	// the route and link quality
+	var r *route
+	for _, x := range v.routes {
+		if x.peer == p {
+			r = x
+			break
+		}
+	}
+	seq := fr.GetSequenceNumber()
+	if r == nil {
+		r = &route{peer: p, lastSeq: seq - 1}
+		v.routes = append(v.routes, r)
+	}
+	if gap := seq - r.lastSeq - 1; gap != 0 && gap < 128 && r.count > 0 {
+		v.seqLost += uint64(gap)
+	}
+	r.lastSeq, r.heard = seq, now
+	r.count++
+	v.received++
+	v.rateCount++
+	if el := now.Sub(v.rateStart); el >= time.Second {
+		v.rate = float64(v.rateCount) / el.Seconds()
+		v.rateCount, v.rateStart = 0, now
+	}
+	discovered := false
+	if msg != nil {
+		evs, discovered = v.apply(s, msg, now, evs)
+	}
+	v.mu.Unlock()
+
+	if discovered {
+		s.events.push(&EventDiscovered{Vehicle: id, Link: l.name, Telemetry: v.snapshot(now)}, nil)
+		s.requestStreams(v)
+	}
+	for _, ev := range evs {
+		s.events.push(ev, nil)
+		if _, ok := ev.(*EventRegained); ok {
+			s.requestStreams(v)
+		}
+	}
+	if v.telemFlag.CompareAndSwap(false, true) {
+		s.events.push(&EventTelemetry{Vehicle: id}, &v.telemFlag)
+	}
+}
+
+func isV2(fr frame.Frame) bool { _, ok := fr.(*frame.V2Frame); return ok }
+
+// apply folds one decoded message into the telemetry; v.mu is held.
+func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Event) ([]Event, bool) {
+	t := &v.t
+	discovered := false
+	switch m := msg.(type) {
+	case *common.MessageHeartbeat:
+		if v.lastHeartbeat.IsZero() {
+			discovered = true
+		}
+		v.lastHeartbeat = now
+		if v.lost {
+			v.lost = false
+			v.lostCh = make(chan struct{})
+			evs = append(evs, &EventRegained{Vehicle: v.id, Link: v.routeName()})
+		}
+		t.Type, t.Autopilot, t.SystemStatus, t.CustomMode = m.Type, m.Autopilot, m.SystemStatus, m.CustomMode
+		armed := m.BaseMode&common.MAV_MODE_FLAG_SAFETY_ARMED != 0
+		mode := ModeName(m.Autopilot, m.Type, m.CustomMode)
+		if !discovered && armed != t.Armed {
+			evs = append(evs, &EventArmed{Vehicle: v.id, Armed: armed})
+		}
+		if !discovered && mode != t.Mode {
+			evs = append(evs, &EventMode{Vehicle: v.id, Mode: mode, Previous: t.Mode})
+		}
+		t.Armed, t.Mode = armed, mode
+	case *common.MessageGlobalPositionInt:
+		t.Lat, t.Lon = float64(m.Lat)/1e7, float64(m.Lon)/1e7
+		t.AltMSL, t.AltRel = float64(m.Alt)/1000, float64(m.RelativeAlt)/1000
+		t.VN, t.VE, t.VD = float64(m.Vx)/100, float64(m.Vy)/100, float64(m.Vz)/100
+		t.GroundSpeed = math.Hypot(t.VN, t.VE)
+		if m.Hdg != math.MaxUint16 {
+			t.Heading = float64(m.Hdg) / 100
+		}
+	case *common.MessageVfrHud:
+		t.AirSpeed, t.GroundSpeed, t.Climb = float64(m.Airspeed), float64(m.Groundspeed), float64(m.Climb)
+		t.Heading = float64(m.Heading)
+	case *common.MessageAttitude:
+		t.Roll, t.Pitch = float64(m.Roll)*180/math.Pi, float64(m.Pitch)*180/math.Pi
+		t.Yaw = float64(m.Yaw) * 180 / math.Pi
+	case *common.MessageGpsRawInt:
+		t.GPSFix, t.Satellites = m.FixType, int(m.SatellitesVisible)
+		if m.SatellitesVisible == math.MaxUint8 {
+			t.Satellites = -1
+		}
+	case *common.MessageSysStatus:
+		if m.VoltageBattery != math.MaxUint16 {
+			t.BatteryVoltage = float64(m.VoltageBattery) / 1000
+		}
+		if m.CurrentBattery >= 0 {
+			t.BatteryCurrent = float64(m.CurrentBattery) / 100
+		}
+		t.BatteryPct = int(m.BatteryRemaining)
+	case *common.MessageBatteryStatus:
+		if m.Id != 0 {
+			break // the first battery speaks for the vehicle
+		}
+		if m.Voltages[0] != math.MaxUint16 {
+			mv := 0.0
+			for _, c := range m.Voltages {
+				if c != math.MaxUint16 {
+					mv += float64(c)
+				}
+			}
+			t.BatteryVoltage = mv / 1000
+		}
+		if m.CurrentBattery >= 0 {
+			t.BatteryCurrent = float64(m.CurrentBattery) / 100
+		}
+		t.BatteryPct = int(m.BatteryRemaining)
+		if m.TimeRemaining > 0 {
+			t.BatteryTimeLeft = time.Duration(m.TimeRemaining) * time.Second
+		}
+	case *common.MessageExtendedSysState:
+		t.LandedState = m.LandedState
+	case *common.MessageHomePosition:
+		t.HomeSet = true
+		t.HomeLat, t.HomeLon, t.HomeAlt = float64(m.Latitude)/1e7, float64(m.Longitude)/1e7, float64(m.Altitude)/1000
+	case *common.MessageStatustext:
+		st := StatusText{Time: now, Severity: m.Severity, Text: m.Text}
+		if len(t.StatusTexts) >= statusTextKeep {
+			t.StatusTexts = append(t.StatusTexts[:0:0], t.StatusTexts[1:]...)
+		}
+		t.StatusTexts = append(t.StatusTexts, st)
+		evs = append(evs, &EventStatusText{Vehicle: v.id, Severity: m.Severity, Text: m.Text})
+	case *common.MessageNamedValueInt:
+		switch m.Name {
+		case "BS_PUB":
+			t.PublicCell = CellState(m.Value)
+		case "BS_PRV":
+			t.PrivateCell = CellState(m.Value)
+		case "BS_PUB_UE":
+			t.PublicUsers = int(m.Value)
+		case "BS_PRV_UE":
+			t.PrivateUsers = int(m.Value)
+		case "AC_PROFILE":
+			t.Profile = int(m.Value)
+		}
+	case *common.MessageCommandAck:
+		if (m.TargetSystem == 0 || m.TargetSystem == s.cfg.SystemID) && v.pending[m.Command] != nil {
+			select {
+			case v.pending[m.Command] <- m:
+			default:
+				s.ctr.inboxDropped.Add(1)
+			}
+		}
+	case *common.MessageMissionCount, *common.MessageMissionRequestInt, *common.MessageMissionRequest,
+		*common.MessageMissionItemInt, *common.MessageMissionAck:
+		if v.mission != nil {
+			select {
+			case v.mission <- msg:
+			default:
+				s.ctr.inboxDropped.Add(1)
+			}
+		}
+	}
+	return evs, discovered
+}
+
+func (v *vehicle) routeName() string {
+	var best *route
+	for _, r := range v.routes {
+		if best == nil || r.heard.After(best.heard) {
+			best = r
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.peer.link.name
+}
