@@ -53,10 +53,10 @@ type fakeVehicle struct {
 }
 
 type fakeOpts struct {
-	key      *frame.V2Key // signs and checks when set
-	loss     float64
-	home     LatLon
-	seed     uint64
+	key  *frame.V2Key // signs and checks when set
+	loss float64
+	home LatLon
+	seed uint64
 }
 
 func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpts) *fakeVehicle {
@@ -67,8 +67,8 @@ func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpt
 		loss: o.loss, mode: 5, lat: o.home.Lat, lon: o.home.Lon, battery: 87,
 		result: map[common.MAV_CMD]common.MAV_RESULT{}, noAnswer: map[common.MAV_CMD]bool{},
 		inProgress: map[common.MAV_CMD]bool{}, commands: map[common.MAV_CMD]int{},
-		payload: map[int32]int32{1: 0, 2: 0},
-		lists:   map[common.MAV_MISSION_TYPE][]*common.MessageMissionItemInt{},
+		payload:   map[int32]int32{1: 0, 2: 0},
+		lists:     map[common.MAV_MISSION_TYPE][]*common.MessageMissionItemInt{},
 		intervals: map[uint32]float32{},
 	}
 	f.node = &gomavlib.Node{

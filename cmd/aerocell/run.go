@@ -23,7 +23,9 @@ type command struct {
 // commands lists the subcommands. Each lives in a file of its own name.
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
+		"version":  {"print the version", runVersion},
+		"vehicles": {"list the vehicles heard on a MAVLink endpoint", runVehicles},
+		"cmd":      {"send one command to a vehicle (arm, mode, takeoff, goto, rtl, land)", runCmd},
 	}
 }
 
