@@ -1,0 +1,89 @@
+package sim
+
+import (
+	"sort"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
+)
+
+// params are the few ArduPilot parameters the simulator reports, so that a
+// ground station that downloads parameters on connect (QGroundControl,
+// MAVProxy) completes. PARAM_SET is stored and echoed; only the ones named
+// in paramSet change behaviour.
+func (v *vehicle) params() map[string]float32 {
+	if v.param != nil {
+		return v.param
+	}
+	b := v.prof.Battery
+	v.param = map[string]float32{
+		"SYSID_THISMAV":   float32(v.id),
+		"SYSID_MYGCS":     255,
+		"FS_GCS_ENABLE":   0,
+		"FS_GCS_TIMEOUT":  float32(v.f.cfg.GCSTimeout.Seconds()),
+		"RTL_ALT":         float32(v.prof.RTLAlt * 100),
+		"WPNAV_SPEED":     float32(v.prof.CruiseSpeed * 100),
+		"BATT_CAPACITY":   float32(b.CapacityWh / (3.7 * float64(b.Cells)) * 1000),
+		"BATT_LOW_MAH":    float32(b.CapacityWh * b.ReservePct / 100 / (3.7 * float64(b.Cells)) * 1000),
+		"BATT_FS_LOW_ACT": 2,
+		"FENCE_ENABLE":    0,
+		"AC_PROFILE":      float32(v.profIdx),
+	}
+	if v.f.cfg.GCSTimeout > 0 {
+		v.param["FS_GCS_ENABLE"] = 1
+	}
+	if v.tetherM > 0 {
+		v.param["AC_TETHER_LEN"] = float32(v.tetherM)
+	}
+	return v.param
+}
+
+func (v *vehicle) sendParam(name string, idx, count int) {
+	v.send(&common.MessageParamValue{
+		ParamId: name, ParamValue: v.params()[name], ParamType: common.MAV_PARAM_TYPE_REAL32,
+		ParamCount: uint16(count), ParamIndex: uint16(idx),
+	})
+}
+
+func (v *vehicle) paramNames() []string {
+	names := make([]string, 0, len(v.params()))
+	for n := range v.params() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (v *vehicle) paramMessage(msg message.Message, _, _ uint8) {
+	switch m := msg.(type) {
+	case *common.MessageParamRequestList:
+		if !v.forMe(m.TargetSystem, m.TargetComponent) {
+			return
+		}
+		names := v.paramNames()
+		for i, n := range names {
+			v.sendParam(n, i, len(names))
+		}
+	case *common.MessageParamRequestRead:
+		if !v.forMe(m.TargetSystem, m.TargetComponent) {
+			return
+		}
+		names := v.paramNames()
+		for i, n := range names {
+			if (m.ParamIndex >= 0 && int(m.ParamIndex) == i) || (m.ParamIndex < 0 && n == m.ParamId) {
+				v.sendParam(n, i, len(names))
+			}
+		}
+	case *common.MessageParamSet:
+		if !v.forMe(m.TargetSystem, m.TargetComponent) {
+			return
+		}
+		names := v.paramNames()
+		for i, n := range names {
+			if n == m.ParamId {
+				v.params()[n] = m.ParamValue
+				v.sendParam(n, i, len(names))
+			}
+		}
+	}
+}
