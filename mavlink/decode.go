@@ -65,6 +65,15 @@ func (d *decoder) datagram(p *peer, buf []byte) {
 			continue
 		}
 		n := len(rest) - d.src.Len() - d.br.Buffered()
+		if n < len(rest) && !isMagic(rest[n]) && s.dialect.GetMessage(fr.GetMessage().GetID()) == nil {
+			// An unknown message id has no checksum to trust: inside a
+			// datagram it counts as a frame only if another frame or the
+			// datagram's end follows; otherwise it is noise that would
+			// swallow the good frames after it.
+			s.ctr.rxParseErrors.Add(1)
+			pos = i + 1
+			continue
+		}
 		if d.frame(p, fr, rest[:n]) {
 			pos = i + n
 		} else {

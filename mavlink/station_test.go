@@ -48,7 +48,10 @@ func openStation(t testing.TB, clk clock.Clock, edit func(*Config)) (*Station, s
 			}
 		}
 	}()
-	return s, s.Addrs()[0].String()
+	if a := s.Addrs()[0]; a != nil {
+		return s, a.String()
+	}
+	return s, ""
 }
 
 // waitFor polls cond until it holds or the wall-clock limit passes (a
