@@ -246,7 +246,9 @@ func (f *fakeVehicle) handle(m message.Message) {
 		}
 		l := f.lists[m.MissionType]
 		if int(m.Seq) < len(l) {
-			f.write(l[m.Seq])
+			it := *l[m.Seq]
+			it.TargetSystem, it.TargetComponent = 255, 190
+			f.write(&it)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -367,5 +368,31 @@ func TestEventQueueOverflowIsReported(t *testing.T) {
 	}
 	if q.dropped.Load() != 3 {
 		t.Fatalf("dropped %d", q.dropped.Load())
+	}
+}
+
+func TestLinkQualityCountsSequenceGaps(t *testing.T) {
+	s, addr := openStation(t, scaled(t), func(c *Config) { c.StreamRate = -1 })
+	c := dial(t, addr)
+	e := newEncoder(t, VehicleID{12, 1}, nil)
+	sent := 0
+	for i := 0; i < 100; i++ {
+		b := e.frames(t, copterHeartbeat())
+		if i%4 == 3 {
+			continue // lost on the way: a gap in the sequence numbers
+		}
+		sent++
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	waitFor(t, "frames", 10*time.Second, func() bool {
+		v, _ := s.Vehicle(VehicleID{12, 1})
+		return v.Quality.Received == uint64(sent)
+	})
+	v, _ := s.Vehicle(VehicleID{12, 1})
+	if v.Quality.Lost != 24 || math.Abs(v.Quality.LossPct-24.24) > 0.01 {
+		t.Fatalf("quality %+v, want 24 lost of 99", v.Quality)
 	}
 }
