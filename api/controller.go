@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/aerocell/aerocell/fleet"
+)
+
+// Controller is what the API needs from the fleet controller. Every method
+// must be safe for concurrent use. A request refused with an error changed
+// nothing; the fleet package's sentinel errors map to HTTP statuses (see
+// statusOf).
+type Controller interface {
+	// Snapshot returns the latest published state; cheap, read-only.
+	Snapshot() fleet.Snapshot
+	// Subscribe returns live events, in order, until cancel is called. A slow
+	// reader may miss events (it can read them back with Events).
+	Subscribe() (events <-chan fleet.Event, cancel func())
+	// Events returns up to limit logged events with Seq > since, oldest first.
+	Events(since uint64, limit int) ([]fleet.Event, error)
+	// CreateIncident opens an incident; fleet.ErrIncidentOpen if one is.
+	CreateIncident(ctx context.Context, spec fleet.IncidentSpec) (fleet.Incident, error)
+	// UpdateIncident replaces the open incident's spec; fleet.ErrNoIncident
+	// if none is open.
+	UpdateIncident(ctx context.Context, spec fleet.IncidentSpec) (fleet.Incident, error)
+	// CloseIncident closes the open incident.
+	CloseIncident(ctx context.Context) error
+	// PreviewPlan computes the plan for the open incident without flying it.
+	PreviewPlan(ctx context.Context) (fleet.Plan, error)
+	// Deploy flies the plan for the open incident.
+	Deploy(ctx context.Context) error
+	// Recall sends every drone of the incident home.
+	Recall(ctx context.Context) error
+	// SetPaused pauses or resumes automation (rotation, failover, replanning).
+	SetPaused(ctx context.Context, paused bool) error
+	// OrderDrone gives one drone a commander's order.
+	OrderDrone(ctx context.Context, id int, o fleet.Order) error
+	// Exclude takes a drone out of automation, or gives it back.
+	Exclude(ctx context.Context, id int, excluded bool) error
+	// PinStation keeps a station where it is through replanning, or frees it.
+	PinStation(ctx context.Context, station string, pinned bool) error
+}
+
+// Team is a field team's last reported position.
+type Team struct {
+	ID  string  `json:"id"`
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+	// Area is the sector the team works in, if it said (optional).
+	Area    string    `json:"area,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// Teams reports field teams' positions (from the MQTT side). Safe for
+// concurrent use; the returned slice is the caller's.
+type Teams interface {
+	Teams() []Team
+}
