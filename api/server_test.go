@@ -303,7 +303,9 @@ func TestBadInput(t *testing.T) {
 		{name: "no plan", c: call{"GET", "/api/v1/plan", viewerTok, "", ""},
 			ctrl: func(f *fakeCtrl) { f.snapshot = func() fleet.Snapshot { return fleet.Snapshot{} } }, want: 404, wantMsg: "no plan"},
 		{name: "preview without incident", c: call{"GET", "/api/v1/plan/preview", viewerTok, "", ""},
-			ctrl: func(f *fakeCtrl) { f.previewPlan = func() (fleet.Plan, error) { return fleet.Plan{}, fleet.ErrNoIncident } }, want: 409, wantMsg: "no open incident"},
+			ctrl: func(f *fakeCtrl) {
+				f.previewPlan = func() (fleet.Plan, error) { return fleet.Plan{}, fleet.ErrNoIncident }
+			}, want: 409, wantMsg: "no open incident"},
 		{name: "deploy without incident", c: call{"POST", "/api/v1/deploy", commanderTok, "", ""},
 			ctrl: func(f *fakeCtrl) { f.deploy = func() error { return fleet.ErrNoIncident } }, want: 409, wantMsg: "no open incident", wantChange: "Deploy"},
 		{name: "controller closing", c: call{"POST", "/api/v1/recall", commanderTok, "", ""},
@@ -416,7 +418,7 @@ func TestSnapshotCarriesUncoveredGeoJSONAndTeams(t *testing.T) {
 			Features []struct {
 				Properties map[string]string `json:"properties"`
 				Geometry   struct {
-					Type        string            `json:"type"`
+					Type        string           `json:"type"`
 					Coordinates [][][][2]float64 `json:"coordinates"`
 				} `json:"geometry"`
 			} `json:"features"`
