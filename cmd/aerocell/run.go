@@ -26,6 +26,7 @@ func commands() map[string]command {
 		"version":  {"print the version", runVersion},
 		"vehicles": {"list the vehicles heard on a MAVLink endpoint", runVehicles},
 		"cmd":      {"send one command to a vehicle (arm, mode, takeoff, goto, rtl, land)", runCmd},
+		"sim":      {"run a simulated fleet of base-station drones (SITL) over MAVLink", runSim},
 	}
 }
 
