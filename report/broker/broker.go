@@ -1,0 +1,194 @@
+// Package broker is the MQTT broker that aerocell embeds so that one command
+// is enough in the field: mochi-mqtt v2 with a TCP listener, a WebSocket
+// listener for browser clients, logins from a users file with bcrypt hashes,
+// access rules that deny whatever they do not grant, and a bbolt store that
+// keeps persistent sessions, queued QoS 1 messages and retained messages
+// across a restart.
+//
+// The broker knows the topic tree only through package topic, which gives
+// each role's rules. It never publishes on its own account and never reaches
+// into the controller: the controller talks to it as an ordinary MQTT client
+// (see package client), so that the same code runs against Mosquitto or any
+// other broker.
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// Sentinel errors.
+var (
+	ErrConfig = errors.New("broker: invalid configuration")
+	ErrClosed = errors.New("broker: closed")
+)
+
+// Config configures the embedded broker.
+type Config struct {
+	// TCPAddr is the MQTT listener's address, e.g. ":1883" or
+	// "127.0.0.1:0"; required.
+	TCPAddr string
+	// WSAddr is the MQTT-over-WebSocket listener's address for browser
+	// clients (any path), e.g. ":8083"; (optional) none when empty.
+	WSAddr string
+	// Users are the logins and their rules; required. Anonymous clients are
+	// refused unless Users.Anonymous.Enabled.
+	Users *Users
+	// StorePath is the bbolt file that keeps sessions, queued messages and
+	// retained messages across restarts; (optional) in memory only when
+	// empty.
+	StorePath string
+	// Logger receives the broker's logs; (optional) discarded when nil.
+	Logger *slog.Logger
+}
+
+// Broker is a running embedded broker.
+type Broker struct {
+	srv   *mqtt.Server
+	tcp   *listeners.TCP
+	ws    *wsListener
+	store *storeHook
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens the store, binds the listeners and starts serving.
+func Start(cfg Config) (*Broker, error) {
+	if cfg.TCPAddr == "" {
+		return nil, fmt.Errorf("%w: TCPAddr is empty", ErrConfig)
+	}
+	if cfg.Users == nil {
+		return nil, fmt.Errorf("%w: Users is nil", ErrConfig)
+	}
+	if err := cfg.Users.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = 1 << 20
+	caps.MaximumClientWritesPending = 16 * 1024
+	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps})
+	b := &Broker{srv: srv}
+
+	auth, err := newAuthHook(cfg.Users)
+	if err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	if err := srv.AddHook(auth, nil); err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	if cfg.StorePath != "" {
+		st, err := openStore(cfg.StorePath, log)
+		if err != nil {
+			return nil, err
+		}
+		b.store = st
+		if err := srv.AddHook(st, nil); err != nil {
+			st.Stop()
+			return nil, fmt.Errorf("broker: %w", err)
+		}
+	}
+	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})
+	if err := srv.AddListener(b.tcp); err != nil {
+		b.stopStore()
+		return nil, fmt.Errorf("broker: tcp listener %s: %w", cfg.TCPAddr, err)
+	}
+	if cfg.WSAddr != "" {
+		b.ws = newWSListener("ws", cfg.WSAddr)
+		if err := srv.AddListener(b.ws); err != nil {
+			srv.Close()
+			return nil, fmt.Errorf("broker: websocket listener %s: %w", cfg.WSAddr, err)
+		}
+	}
+	if err := srv.Serve(); err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	return b, nil
+}
+
+func (b *Broker) stopStore() {
+	if b.store != nil {
+		b.store.Stop()
+	}
+}
+
+// Addr is the TCP listener's bound address.
+func (b *Broker) Addr() string { return b.tcp.Address() }
+
+// WSAddr is the WebSocket listener's bound address, or "" if none.
+func (b *Broker) WSAddr() string {
+	if b.ws == nil {
+		return ""
+	}
+	return b.ws.Address()
+}
+
+// URL is mqtt://HOST:PORT of the TCP listener, with 127.0.0.1 for an
+// unspecified host.
+func (b *Broker) URL() string { return "mqtt://" + dialable(b.Addr()) }
+
+// dialable replaces an unspecified host (":1883", "0.0.0.0:1883",
+// "[::]:1883") by the loopback address.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Clients is how many clients are connected now.
+func (b *Broker) Clients() int64 { return b.srv.Info.ClientsConnected }
+
+// Close disconnects every client (sending their Last Wills), stops the
+// listeners and writes and closes the store. It is safe to call twice.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.closeErr = b.srv.Close() // also stops the hooks, so the store
+	})
+	return b.closeErr
+}
+
+// LoginURL formats a login as mqtt://USER:PASSWORD@HOST:PORT, escaping the
+// user and password. host may be a host or host:port; port is used when
+// host has none.
+func LoginURL(user, password, host string, port int) string {
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		host = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	u := url.URL{Scheme: "mqtt", User: url.UserPassword(user, password), Host: host}
+	return u.String()
+}
+
+// AddTeamLogin adds to users a login for the named team with a random
+// password and returns the password, which is stored only as its hash.
+// `serve --demo` prints it with LoginURL.
+func AddTeamLogin(users *Users, username, team string) (password string, err error) {
+	password = RandomPassword()
+	hash, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	users.Put(User{Username: username, PasswordHash: hash, Role: RoleTeam, Team: team})
+	if err := users.Validate(); err != nil {
+		return "", err
+	}
+	return password, nil
+}

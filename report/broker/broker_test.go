@@ -1,0 +1,202 @@
+package broker_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aerocell/aerocell/report/broker"
+	"github.com/aerocell/aerocell/report/internal/mqtttest"
+)
+
+const tree = "aerocell/v1/inc1"
+
+func TestWrongPasswordRefused(t *testing.T) {
+	b := mqtttest.StartEmbedded(t, "")
+	for _, l := range []mqtttest.Login{
+		{Username: mqtttest.Red.Username, Password: "wrong"},
+		{Username: "nobody", Password: "x"},
+		{}, // anonymous, off by default
+	} {
+		_, err := mqtttest.Connect(t, mqtttest.Options(b.URL(), l, "c-"+l.Username, true))
+		if err == nil {
+			t.Errorf("login %q/%q accepted", l.Username, l.Password)
+		}
+	}
+	mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Red, "red-ok", true))
+}
+
+func TestAnonymousReadsOnlyPublicTopics(t *testing.T) {
+	u := mqtttest.Users(t)
+	u.Anonymous.Enabled = true
+	b, err := broker.Start(broker.Config{TCPAddr: "127.0.0.1:0", Users: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	anon := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Login{}, "anon", true))
+	if code := anon.Subscribe(t, tree+"/coverage", 1); code >= 0x80 {
+		t.Errorf("anonymous subscribe to coverage refused: %#x", code)
+	}
+	for _, f := range []string{tree + "/teams/red/alerts", tree + "/#", tree + "/drones/+/state"} {
+		if code := anon.Subscribe(t, f, 1); code < 0x80 {
+			t.Errorf("anonymous subscribe to %s granted", f)
+		}
+	}
+}
+
+// TestTeamACL: a team cannot publish another team's position nor anything
+// under the controller's tree, nor subscribe to another team's alerts; its
+// own position goes through.
+func TestTeamACL(t *testing.T) {
+	b := mqtttest.StartEmbedded(t, "")
+	obs := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Observer, "obs", true))
+	obs.Subscribe(t, "aerocell/v1/#", 1)
+
+	red := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Red, "red", true))
+	forbidden := []string{
+		tree + "/teams/blue/position",
+		tree + "/status",
+		tree + "/alerts",
+		tree + "/coverage",
+		tree + "/drones/1/state",
+		tree + "/teams/red/alerts",
+		"aerocell/v1/other/teams/blue/position",
+		"elsewhere/topic", // matches no rule at all: denied, not allowed
+	}
+	for _, f := range forbidden {
+		red.Publish(t, f, 0, false, []byte(`{"schema":1,"lat":1,"lon":1}`))
+	}
+	for _, f := range []string{tree + "/teams/blue/alerts", tree + "/teams/+/position", "#", "elsewhere/#"} {
+		if code := red.Subscribe(t, f, 1); code < 0x80 {
+			t.Errorf("red may subscribe to %s", f)
+		}
+	}
+	own := tree + "/teams/red/position"
+	red.Publish(t, own, 1, false, []byte(`{"schema":1,"lat":1,"lon":1}`))
+	// Publishes on one connection are handled in order: once the allowed
+	// one has reached the observer, any forbidden one would have too.
+	if m := obs.Next(t); m.Topic() != own {
+		t.Fatalf("observer got %s before %s", m.Topic(), own)
+	}
+	select {
+	case m := <-obs.Msgs:
+		t.Fatalf("observer also got %s", m.Topic())
+	default:
+	}
+
+	// A QoS 1 publish that is not allowed ends an MQTT 3.1.1 session.
+	red.Client.Publish(tree+"/status", 1, true, []byte(`{"schema":1,"state":"online"}`))
+	if err := <-red.Lost; err == nil {
+		t.Fatal("connection lost without an error")
+	}
+}
+
+// TestWillMustBeWritable: mochi sends Last Wills without checking the
+// access rules, so a login whose will names a topic it may not write is
+// refused.
+func TestWillMustBeWritable(t *testing.T) {
+	b := mqtttest.StartEmbedded(t, "")
+	o := mqtttest.Options(b.URL(), mqtttest.Red, "red-will", true)
+	o.SetWill(tree+"/status", `{"schema":1,"state":"online"}`, 1, true)
+	if _, err := mqtttest.Connect(t, o); err == nil {
+		t.Fatal("a team could set a will on the controller's status")
+	}
+	o = mqtttest.Options(b.URL(), mqtttest.Red, "red-will2", true)
+	o.SetWill(tree+"/teams/red/position", "", 1, true)
+	mqtttest.MustConnect(t, o)
+}
+
+func TestWebSocket(t *testing.T) {
+	b := mqtttest.StartEmbedded(t, "")
+	if b.WSAddr() == "" {
+		t.Fatal("no websocket listener")
+	}
+	ctl := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Controller, "ctl", true))
+	web := mqtttest.MustConnect(t, mqtttest.Options("ws://"+b.WSAddr()+"/mqtt", mqtttest.Red, "red-browser", true))
+	web.Subscribe(t, tree+"/coverage", 1)
+	want := strings.Repeat("x", 100_000) // spans many websocket frames and reads
+	ctl.Publish(t, tree+"/coverage", 1, false, []byte(want))
+	if got := string(web.Next(t).Payload()); got != want {
+		t.Fatalf("got %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// TestQueuedMessagesSurviveRestart: QoS 1 messages queued for a persistent
+// session while its client is away are delivered after the broker
+// restarts, each once. mochi's own bolt hook loses all but one of them.
+func TestQueuedMessagesSurviveRestart(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "broker.db")
+	b := mqtttest.StartEmbedded(t, store)
+	url := b.URL()
+	team := mqtttest.MustConnect(t, mqtttest.Options(url, mqtttest.Red, "red-phone", false))
+	team.Subscribe(t, tree+"/alerts", 1)
+	team.Disconnect(100)
+
+	ctl := mqtttest.MustConnect(t, mqtttest.Options(url, mqtttest.Controller, "ctl", true))
+	const n = 200
+	for i := range n {
+		ctl.Publish(t, tree+"/alerts", 1, false, fmt.Appendf(nil, "alert %d", i))
+	}
+	ctl.Disconnect(100)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b2, err := broker.Start(broker.Config{TCPAddr: strings.TrimPrefix(url, "mqtt://"), Users: mqtttest.Users(t), StorePath: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	team = mqtttest.MustConnect(t, mqtttest.Options(url, mqtttest.Red, "red-phone", false))
+	got := map[string]int{}
+	for len(got) < n {
+		m := team.Next(t)
+		got[string(m.Payload())]++
+	}
+	for i := range n {
+		if c := got[fmt.Sprintf("alert %d", i)]; c != 1 {
+			t.Errorf("alert %d arrived %d times", i, c)
+		}
+	}
+}
+
+func TestUsersFileRoundTrip(t *testing.T) {
+	u := &broker.Users{Version: broker.UsersVersion}
+	pw, err := broker.AddTeamLogin(u, "demo-team", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	if err := u.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := broker.LoadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, ok := back.Lookup("demo-team")
+	if !ok || x.Role != broker.RoleTeam || x.Team != "demo" || strings.Contains(x.PasswordHash, pw) {
+		t.Fatalf("round trip: %+v", x)
+	}
+	got := broker.LoginURL("demo-team", pw, "10.0.0.5", 1883)
+	if want := "mqtt://demo-team:" + pw + "@10.0.0.5:1883"; got != want {
+		t.Fatalf("LoginURL = %q, want %q", got, want)
+	}
+}
+
+func TestParseUsersErrors(t *testing.T) {
+	for name, text := range map[string]string{
+		"version":    "version: 2\nusers: []\n",
+		"plain":      "version: 1\nusers:\n  - username: a\n    password_hash: secret\n",
+		"role":       "version: 1\nusers:\n  - username: a\n    password_hash: $2a$04$abcdefghijklmnopqrstuuJ2tq3V4cGOm5u1Dx6/jV2Mxe4qJ1l8y\n    role: admin\n",
+		"unknown":    "version: 1\nuserz: []\n",
+		"empty":      "",
+		"bad filter": "version: 1\nanonymous:\n  enabled: true\n  read: [\"a/#/b\"]\n",
+	} {
+		if _, err := broker.ParseUsers(strings.NewReader(text)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package topic
+
+import "testing"
+
+func TestCovers(t *testing.T) {
+	for _, c := range []struct {
+		rule, name string
+		want       bool
+	}{
+		{"aerocell/v1/#", "aerocell/v1/inc/status", true},
+		{"aerocell/v1/#", "aerocell/v1/#", true},
+		{"aerocell/v1/#", "aerocell/v2/inc/status", false},
+		{"aerocell/v1/+/status", "aerocell/v1/inc/status", true},
+		{"aerocell/v1/+/status", "aerocell/v1/+/status", true},
+		{"aerocell/v1/+/status", "aerocell/v1/#", false},
+		{"aerocell/v1/+/status", "aerocell/v1/inc/status/x", false},
+		{"aerocell/v1/+/status", "aerocell/v1/inc", false},
+		{"aerocell/v1/+/teams/red/position", "aerocell/v1/inc/teams/blue/position", false},
+		{"aerocell/v1/+/teams/red/position", "aerocell/v1/inc/teams/+/position", false},
+		{"#", "$SYS/broker/uptime", false},
+		{"$SYS/#", "$SYS/broker/uptime", true},
+		{"a/b", "a/b", true},
+		{"a/b", "a/b/", false},
+	} {
+		if got := Covers(c.rule, c.name); got != c.want {
+			t.Errorf("Covers(%q, %q) = %v, want %v", c.rule, c.name, got, c.want)
+		}
+	}
+}
+
+func TestTree(t *testing.T) {
+	tr, err := New("quake-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Drone(7); got != "aerocell/v1/quake-2026/drones/7/state" {
+		t.Errorf("Drone = %q", got)
+	}
+	team, ok := tr.PositionTeam(tr.TeamPosition("red"))
+	if !ok || team != "red" {
+		t.Errorf("PositionTeam = %q, %v", team, ok)
+	}
+	for _, bad := range []string{"aerocell/v1/quake-2026/teams/red/alerts", "aerocell/v1/other/teams/red/position", "aerocell/v1/quake-2026/teams/a/b/position"} {
+		if _, ok := tr.PositionTeam(bad); ok {
+			t.Errorf("PositionTeam(%q) accepted", bad)
+		}
+	}
+	if !tr.AlertTopic(tr.TeamAlerts("red")) || !tr.AlertTopic(tr.Alerts()) || tr.AlertTopic(tr.Coverage()) {
+		t.Error("AlertTopic wrong")
+	}
+	for _, bad := range []string{"", "a/b", "+", "#", "a b", "$x", string(make([]byte, MaxNameLen+1))} {
+		if _, err := New(bad); err == nil {
+			t.Errorf("New(%q) accepted", bad)
+		}
+	}
+	read, write := TeamFilters("red")
+	for _, w := range write {
+		if !Covers(w, tr.TeamPosition("red")) || Covers(w, tr.TeamPosition("blue")) {
+			t.Errorf("team write rule %q wrong", w)
+		}
+	}
+	for _, r := range read {
+		if Covers(r, tr.TeamAlerts("blue")) {
+			t.Errorf("team read rule %q covers another team's alerts", r)
+		}
+	}
+}
