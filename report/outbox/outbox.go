@@ -1,0 +1,181 @@
+// Package outbox keeps messages that must reach an MQTT broker on disk until
+// there is evidence that they did, and sends them in order, at least once,
+// across broker outages and restarts of the process.
+//
+// An [Outbox] is an ordered log in a bbolt file: [Outbox.Append] assigns the
+// next sequence number and returns only once the entry is fsync'd;
+// [Outbox.Delete] removes an entry once it is known to be delivered. A
+// [Sender] drives delivery: it publishes the oldest entries first, keeps at
+// most a window of them unconfirmed, resends every unconfirmed entry in
+// order on reconnection or when the oldest has waited too long, and deletes
+// an entry only when told that it has been seen delivered ([Sender.Confirm]).
+// What counts as evidence is the caller's choice; the reporter uses its own
+// subscription receiving the message back, never a publish token.
+//
+// Consumers see each entry at least once and must de-duplicate by id.
+package outbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Sentinel errors.
+var (
+	ErrDuplicate = errors.New("outbox: duplicate id")
+	ErrClosed    = errors.New("outbox: closed")
+	ErrEmptyID   = errors.New("outbox: empty id")
+)
+
+// Entry is one message waiting for delivery.
+type Entry struct {
+	Seq     uint64    `json:"seq"`
+	ID      string    `json:"id"`
+	Topic   string    `json:"topic"`
+	Payload []byte    `json:"payload"`
+	Created time.Time `json:"created"`
+}
+
+// Outbox is the on-disk log. Its methods are safe for concurrent use.
+type Outbox struct {
+	db *bbolt.DB
+}
+
+var (
+	bucketEntries = []byte("entries") // seq (8 bytes, big-endian) -> Entry JSON
+	bucketIDs     = []byte("ids")     // id -> seq
+)
+
+// Open opens or creates the outbox file at path. Only one process may have
+// it open; a second Open waits up to a second and fails.
+func Open(path string) (*Outbox, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketEntries); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bucketIDs)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+	}
+	return &Outbox{db: db}, nil
+}
+
+// Close closes the file.
+func (o *Outbox) Close() error { return o.db.Close() }
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// Append adds an entry with the given id and topic and the payload that
+// build returns for the entry's sequence number (so that the payload can
+// carry it), and returns once it is on disk. Sequence numbers start at 1
+// and only grow, across restarts, even when entries are deleted.
+func (o *Outbox) Append(id, topic string, created time.Time, build func(seq uint64) ([]byte, error)) (Entry, error) {
+	if id == "" {
+		return Entry{}, ErrEmptyID
+	}
+	var e Entry
+	err := o.db.Update(func(tx *bbolt.Tx) error {
+		ids := tx.Bucket(bucketIDs)
+		if ids.Get([]byte(id)) != nil {
+			return fmt.Errorf("%w: %q", ErrDuplicate, id)
+		}
+		b := tx.Bucket(bucketEntries)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		payload, err := build(seq)
+		if err != nil {
+			return err
+		}
+		e = Entry{Seq: seq, ID: id, Topic: topic, Payload: payload, Created: created}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(seq), data); err != nil {
+			return err
+		}
+		return ids.Put([]byte(id), seqKey(seq))
+	})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+			return Entry{}, ErrClosed
+		}
+		return Entry{}, fmt.Errorf("outbox: append: %w", err)
+	}
+	return e, nil
+}
+
+// After returns up to max entries with a sequence number above seq, oldest
+// first.
+func (o *Outbox) After(seq uint64, max int) ([]Entry, error) {
+	var out []Entry
+	err := o.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketEntries).Cursor()
+		for k, v := c.Seek(seqKey(seq + 1)); k != nil && len(out) < max; k, v = c.Next() {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("entry %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read: %w", err)
+	}
+	return out, nil
+}
+
+// Delete removes the entries with the given ids, those that are still
+// there, in one transaction, and returns their sequence numbers.
+func (o *Outbox) Delete(ids ...string) ([]uint64, error) {
+	var seqs []uint64
+	err := o.db.Update(func(tx *bbolt.Tx) error {
+		idb, b := tx.Bucket(bucketIDs), tx.Bucket(bucketEntries)
+		for _, id := range ids {
+			k := idb.Get([]byte(id))
+			if k == nil {
+				continue
+			}
+			seqs = append(seqs, binary.BigEndian.Uint64(k))
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			if err := idb.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: delete: %w", err)
+	}
+	return seqs, nil
+}
+
+// Len is how many entries wait for delivery.
+func (o *Outbox) Len() int {
+	n := 0
+	_ = o.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketEntries).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
+// Path is the file's path.
+func (o *Outbox) Path() string { return o.db.Path() }

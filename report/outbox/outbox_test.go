@@ -1,0 +1,197 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aerocell/aerocell/clock"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, path string) *Outbox {
+	t.Helper()
+	o, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func appendN(t *testing.T, o *Outbox, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		_, err := o.Append(fmt.Sprintf("id-%d", i), "t", epoch, func(seq uint64) ([]byte, error) {
+			return fmt.Appendf(nil, "%d:%d", i, seq), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestOutboxSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	o := open(t, path)
+	appendN(t, o, 0, 5)
+	if _, err := o.Append("id-2", "t", epoch, func(uint64) ([]byte, error) { return nil, nil }); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate id: %v", err)
+	}
+	if _, err := o.Delete("id-0", "id-3", "unknown"); err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+
+	o = open(t, path)
+	defer o.Close()
+	appendN(t, o, 5, 1)
+	es, err := o.After(0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, fmt.Sprintf("%s@%d=%s", e.ID, e.Seq, e.Payload))
+	}
+	want := []string{"id-1@2=1:2", "id-2@3=2:3", "id-4@5=4:5", "id-5@6=5:6"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after reopen got %v, want %v", got, want)
+	}
+	if o.Len() != 4 {
+		t.Fatalf("Len = %d", o.Len())
+	}
+}
+
+// fakeConn records publishes and can be down.
+type fakeConn struct {
+	mu   sync.Mutex
+	down bool
+	sent []Entry
+	seen chan Entry
+}
+
+func (f *fakeConn) publish(e Entry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("down")
+	}
+	f.sent = append(f.sent, e)
+	f.seen <- e
+	return nil
+}
+
+func (f *fakeConn) setDown(d bool) {
+	f.mu.Lock()
+	f.down = d
+	f.mu.Unlock()
+}
+
+func next(t *testing.T, f *fakeConn) Entry {
+	t.Helper()
+	select {
+	case e := <-f.seen:
+		return e
+	case <-time.After(time.Minute):
+		t.Fatal("nothing published within a minute")
+		return Entry{}
+	}
+}
+
+// advanceUntilPublished moves the clock a second at a time until the
+// sender publishes something (at most an hour of virtual time).
+func advanceUntilPublished(t *testing.T, clk *clock.Manual, f *fakeConn) Entry {
+	t.Helper()
+	for range 3600 {
+		select {
+		case e := <-f.seen:
+			return e
+		case <-time.After(5 * time.Millisecond):
+		}
+		clk.Advance(time.Second)
+	}
+	t.Fatal("nothing published within an hour of virtual time")
+	return Entry{}
+}
+
+func TestSenderOrderWindowResendConfirm(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	defer o.Close()
+	clk := clock.NewManual(epoch)
+	f := &fakeConn{seen: make(chan Entry, 1000)}
+	s := NewSender(SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 10 * time.Second, Window: 3})
+	defer s.Close()
+
+	appendN(t, o, 0, 5)
+	s.Kick() // not up yet: nothing goes
+	s.Up(true)
+	for i := range 3 { // the window
+		if e := next(t, f); e.ID != fmt.Sprintf("id-%d", i) {
+			t.Fatalf("sent %s, want id-%d", e.ID, i)
+		}
+	}
+	s.Confirm("id-0")
+	if e := next(t, f); e.ID != "id-3" {
+		t.Fatalf("after a confirmation sent %s, want id-3", e.ID)
+	}
+	// No confirmation for id-1: after ResendAfter everything unconfirmed
+	// goes again, oldest first.
+	for i, want := range []string{"id-1", "id-2", "id-3"} {
+		var e Entry
+		if i == 0 {
+			e = advanceUntilPublished(t, clk, f)
+		} else {
+			e = next(t, f)
+		}
+		if e.ID != want {
+			t.Fatalf("resent %s, want %s", e.ID, want)
+		}
+	}
+	// The connection drops and comes back: everything on disk goes again
+	// from the oldest.
+	s.Up(false)
+	s.Confirm("id-2")
+	for o.Len() != 3 { // the confirmation is handled apart from Up
+		time.Sleep(time.Millisecond)
+	}
+	s.Up(true)
+	for _, want := range []string{"id-1", "id-3", "id-4"} {
+		if e := next(t, f); e.ID != want {
+			t.Fatalf("after reconnect sent %s, want %s", e.ID, want)
+		}
+	}
+	s.Confirm("id-1")
+	s.Confirm("id-3")
+	s.Confirm("id-4")
+	for o.Len() != 0 {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSenderRetriesAfterFailedPublish(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	defer o.Close()
+	clk := clock.NewManual(epoch)
+	f := &fakeConn{seen: make(chan Entry, 1000), down: true}
+	s := NewSender(SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 5 * time.Second})
+	defer s.Close()
+	s.Up(true)
+	appendN(t, o, 0, 2)
+	s.Kick()
+	f.setDown(false)
+	for i, want := range []string{"id-0", "id-1"} {
+		var e Entry
+		if i == 0 {
+			e = advanceUntilPublished(t, clk, f)
+		} else {
+			e = next(t, f)
+		}
+		if e.ID != want {
+			t.Fatalf("sent %s, want %s", e.ID, want)
+		}
+	}
+}
