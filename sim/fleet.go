@@ -405,6 +405,7 @@ func (f *Fleet) read(n *gomavlib.Node, v *vehicle) {
 
 // transmit writes a message from drone v to its links.
 func (f *Fleet) transmit(v *vehicle, m message.Message) {
+	v.link.Sent++
 	if i := f.index(v); i >= 0 && f.nodes[i] != nil {
 		f.nodes[i].WriteMessageAll(m) //nolint:errcheck // only fails for messages outside the dialect
 	}

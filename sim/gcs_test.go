@@ -219,3 +219,119 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// flyUp puts drone id in GUIDED, arms it and climbs to alt metres.
+func flyUp(t *testing.T, f *Fleet, g *testGCS, id uint8, alt float64) {
+	t.Helper()
+	ctx := ctxT(t, 60*time.Second)
+	guided := uint32(4)
+	if f.Drone(id).State().Profile == ProfileFixedWing {
+		guided = 15
+	}
+	res, err := g.setMode(ctx, id, guided)
+	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
+	res, err = g.command(ctx, id, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
+	res, err = g.command(ctx, id, common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, float32(alt))
+	mustResult(t, "takeoff", res, err, common.MAV_RESULT_ACCEPTED)
+	wait(t, f, 60*time.Second, "takeoff", func(s Snapshot) bool { d := s.Drones[id]; return d.Landed == InAir && d.AltRel > alt-2 })
+}
+
+// statustexts collects the drone's STATUSTEXT messages.
+func (g *testGCS) statustexts(sysid uint8) (func() []string, func()) {
+	ch, stop := g.subscribe()
+	var mu sync.Mutex
+	var got []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for fr := range ch {
+			if m, ok := fr.Message().(*common.MessageStatustext); ok && fr.SystemID() == sysid {
+				mu.Lock()
+				got = append(got, m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), got...)
+		}, func() {
+			stop()
+		}
+}
+
+// upload runs the mission upload protocol and returns the drone's verdict.
+func (g *testGCS) upload(t *testing.T, id uint8, typ common.MAV_MISSION_TYPE, items []common.MessageMissionItemInt) common.MAV_MISSION_RESULT {
+	t.Helper()
+	ch, stop := g.subscribe()
+	defer stop()
+	g.send(&common.MessageMissionCount{TargetSystem: id, TargetComponent: 1, Count: uint16(len(items)), MissionType: typ})
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case fr := <-ch:
+			if fr.SystemID() != id {
+				continue
+			}
+			switch m := fr.Message().(type) {
+			case *common.MessageMissionRequestInt:
+				if m.MissionType != typ || int(m.Seq) >= len(items) {
+					t.Fatalf("request %+v", m)
+				}
+				it := items[m.Seq]
+				it.TargetSystem, it.TargetComponent, it.Seq, it.MissionType = id, 1, m.Seq, typ
+				g.send(&it)
+			case *common.MessageMissionAck:
+				if m.MissionType == typ {
+					return m.Type
+				}
+			}
+		case <-timeout:
+			t.Fatal("upload: no MISSION_ACK")
+		}
+	}
+}
+
+// download runs the mission download protocol.
+func (g *testGCS) download(t *testing.T, id uint8, typ common.MAV_MISSION_TYPE) []common.MessageMissionItemInt {
+	t.Helper()
+	ch, stop := g.subscribe()
+	defer stop()
+	g.send(&common.MessageMissionRequestList{TargetSystem: id, TargetComponent: 1, MissionType: typ})
+	timeout := time.After(30 * time.Second)
+	var items []common.MessageMissionItemInt
+	count := -1
+	for {
+		select {
+		case fr := <-ch:
+			if fr.SystemID() != id {
+				continue
+			}
+			switch m := fr.Message().(type) {
+			case *common.MessageMissionCount:
+				if m.MissionType != typ || count >= 0 {
+					continue
+				}
+				count = int(m.Count)
+				if count == 0 {
+					return nil
+				}
+				g.send(&common.MessageMissionRequestInt{TargetSystem: id, TargetComponent: 1, Seq: 0, MissionType: typ})
+			case *common.MessageMissionItemInt:
+				if m.MissionType != typ || int(m.Seq) != len(items) {
+					continue
+				}
+				items = append(items, *m)
+				if len(items) == count {
+					g.send(&common.MessageMissionAck{TargetSystem: id, TargetComponent: 1, MissionType: typ})
+					return items
+				}
+				g.send(&common.MessageMissionRequestInt{TargetSystem: id, TargetComponent: 1, Seq: uint16(len(items)), MissionType: typ})
+			}
+		case <-timeout:
+			t.Fatalf("download: got %d of %d items", len(items), count)
+		}
+	}
+}

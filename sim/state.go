@@ -132,6 +132,16 @@ type State struct {
 	// LastGCS is when a ground-station heartbeat was last received (zero if
 	// never).
 	LastGCS time.Time
+	// Link counts the drone's frames.
+	Link LinkStats
+}
+
+// LinkStats counts a drone's frames through its link faults.
+type LinkStats struct {
+	Sent        uint64 // passed to the sockets
+	SendDropped uint64 // lost to link drop or packet loss
+	Received    uint64 // taken from the sockets (and handled)
+	RecvDropped uint64 // lost to link drop or packet loss
 }
 
 // Cell returns the status of the drone's cell on network n.

@@ -129,6 +129,7 @@ type vehicle struct {
 	xfer    *missionTransfer
 	outQ    []queuedMsg
 	inQ     []queuedIn
+	link    LinkStats
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -1101,7 +1102,7 @@ func (v *vehicle) state() State {
 		EnergyWh: v.energyWh, TimeLeft: v.timeLeft(), GroundPower: v.groundPower,
 		Home: v.home, TetherM: v.tetherM,
 		MissionCount: len(v.mission.items), MissionSeq: v.mission.cur, FenceCount: len(v.fence.items),
-		LastGCS: v.lastGCS,
+		LastGCS: v.lastGCS, Link: v.link,
 	}
 	if v.gpsOK() {
 		st.GPSFix, st.Sats = 3, 14

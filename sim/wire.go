@@ -19,9 +19,11 @@ const msgIDSetMode = 11
 // send passes a message to the link, through the link faults.
 func (v *vehicle) send(m message.Message) {
 	if v.hasFault(FaultLinkDrop) {
+		v.link.SendDropped++
 		return
 	}
 	if f := v.fault(FaultPacketLoss); f != nil && v.linkRng.Float64()*100 < f.Percent {
+		v.link.SendDropped++
 		return
 	}
 	if f := v.fault(FaultLatency); f != nil {
@@ -45,9 +47,11 @@ type queuedIn struct {
 // deliver takes a frame from the link, through the link faults.
 func (v *vehicle) deliver(m message.Message, sys, comp uint8) {
 	if v.hasFault(FaultLinkDrop) {
+		v.link.RecvDropped++
 		return
 	}
 	if f := v.fault(FaultPacketLoss); f != nil && v.linkRng.Float64()*100 < f.Percent {
+		v.link.RecvDropped++
 		return
 	}
 	if f := v.fault(FaultLatency); f != nil {
@@ -67,7 +71,9 @@ func (v *vehicle) flushQueues() {
 			n++
 			continue
 		}
-		if !v.hasFault(FaultLinkDrop) {
+		if v.hasFault(FaultLinkDrop) {
+			v.link.SendDropped++
+		} else {
 			v.f.transmit(v, q.m)
 		}
 	}
@@ -81,7 +87,9 @@ func (v *vehicle) flushQueues() {
 			v.inQ = append(v.inQ, q)
 			continue
 		}
-		if !v.hasFault(FaultLinkDrop) {
+		if v.hasFault(FaultLinkDrop) {
+			v.link.RecvDropped++
+		} else {
 			v.receive(q.m, q.sys, q.comp)
 		}
 	}
@@ -111,6 +119,7 @@ func (v *vehicle) forMe(sys, comp uint8) bool {
 
 // receive handles one message from a ground station.
 func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
+	v.link.Received++
 	switch m := msg.(type) {
 	case *common.MessageHeartbeat:
 		if m.Type == common.MAV_TYPE_GCS {
