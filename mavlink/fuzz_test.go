@@ -1,0 +1,82 @@
+package mavlink
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// fuzzStation is a station whose decoder is fed directly.
+func fuzzStation(f *testing.F) (*Station, *decoder, *peer) {
+	s, err := Open(Config{Endpoints: []string{"udpin:127.0.0.1:0"}, StreamRate: -1, EventQueue: 1 << 10})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	l := s.links[0]
+	p := &peer{link: l, key: "fuzz", q: make(chan outItem, 1<<10), closed: make(chan struct{})}
+	return s, s.newDecoder(l), p
+}
+
+func frameSeeds(f *testing.F) [][]byte {
+	e := newEncoder(f, VehicleID{1, 1}, nil)
+	hb := e.frames(f, copterHeartbeat())
+	pos := e.frames(f, &common.MessageGlobalPositionInt{Lat: 1, Lon: 2})
+	text := e.frames(f, &common.MessageStatustext{Text: "hello"})
+	key, _ := ParseSigningKey("fuzz")
+	signed := newEncoder(f, VehicleID{2, 1}, key).frames(f, copterHeartbeat())
+	return [][]byte{
+		hb, pos, text, signed,
+		bytes.Join([][]byte{hb, pos, text}, nil), // packed
+		hb[:len(hb)-3],                           // truncated
+		append([]byte{0x00, 0xfe, 0x01}, hb...),  // noise first
+		{0xfd}, {0xfe, 0xff}, {},
+	}
+}
+
+// FuzzDatagram: no input panics the frame path, and the good frames of a
+// datagram are never more than its frames.
+func FuzzDatagram(f *testing.F) {
+	for _, s := range frameSeeds(f) {
+		f.Add(s)
+	}
+	s, d, p := fuzzStation(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		before := s.ctr.rxFrames.Load()
+		d.datagram(p, b)
+		if got := s.ctr.rxFrames.Load() - before; got > uint64(len(b)/8) {
+			t.Fatalf("%d frames from %d bytes", got, len(b))
+		}
+	})
+}
+
+// FuzzStream: the same bytes through the stream (TCP, serial) path.
+func FuzzStream(f *testing.F) {
+	for _, s := range frameSeeds(f) {
+		f.Add(s)
+	}
+	_, d, p := fuzzStation(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d.stream(p, bytes.NewReader(b))
+	})
+}
+
+// FuzzParseEndpoint: every string gives an endpoint or an error, and a
+// parsed endpoint prints back to itself.
+func FuzzParseEndpoint(f *testing.F) {
+	for _, s := range []string{"udpin:0.0.0.0:14550", "udpout:10.0.0.2:14551", "tcpin::5760", "tcpout:localhost:5760",
+		"serial:/dev/ttyUSB0:57600", "serial:COM3:115200", "tlog:/tmp/a.tlog", "udp:1", "udpin:[::1]:14550", ":", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseEndpoint(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseEndpoint(e.String())
+		if err != nil || again != e {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, e, e.String(), again, err)
+		}
+	})
+}
