@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/aerocell/aerocell/coverage"
+)
+
+func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("plan", stderr)
+	areaFile := fs.String("area", "", "GeoJSON file with the area (Polygon/MultiPolygon, Feature or FeatureCollection; features may carry role work-zone, no-fly, demand, launch-site, gateway)")
+	radius := fs.Float64("radius-m", 0, "cell ground radius in metres (instead of --profile)")
+	profile := fs.String("profile", "", "drone profile: tethered-multirotor, heavy-multirotor, fixed-wing-relay")
+	envName := fs.String("env", coverage.DefaultEnv, "radio environment with --profile: free-space, suburban, urban, dense-urban, high-rise-urban")
+	target := fs.Float64("target-coverage", 0, "fewest drones covering at least this fraction of the area (default 0.99)")
+	drones := fs.Int("drones", 0, "best coverage from exactly this many drones")
+	network := fs.String("network", "public", "network to plan: public, private or both")
+	format := fs.String("format", "json", "output: json or geojson")
+	relay := fs.Float64("relay-range-m", 0, "require a backhaul mesh: every cell within this range of a gateway or a connected cell")
+	lattice := fs.Bool("lattice", true, "also compute the best clipped hexagonal lattice for comparison")
+	seed := fs.Uint64("seed", 1, "random seed (same seed, same plan)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: aerocell plan --area FILE (--radius-m R | --profile NAME [--env ENV]) (--target-coverage F | --drones N)\n"+
+			"                    [--network public|private|both] [--format json|geojson]\n\n"+
+			"Places stations over the area: the fewest drones for a target coverage, or the best coverage\n"+
+			"from N drones. Coverage is measured from the station positions.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *areaFile == "" {
+		return usageError{"--area FILE is required"}
+	}
+	if (*radius > 0) == (*profile != "") {
+		return usageError{"give exactly one of --radius-m R and --profile NAME"}
+	}
+	if *radius < 0 || math.IsNaN(*radius) || math.IsInf(*radius, 0) {
+		return usageError{fmt.Sprintf("--radius-m %v is not a positive number", *radius)}
+	}
+	if *target != 0 && *drones != 0 {
+		return usageError{"give at most one of --target-coverage and --drones"}
+	}
+	if *target < 0 || *target > 1 || math.IsNaN(*target) {
+		return usageError{fmt.Sprintf("--target-coverage %v is not in (0, 1]", *target)}
+	}
+	if *drones < 0 {
+		return usageError{fmt.Sprintf("--drones %d is negative", *drones)}
+	}
+	if *format != "json" && *format != "geojson" {
+		return usageError{fmt.Sprintf("--format %q (want json or geojson)", *format)}
+	}
+	net, err := coverage.ParseNetwork(*network)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	data, err := os.ReadFile(*areaFile)
+	if err != nil {
+		return err
+	}
+	inc, err := coverage.ParseIncident(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *areaFile, err)
+	}
+	req := coverage.Request{
+		Incident:       inc,
+		RadiusM:        *radius,
+		EnvName:        *envName,
+		Network:        net,
+		Target:         *target,
+		Drones:         *drones,
+		RelayRangeM:    *relay,
+		CompareLattice: *lattice,
+		Seed:           *seed,
+	}
+	if *profile != "" {
+		p, err := coverage.ProfileByName(*profile)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		req.Profile = p
+	}
+	plan, err := coverage.PlanStations(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *areaFile, err)
+	}
+	if *format == "geojson" {
+		b, err := plan.GeoJSON()
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(append(b, '\n'))
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(plan)
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testArea = "../../coverage/testdata/areas/flood-valley.geojson"
+
+func TestPlanJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := runPlan(context.Background(), []string{"--area", testArea, "--radius-m", "6000", "--target-coverage", "0.99", "--format", "json"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("runPlan: %v (stderr %s)", err, errb.String())
+	}
+	var got struct {
+		Stations []struct {
+			Lat      float64  `json:"lat"`
+			Lon      float64  `json:"lon"`
+			AltM     *float64 `json:"alt_m"`
+			RadiusM  float64  `json:"radius_m"`
+			Networks []string `json:"networks"`
+		} `json:"stations"`
+		Coverage   float64 `json:"coverage"`
+		LowerBound float64 `json:"lower_bound"`
+		Lattice    struct {
+			Drones int `json:"drones"`
+		} `json:"lattice"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v", err)
+	}
+	if got.Coverage < 0.99 || got.Coverage > 1 {
+		t.Errorf("coverage %v, want in [0.99, 1]", got.Coverage)
+	}
+	if len(got.Stations) == 0 || float64(len(got.Stations)) < got.LowerBound*0.99 {
+		t.Errorf("%d stations for a lower bound of %v", len(got.Stations), got.LowerBound)
+	}
+	if got.Lattice.Drones < len(got.Stations) {
+		t.Errorf("plan uses %d drones, more than the lattice's %d", len(got.Stations), got.Lattice.Drones)
+	}
+	for i, s := range got.Stations {
+		// The flood valley lies near 113.3-113.9 E, 24.7-25.0 N.
+		if s.Lon < 113.2 || s.Lon > 114 || s.Lat < 24.6 || s.Lat > 25.1 {
+			t.Errorf("station %d at %v,%v is far from the area", i, s.Lon, s.Lat)
+		}
+		if s.RadiusM != 6000 || s.AltM == nil || len(s.Networks) != 1 || s.Networks[0] != "public" {
+			t.Errorf("station %d: %+v", i, s)
+		}
+	}
+}
+
+func TestPlanProfileGeoJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := runPlan(context.Background(), []string{"--area", testArea, "--profile", "fixed-wing-relay", "--env", "suburban", "--drones", "3", "--network", "both", "--format", "geojson", "--lattice=false"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("runPlan: %v (stderr %s)", err, errb.String())
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry struct {
+				Type string `json:"type"`
+			} `json:"geometry"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &fc); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, f := range fc.Features {
+		kinds[f.Properties["kind"].(string)]++
+	}
+	if fc.Type != "FeatureCollection" || kinds["area"] != 1 || kinds["station"] != 3 || kinds["cell"] != 6 {
+		t.Errorf("feature kinds %v", kinds)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	dir := t.TempDir()
+	notGeo := filepath.Join(dir, "x.geojson")
+	if err := os.WriteFile(notGeo, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(dir, "open.geojson")
+	if err := os.WriteFile(open, []byte(`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--radius-m", "2000"}, "--area"},
+		{[]string{"--area", testArea}, "exactly one"},
+		{[]string{"--area", testArea, "--radius-m", "2000", "--profile", "heavy-multirotor"}, "exactly one"},
+		{[]string{"--area", notGeo, "--radius-m", "2000"}, "not GeoJSON"},
+		{[]string{"--area", open, "--radius-m", "2000"}, "ring not closed"},
+		{[]string{"--area", testArea, "--profile", "balloon"}, "unknown drone profile"},
+		{[]string{"--area", testArea, "--radius-m", "2000", "--format", "kml"}, "--format"},
+	} {
+		var out, errb bytes.Buffer
+		err := runPlan(context.Background(), c.args, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want it to mention %q", c.args, err, c.want)
+		}
+	}
+}

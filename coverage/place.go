@@ -1,0 +1,576 @@
+package coverage
+
+import (
+	"fmt"
+	"math"
+)
+
+// DefaultTarget is the default covered fraction in fewest-drones mode.
+const DefaultTarget = 0.99
+
+// PlaceOptions describe one placement problem in local metres.
+type PlaceOptions struct {
+	// Area to cover; it must be normalized ([MultiPolygon.Normalize]).
+	Area MultiPolygon
+	// RadiusM is the ground radius of each new cell.
+	RadiusM float64
+	// Target is the fraction to reach in fewest-drones mode (default 0.99).
+	Target float64
+	// Drones > 0 asks for the best coverage from exactly that many drones
+	// instead of the fewest drones for Target.
+	Drones int
+	// Demand points must be covered (fewest mode) or are covered heaviest
+	// first (N mode).
+	Demand []PlanarDemand
+	// NoFly zones: no station may hover inside (their ground still counts).
+	NoFly MultiPolygon
+	// Fixed cells count for coverage and never move.
+	Fixed []Disk
+	// Sites and TetherReachM: when TetherReachM >= 0 and Tethered is set,
+	// every new station hovers within TetherReachM of a launch site, at most
+	// Capacity stations per site.
+	Tethered     bool
+	TetherReachM float64
+	Sites        []PlanarSite
+	// Start, in N mode, is a warm start (e.g. the current layout): the
+	// result is never worse than Start topped up to N drones.
+	Start []Disk
+	// Seed makes runs reproducible (the same seed gives the same plan).
+	Seed uint64
+}
+
+// Placement is the result of [Place].
+type Placement struct {
+	// Disks are the new cells (Fixed ones excluded).
+	Disks []Disk
+	// Site is each new disk's launch site index, or -1.
+	Site []int
+	// Coverage is measured exactly from Fixed plus Disks.
+	Coverage Measurement
+	// DemandWeightCovered is the covered share of the demand weight
+	// (1 when there is no demand).
+	DemandWeightCovered float64
+	// LowerBound is area / (pi r^2), the count no layout can beat for full
+	// coverage; Target times it bounds the fewest-drones count.
+	LowerBound float64
+	// Lattice is the best clipped hexagonal lattice for the same target.
+	Lattice Lattice
+}
+
+// Lattice is a hexagonal lattice of spacing sqrt(3) r clipped to the area.
+type Lattice struct {
+	// Drones is the pruned lattice's count (cells not needed for the
+	// target removed); Clipped is the complete clipped lattice's count
+	// (every cell that meets the area), best over the same search.
+	Drones      int         `json:"drones"`
+	Clipped     int         `json:"clipped"`
+	Coverage    Measurement `json:"coverage"`
+	RotationDeg float64     `json:"rotation_deg"`
+	Offset      [2]float64  `json:"offset"`
+	Disks       []Disk      `json:"-"`
+}
+
+func (o *PlaceOptions) check() error {
+	if len(o.Area) == 0 {
+		return ErrEmptyGeometry
+	}
+	if !(o.RadiusM > 0) || math.IsInf(o.RadiusM, 0) {
+		return fmt.Errorf("%w: radius %v m", ErrBadParameter, o.RadiusM)
+	}
+	if o.Target == 0 {
+		o.Target = DefaultTarget
+	}
+	if !(o.Target > 0 && o.Target <= 1) {
+		return fmt.Errorf("%w: target coverage %v (want 0 < target <= 1)", ErrBadParameter, o.Target)
+	}
+	if o.Drones < 0 || o.Drones > 100_000 {
+		return fmt.Errorf("%w: drone count %d", ErrBadParameter, o.Drones)
+	}
+	a := o.Area.Area()
+	if n := a / (math.Pi * o.RadiusM * o.RadiusM); n > 50_000 {
+		return fmt.Errorf("%w: about %.0f cells needed; raise the radius or split the area", ErrBadParameter, n)
+	}
+	if o.Tethered && len(o.Sites) == 0 {
+		return fmt.Errorf("%w: tethered drones need launch sites", ErrInfeasible)
+	}
+	return nil
+}
+
+// Place solves a placement problem. In fewest mode it starts from the best
+// clipped hexagonal lattice and removes drones while an optimised layout of
+// the rest still reaches the target; in N mode it starts from a lattice
+// stretched to N cells. Layouts are optimised by gradient ascent of the
+// covered area (the exact gradient: the outward normal integrated over each
+// circle's exposed arcs inside the area) alternated with moving the least
+// useful disk into the largest hole. Coverage figures are then measured
+// exactly from the disks ([Measure]).
+func Place(o PlaceOptions) (Placement, error) {
+	if err := o.check(); err != nil {
+		return Placement{}, err
+	}
+	r := o.RadiusM
+	a := o.Area.Area()
+	h := sampleSpacing(a, r)
+	reg := newRegionIndex(o.Area, h)
+	p := newPlacer(o.Area, reg, h, o.Seed)
+	if len(o.NoFly) > 0 {
+		p.noFlyMP = o.NoFly
+		p.noFly = newRegionIndex(o.NoFly, h)
+	}
+	out := Placement{LowerBound: a / (math.Pi * r * r)}
+	if o.Tethered {
+		return placeTethered(o, p, out)
+	}
+	// A quick lattice search for the start; BestLattice searches more.
+	rot, off := 6, 3
+	if est := out.LowerBound; est > 150 {
+		rot, off = 2, 2
+	}
+	out.Lattice = bestLattice(p, o, r, rot, off)
+	var disks []Disk
+	if o.Drones > 0 {
+		disks = placeN(o, p)
+	} else {
+		disks = placeFewest(o, p, out.Lattice.Disks)
+	}
+	sortDisks(disks)
+	out.Disks = disks
+	out.Site = make([]int, len(disks))
+	for i := range out.Site {
+		out.Site[i] = -1
+	}
+	out.Coverage = Measure(o.Area, append(append([]Disk(nil), o.Fixed...), disks...))
+	out.DemandWeightCovered = demandCovered(o.Demand, append(append([]Disk(nil), o.Fixed...), disks...))
+	return out, nil
+}
+
+func demandCovered(dem []PlanarDemand, disks []Disk) float64 {
+	var tot, cov float64
+	for _, d := range dem {
+		tot += d.Weight
+		for _, c := range disks {
+			if c.C.dist2(d.Pos) <= c.R*c.R {
+				cov += d.Weight
+				break
+			}
+		}
+	}
+	if tot == 0 {
+		return 1
+	}
+	return cov / tot
+}
+
+func disksOf(cs []Point, r float64) []Disk {
+	out := make([]Disk, len(cs))
+	for i, c := range cs {
+		out[i] = Disk{C: c, R: r}
+	}
+	return out
+}
+
+// load puts fixed disks (not movable) and the given movable disks in p.
+func load(p *placer, fixed, movable []Disk) {
+	ds := append(append([]Disk(nil), fixed...), movable...)
+	mv := make([]bool, len(ds))
+	for i := len(fixed); i < len(ds); i++ {
+		mv[i] = true
+	}
+	p.setDisks(ds, mv)
+}
+
+func movableDisks(p *placer) []Disk {
+	var out []Disk
+	for i, d := range p.disks {
+		if p.movable[i] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// bestLattice searches rotations and offsets of the sqrt(3) r lattice for
+// the fewest clipped disks that reach the target, pruning disks that only
+// cover what others cover too (the lattice is then no longer complete, but
+// it is the fairest lattice baseline for a partial target).
+func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) Lattice {
+	s := math.Sqrt(3) * r
+	best := Lattice{Drones: math.MaxInt}
+	bestCov := 0.0
+	clipped := math.MaxInt
+	for ri := 0; ri < rot; ri++ {
+		th := float64(ri) * (math.Pi / 3) / float64(rot)
+		for oi := 0; oi < off; oi++ {
+			for oj := 0; oj < off; oj++ {
+				ox, oy := float64(oi)/float64(off), float64(oj)/float64(off)
+				cs := p.hexLattice(s, th, ox, oy, r)
+				if c := clippedCount(p, s, th, ox, oy, r); c < clipped {
+					clipped = c
+				}
+				load(p, o.Fixed, disksOf(cs, r))
+				p.pruneTo(o.Target)
+				n := len(p.disks) - len(o.Fixed)
+				f := p.fraction()
+				if n < best.Drones || (n == best.Drones && f > bestCov) {
+					best = Lattice{Drones: n, RotationDeg: th * 180 / math.Pi, Offset: [2]float64{ox, oy}, Disks: movableDisks(p)}
+					bestCov = f
+				}
+			}
+		}
+	}
+	// The pruning works on samples; make sure the exact figure holds by
+	// adding back lattice disks (most useful first) if it does not.
+	all := p.hexLattice(s, best.RotationDeg*math.Pi/180, best.Offset[0], best.Offset[1], r)
+	for {
+		m := Measure(o.Area, append(append([]Disk(nil), o.Fixed...), best.Disks...))
+		best.Coverage = m
+		if m.Fraction >= o.Target || len(best.Disks) >= len(all) {
+			break
+		}
+		load(p, o.Fixed, best.Disks)
+		p.rebuild()
+		bi, bg := -1, -1
+		for i, c := range all {
+			if g := p.gain(Disk{C: c, R: r}); g > bg && !containsDisk(best.Disks, c) {
+				bi, bg = i, g
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		best.Disks = append(best.Disks, Disk{C: all[bi], R: r})
+	}
+	best.Drones = len(best.Disks)
+	best.Clipped = clipped
+	return best
+}
+
+// clippedCount counts the cells of a lattice whose disk meets the area:
+// those that reach a sample, plus those that only graze the boundary
+// between samples (an edge closer than r).
+func clippedCount(p *placer, s, th, ox, oy, r float64) int {
+	n := 0
+	for _, c := range p.latticePoints(s, th, ox, oy, r) {
+		d := Disk{C: c, R: r}
+		if p.touches(d) || p.reg.contains(c) || distToSegments(p.reg.segs, c) < r {
+			n++
+		}
+	}
+	return n
+}
+
+func distToSegments(segs []segment, c Point) float64 {
+	best := math.Inf(1)
+	for _, s := range segs {
+		ab := s.b.sub(s.a)
+		l2 := ab.X*ab.X + ab.Y*ab.Y
+		t := 0.0
+		if l2 > 0 {
+			t = math.Max(0, math.Min(1, ((c.X-s.a.X)*ab.X+(c.Y-s.a.Y)*ab.Y)/l2))
+		}
+		best = math.Min(best, lerp(s.a, s.b, t).dist2(c))
+	}
+	return math.Sqrt(best)
+}
+
+// BestLattice is the baseline: the best clipped hexagonal lattice of
+// spacing sqrt(3) r over 12 rotations (every 5 degrees of the lattice's 60
+// degree symmetry) and 6 x 6 offsets, each lattice clipped to the cells that
+// touch the area and then pruned, weakest cell first, while the target still
+// holds. Its coverage is measured exactly. Fixed cells count as covered.
+func BestLattice(area MultiPolygon, r, target float64, fixed []Disk) Lattice {
+	if target == 0 {
+		target = DefaultTarget
+	}
+	h := sampleSpacing(area.Area(), r)
+	p := newPlacer(area, newRegionIndex(area, h), h, 1)
+	rot, off := 12, 6
+	if area.Area()/(math.Pi*r*r) > 300 {
+		rot, off = 4, 3
+	}
+	return bestLattice(p, PlaceOptions{Area: area, RadiusM: r, Target: target, Fixed: fixed}, r, rot, off)
+}
+
+func pushOutIfInside(p *placer, c Point) Point {
+	if p.noFly != nil && p.noFly.contains(c) {
+		return pushOut(p.noFlyMP, c)
+	}
+	return c
+}
+
+func containsDisk(ds []Disk, c Point) bool {
+	for _, d := range ds {
+		if d.C == c {
+			return true
+		}
+	}
+	return false
+}
+
+// effort picks optimisation rounds and iterations for a problem size.
+func effort(n int) (rounds, iters int) {
+	switch {
+	case n <= 40:
+		return 5, 60
+	case n <= 300:
+		return 4, 40
+	default:
+		return 3, 30
+	}
+}
+
+// feasible reports whether the disks (with fixed ones) reach the target
+// exactly and cover every demand point.
+func feasible(o PlaceOptions, disks []Disk) bool {
+	all := append(append([]Disk(nil), o.Fixed...), disks...)
+	if demandCovered(o.Demand, all) < 1 {
+		return false
+	}
+	return Measure(o.Area, all).Fraction >= o.Target
+}
+
+// pinDemand anchors each uncovered demand point to the nearest movable disk
+// that can still take it (its other anchors within 2r), heaviest first.
+func pinDemand(p *placer, dem []PlanarDemand) {
+	order := make([]int, len(dem))
+	for i := range order {
+		order[i] = i
+	}
+	sortByWeight(order, dem)
+	for _, di := range order {
+		d := dem[di]
+		covered := false
+		for _, c := range p.disks {
+			if c.C.dist2(d.Pos) <= c.R*c.R*0.999 {
+				covered = true
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		best, bd := -1, math.Inf(1)
+		for i, c := range p.disks {
+			if !p.movable[i] {
+				continue
+			}
+			ok := true
+			for _, a := range p.anchors[i] {
+				if a.p.Dist(d.Pos) > 2*a.r {
+					ok = false
+				}
+			}
+			if dd := c.C.dist2(d.Pos); ok && dd < bd {
+				best, bd = i, dd
+			}
+		}
+		if best >= 0 {
+			p.anchors[best] = append(p.anchors[best], anchor{p: d.Pos, r: 0.98 * p.disks[best].R})
+			p.disks[best].C = p.constrain(best, p.disks[best].C)
+		}
+	}
+}
+
+func sortByWeight(order []int, dem []PlanarDemand) {
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && dem[order[j]].Weight > dem[order[j-1]].Weight; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+}
+
+// optimiseWithDemand optimises, then pins uncovered demand points and
+// optimises again.
+func optimiseWithDemand(p *placer, o PlaceOptions, rounds, iters int) {
+	p.optimise(rounds, iters)
+	if len(o.Demand) > 0 && demandCovered(o.Demand, p.disks) < 1 {
+		pinDemand(p, o.Demand)
+		p.optimise(2, iters)
+	}
+}
+
+func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
+	best := append([]Disk(nil), lattice...)
+	// The lattice might miss demand points: add disks on them.
+	for _, d := range o.Demand {
+		if demandCovered([]PlanarDemand{d}, append(append([]Disk(nil), o.Fixed...), best...)) < 1 {
+			best = append(best, Disk{C: d.Pos, R: o.RadiusM})
+		}
+	}
+	if p.noFly != nil {
+		// The lattice ignores no-fly zones: push its disks out, then add
+		// disks at the largest holes until the target holds again.
+		load(p, o.Fixed, best)
+		p.constrainAll()
+		for guard := 0; guard < len(best)+10; guard++ {
+			if cand := movableDisks(p); feasible(o, cand) {
+				break
+			}
+			p.rebuild()
+			c, _, ok := p.hole(o.RadiusM)
+			if !ok {
+				break
+			}
+			if c2 := pushOutIfInside(p, c); p.gain(Disk{C: c2, R: o.RadiusM}) == 0 {
+				break // the rest is out of reach from outside the no-fly zones
+			}
+			p.push(Disk{C: c, R: o.RadiusM}, true)
+			last := len(p.disks) - 1
+			p.disks[last].C = p.constrain(last, c)
+			optimiseWithDemand(p, o, 1, 20)
+		}
+		best = movableDisks(p)
+	}
+	floor := int(math.Ceil(o.Target*p.nInside2Area()/(math.Pi*o.RadiusM*o.RadiusM) - 1e-9))
+	rounds, iters := effort(len(best))
+	k := max(1, int(math.Round(0.05*float64(len(best)))))
+	for k >= 1 && len(best)-k >= max(1, floor) {
+		load(p, o.Fixed, best)
+		p.removeWeakest(k)
+		optimiseWithDemand(p, o, rounds, iters)
+		cand := movableDisks(p)
+		if p.fraction() >= o.Target-0.002 && feasible(o, cand) {
+			best = cand
+			continue
+		}
+		k /= 2
+	}
+	// Small problems: restarts from k-means layouts one drone below.
+	if len(best) <= 40 {
+		for n := len(best) - 1; n >= max(1, floor); n-- {
+			ok := false
+			for try := 0; try < 8 && !ok; try++ {
+				load(p, o.Fixed, disksOf(p.kmeansInit(n, 12), o.RadiusM))
+				optimiseWithDemand(p, o, rounds, iters)
+				if cand := movableDisks(p); feasible(o, cand) {
+					best, ok = cand, true
+				}
+			}
+			if !ok {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// nInside2Area is the sampled area in square metres.
+func (p *placer) nInside2Area() float64 { return float64(p.nInside) * p.h * p.h }
+
+func placeN(o PlaceOptions, p *placer) []Disk {
+	n := o.Drones
+	r := o.RadiusM
+	a := p.nInside2Area()
+	var best []Disk
+	bestScore := math.Inf(-1)
+	consider := func(ds []Disk) {
+		all := append(append([]Disk(nil), o.Fixed...), ds...)
+		score := Measure(o.Area, all).Fraction + 1e-3*demandCovered(o.Demand, all)
+		if score > bestScore {
+			best, bestScore = append([]Disk(nil), ds...), score
+		}
+	}
+	rounds, iters := effort(n)
+	// fill tops the movable disks up to n at the largest holes.
+	fill := func() {
+		if m := len(p.disks) - len(o.Fixed); m > n {
+			p.removeWeakest(m - n)
+		}
+		for len(p.disks)-len(o.Fixed) < n {
+			p.rebuild()
+			c, _, ok := p.hole(r)
+			if !ok {
+				c = p.sample(p.rng.IntN(len(p.inside)))
+			}
+			p.push(Disk{C: c, R: r}, true)
+			last := len(p.disks) - 1
+			p.disks[last].C = p.constrain(last, c)
+		}
+	}
+	if len(o.Start) > 0 {
+		// A warm start (the current layout): its padded form is a
+		// candidate as it is, so one more drone never lowers coverage.
+		load(p, o.Fixed, o.Start)
+		fill()
+		consider(movableDisks(p))
+		optimiseWithDemand(p, o, rounds, iters)
+		consider(movableDisks(p))
+	}
+	// Lattice stretched so that about n cells span the area, then trimmed
+	// or filled to exactly n; and k-means layouts.
+	s := math.Max(math.Sqrt(2*a/(math.Sqrt(3)*float64(n))), math.Sqrt(3)*r*0.5)
+	s = math.Min(s, math.Sqrt(3)*r)
+	tries := 3
+	switch {
+	case n <= 40:
+		tries = 8
+	case n > 300:
+		tries = 1
+	}
+	for t := 0; t < tries; t++ {
+		var start []Disk
+		if t%2 == 0 {
+			cs := p.hexLattice(s, p.rng.Float64()*math.Pi/3, p.rng.Float64(), p.rng.Float64(), r)
+			start = disksOf(cs, r)
+		} else {
+			start = disksOf(p.kmeansInit(n, 12), r)
+		}
+		load(p, o.Fixed, start)
+		fill()
+		optimiseWithDemand(p, o, rounds, iters)
+		consider(movableDisks(p))
+	}
+	return best
+}
+
+// placeTethered chooses launch sites greedily by the area each adds, up to
+// each site's capacity (a second drone at a site adds coverage only if the
+// tether lets it hover elsewhere), then optimises within tether reach.
+func placeTethered(o PlaceOptions, p *placer, out Placement) (Placement, error) {
+	r := o.RadiusM
+	reach := math.Max(0, o.TetherReachM)
+	load(p, o.Fixed, nil)
+	p.rebuild()
+	used := make([]int, len(o.Sites))
+	var site []int
+	limit := o.Drones
+	for {
+		if limit > 0 && len(site) >= limit {
+			break
+		}
+		if limit == 0 && p.fraction() >= o.Target {
+			break
+		}
+		bi, bg := -1, 0
+		for i, s := range o.Sites {
+			if used[i] >= s.Capacity {
+				continue
+			}
+			if g := p.gain(Disk{C: s.Pos, R: r}); g > bg {
+				bi, bg = i, g
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		used[bi]++
+		site = append(site, bi)
+		p.push(Disk{C: o.Sites[bi].Pos, R: r}, true)
+		p.anchors[len(p.disks)-1] = []anchor{{p: o.Sites[bi].Pos, r: reach}}
+		p.addDisk(p.disks[len(p.disks)-1], 1)
+	}
+	if reach > 0 {
+		p.descend(30, 0.05, 0.005)
+	}
+	disks := movableDisks(p)
+	all := append(append([]Disk(nil), o.Fixed...), disks...)
+	out.Disks = disks
+	out.Site = site
+	out.Coverage = Measure(o.Area, all)
+	out.DemandWeightCovered = demandCovered(o.Demand, all)
+	out.Lattice = Lattice{Drones: -1}
+	if o.Drones == 0 && out.Coverage.Fraction < o.Target {
+		return out, fmt.Errorf("%w: the launch sites reach %.1f%% of the area (target %.1f%%)", ErrInfeasible, 100*out.Coverage.Fraction, 100*o.Target)
+	}
+	return out, nil
+}

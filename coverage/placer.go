@@ -1,0 +1,694 @@
+package coverage
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// placer is the optimiser's working state: a grid of sample points over the
+// area (each standing for h*h square metres) with a coverage count each, and
+// the disks being placed. The counts are rebuilt or updated incrementally;
+// the gradient uses exact circle geometry.
+type placer struct {
+	area    MultiPolygon
+	reg     *regionIndex
+	lo      Point
+	h       float64
+	gx, gy  int
+	inside  []bool
+	nInside int
+	cnt     []int32
+	covered int
+
+	disks   []Disk
+	movable []bool
+	// anchors constrain disk centres: within anchorR[i] of anchor[i]
+	// (tether reach, or demand points the disk must keep covering).
+	anchors [][]anchor
+	noFly   *regionIndex
+	noFlyMP MultiPolygon
+
+	// neighbour hash
+	hcell float64
+	hash  map[[2]int32][]int32
+
+	rng *rand.Rand
+}
+
+type anchor struct {
+	p Point
+	r float64
+}
+
+// sampleSpacing picks the sample spacing for a radius and area: an eighth of
+// the radius, coarser when that would exceed about 250,000 samples.
+func sampleSpacing(area, r float64) float64 {
+	h := r / 8
+	if m := math.Sqrt(area / 250_000); h < m {
+		h = m
+	}
+	return h
+}
+
+func newPlacer(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *placer {
+	lo, hi := area.Bounds()
+	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	p.gx = int(math.Ceil((hi.X-lo.X)/h)) + 1
+	p.gy = int(math.Ceil((hi.Y-lo.Y)/h)) + 1
+	p.inside = make([]bool, p.gx*p.gy)
+	p.cnt = make([]int32, p.gx*p.gy)
+	// Rows by exact crossings (same rule as the region index).
+	segs := reg.segs
+	xs := make([]float64, 0, 64)
+	for j := 0; j < p.gy; j++ {
+		y := lo.Y + (float64(j)+0.5)*h
+		xs = crossingsAt(segs, y, xs[:0])
+		for k := 0; k+1 < len(xs); k += 2 {
+			a := int(math.Ceil((xs[k]-lo.X)/h - 0.5))
+			b := int(math.Floor((xs[k+1]-lo.X)/h - 0.5))
+			for i := max(0, a); i <= min(p.gx-1, b); i++ {
+				p.inside[j*p.gx+i] = true
+				p.nInside++
+			}
+		}
+	}
+	return p
+}
+
+func (p *placer) sample(k int) Point {
+	return Point{p.lo.X + (float64(k%p.gx)+0.5)*p.h, p.lo.Y + (float64(k/p.gx)+0.5)*p.h}
+}
+
+// span returns the rows of samples that disk d may cover.
+func (p *placer) span(d Disk) (j0, j1 int) {
+	j0 = max(0, int(math.Floor((d.C.Y-d.R-p.lo.Y)/p.h-0.5)))
+	j1 = min(p.gy-1, int(math.Ceil((d.C.Y+d.R-p.lo.Y)/p.h-0.5)))
+	return j0, j1
+}
+
+// chord returns the sample indices [a, b] of row j inside disk d (a > b
+// when none).
+func (p *placer) chord(d Disk, j int) (int, int) {
+	y := p.lo.Y + (float64(j)+0.5)*p.h - d.C.Y
+	w2 := d.R*d.R - y*y
+	if w2 < 0 {
+		return 1, 0
+	}
+	w := math.Sqrt(w2)
+	a := max(0, int(math.Ceil((d.C.X-w-p.lo.X)/p.h-0.5)))
+	b := min(p.gx-1, int(math.Floor((d.C.X+w-p.lo.X)/p.h-0.5)))
+	return j*p.gx + a, j*p.gx + b
+}
+
+// forDisk calls f for every inside sample within d.
+func (p *placer) forDisk(d Disk, f func(k int)) {
+	j0, j1 := p.span(d)
+	for j := j0; j <= j1; j++ {
+		a, b := p.chord(d, j)
+		for k := a; k <= b; k++ {
+			if p.inside[k] {
+				f(k)
+			}
+		}
+	}
+}
+
+// touches reports whether d covers any inside sample.
+func (p *placer) touches(d Disk) bool {
+	j0, j1 := p.span(d)
+	for j := j0; j <= j1; j++ {
+		a, b := p.chord(d, j)
+		for k := a; k <= b; k++ {
+			if p.inside[k] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// gain counts the uncovered inside samples within d.
+func (p *placer) gain(d Disk) int {
+	n := 0
+	j0, j1 := p.span(d)
+	for j := j0; j <= j1; j++ {
+		a, b := p.chord(d, j)
+		for k := a; k <= b; k++ {
+			if p.inside[k] && p.cnt[k] == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (p *placer) addDisk(d Disk, sign int32) {
+	j0, j1 := p.span(d)
+	for j := j0; j <= j1; j++ {
+		a, b := p.chord(d, j)
+		for k := a; k <= b; k++ {
+			if !p.inside[k] {
+				continue
+			}
+			if sign > 0 {
+				if p.cnt[k] == 0 {
+					p.covered++
+				}
+				p.cnt[k]++
+			} else {
+				p.cnt[k]--
+				if p.cnt[k] == 0 {
+					p.covered--
+				}
+			}
+		}
+	}
+}
+
+func (p *placer) rebuild() {
+	clear(p.cnt)
+	p.covered = 0
+	for _, d := range p.disks {
+		p.addDisk(d, 1)
+	}
+}
+
+func (p *placer) fraction() float64 {
+	if p.nInside == 0 {
+		return 0
+	}
+	return float64(p.covered) / float64(p.nInside)
+}
+
+// exclusive counts the samples only disk i covers.
+func (p *placer) exclusive(i int) int {
+	d := p.disks[i]
+	n := 0
+	j0, j1 := p.span(d)
+	for j := j0; j <= j1; j++ {
+		a, b := p.chord(d, j)
+		for k := a; k <= b; k++ {
+			if p.inside[k] && p.cnt[k] == 1 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (p *placer) buildHash() {
+	maxR := 0.0
+	for _, d := range p.disks {
+		maxR = math.Max(maxR, d.R)
+	}
+	p.hcell = math.Max(2*maxR, 1)
+	if p.hash == nil {
+		p.hash = make(map[[2]int32][]int32, len(p.disks))
+	} else {
+		for k, v := range p.hash {
+			p.hash[k] = v[:0]
+		}
+	}
+	for i, d := range p.disks {
+		k := p.hkey(d.C)
+		p.hash[k] = append(p.hash[k], int32(i))
+	}
+}
+
+func (p *placer) hkey(c Point) [2]int32 {
+	return [2]int32{int32(math.Floor(c.X / p.hcell)), int32(math.Floor(c.Y / p.hcell))}
+}
+
+// neighbours appends the disks that may overlap disk i.
+func (p *placer) neighbours(i int, out []int32) []int32 {
+	c := p.disks[i].C
+	k := p.hkey(c)
+	for dx := int32(-1); dx <= 1; dx++ {
+		for dy := int32(-1); dy <= 1; dy++ {
+			for _, j := range p.hash[[2]int32{k[0] + dx, k[1] + dy}] {
+				if int(j) == i {
+					continue
+				}
+				d := p.disks[j]
+				rr := d.R + p.disks[i].R
+				if d.C.dist2(c) < rr*rr {
+					out = append(out, j)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// boundarySamples is the number of points on each circle used for the
+// gradient.
+const boundarySamples = 48
+
+var unitCircle = func() (u [boundarySamples]Point) {
+	for k := range u {
+		s, c := math.Sincos(2 * math.Pi * (float64(k) + 0.5) / boundarySamples)
+		u[k] = Point{c, s}
+	}
+	return u
+}()
+
+// gradient of the covered area with respect to the centre of disk i,
+// divided by the radius: the integral of the outward normal over the arcs
+// of the circle that are inside the area and outside every other disk.
+// Moving the disk along it gains area on the front arcs (uncovered outside)
+// and loses it on the back arcs (covered only by i inside).
+func (p *placer) gradient(i int, nb []int32) Point {
+	d := p.disks[i]
+	var g Point
+	for _, u := range unitCircle {
+		b := Point{d.C.X + d.R*u.X, d.C.Y + d.R*u.Y}
+		free := true
+		for _, j := range nb {
+			o := p.disks[j]
+			if o.C.dist2(b) < o.R*o.R {
+				free = false
+				break
+			}
+		}
+		if free && p.reg.contains(b) {
+			g.X += u.X
+			g.Y += u.Y
+		}
+	}
+	return g.scale(2 * math.Pi / boundarySamples)
+}
+
+// constrain moves a proposed centre for disk i into its feasible set
+// (anchors, then out of no-fly zones) by alternating projections.
+func (p *placer) constrain(i int, c Point) Point {
+	as := p.anchors[i]
+	for it := 0; it < 8; it++ {
+		moved := false
+		for _, a := range as {
+			v := c.sub(a.p)
+			if n := v.norm(); n > a.r {
+				if n == 0 {
+					continue
+				}
+				c = a.p.add(v.scale(a.r / n))
+				moved = true
+			}
+		}
+		if p.noFly != nil && p.noFly.contains(c) {
+			c = pushOut(p.noFlyMP, c)
+			moved = true
+		}
+		if !moved {
+			break
+		}
+	}
+	return c
+}
+
+// constrainAll applies constrain to every movable disk.
+func (p *placer) constrainAll() {
+	for i := range p.disks {
+		if p.movable[i] {
+			p.disks[i].C = p.constrain(i, p.disks[i].C)
+		}
+	}
+}
+
+// pushOut moves c to just outside the nearest boundary of m.
+func pushOut(m MultiPolygon, c Point) Point {
+	best, bestD := c, math.Inf(1)
+	for _, s := range m.segments() {
+		ab := s.b.sub(s.a)
+		l2 := ab.X*ab.X + ab.Y*ab.Y
+		t := 0.0
+		if l2 > 0 {
+			t = math.Max(0, math.Min(1, ((c.X-s.a.X)*ab.X+(c.Y-s.a.Y)*ab.Y)/l2))
+		}
+		q := lerp(s.a, s.b, t)
+		if d := q.dist2(c); d < bestD {
+			best, bestD = q, d
+		}
+	}
+	v := best.sub(c)
+	if n := v.norm(); n > 0 {
+		return best.add(v.scale(1 / n))
+	}
+	return best
+}
+
+// descend runs iters gradient steps with a step that shrinks from gamma0 to
+// gamma1 times the radius.
+func (p *placer) descend(iters int, gamma0, gamma1 float64) {
+	var nb []int32
+	next := make([]Point, len(p.disks))
+	for t := 0; t < iters; t++ {
+		p.buildHash()
+		gamma := gamma0 + (gamma1-gamma0)*float64(t)/math.Max(1, float64(iters-1))
+		for i := range p.disks {
+			next[i] = p.disks[i].C
+			if !p.movable[i] {
+				continue
+			}
+			nb = p.neighbours(i, nb[:0])
+			g := p.gradient(i, nb)
+			next[i] = p.constrain(i, p.disks[i].C.add(g.scale(gamma*p.disks[i].R/2)))
+		}
+		for i := range p.disks {
+			p.disks[i].C = next[i]
+		}
+	}
+}
+
+// hole finds the uncovered sample farthest inside the uncovered region
+// (largest distance to the nearest disk edge) and how many uncovered samples
+// a disk of radius r centred there would cover.
+func (p *placer) hole(r float64) (Point, int, bool) {
+	p.buildHash()
+	best, bestD := -1, -1.0
+	for k, in := range p.inside {
+		if !in || p.cnt[k] != 0 {
+			continue
+		}
+		s := p.sample(k)
+		d := p.gapDistance(s)
+		if d > bestD {
+			best, bestD = k, d
+		}
+	}
+	if best < 0 {
+		return Point{}, 0, false
+	}
+	c := p.sample(best)
+	// Pull the candidate centre towards the centroid of the nearby
+	// uncovered samples so the new disk covers as much as it can.
+	var sum Point
+	n := 0
+	p.forDisk(Disk{C: c, R: r}, func(k int) {
+		if p.cnt[k] == 0 {
+			sum = sum.add(p.sample(k))
+			n++
+		}
+	})
+	if n > 0 {
+		c = sum.scale(1 / float64(n))
+	}
+	return c, p.gain(Disk{C: c, R: r}), true
+}
+
+// gapDistance is the distance from s to the nearest disk edge (s outside
+// all disks), capped at a few hash cells.
+func (p *placer) gapDistance(s Point) float64 {
+	k := p.hkey(s)
+	best := math.Inf(1)
+	for ring := int32(0); ring <= 3; ring++ {
+		for dx := -ring; dx <= ring; dx++ {
+			for dy := -ring; dy <= ring; dy++ {
+				if max(abs32(dx), abs32(dy)) != ring {
+					continue
+				}
+				for _, j := range p.hash[[2]int32{k[0] + dx, k[1] + dy}] {
+					d := p.disks[j]
+					if v := math.Sqrt(d.C.dist2(s)) - d.R; v < best {
+						best = v
+					}
+				}
+			}
+		}
+		if best < float64(ring)*p.hcell {
+			break
+		}
+	}
+	if math.IsInf(best, 1) {
+		return 4 * p.hcell
+	}
+	return best
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// relocate moves the weakest movable disk into the biggest hole while that
+// gains area; at most max moves. It reports how many it made.
+func (p *placer) relocate(maxMoves int) int {
+	moves := 0
+	p.rebuild()
+	for moves < maxMoves {
+		weak, weakN := -1, math.MaxInt
+		for i := range p.disks {
+			if !p.movable[i] || len(p.anchors[i]) > 0 {
+				continue
+			}
+			if n := p.exclusive(i); n < weakN {
+				weak, weakN = i, n
+			}
+		}
+		if weak < 0 {
+			return moves
+		}
+		// Take the weak disk out first so the hole search sees its gap.
+		p.addDisk(p.disks[weak], -1)
+		c, gain, ok := p.hole(p.disks[weak].R)
+		if !ok || float64(gain) < 1.15*float64(weakN)+2 {
+			p.addDisk(p.disks[weak], 1)
+			return moves
+		}
+		p.disks[weak].C = p.constrain(weak, c)
+		p.addDisk(p.disks[weak], 1)
+		moves++
+	}
+	return moves
+}
+
+// optimise alternates gradient descent and relocations.
+func (p *placer) optimise(rounds, iters int) {
+	for r := 0; r < rounds; r++ {
+		g0 := 0.25 / float64(r+1)
+		p.descend(iters, g0, 0.02)
+		if r == rounds-1 {
+			break
+		}
+		if p.relocate(max(1, len(p.disks)/8)) == 0 && r > 0 {
+			break
+		}
+	}
+	// Polish with small steps: the annealed steps end at 2% of the radius.
+	p.descend(iters, 0.03, 0.002)
+	p.rebuild()
+}
+
+// removeWeakest removes k movable disks one at a time, each time the one
+// whose removal loses the fewest samples.
+func (p *placer) removeWeakest(k int) {
+	p.rebuild()
+	p.lazyRemove(func(int) bool { return true }, k)
+}
+
+func (p *placer) drop(i int) {
+	last := len(p.disks) - 1
+	p.disks[i], p.disks[last] = p.disks[last], p.disks[i]
+	p.movable[i], p.movable[last] = p.movable[last], p.movable[i]
+	p.anchors[i], p.anchors[last] = p.anchors[last], p.anchors[i]
+	p.disks, p.movable, p.anchors = p.disks[:last], p.movable[:last], p.anchors[:last]
+}
+
+func (p *placer) push(d Disk, movable bool) {
+	p.disks = append(p.disks, d)
+	p.movable = append(p.movable, movable)
+	p.anchors = append(p.anchors, nil)
+}
+
+func (p *placer) setDisks(ds []Disk, movable []bool) {
+	p.disks = append(p.disks[:0], ds...)
+	p.movable = append(p.movable[:0], movable...)
+	p.anchors = make([][]anchor, len(ds))
+}
+
+func (p *placer) snapshot() ([]Disk, []bool, [][]anchor) {
+	a := make([][]anchor, len(p.anchors))
+	for i := range a {
+		a[i] = append([]anchor(nil), p.anchors[i]...)
+	}
+	return append([]Disk(nil), p.disks...), append([]bool(nil), p.movable...), a
+}
+
+func (p *placer) restore(d []Disk, m []bool, a [][]anchor) {
+	p.disks = append(p.disks[:0], d...)
+	p.movable = append(p.movable[:0], m...)
+	p.anchors = make([][]anchor, len(a))
+	for i := range a {
+		p.anchors[i] = append([]anchor(nil), a[i]...)
+	}
+}
+
+// kmeansInit places n centres by k-means++ seeding on the samples and a few
+// Lloyd iterations: a centroidal Voronoi start, close to a hexagonal layout
+// inside and bent to the boundary.
+func (p *placer) kmeansInit(n int, iters int) []Point {
+	idx := make([]int, 0, p.nInside)
+	for k, in := range p.inside {
+		if in {
+			idx = append(idx, k)
+		}
+	}
+	if len(idx) == 0 || n == 0 {
+		return nil
+	}
+	// Subsample for speed.
+	stride := max(1, len(idx)/(200*n+2000))
+	pts := make([]Point, 0, len(idx)/stride+1)
+	for i := p.rng.IntN(stride); i < len(idx); i += stride {
+		pts = append(pts, p.sample(idx[i]))
+	}
+	cs := []Point{pts[p.rng.IntN(len(pts))]}
+	d2 := make([]float64, len(pts))
+	for i := range d2 {
+		d2[i] = math.Inf(1)
+	}
+	for len(cs) < n {
+		last := cs[len(cs)-1]
+		var sum float64
+		for i, q := range pts {
+			d2[i] = math.Min(d2[i], q.dist2(last))
+			sum += d2[i]
+		}
+		x := p.rng.Float64() * sum
+		pick := len(pts) - 1
+		for i := range pts {
+			x -= d2[i]
+			if x <= 0 {
+				pick = i
+				break
+			}
+		}
+		cs = append(cs, pts[pick])
+	}
+	sums := make([]Point, n)
+	cnt := make([]int, n)
+	for it := 0; it < iters; it++ {
+		clear(sums)
+		clear(cnt)
+		for _, q := range pts {
+			b, bd := 0, math.Inf(1)
+			for j, c := range cs {
+				if d := q.dist2(c); d < bd {
+					b, bd = j, d
+				}
+			}
+			sums[b] = sums[b].add(q)
+			cnt[b]++
+		}
+		for j := range cs {
+			if cnt[j] > 0 {
+				cs[j] = sums[j].scale(1 / float64(cnt[j]))
+			}
+		}
+	}
+	return cs
+}
+
+// latticePoints returns the points of the hexagonal lattice of spacing s,
+// rotation theta and offset (fractions of the cell) whose disk of radius r
+// meets the sample grid's bounding box.
+func (p *placer) latticePoints(s, theta, ox, oy, r float64) []Point {
+	a1 := Point{s * math.Cos(theta), s * math.Sin(theta)}
+	a2 := Point{s * math.Cos(theta+math.Pi/3), s * math.Sin(theta+math.Pi/3)}
+	hi := Point{p.lo.X + float64(p.gx)*p.h, p.lo.Y + float64(p.gy)*p.h}
+	mid := lerp(p.lo, hi, 0.5)
+	half := hi.sub(p.lo).norm()/2 + r
+	n := int(math.Ceil(half/s*1.2)) + 2
+	var out []Point
+	origin := mid.add(a1.scale(ox)).add(a2.scale(oy))
+	for i := -n; i <= n; i++ {
+		for j := -n; j <= n; j++ {
+			c := origin.add(a1.scale(float64(i))).add(a2.scale(float64(j)))
+			if c.X < p.lo.X-r || c.X > hi.X+r || c.Y < p.lo.Y-r || c.Y > hi.Y+r {
+				continue
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hexLattice returns the lattice points whose disk covers an inside sample.
+func (p *placer) hexLattice(s, theta, ox, oy, r float64) []Point {
+	all := p.latticePoints(s, theta, ox, oy, r)
+	out := all[:0]
+	for _, c := range all {
+		if p.touches(Disk{C: c, R: r}) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pruneTo removes disks (weakest first) while the sampled fraction stays at
+// or above target.
+func (p *placer) pruneTo(target float64) {
+	p.rebuild()
+	need := int(math.Ceil(target * float64(p.nInside)))
+	p.lazyRemove(func(loss int) bool { return p.covered-loss >= need }, len(p.disks))
+}
+
+// lazyRemove removes, at most limit times, the movable disk whose removal
+// loses the fewest samples, while ok(loss) holds. Removing a disk never
+// lowers another disk's exclusive count, so stale counts are lower bounds
+// and a lazy priority queue finds the true minimum (lazy greedy).
+func (p *placer) lazyRemove(ok func(loss int) bool, limit int) {
+	type item struct{ id, n int }
+	ids := make([]int, len(p.disks)) // stable id -> index
+	var q []item
+	for i := range p.disks {
+		ids[i] = i
+		if p.movable[i] {
+			q = append(q, item{i, p.exclusive(i)})
+		}
+	}
+	sort.Slice(q, func(a, b int) bool { return q[a].n < q[b].n })
+	idx := make([]int, len(p.disks)) // id -> current index, -1 removed
+	for i := range idx {
+		idx[i] = i
+	}
+	for removed := 0; removed < limit && len(q) > 0; {
+		it := q[0]
+		cur := p.exclusive(idx[it.id])
+		if len(q) > 1 && cur > q[1].n {
+			q[0].n = cur
+			// Sift down by insertion (the queue is small and nearly sorted).
+			for k := 0; k+1 < len(q) && q[k].n > q[k+1].n; k++ {
+				q[k], q[k+1] = q[k+1], q[k]
+			}
+			continue
+		}
+		if !ok(cur) {
+			return
+		}
+		q = q[1:]
+		i := idx[it.id]
+		p.addDisk(p.disks[i], -1)
+		last := len(p.disks) - 1
+		// drop swaps the last disk into i.
+		lastID := ids[last]
+		p.drop(i)
+		ids[i] = lastID
+		idx[lastID] = i
+		idx[it.id] = -1
+		ids = ids[:last]
+		removed++
+	}
+}
+
+// sortDisks orders disks north to south, west to east, for stable output.
+func sortDisks(ds []Disk) {
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].C.Y != ds[j].C.Y {
+			return ds[i].C.Y > ds[j].C.Y
+		}
+		return ds[i].C.X < ds[j].C.X
+	})
+}

@@ -1,0 +1,396 @@
+package coverage
+
+import (
+	"fmt"
+	"math"
+)
+
+// Request is a planning request in geographic terms.
+type Request struct {
+	Incident Incident
+	// RadiusM, when positive, is the ground radius of every cell of every
+	// network; otherwise Profile and EnvName give the radio plan.
+	RadiusM float64
+	Profile Profile
+	// EnvName is an environment preset (default suburban); Env, when its
+	// Name is set, overrides it with custom parameters.
+	EnvName string
+	Env     Environment
+	// Network to plan (default Public). With Both and work zones, the
+	// private cells cover the work zones and the public cells the area;
+	// with Both and no work zones both networks cover the whole area.
+	Network Network
+	// Target fraction in fewest mode (default 0.99); Drones > 0 selects the
+	// best coverage from that many drones instead.
+	Target float64
+	Drones int
+	// RelayRangeM > 0 requires backhaul: every cell within that range of a
+	// gateway or of a neighbour cell that is connected.
+	RelayRangeM float64
+	// CompareLattice also computes the best clipped hexagonal lattice.
+	CompareLattice bool
+	Seed           uint64
+}
+
+// Station is one planned (or flying) station.
+type Station struct {
+	ID             int      `json:"id"`
+	Lat            float64  `json:"lat"`
+	Lon            float64  `json:"lon"`
+	AltM           float64  `json:"alt_m"`
+	RadiusM        float64  `json:"radius_m"`
+	PublicRadiusM  float64  `json:"public_radius_m"`
+	PrivateRadiusM float64  `json:"private_radius_m"`
+	Networks       []string `json:"networks"`
+	XM             float64  `json:"x_m"`
+	YM             float64  `json:"y_m"`
+	// LaunchSite is the index of the launch site a tethered station is
+	// tied to, or -1.
+	LaunchSite int `json:"launch_site"`
+	// Relay marks stations added only to connect the backhaul.
+	Relay bool `json:"relay,omitempty"`
+}
+
+// Backhaul reports the relay mesh.
+type Backhaul struct {
+	RangeM      float64 `json:"range_m"`
+	Connected   bool    `json:"connected"`
+	Components  int     `json:"components"`
+	RelaysAdded int     `json:"relays_added"`
+}
+
+// Plan is the result of [PlanStations].
+type Plan struct {
+	Mode       string     `json:"mode"`
+	Network    string     `json:"network"`
+	Target     float64    `json:"target_coverage"`
+	Projection Projection `json:"projection"`
+	Stations   []Station  `json:"stations"`
+	// Coverage is the area fraction covered by the planned network (the
+	// public one for Both), measured from the station positions.
+	Coverage          float64                `json:"coverage"`
+	CoverageByNetwork map[string]Measurement `json:"coverage_by_network"`
+	// WorkZones is the private coverage of the work zones, if any.
+	WorkZones           *Measurement `json:"work_zone_coverage,omitempty"`
+	DemandWeightCovered float64      `json:"demand_weight_covered"`
+	AreaKm2             float64      `json:"area_km2"`
+	// LowerBound is area / (pi r^2) for the planning radius.
+	LowerBound        float64   `json:"lower_bound"`
+	RatioToLowerBound float64   `json:"ratio_to_lower_bound"`
+	Lattice           *Lattice  `json:"lattice,omitempty"`
+	RatioToLattice    float64   `json:"ratio_to_lattice,omitempty"`
+	Backhaul          *Backhaul `json:"backhaul,omitempty"`
+	Cells             *Cells    `json:"cells,omitempty"`
+
+	region *Region
+}
+
+// Region returns the projected incident the plan was made on.
+func (p *Plan) Region() *Region { return p.region }
+
+// PlanStations projects the incident, chooses the altitude and radii and
+// places the stations.
+func PlanStations(req Request) (*Plan, error) {
+	reg, err := Prepare(req.Incident)
+	if err != nil {
+		return nil, err
+	}
+	return reg.Plan(req)
+}
+
+// Plan places stations on a prepared region (req.Incident is ignored).
+func (reg *Region) Plan(req Request) (*Plan, error) {
+	net := req.Network
+	if net == 0 {
+		net = Public
+	}
+	target := req.Target
+	if target == 0 {
+		target = DefaultTarget
+	}
+	var cells Cells
+	var haveCells bool
+	if req.RadiusM > 0 {
+		if math.IsInf(req.RadiusM, 0) {
+			return nil, fmt.Errorf("%w: radius %v", ErrBadParameter, req.RadiusM)
+		}
+		cells = Cells{PublicRadiusM: req.RadiusM, PrivateRadiusM: req.RadiusM}
+	} else {
+		env := req.Env
+		if env.Name == "" {
+			name := req.EnvName
+			if name == "" {
+				name = DefaultEnv
+			}
+			env, err := EnvironmentByName(name)
+			if err != nil {
+				return nil, err
+			}
+			req.Env = env
+		}
+		if req.Profile.Name == "" {
+			return nil, fmt.Errorf("%w: need a radius or a drone profile", ErrBadParameter)
+		}
+		primary := net
+		if net == Both && len(reg.WorkZones) > 0 {
+			primary = Public
+		}
+		c, err := req.Profile.PlanCells(req.Env, primary)
+		if err != nil {
+			return nil, err
+		}
+		cells, haveCells = c, true
+	}
+	tethered := req.Profile.Limits.Tethered()
+	reach := req.Profile.Limits.TetherReachM(cells.AltM)
+	base := PlaceOptions{
+		Target:       target,
+		Drones:       req.Drones,
+		Demand:       reg.Demand,
+		NoFly:        reg.NoFly,
+		Tethered:     tethered,
+		TetherReachM: reach,
+		Sites:        reg.Sites,
+		Seed:         req.Seed,
+	}
+	if math.IsInf(base.TetherReachM, 1) {
+		base.TetherReachM = 0
+	}
+	var disks []Disk // positions; radius is the planning radius
+	var sites []int
+	var planR float64
+	var lat *Lattice
+	var lowerBound float64
+	switch {
+	case net == Both && len(reg.WorkZones) > 0:
+		// Stage 1: private cells over the work zones; stage 2: public cells
+		// over the area, counting the stage-1 stations' public cells.
+		o1 := base
+		o1.Area, o1.RadiusM, o1.Demand, o1.Drones = reg.WorkZones, cells.PrivateRadiusM, nil, 0
+		p1, err := Place(o1)
+		if err != nil {
+			return nil, fmt.Errorf("work zones: %w", err)
+		}
+		o2 := base
+		o2.Area, o2.RadiusM = reg.Area, cells.PublicRadiusM
+		for _, d := range p1.Disks {
+			o2.Fixed = append(o2.Fixed, Disk{C: d.C, R: cells.PublicRadiusM})
+		}
+		if req.Drones > 0 {
+			o2.Drones = req.Drones - len(p1.Disks)
+			if o2.Drones < 0 {
+				return nil, fmt.Errorf("%w: the work zones alone need %d drones", ErrInfeasible, len(p1.Disks))
+			}
+		}
+		var p2 Placement
+		if o2.Drones == 0 && req.Drones > 0 {
+			p2 = Placement{LowerBound: reg.Area.Area() / (math.Pi * o2.RadiusM * o2.RadiusM)}
+		} else if p2, err = Place(o2); err != nil {
+			return nil, err
+		}
+		disks = append(append(disks, p1.Disks...), p2.Disks...)
+		sites = append(append(sites, p1.Site...), p2.Site...)
+		planR, lowerBound = cells.PublicRadiusM, p2.LowerBound
+	default:
+		o := base
+		o.Area, o.RadiusM = reg.Area, cells.Radius(net)
+		if !(o.RadiusM > 0) {
+			return nil, fmt.Errorf("%w: the %s cell has no coverage at %.0f m", ErrInfeasible, net, cells.AltM)
+		}
+		pl, err := Place(o)
+		if err != nil {
+			return nil, err
+		}
+		disks, sites, planR, lowerBound = pl.Disks, pl.Site, o.RadiusM, pl.LowerBound
+		if req.CompareLattice && !tethered {
+			l := BestLattice(reg.Area, o.RadiusM, target, nil)
+			lat = &l
+		}
+	}
+	plan := &Plan{
+		Mode:       "fewest",
+		Network:    net.String(),
+		Target:     target,
+		Projection: reg.Projection,
+		AreaKm2:    reg.Area.Area() / 1e6,
+		LowerBound: lowerBound,
+		region:     reg,
+	}
+	if req.Drones > 0 {
+		plan.Mode = "drones"
+		plan.Target = 0
+	}
+	if haveCells {
+		plan.Cells = &cells
+	}
+	for i, d := range disks {
+		s := reg.station(i, d.C, cells, net)
+		if i < len(sites) {
+			s.LaunchSite = sites[i]
+		}
+		s.RadiusM = planR
+		plan.Stations = append(plan.Stations, s)
+	}
+	if req.RelayRangeM > 0 {
+		plan.Backhaul = reg.connect(plan, req.RelayRangeM, req.Drones == 0, cells, net)
+	}
+	plan.measure()
+	if n := len(plan.Stations); plan.LowerBound > 0 {
+		plan.RatioToLowerBound = float64(n) / plan.LowerBound
+	}
+	if lat != nil {
+		plan.Lattice = lat
+		if lat.Drones > 0 {
+			plan.RatioToLattice = float64(len(plan.Stations)) / float64(lat.Drones)
+		}
+	}
+	return plan, nil
+}
+
+func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {
+	ll := reg.Projection.Inverse(c)
+	return Station{
+		ID: id, Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
+		RadiusM: cells.Radius(net), PublicRadiusM: cells.PublicRadiusM, PrivateRadiusM: cells.PrivateRadiusM,
+		Networks: net.Names(), XM: c.X, YM: c.Y, LaunchSite: -1,
+	}
+}
+
+// Disks returns the footprints of the stations carrying network n.
+func StationDisks(ss []Station, n Network) []Disk {
+	var out []Disk
+	for _, s := range ss {
+		has := false
+		for _, name := range s.Networks {
+			if (name == "public" && n == Public) || (name == "private" && n == Private) {
+				has = true
+			}
+		}
+		if !has {
+			continue
+		}
+		r := s.PublicRadiusM
+		if n == Private {
+			r = s.PrivateRadiusM
+		}
+		out = append(out, Disk{C: Point{s.XM, s.YM}, R: r})
+	}
+	return out
+}
+
+// measure fills the coverage figures from the station positions.
+func (p *Plan) measure() {
+	reg := p.region
+	p.CoverageByNetwork = map[string]Measurement{}
+	all := make([]Disk, 0, len(p.Stations))
+	for _, n := range []Network{Public, Private} {
+		ds := StationDisks(p.Stations, n)
+		if len(ds) == 0 {
+			continue
+		}
+		m := Measure(reg.Area, ds)
+		p.CoverageByNetwork[n.Names()[0]] = m
+		if n == Private && len(reg.WorkZones) > 0 {
+			wz := Measure(reg.WorkZones, ds)
+			p.WorkZones = &wz
+		}
+	}
+	primary := "public"
+	if p.Network == "private" {
+		primary = "private"
+	}
+	p.Coverage = p.CoverageByNetwork[primary].Fraction
+	for _, s := range p.Stations {
+		all = append(all, Disk{C: Point{s.XM, s.YM}, R: s.RadiusM})
+	}
+	p.DemandWeightCovered = demandCovered(reg.Demand, all)
+}
+
+// connect checks the backhaul mesh and, when allowed, adds relay stations
+// along the shortest gap between the connected part and each other
+// component until everything is connected.
+func (reg *Region) connect(p *Plan, rng float64, add bool, cells Cells, net Network) *Backhaul {
+	bh := &Backhaul{RangeM: rng}
+	for iter := 0; iter < 10_000; iter++ {
+		nodes := make([]Point, 0, len(reg.Gateways)+len(p.Stations))
+		nodes = append(nodes, reg.Gateways...)
+		for _, s := range p.Stations {
+			nodes = append(nodes, Point{s.XM, s.YM})
+		}
+		comp := components(nodes, rng)
+		root := comp[0]
+		if len(reg.Gateways) == 0 && len(nodes) > 0 {
+			root = comp[0]
+		}
+		// Gateways are all roots: a station is connected if its component
+		// holds any gateway (or, without gateways, the first station's).
+		rootSet := map[int]bool{root: true}
+		for i := range reg.Gateways {
+			rootSet[comp[i]] = true
+		}
+		seen := map[int]bool{}
+		for _, c := range comp {
+			seen[c] = true
+		}
+		bh.Components = len(seen)
+		bi, bj, bd := -1, -1, math.Inf(1)
+		for i := range nodes {
+			if !rootSet[comp[i]] {
+				continue
+			}
+			for j := range nodes {
+				if rootSet[comp[j]] {
+					continue
+				}
+				if d := nodes[i].Dist(nodes[j]); d < bd {
+					bi, bj, bd = i, j, d
+				}
+			}
+		}
+		if bj < 0 {
+			bh.Connected = true
+			return bh
+		}
+		if !add {
+			return bh
+		}
+		k := int(math.Ceil(bd/rng)) - 1
+		for s := 1; s <= max(1, k); s++ {
+			c := lerp(nodes[bi], nodes[bj], float64(s)/float64(k+1))
+			st := reg.station(len(p.Stations), c, cells, net)
+			st.Relay = true
+			p.Stations = append(p.Stations, st)
+			bh.RelaysAdded++
+		}
+	}
+	return bh
+}
+
+// components labels the connected components of the disk graph of range rng.
+func components(nodes []Point, rng float64) []int {
+	comp := make([]int, len(nodes))
+	for i := range comp {
+		comp[i] = -1
+	}
+	r2 := rng * rng
+	c := 0
+	for i := range nodes {
+		if comp[i] >= 0 {
+			continue
+		}
+		stack := []int{i}
+		comp[i] = c
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for j := range nodes {
+				if comp[j] < 0 && nodes[v].dist2(nodes[j]) <= r2 {
+					comp[j] = c
+					stack = append(stack, j)
+				}
+			}
+		}
+		c++
+	}
+	return comp
+}

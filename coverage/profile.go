@@ -1,0 +1,274 @@
+package coverage
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Network names a cell carried by a drone.
+type Network uint8
+
+// The networks. Public is the carrier cell people call from; Private is the
+// rescue teams' cell (private LTE band), usually smaller.
+const (
+	Public Network = 1 << iota
+	Private
+	Both = Public | Private
+)
+
+// ParseNetwork reads "public", "private" or "both".
+func ParseNetwork(s string) (Network, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "public", "":
+		return Public, nil
+	case "private":
+		return Private, nil
+	case "both":
+		return Both, nil
+	}
+	return 0, fmt.Errorf("%w: network %q (want public, private or both)", ErrBadParameter, s)
+}
+
+// Names lists the networks in n, public first.
+func (n Network) Names() []string {
+	var out []string
+	if n&Public != 0 {
+		out = append(out, "public")
+	}
+	if n&Private != 0 {
+		out = append(out, "private")
+	}
+	return out
+}
+
+func (n Network) String() string { return strings.Join(n.Names(), "+") }
+
+// LinkBudget is one network's downlink budget, from the drone's payload to a
+// handset on the ground. All values in dB, dBm or dBi.
+type LinkBudget struct {
+	FreqMHz          float64 `json:"freq_mhz"`
+	TxPowerDBm       float64 `json:"tx_power_dbm"`
+	TxGainDBi        float64 `json:"tx_gain_dbi"`
+	RxGainDBi        float64 `json:"rx_gain_dbi"`
+	CableLossDB      float64 `json:"cable_loss_db"`
+	RxSensitivityDBm float64 `json:"rx_sensitivity_dbm"`
+	// FadeMarginDB covers shadowing and fading; PenetrationMarginDB covers
+	// handsets inside (damaged) buildings or vehicles.
+	FadeMarginDB        float64 `json:"fade_margin_db"`
+	PenetrationMarginDB float64 `json:"penetration_margin_db"`
+}
+
+// MaxPathLossDB is the largest path loss the link tolerates.
+func (l LinkBudget) MaxPathLossDB() float64 {
+	return l.TxPowerDBm + l.TxGainDBi + l.RxGainDBi - l.CableLossDB - l.RxSensitivityDBm - l.FadeMarginDB - l.PenetrationMarginDB
+}
+
+// Validate checks that the budget is finite and the frequency positive.
+func (l LinkBudget) Validate() error {
+	for _, v := range []float64{l.FreqMHz, l.TxPowerDBm, l.TxGainDBi, l.RxGainDBi, l.CableLossDB, l.RxSensitivityDBm, l.FadeMarginDB, l.PenetrationMarginDB} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: link budget has a non-finite value", ErrBadParameter)
+		}
+	}
+	if l.FreqMHz <= 0 {
+		return fmt.Errorf("%w: link budget frequency %v MHz", ErrBadParameter, l.FreqMHz)
+	}
+	return nil
+}
+
+// Limits are the radio-relevant limits of an airframe. Zero means "no limit"
+// for MaxAltM, AirspaceCeilingM and TetherM.
+type Limits struct {
+	// MinAltM is the lowest altitude above ground the airframe holds
+	// (fixed wings loiter, multirotors keep clear of obstacles).
+	MinAltM float64 `json:"min_alt_m"`
+	// MinClearanceM is the clearance above terrain and obstacles.
+	MinClearanceM float64 `json:"min_clearance_m"`
+	// MaxAltM is the airframe's operational ceiling above ground.
+	MaxAltM float64 `json:"max_alt_m"`
+	// AirspaceCeilingM is the ceiling granted for the operation.
+	AirspaceCeilingM float64 `json:"airspace_ceiling_m"`
+	// TetherM is the tether length; 0 for free-flying drones.
+	TetherM float64 `json:"tether_m"`
+	// SpeedMS is the cruise speed, used to time re-plan moves.
+	SpeedMS float64 `json:"speed_m_s"`
+}
+
+// Tethered reports whether the drone is on a tether.
+func (l Limits) Tethered() bool { return l.TetherM > 0 }
+
+// AltRange is the feasible altitude interval.
+func (l Limits) AltRange() (lo, hi float64, err error) {
+	lo = math.Max(l.MinAltM, l.MinClearanceM)
+	hi = math.Inf(1)
+	for _, v := range []float64{l.MaxAltM, l.AirspaceCeilingM, l.TetherM} {
+		if v > 0 {
+			hi = math.Min(hi, v)
+		}
+	}
+	if math.IsNaN(lo) || math.IsNaN(hi) || lo < 0 || hi < lo {
+		return 0, 0, fmt.Errorf("%w: altitude range [%v, %v] m", ErrNoFeasibleAlt, lo, hi)
+	}
+	return lo, hi, nil
+}
+
+// TetherReachM is how far from its launch site, horizontally, a tethered
+// drone at altM may hover; +Inf when not tethered.
+func (l Limits) TetherReachM(altM float64) float64 {
+	if !l.Tethered() {
+		return math.Inf(1)
+	}
+	if altM >= l.TetherM {
+		return 0
+	}
+	return math.Sqrt(l.TetherM*l.TetherM - altM*altM)
+}
+
+// Profile is what coverage needs to know about a kind of drone: its limits
+// and the link budget of each network it carries.
+type Profile struct {
+	Name    string     `json:"name"`
+	Limits  Limits     `json:"limits"`
+	Public  LinkBudget `json:"public"`
+	Private LinkBudget `json:"private"`
+}
+
+// Profile names of the built-in profiles.
+const (
+	ProfileTethered  = "tethered-multirotor"
+	ProfileHeavy     = "heavy-multirotor"
+	ProfileFixedWing = "fixed-wing-relay"
+)
+
+// BuiltinProfiles returns the built-in drone profiles by name. The public
+// cell is an LTE small cell in band 20 (800 MHz); the private cell is a
+// private-LTE cell in band 48 (3.5 GHz) at lower power. With the suburban
+// environment the heavy multirotor covers about 2-3 km at 150-300 m and the
+// fixed wing about 6 km at 1-2 km.
+func BuiltinProfiles() map[string]Profile {
+	public := func(txDBm, gainDBi float64) LinkBudget {
+		return LinkBudget{FreqMHz: 800, TxPowerDBm: txDBm, TxGainDBi: gainDBi, RxGainDBi: 0, CableLossDB: 1,
+			RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 15}
+	}
+	private := func(txDBm, gainDBi float64) LinkBudget {
+		return LinkBudget{FreqMHz: 3550, TxPowerDBm: txDBm, TxGainDBi: gainDBi, RxGainDBi: 2, CableLossDB: 1,
+			RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 3}
+	}
+	return map[string]Profile{
+		ProfileTethered: {
+			Name:    ProfileTethered,
+			Limits:  Limits{MinAltM: 30, MaxAltM: 150, TetherM: 150, SpeedMS: 10},
+			Public:  public(37, 3),
+			Private: private(30, 3),
+		},
+		ProfileHeavy: {
+			Name:    ProfileHeavy,
+			Limits:  Limits{MinAltM: 50, MaxAltM: 500, AirspaceCeilingM: 300, SpeedMS: 15},
+			Public:  public(37, 3),
+			Private: private(30, 3),
+		},
+		ProfileFixedWing: {
+			Name:    ProfileFixedWing,
+			Limits:  Limits{MinAltM: 1000, MaxAltM: 2000, SpeedMS: 25},
+			Public:  public(31.5, 0),
+			Private: private(27, 0),
+		},
+	}
+}
+
+// ProfileByName returns a built-in profile.
+func ProfileByName(name string) (Profile, error) {
+	ps := BuiltinProfiles()
+	if p, ok := ps[strings.ToLower(strings.TrimSpace(name))]; ok {
+		return p, nil
+	}
+	names := make([]string, 0, len(ps))
+	for n := range ps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return Profile{}, fmt.Errorf("%w %q (want one of %s)", ErrUnknownProfile, name, strings.Join(names, ", "))
+}
+
+// Cells is the outcome of the radio planning for one profile: one altitude
+// for the drone, and the radius of each network at that altitude.
+type Cells struct {
+	AltM           float64  `json:"alt_m"`
+	PublicRadiusM  float64  `json:"public_radius_m"`
+	PrivateRadiusM float64  `json:"private_radius_m"`
+	Public         Altitude `json:"public"`
+	Private        Altitude `json:"private"`
+}
+
+// Radius returns the radius of one network (the smaller one for Both).
+func (c Cells) Radius(n Network) float64 {
+	switch n {
+	case Public:
+		return c.PublicRadiusM
+	case Private:
+		return c.PrivateRadiusM
+	}
+	return math.Min(c.PublicRadiusM, c.PrivateRadiusM)
+}
+
+// PlanCells chooses the altitude for a profile in an environment. A drone
+// flies one altitude for both cells: it is the best altitude of the network
+// that matters (primary), and the other network's radius is evaluated there.
+func (p Profile) PlanCells(env Environment, primary Network) (Cells, error) {
+	if err := p.Public.Validate(); err != nil {
+		return Cells{}, err
+	}
+	if err := p.Private.Validate(); err != nil {
+		return Cells{}, err
+	}
+	lo, hi, err := p.Limits.AltRange()
+	if err != nil {
+		return Cells{}, err
+	}
+	pub, _ := NewModel(env, p.Public.FreqMHz)
+	prv, _ := NewModel(env, p.Private.FreqMHz)
+	pa, err := pub.BestAltitude(p.Public.MaxPathLossDB(), lo, hi)
+	if err != nil {
+		return Cells{}, err
+	}
+	va, err := prv.BestAltitude(p.Private.MaxPathLossDB(), lo, hi)
+	if err != nil {
+		return Cells{}, err
+	}
+	alt := pa.AltM
+	if primary == Private {
+		alt = va.AltM
+	} else if primary == Both {
+		// Maximise the smaller radius over the feasible range.
+		alt = goldenMax(func(h float64) float64 {
+			return math.Min(pub.RadiusM(h, p.Public.MaxPathLossDB()), prv.RadiusM(h, p.Private.MaxPathLossDB()))
+		}, lo, math.Min(hi, math.Max(pa.OptimalAltM, va.OptimalAltM)+1))
+	}
+	return Cells{
+		AltM:           alt,
+		PublicRadiusM:  pub.RadiusM(alt, p.Public.MaxPathLossDB()),
+		PrivateRadiusM: prv.RadiusM(alt, p.Private.MaxPathLossDB()),
+		Public:         pa,
+		Private:        va,
+	}, nil
+}
+
+// goldenMax maximises a unimodal function on [lo, hi].
+func goldenMax(f func(float64) float64, lo, hi float64) float64 {
+	if hi <= lo {
+		return lo
+	}
+	g := (math.Sqrt(5) - 1) / 2
+	for i := 0; i < 80; i++ {
+		a := hi - g*(hi-lo)
+		b := lo + g*(hi-lo)
+		if f(a) > f(b) {
+			hi = b
+		} else {
+			lo = a
+		}
+	}
+	return (lo + hi) / 2
+}
