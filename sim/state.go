@@ -109,7 +109,7 @@ type State struct {
 	// GroundPower is true while a tethered drone runs on ground power.
 	GroundPower bool
 
-	GPSFix int // GPS_FIX_TYPE: 0 none, 3 3D
+	GPSFix int // GPS_FIX_TYPE: 1 no fix, 3 3D fix
 	Sats   int
 
 	Home LatLonAlt

@@ -235,7 +235,7 @@ func (v *vehicle) message(id int) message.Message {
 		}
 	case msgGPSRawInt:
 		m := &common.MessageGpsRawInt{
-			TimeUsec: uint64(v.now().UnixMicro()), Eph: math.MaxUint16, Epv: math.MaxUint16,
+			TimeUsec: uint64(v.now().UnixMicro()), FixType: common.GPS_FIX_TYPE_NO_FIX, Eph: math.MaxUint16, Epv: math.MaxUint16,
 			Cog: math.MaxUint16, Vel: math.MaxUint16, Yaw: 0,
 		}
 		if v.gpsOK() {

@@ -1104,6 +1104,7 @@ func (v *vehicle) state() State {
 		MissionCount: len(v.mission.items), MissionSeq: v.mission.cur, FenceCount: len(v.fence.items),
 		LastGCS: v.lastGCS, Link: v.link,
 	}
+	st.GPSFix = 1
 	if v.gpsOK() {
 		st.GPSFix, st.Sats = 3, 14
 	}

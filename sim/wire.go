@@ -120,15 +120,17 @@ func (v *vehicle) forMe(sys, comp uint8) bool {
 // receive handles one message from a ground station.
 func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 	v.link.Received++
-	switch m := msg.(type) {
-	case *common.MessageHeartbeat:
-		if m.Type == common.MAV_TYPE_GCS {
-			v.lastGCS = v.now()
-			if v.gcsFailsafe {
-				v.gcsFailsafe = false
-				v.statustext(common.MAV_SEVERITY_INFO, "GCS Failsafe Cleared")
-			}
+	// As ArduPilot, any message from the ground station (SYSID_MYGCS) shows
+	// the link is up; a GCS heartbeat from another system id does too.
+	hb, isHB := msg.(*common.MessageHeartbeat)
+	if float32(sys) == v.params()["SYSID_MYGCS"] || (isHB && hb.Type == common.MAV_TYPE_GCS) {
+		v.lastGCS = v.now()
+		if v.gcsFailsafe {
+			v.gcsFailsafe = false
+			v.statustext(common.MAV_SEVERITY_INFO, "GCS Failsafe Cleared")
 		}
+	}
+	switch m := msg.(type) {
 	case *common.MessageCommandLong:
 		if !v.forMe(m.TargetSystem, m.TargetComponent) {
 			return
