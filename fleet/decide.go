@@ -1,0 +1,544 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aerocell/aerocell/mavlink"
+)
+
+// decide updates what the controller wants of each drone from what it
+// observes. It changes only l.st (saved before act runs) and emits events.
+func (l *loop) decide() {
+	for _, id := range sortedIDs(l.drones) {
+		l.health(l.drones[id])
+	}
+	inc := l.st.Incident
+	if inc == nil || l.st.Plan == nil || l.st.Paused ||
+		(inc.State != IncidentDeploying && inc.State != IncidentHolding) {
+		return
+	}
+	l.handover()
+	l.fill()
+	l.dismissSurplus()
+	if inc.State == IncidentDeploying && l.allHeld() {
+		inc.State = IncidentHolding
+		l.emit(Event{Kind: "incident.holding", Severity: Info, Text: fmt.Sprintf("every station of %s held", inc.ID)})
+	}
+}
+
+// health turns what the telemetry says into decisions: a drone lost, failed,
+// landed or sent home by its own failsafe gives up its station.
+func (l *loop) health(d *drone) {
+	r := d.rec
+	switch {
+	case d.state == DroneLost:
+		if r.Station != "" {
+			l.releaseStation(d, "link lost")
+		}
+		return
+	case d.state == DroneExcluded:
+		return
+	}
+	if r.Home && d.onGroundDisarmed() {
+		r.Home, r.HomeReason = false, ""
+		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
+		l.dirty = true
+	}
+	if r.Failed != "" || r.Manual != nil {
+		return
+	}
+	if r.Station != "" {
+		st := l.station(r.Station)
+		switch {
+		case st == nil:
+			l.releaseStation(d, "station no longer in the plan")
+		case d.airborne() && l.cellFailed(d, st):
+			r.Failed = "payload failed"
+			l.emit(Event{Kind: "drone.payload_failed", Severity: Critical, Drone: d.id, Station: st.ID,
+				Text: fmt.Sprintf("drone %d: base station failed", d.id), Reason: "payload reported failed"})
+			l.releaseStation(d, "payload failed")
+		case d.airborne() && (d.tel.Mode == "RTL" || d.tel.Mode == "LAND" || d.tel.Mode == "QRTL" || d.tel.Mode == "QLAND") &&
+			d.op == nil && !d.gotoAt.IsZero() && l.clk.Since(d.gotoAt) > 5*time.Second:
+			r.Home, r.HomeReason = true, "autopilot failsafe ("+d.tel.Mode+")"
+			l.emit(Event{Kind: "drone.failsafe", Severity: Critical, Drone: d.id, Station: st.ID,
+				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
+			l.releaseStation(d, r.HomeReason)
+		case !d.airborne() && !d.onStationAt.IsZero():
+			r.Failed = "landed while on duty"
+			l.emit(Event{Kind: "drone.down", Severity: Critical, Drone: d.id, Station: st.ID,
+				Text: fmt.Sprintf("drone %d came down while on duty", d.id), Reason: "landed unexpectedly"})
+			l.releaseStation(d, r.Failed)
+		}
+	}
+	if r.Station != "" && d.state == DroneOnStation && d.onStationAt.IsZero() {
+		d.onStationAt = l.clk.Now()
+	}
+}
+
+// cellFailed reports whether a cell the station needs has failed on d.
+func (l *loop) cellFailed(d *drone, st *Station) bool {
+	for _, n := range st.Networks {
+		if cellState(d, n) == mavlink.CellFailed {
+			return true
+		}
+	}
+	return false
+}
+
+func cellState(d *drone, n Network) mavlink.CellState {
+	if n == Private {
+		return d.tel.PrivateCell
+	}
+	return d.tel.PublicCell
+}
+
+// releaseStation takes d off its station; the station is filled again by
+// fill (a spare, or a re-plan of the others).
+func (l *loop) releaseStation(d *drone, reason string) {
+	id := d.rec.Station
+	if id == "" {
+		return
+	}
+	d.rec.Station, d.rec.Relief = "", false
+	d.onStationAt = time.Time{}
+	if st := l.station(id); st != nil && st.Drone == d.id {
+		st.Drone = 0
+		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: d.id, Station: id,
+			Text: fmt.Sprintf("station %s lost its drone %d", id, d.id), Reason: reason})
+	}
+	l.dirty = true
+}
+
+// handover completes reliefs: a relief on station with its cells on takes
+// the station, and the drone it relieves goes home.
+func (l *loop) handover() {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if !d.rec.Relief || d.state != DroneOnStation || !l.cellsOn(d) {
+			continue
+		}
+		st := l.station(d.rec.Station)
+		if st == nil {
+			continue
+		}
+		old := l.drones[st.Drone]
+		st.Drone = d.id
+		d.rec.Relief = false
+		l.dirty = true
+		if old != nil && old.id != d.id && old.rec.Station == st.ID {
+			old.rec.Station = ""
+			old.rec.Home, old.rec.HomeReason = true, fmt.Sprintf("relieved by drone %d", d.id)
+			old.onStationAt = time.Time{}
+			l.emit(Event{Kind: "rotation.completed", Severity: Info, Drone: old.id, Station: st.ID,
+				Text: fmt.Sprintf("drone %d relieved on %s by drone %d, going home", old.id, st.ID, d.id), Reason: "battery rotation"})
+		}
+	}
+}
+
+// cellsOn reports whether every cell d's station needs (and d carries) is on.
+func (l *loop) cellsOn(d *drone) bool {
+	st := l.station(d.rec.Station)
+	if st == nil {
+		return false
+	}
+	any := false
+	for _, n := range st.Networks {
+		switch cellState(d, n) {
+		case mavlink.CellOn:
+			any = true
+		case mavlink.CellAbsent:
+		default:
+			return false
+		}
+	}
+	return any
+}
+
+// need is a station wanting a drone: empty, or its holder due for relief.
+type need struct {
+	st     *Station
+	relief bool
+}
+
+// fill gives stations that need a drone the best available one; when none
+// is left for a station that lost its drone, the rest re-plan around the hole.
+func (l *loop) fill() {
+	var needs []need
+	for i := range l.st.Plan.Stations {
+		st := &l.st.Plan.Stations[i]
+		if l.enRoute(st.ID) != nil {
+			continue
+		}
+		if st.Drone == 0 {
+			needs = append(needs, need{st: st})
+			continue
+		}
+		if h := l.drones[st.Drone]; h != nil && l.reliefDue(h, st) {
+			needs = append(needs, need{st: st, relief: true})
+		}
+	}
+	if len(needs) == 0 {
+		return
+	}
+	cands := l.candidates()
+	cost := make([][]float64, len(cands))
+	for i, d := range cands {
+		cost[i] = make([]float64, len(needs))
+		for j, n := range needs {
+			cost[i][j] = l.costTo(d, n.st)
+		}
+	}
+	got := make([]bool, len(needs))
+	for i, j := range assign(cost) {
+		if j < 0 {
+			continue
+		}
+		d, n := cands[i], needs[j]
+		got[j] = true
+		d.rec.Station, d.rec.Relief = n.st.ID, n.relief
+		d.onStationAt = time.Time{}
+		if !n.relief {
+			n.st.Drone = d.id
+		}
+		l.dirty = true
+		kind, text := "drone.assigned", fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
+		reason := "station empty"
+		if n.relief {
+			kind, text = "rotation.begun", fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
+			reason = fmt.Sprintf("drone %d must leave for its reserve", n.st.Drone)
+		}
+		l.emit(Event{Kind: kind, Severity: Info, Drone: d.id, Station: n.st.ID, Text: text, Reason: reason})
+	}
+	var empty []string
+	for j, n := range needs {
+		if !got[j] && !n.relief && n.st.Drone == 0 {
+			empty = append(empty, n.st.ID)
+		}
+	}
+	if len(empty) > 0 && l.deployed() {
+		l.replanAround(empty)
+	}
+}
+
+// deployed reports whether the first deployment has had its drones: holes
+// before that are stations still waiting for their launch.
+func (l *loop) deployed() bool {
+	for _, st := range l.st.Plan.Stations {
+		if st.Drone != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// enRoute is the drone flying to relieve st's holder, if any.
+func (l *loop) enRoute(station string) *drone {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.rec.Station == station && d.rec.Relief {
+			return d
+		}
+	}
+	return nil
+}
+
+// candidates are the drones free for a task: heard, healthy, not excluded,
+// under no order, on the ground with a charged battery or airborne with no
+// task.
+func (l *loop) candidates() []*drone {
+	var out []*drone
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" {
+			continue
+		}
+		if d.airborne() {
+			out = append(out, d)
+			continue
+		}
+		if d.profile.Tethered() || d.tel.BatteryPct < 0 || float64(d.tel.BatteryPct) >= 95 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// costTo is the time d needs to reach st, +Inf when it cannot reach or hold
+// it (another airframe, another tether site, not enough battery).
+func (l *loop) costTo(d *drone, st *Station) float64 {
+	if d.profile.Name != st.Profile {
+		return math.Inf(1)
+	}
+	if d.profile.Tethered() && (st.Site == "" || d.site != st.Site) {
+		return math.Inf(1)
+	}
+	t := l.timeTo(d, st.Lat, st.Lon, st.AltM)
+	if err := l.checkLimits(d, st.Lat, st.Lon, st.AltM); err != nil {
+		return math.Inf(1)
+	}
+	if !d.profile.Tethered() {
+		left := l.enduranceLeft(d)
+		if left < 2*t+10*time.Minute {
+			return math.Inf(1)
+		}
+	}
+	return t.Seconds()
+}
+
+// timeTo estimates the flight time from d's position to a point.
+func (l *loop) timeTo(d *drone, lat, lon, alt float64) time.Duration {
+	dist := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)
+	climb := math.Abs(alt - d.tel.AltRel)
+	rate := d.profile.ClimbMS
+	if alt < d.tel.AltRel {
+		rate = d.profile.DescentMS
+	}
+	s := dist/d.profile.CruiseMS + climb/rate
+	if !d.airborne() {
+		s += 15 // mode, arm, spin up
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// enduranceLeft estimates the flight time left before the battery reserve.
+func (l *loop) enduranceLeft(d *drone) time.Duration {
+	p := d.profile
+	if p.Tethered() {
+		return time.Duration(math.MaxInt64)
+	}
+	if d.tel.BatteryPct < 0 {
+		return p.Endurance
+	}
+	usable := (float64(d.tel.BatteryPct) - p.ReservePct) / (100 - p.ReservePct)
+	if usable < 0 {
+		usable = 0
+	}
+	est := time.Duration(usable * float64(p.Endurance))
+	if tl := d.tel.BatteryTimeLeft; tl > 0 && d.airborne() {
+		// The autopilot's figure runs to empty; take off the reserve share.
+		reserve := time.Duration(float64(tl) * p.ReservePct / float64(d.tel.BatteryPct))
+		if alt := tl - reserve; alt < est {
+			est = alt
+		}
+	}
+	return est
+}
+
+// reliefDue reports whether h, holding st, must be relieved now: its
+// relief must be on station, cells on, before h has to leave for home.
+func (l *loop) reliefDue(h *drone, st *Station) bool {
+	if h.profile.Tethered() || h.state != DroneOnStation || h.rec.Station != st.ID {
+		return false
+	}
+	home := l.timeHome(h)
+	mustLeave := l.enduranceLeft(h) - home - l.cfg.RotationMargin
+	lead := l.reliefLead(st)
+	return mustLeave <= lead
+}
+
+// timeHome is the flight time from d to its home and down.
+func (l *loop) timeHome(d *drone) time.Duration {
+	lat, lon := d.tel.HomeLat, d.tel.HomeLon
+	if !d.tel.HomeSet {
+		lat, lon = d.tel.Lat, d.tel.Lon
+	}
+	s := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)/d.profile.CruiseMS + d.tel.AltRel/d.profile.DescentMS
+	return time.Duration(s * float64(time.Second))
+}
+
+// reliefLead is how long the best spare would need to be on st with its
+// cells on; with no spare, the time a spare on the ground at the nearest
+// site would need.
+func (l *loop) reliefLead(st *Station) time.Duration {
+	best := time.Duration(math.MaxInt64)
+	for _, d := range l.candidates() {
+		if d.profile.Name != st.Profile {
+			continue
+		}
+		if t := l.timeTo(d, st.Lat, st.Lon, st.AltM); t < best {
+			best = t
+		}
+	}
+	if best == time.Duration(math.MaxInt64) {
+		return 0 // nobody to send: the holder stays until it must leave
+	}
+	return best + 30*time.Second // cells switched on
+}
+
+// dismissSurplus sends home drones flying with nothing to do.
+func (l *loop) dismissSurplus() {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.state == DroneIdle && d.airborne() && d.op == nil {
+			d.rec.Home, d.rec.HomeReason = true, "not needed"
+			l.dirty = true
+			l.emit(Event{Kind: "drone.home", Severity: Info, Drone: d.id,
+				Text: fmt.Sprintf("drone %d sent home: not needed", d.id), Reason: "surplus"})
+		}
+	}
+}
+
+func (l *loop) allHeld() bool {
+	for _, st := range l.st.Plan.Stations {
+		d := l.drones[st.Drone]
+		if d == nil || d.state != DroneOnStation || !l.cellsOn(d) {
+			return false
+		}
+	}
+	return len(l.st.Plan.Stations) > 0
+}
+
+// act sends each drone the next command towards what decide wants of it.
+// One command sequence per drone at a time; the loop never waits for one.
+func (l *loop) act() {
+	now := l.clk.Now()
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.op != nil || now.Before(d.retryAt) || !d.heard || d.tel.Lost {
+			continue
+		}
+		if l.st.Paused || d.rec.Manual != nil || d.rec.Excluded {
+			continue
+		}
+		switch {
+		case d.rec.Failed != "" || d.rec.Home:
+			l.actHome(d)
+		case d.rec.Station != "":
+			l.actStation(d)
+		}
+	}
+}
+
+func (l *loop) actHome(d *drone) {
+	if !d.airborne() {
+		return
+	}
+	var on []mavlink.Network
+	for _, n := range Networks {
+		if cellState(d, n) == mavlink.CellOn {
+			on = append(on, linkNetwork(n))
+		}
+	}
+	if len(on) > 0 {
+		l.startOp(d, "cells off", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+			for _, n := range on {
+				if err := link.SetPayload(ctx, id, n, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return
+	}
+	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" {
+		l.startOp(d, "return to launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+			return link.RTL(ctx, id)
+		})
+	}
+}
+
+func (l *loop) actStation(d *drone) {
+	st := l.station(d.rec.Station)
+	if st == nil {
+		return
+	}
+	alt := l.targetAlt(d, st)
+	if err := l.checkLimits(d, st.Lat, st.Lon, alt); err != nil {
+		l.emit(Event{Kind: "command.refused", Severity: Warning, Drone: d.id, Station: st.ID,
+			Text: fmt.Sprintf("drone %d not sent to %s: %v", d.id, st.ID, err), Reason: "limit"})
+		l.releaseStation(d, err.Error())
+		return
+	}
+	switch d.state {
+	case DroneLaunching:
+		if d.airborne() {
+			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(alt/d.profile.ClimbMS*float64(time.Second)) {
+				return // climbing
+			}
+			l.gotoStation(d, st, alt) // stuck in the climb: fly there
+			return
+		}
+		fence := l.fenceItems()
+		incID := incidentID(l.st.Incident)
+		needFence := d.fenceFor != incID && len(fence) > 0
+		d.takeoffAt = l.clk.Now()
+		d.gotoAt = time.Time{}
+		l.startOp(d, "launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+			if needFence {
+				if err := link.UploadFence(ctx, id, fence); err != nil {
+					return fmt.Errorf("geofence upload: %w", err)
+				}
+			}
+			if err := link.SetMode(ctx, id, "GUIDED"); err != nil {
+				return fmt.Errorf("mode GUIDED: %w", err)
+			}
+			if err := link.Arm(ctx, id); err != nil {
+				return fmt.Errorf("arm: %w", err)
+			}
+			if err := link.Takeoff(ctx, id, alt); err != nil {
+				return fmt.Errorf("takeoff: %w", err)
+			}
+			return nil
+		})
+		if needFence {
+			d.fenceFor = incID // set now; a failed launch resets it below
+			l.onFail(d, func() { d.fenceFor = "" })
+		}
+	case DroneTransit:
+		l.gotoStation(d, st, alt)
+	case DroneOnStation:
+		var off []mavlink.Network
+		for _, n := range st.Networks {
+			if cellState(d, n) == mavlink.CellOff {
+				off = append(off, linkNetwork(n))
+			}
+		}
+		if len(off) > 0 {
+			l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+				for _, n := range off {
+					if err := link.SetPayload(ctx, id, n, true); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			return
+		}
+		// Holding: correct a drift or a mode change by a third party.
+		if d.tel.Mode != "GUIDED" && !d.profile.FixedWing {
+			l.gotoStation(d, st, alt)
+		}
+	}
+}
+
+// gotoStation sends d to st unless that order is already on its way.
+func (l *loop) gotoStation(d *drone, st *Station, alt float64) {
+	target := [3]float64{st.Lat, st.Lon, alt}
+	fresh := d.gotoTarget != target || d.gotoAt.IsZero()
+	stale := l.clk.Since(d.gotoAt) > 60*time.Second && d.tel.Mode != "GUIDED"
+	if !fresh && !stale {
+		return
+	}
+	d.gotoTarget, d.gotoAt = target, l.clk.Now()
+	l.startOp(d, "go to station "+st.ID, nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		return link.GoTo(ctx, id, target[0], target[1], target[2])
+	})
+	l.onFail(d, func() { d.gotoAt = time.Time{} })
+}
+
+// onFail arranges for fn to run if d's current command sequence fails.
+func (l *loop) onFail(d *drone, fn func()) {
+	if d.op != nil {
+		d.op.onFail = fn
+	}
+}
+
+func linkNetwork(n Network) mavlink.Network {
+	if n == Private {
+		return mavlink.Private
+	}
+	return mavlink.Public
+}

@@ -1,0 +1,527 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/aerocell/aerocell/store"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// stateKey names the controller's document in the store.
+const stateKey = "fleet"
+
+// saved is the controller's durable state: everything it decided. What it
+// observes (telemetry) is not saved; after a restart it is heard again.
+type saved struct {
+	NextIncident int                  `json:"next_incident"`
+	Incident     *Incident            `json:"incident,omitempty"`
+	Plan         *Plan                `json:"plan,omitempty"`
+	Paused       bool                 `json:"paused"`
+	Drones       map[int]*droneRecord `json:"drones"`
+}
+
+// droneRecord is what the controller decided for one drone.
+type droneRecord struct {
+	// Station is the station the drone holds or flies to.
+	Station string `json:"station,omitempty"`
+	// Relief: it flies to Station to relieve the drone holding it.
+	Relief bool `json:"relief,omitempty"`
+	// Home: sent home; not re-tasked until it has landed.
+	Home       bool   `json:"home,omitempty"`
+	HomeReason string `json:"home_reason,omitempty"`
+	Excluded   bool   `json:"excluded,omitempty"`
+	Manual     *Order `json:"manual,omitempty"`
+	// Failed holds why the drone is out of service until it lands healthy.
+	Failed string `json:"failed,omitempty"`
+}
+
+// drone is the loop's working view of one aircraft.
+type drone struct {
+	id      int
+	vid     mavlink.VehicleID
+	profile Profile
+	site    string
+	tel     mavlink.Telemetry
+	heard   bool
+	rec     *droneRecord
+
+	op          *op
+	failures    int       // consecutive failed command sequences
+	retryAt     time.Time // no new sequence before
+	gotoTarget  [3]float64
+	gotoAt      time.Time
+	takeoffAt   time.Time
+	fenceFor    string // incident id whose fence is on board
+	onStationAt time.Time
+	state       DroneState
+}
+
+type op struct {
+	id     uint64
+	what   string
+	onFail func() // undoes what the loop assumed when it started the op
+}
+
+type opResult struct {
+	drone int
+	id    uint64
+	what  string
+	err   error
+}
+
+type loop struct {
+	c       *Controller
+	cfg     *Config
+	clk     clock.Clock
+	log     *slog.Logger
+	st      saved
+	drones  map[int]*drone
+	region  *coverage.Region
+	cov     Coverage
+	results chan opResult
+	opSeq   uint64
+	opCtx   context.Context
+	opWG    sync.WaitGroup
+	stopped chan struct{}
+	pending []Event // events decided, written with the next save
+	dirty   bool
+	models  map[string]*radioModels
+	ready   bool // heard the fleet long enough after start to act
+	started time.Time
+	// lastLiveKey is the station layout the uncovered polygons were
+	// computed for; reported the coverage last announced per network.
+	lastLiveKey string
+	reported    map[Network]float64
+}
+
+type radioModels struct {
+	public, private       coverage.Model
+	publicPL, privatePL float64
+}
+
+func newLoop(c *Controller) (*loop, error) {
+	l := &loop{
+		c: c, cfg: &c.cfg, clk: c.cfg.Clock, log: c.cfg.Logger,
+		drones:  map[int]*drone{},
+		results: make(chan opResult, 64),
+		stopped: make(chan struct{}),
+		models:  map[string]*radioModels{},
+		reported: map[Network]float64{},
+	}
+	l.st.Drones = map[int]*droneRecord{}
+	err := c.cfg.Store.Get(stateKey, &l.st)
+	switch {
+	case err == nil:
+		if l.st.Drones == nil {
+			l.st.Drones = map[int]*droneRecord{}
+		}
+		l.log.Info("state loaded", "incident", incidentID(l.st.Incident), "drones", len(l.st.Drones))
+	case isNotFound(err):
+	default:
+		return nil, fmt.Errorf("fleet: load state: %w", err)
+	}
+	if l.st.Incident != nil && l.st.Incident.State != IncidentClosed {
+		reg, err := prepareRegion(l.st.Incident.IncidentSpec, l.cfg.LaunchSites)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: saved incident %s: %w", l.st.Incident.ID, err)
+		}
+		l.region = reg
+	}
+	env, err := coverage.EnvironmentByName(l.cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	for name, p := range l.cfg.Profiles {
+		pub, err1 := coverage.NewModel(env, p.Radio.Public.FreqMHz)
+		prv, err2 := coverage.NewModel(env, p.Radio.Private.FreqMHz)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("fleet: profile %s: %w", name, err)
+		}
+		l.models[name] = &radioModels{public: pub, private: prv,
+			publicPL: p.Radio.Public.MaxPathLossDB(), privatePL: p.Radio.Private.MaxPathLossDB()}
+	}
+	return l, nil
+}
+
+func (l *loop) run(ctx context.Context) error {
+	opCtx, cancelOps := context.WithCancel(ctx)
+	l.opCtx = opCtx
+	l.started = l.clk.Now()
+	tick := l.clk.NewTicker(l.cfg.Tick)
+	defer func() {
+		tick.Stop()
+		cancelOps()
+		close(l.stopped)
+		l.opWG.Wait()
+	}()
+	events := l.cfg.Radio.Events()
+	l.publish()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-l.c.reqs:
+			err := r.fn(l)
+			if err == nil {
+				err = l.save()
+			}
+			r.reply <- err
+			l.publish()
+		case ev, ok := <-events:
+			if !ok {
+				return errors.New("fleet: link closed")
+			}
+			if l.linkEvent(ev) {
+				l.step()
+			}
+		case res := <-l.results:
+			l.opDone(res)
+			l.step()
+		case <-tick.C():
+			l.measure()
+			l.step()
+		}
+	}
+}
+
+// step re-evaluates the fleet: decide, save, then act on what was saved.
+func (l *loop) step() {
+	l.refresh()
+	if !l.ready && l.clk.Since(l.started) >= 2*l.cfg.Tick {
+		// After a start or restart, act only once every drone had a chance
+		// to be heard: a drone on station must not be taken for one on the
+		// ground because its telemetry has not arrived yet.
+		l.ready = true
+	}
+	if l.ready {
+		l.decide()
+	}
+	if err := l.save(); err != nil {
+		l.log.Error("state not saved: holding every action", "err", err)
+		return
+	}
+	if l.ready {
+		l.act()
+	}
+	l.publish()
+}
+
+// refresh copies the link's telemetry into the drone views and derives
+// each drone's state.
+func (l *loop) refresh() {
+	for _, t := range l.cfg.Radio.Vehicles() {
+		if t.ID.CompID != 1 || t.ID.SysID == 0 {
+			continue // autopilots only
+		}
+		d := l.drone(int(t.ID.SysID))
+		d.vid = t.ID
+		if d.heard && d.tel.Profile != t.Profile && t.Profile >= 0 {
+			l.assignProfile(d, t.Profile)
+		}
+		if !d.heard {
+			l.assignProfile(d, t.Profile)
+		}
+		d.tel = t
+		d.heard = true
+	}
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		d.state = l.deriveState(d)
+	}
+}
+
+// drone returns the view of drone id, creating it on first sight.
+func (l *loop) drone(id int) *drone {
+	if d, ok := l.drones[id]; ok {
+		return d
+	}
+	rec := l.st.Drones[id]
+	if rec == nil {
+		rec = &droneRecord{}
+		l.st.Drones[id] = rec
+	}
+	d := &drone{id: id, vid: mavlink.VehicleID{SysID: uint8(id), CompID: 1}, rec: rec}
+	d.profile = l.cfg.Profiles[l.cfg.DefaultProfile]
+	if dc, ok := l.cfg.Drones[id]; ok {
+		d.site = dc.Site
+		if dc.Profile != "" {
+			d.profile = l.cfg.Profiles[dc.Profile]
+		}
+	}
+	l.drones[id] = d
+	return d
+}
+
+// assignProfile takes the profile a drone declares unless the configuration
+// names one.
+func (l *loop) assignProfile(d *drone, declared int) {
+	if dc, ok := l.cfg.Drones[d.id]; ok && dc.Profile != "" {
+		return
+	}
+	if declared >= 0 && declared < len(profileIndexNames) {
+		if p, ok := l.cfg.Profiles[profileIndexNames[declared]]; ok {
+			d.profile = p
+		}
+	}
+}
+
+func (d *drone) airborne() bool {
+	switch d.tel.LandedState {
+	case common.MAV_LANDED_STATE_IN_AIR, common.MAV_LANDED_STATE_TAKEOFF, common.MAV_LANDED_STATE_LANDING:
+		return true
+	case common.MAV_LANDED_STATE_ON_GROUND:
+		return false
+	}
+	return d.tel.Armed && d.tel.AltRel > 2
+}
+
+func (d *drone) onGroundDisarmed() bool { return !d.tel.Armed && !d.airborne() }
+
+func (l *loop) deriveState(d *drone) DroneState {
+	switch {
+	case d.rec.Excluded:
+		return DroneExcluded
+	case !d.heard || d.tel.Lost:
+		return DroneLost
+	case d.rec.Failed != "":
+		return DroneFailed
+	case d.rec.Manual != nil:
+		return DroneManual
+	case d.rec.Home:
+		return DroneReturning
+	case d.rec.Station != "":
+		st := l.station(d.rec.Station)
+		if st == nil {
+			return DroneIdle
+		}
+		if !d.airborne() {
+			return DroneLaunching
+		}
+		if l.atStation(d, st) {
+			return DroneOnStation
+		}
+		if d.takeoffAt.After(d.gotoAt) && d.tel.AltRel < 0.9*l.targetAlt(d, st) {
+			return DroneLaunching
+		}
+		return DroneTransit
+	}
+	if d.airborne() {
+		return DroneManual // flying with no task of ours: left alone
+	}
+	return DroneIdle
+}
+
+func (l *loop) station(id string) *Station {
+	if l.st.Plan == nil {
+		return nil
+	}
+	for i := range l.st.Plan.Stations {
+		if l.st.Plan.Stations[i].ID == id {
+			return &l.st.Plan.Stations[i]
+		}
+	}
+	return nil
+}
+
+// targetAlt is the altitude a drone flies its station at: a relief keeps
+// clear of the drone it relieves.
+func (l *loop) targetAlt(d *drone, st *Station) float64 {
+	alt := st.AltM
+	if d.rec.Relief {
+		if alt+15 <= d.profile.CeilingM {
+			alt += 15
+		} else {
+			alt -= 15
+		}
+	}
+	return alt
+}
+
+// atStation reports whether d is holding st: within the hold tolerance
+// horizontally (a fixed wing's loiter circle) and vertically.
+func (l *loop) atStation(d *drone, st *Station) bool {
+	tol := 25.0
+	if d.profile.FixedWing {
+		tol = 600
+	}
+	return distanceM(d.tel.Lat, d.tel.Lon, st.Lat, st.Lon) <= tol &&
+		math.Abs(d.tel.AltRel-l.targetAlt(d, st)) <= math.Max(5, 0.05*st.AltM)
+}
+
+// linkEvent handles a link event; it reports whether the fleet must be
+// re-evaluated now rather than at the next tick.
+func (l *loop) linkEvent(ev mavlink.Event) bool {
+	switch e := ev.(type) {
+	case *mavlink.EventDiscovered:
+		if e.Vehicle.CompID == 1 {
+			l.emit(Event{Kind: "drone.discovered", Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
+			return true
+		}
+	case *mavlink.EventLost:
+		if e.Vehicle.CompID == 1 {
+			id := int(e.Vehicle.SysID)
+			l.emit(Event{Kind: "drone.lost", Severity: Critical, Drone: id, Station: l.recStation(id),
+				Text: fmt.Sprintf("drone %d lost: no heartbeat", id), Reason: "link timeout"})
+			return true
+		}
+	case *mavlink.EventRegained:
+		if e.Vehicle.CompID == 1 {
+			id := int(e.Vehicle.SysID)
+			l.emit(Event{Kind: "drone.regained", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d heard again", id)})
+			return true
+		}
+	case *mavlink.EventStatusText:
+		if e.Vehicle.CompID == 1 {
+			sev := Info
+			if e.Severity <= common.MAV_SEVERITY_WARNING {
+				sev = Warning
+			}
+			l.emit(Event{Kind: "drone.statustext", Severity: sev, Drone: int(e.Vehicle.SysID), Text: e.Text})
+		}
+	case *mavlink.EventOverflow:
+		l.log.Warn("link events overflowed: re-reading every vehicle")
+		return true
+	}
+	return false
+}
+
+func (l *loop) recStation(id int) string {
+	if r := l.st.Drones[id]; r != nil {
+		return r.Station
+	}
+	return ""
+}
+
+// emit records an event: it is written to the log with the next save and
+// then published.
+func (l *loop) emit(e Event) {
+	e.Time = l.clk.Now()
+	l.pending = append(l.pending, e)
+	l.dirty = true
+	attrs := []any{"kind", e.Kind, "drone", e.Drone, "station", e.Station}
+	if e.Reason != "" {
+		attrs = append(attrs, "reason", e.Reason)
+	}
+	l.log.Info(e.Text, attrs...)
+}
+
+// save writes the state and the pending events before anything acts on
+// them; then it publishes the events.
+func (l *loop) save() error {
+	if !l.dirty {
+		return nil
+	}
+	st := l.cfg.Store
+	if len(l.pending) == 0 {
+		if err := st.Put(stateKey, &l.st); err != nil {
+			return err
+		}
+	} else {
+		// The first event lands with the state in one transaction; the rest
+		// follow (they only explain it).
+		seq, err := st.PutAndAppend(stateKey, &l.st, l.pending[0])
+		if err != nil {
+			return err
+		}
+		l.pending[0].Seq = seq
+		for i := 1; i < len(l.pending); i++ {
+			seq, err := st.Append(l.pending[i])
+			if err != nil {
+				return err
+			}
+			l.pending[i].Seq = seq
+		}
+		for _, e := range l.pending {
+			l.c.subs.publish(e)
+		}
+		l.pending = l.pending[:0]
+	}
+	l.dirty = false
+	return nil
+}
+
+// startOp runs a command sequence beside the loop; its result comes back
+// through l.results. reply, when set, also gets the result (a commander
+// waiting for an order's acknowledgement).
+func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx context.Context, link Radio, id mavlink.VehicleID) error) {
+	l.opSeq++
+	o := &op{id: l.opSeq, what: what}
+	d.op = o
+	link, vid, id := l.cfg.Radio, d.vid, d.id
+	l.opWG.Add(1)
+	go func() {
+		defer l.opWG.Done()
+		err := fn(l.opCtx, link, vid)
+		if reply != nil {
+			reply <- err
+		}
+		select {
+		case l.results <- opResult{drone: id, id: o.id, what: what, err: err}:
+		case <-l.stopped:
+		}
+	}()
+}
+
+func (l *loop) opDone(r opResult) {
+	d, ok := l.drones[r.drone]
+	if !ok || d.op == nil || d.op.id != r.id {
+		return
+	}
+	o := d.op
+	d.op = nil
+	if r.err == nil {
+		d.failures = 0
+		return
+	}
+	if o.onFail != nil {
+		o.onFail()
+	}
+	if errors.Is(r.err, context.Canceled) {
+		return
+	}
+	d.failures++
+	backoff := time.Duration(d.failures) * 5 * time.Second
+	d.retryAt = l.clk.Now().Add(backoff)
+	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
+	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
+		d.rec.Failed = fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
+		l.emit(Event{Kind: "drone.failed", Severity: Critical, Drone: d.id, Station: d.rec.Station,
+			Text: fmt.Sprintf("drone %d out of service", d.id), Reason: d.rec.Failed})
+		l.releaseStation(d, "drone failed: "+r.what)
+	}
+}
+
+func incidentID(inc *Incident) string {
+	if inc == nil {
+		return ""
+	}
+	return inc.ID
+}
+
+func decodeJSON(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func validLatLon(lat, lon float64) bool {
+	return !math.IsNaN(lat) && !math.IsNaN(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
+}
+
+// distanceM is the great-circle distance in metres.
+func distanceM(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = coverage.EarthRadiusM
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lon2-lon1)*math.Pi/180
+	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}

@@ -1,0 +1,800 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/paulmach/orb"
+)
+
+// prepareRegion parses an incident's GeoJSON and projects it.
+func prepareRegion(spec IncidentSpec, sites []LaunchSite) (*coverage.Region, error) {
+	if len(spec.Area) == 0 {
+		return nil, fmt.Errorf("%w: incident has no area", ErrInvalid)
+	}
+	area, err := coverage.ParseArea(spec.Area)
+	if err != nil {
+		return nil, fmt.Errorf("%w: area: %v", ErrInvalid, err)
+	}
+	inc := coverage.Incident{Area: area}
+	if len(spec.NoFly) > 0 {
+		nf, err := coverage.ParseArea(spec.NoFly)
+		if err != nil {
+			return nil, fmt.Errorf("%w: no-fly zones: %v", ErrInvalid, err)
+		}
+		inc.NoFly = nf
+	}
+	for _, s := range sites {
+		inc.Sites = append(inc.Sites, coverage.Site{Name: s.Name, Pos: coverage.LonLat{Lon: s.Lon, Lat: s.Lat}, Capacity: max(1, s.Capacity)})
+	}
+	reg, err := coverage.Prepare(inc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return reg, nil
+}
+
+func checkSpec(spec *IncidentSpec) error {
+	if strings.TrimSpace(spec.Name) == "" {
+		return fmt.Errorf("%w: incident needs a name", ErrInvalid)
+	}
+	if len(spec.Networks) == 0 {
+		spec.Networks = []Network{Public, Private}
+	}
+	seen := map[Network]bool{}
+	for _, n := range spec.Networks {
+		if n != Public && n != Private {
+			return fmt.Errorf("%w: network %q (want public or private)", ErrInvalid, n)
+		}
+		if seen[n] {
+			return fmt.Errorf("%w: network %q named twice", ErrInvalid, n)
+		}
+		seen[n] = true
+	}
+	if spec.TargetCoverage == 0 {
+		spec.TargetCoverage = coverage.DefaultTarget
+	}
+	if !(spec.TargetCoverage > 0 && spec.TargetCoverage <= 1) {
+		return fmt.Errorf("%w: target coverage %v not in (0, 1]", ErrInvalid, spec.TargetCoverage)
+	}
+	return nil
+}
+
+func (l *loop) createIncident(spec IncidentSpec) (Incident, error) {
+	if l.st.Incident != nil && l.st.Incident.State != IncidentClosed {
+		return Incident{}, ErrIncidentOpen
+	}
+	if err := checkSpec(&spec); err != nil {
+		return Incident{}, err
+	}
+	reg, err := prepareRegion(spec, l.cfg.LaunchSites)
+	if err != nil {
+		return Incident{}, err
+	}
+	l.st.NextIncident++
+	inc := &Incident{ID: fmt.Sprintf("inc-%d", l.st.NextIncident), IncidentSpec: spec, State: IncidentPlanned, CreatedAt: l.clk.Now()}
+	l.st.Incident, l.st.Plan, l.region = inc, nil, reg
+	l.emit(Event{Kind: "incident.created", Severity: Info, Text: fmt.Sprintf("incident %s (%s) opened", inc.ID, inc.Name)})
+	return *inc, nil
+}
+
+func (l *loop) updateIncident(spec IncidentSpec) (Incident, error) {
+	inc := l.st.Incident
+	if inc == nil || inc.State == IncidentClosed {
+		return Incident{}, ErrNoIncident
+	}
+	if err := checkSpec(&spec); err != nil {
+		return Incident{}, err
+	}
+	reg, err := prepareRegion(spec, l.cfg.LaunchSites)
+	if err != nil {
+		return Incident{}, err
+	}
+	inc.IncidentSpec, l.region = spec, reg
+	l.emit(Event{Kind: "incident.updated", Severity: Info, Text: fmt.Sprintf("incident %s edited", inc.ID)})
+	if l.st.Plan != nil {
+		if err := l.replanMoves("area edited"); err != nil {
+			return *inc, err
+		}
+	}
+	return *inc, nil
+}
+
+func (l *loop) closeIncident() error {
+	inc := l.st.Incident
+	if inc == nil || inc.State == IncidentClosed {
+		return ErrNoIncident
+	}
+	l.sendAllHome("incident closed")
+	now := l.clk.Now()
+	inc.State, inc.ClosedAt = IncidentClosed, &now
+	l.st.Plan, l.region = nil, nil
+	l.emit(Event{Kind: "incident.closed", Severity: Info, Text: fmt.Sprintf("incident %s closed", inc.ID)})
+	return nil
+}
+
+func (l *loop) preview() (Plan, error) {
+	if l.st.Incident == nil || l.st.Incident.State == IncidentClosed {
+		return Plan{}, ErrNoIncident
+	}
+	p, err := l.makePlan("preview")
+	if err != nil {
+		return Plan{}, err
+	}
+	return *p, nil
+}
+
+func (l *loop) deploy() error {
+	inc := l.st.Incident
+	if inc == nil || inc.State == IncidentClosed {
+		return ErrNoIncident
+	}
+	if l.st.Plan != nil && (inc.State == IncidentDeploying || inc.State == IncidentHolding) {
+		return nil // already flying this plan
+	}
+	p, err := l.makePlan("deploy")
+	if err != nil {
+		return err
+	}
+	l.st.Plan = p
+	inc.State = IncidentDeploying
+	l.emit(Event{Kind: "plan.deployed", Severity: Info,
+		Text: fmt.Sprintf("deploying %d stations over %s", len(p.Stations), inc.ID), Reason: p.Reason})
+	return nil
+}
+
+func (l *loop) recall() error {
+	inc := l.st.Incident
+	if inc == nil || inc.State == IncidentClosed {
+		return ErrNoIncident
+	}
+	l.sendAllHome("recalled")
+	l.st.Plan = nil
+	inc.State = IncidentRecalled
+	l.emit(Event{Kind: "incident.recalled", Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})
+	return nil
+}
+
+func (l *loop) sendAllHome(reason string) {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.rec.Station != "" {
+			d.rec.Station, d.rec.Relief = "", false
+			d.onStationAt = time.Time{}
+			if d.airborne() {
+				d.rec.Home, d.rec.HomeReason = true, reason
+			}
+		}
+	}
+	l.dirty = true
+}
+
+func (l *loop) setPaused(p bool) error {
+	if l.st.Paused == p {
+		return nil
+	}
+	l.st.Paused = p
+	text := "automation resumed"
+	if p {
+		text = "automation paused by a commander"
+	}
+	l.emit(Event{Kind: "automation", Severity: Warning, Text: text})
+	return nil
+}
+
+func (l *loop) exclude(id int, ex bool) error {
+	d, ok := l.drones[id]
+	if !ok {
+		return fmt.Errorf("%w: %d", ErrUnknownDrone, id)
+	}
+	if d.rec.Excluded == ex {
+		return nil
+	}
+	d.rec.Excluded = ex
+	text := fmt.Sprintf("drone %d given back to automation", id)
+	if ex {
+		l.releaseStation(d, "excluded by a commander")
+		text = fmt.Sprintf("drone %d excluded by a commander", id)
+	} else {
+		d.rec.Failed, d.failures = "", 0 // a commander's reset
+	}
+	l.emit(Event{Kind: "drone.excluded", Severity: Info, Drone: id, Text: text})
+	return nil
+}
+
+func (l *loop) pin(station string, p bool) error {
+	st := l.station(station)
+	if st == nil {
+		return fmt.Errorf("%w: %q", ErrUnknownStation, station)
+	}
+	st.Pinned = p
+	l.dirty = true
+	return nil
+}
+
+// order checks and starts a commander's order; the returned channel gets
+// the drone's answer.
+func (l *loop) order(id int, o Order) (<-chan error, error) {
+	d, ok := l.drones[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownDrone, id)
+	}
+	if !d.heard || d.tel.Lost {
+		return nil, fmt.Errorf("%w: drone %d is not heard", ErrLimit, id)
+	}
+	if d.op != nil && o.Kind != OrderRelease {
+		// A sequence of ours is under way: the order supersedes it, but the
+		// link layer serialises per drone, so it simply queues behind.
+		l.log.Info("order queued behind a running command", "drone", id, "op", d.op.what)
+	}
+	var fn func(ctx context.Context, link Radio, vid mavlink.VehicleID) error
+	switch o.Kind {
+	case OrderGoto:
+		if !validLatLon(o.Lat, o.Lon) || math.IsNaN(o.AltM) || math.IsInf(o.AltM, 0) {
+			return nil, fmt.Errorf("%w: bad position %v,%v alt %v", ErrInvalid, o.Lat, o.Lon, o.AltM)
+		}
+		if err := l.checkLimits(d, o.Lat, o.Lon, o.AltM); err != nil {
+			return nil, err
+		}
+		if !d.airborne() {
+			return nil, fmt.Errorf("%w: drone %d is on the ground; deploy it first", ErrLimit, id)
+		}
+		lat, lon, alt := o.Lat, o.Lon, o.AltM
+		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.GoTo(ctx, vid, lat, lon, alt) }
+	case OrderRTL:
+		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.RTL(ctx, vid) }
+	case OrderLand:
+		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.Land(ctx, vid) }
+	case OrderRelease:
+		if d.rec.Manual == nil {
+			return nil, nil
+		}
+		d.rec.Manual = nil
+		l.emit(Event{Kind: "drone.released", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d handed back to automation", id)})
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land or release)", ErrInvalid, o.Kind)
+	}
+	order := o
+	d.rec.Manual = &order
+	l.releaseStation(d, "commander's order")
+	l.emit(Event{Kind: "drone.order", Severity: Info, Drone: id,
+		Text: fmt.Sprintf("drone %d ordered: %s", id, o.Kind), Reason: "commander"})
+	if err := l.save(); err != nil {
+		return nil, err
+	}
+	reply := make(chan error, 1)
+	l.startOp(d, "order "+string(o.Kind), reply, fn)
+	return reply, nil
+}
+
+// makePlan plans the open incident for the drones available: tethered
+// drones over their launch sites first, then free-flying airframes from the
+// largest cell to the smallest, each filling what the others leave.
+func (l *loop) makePlan(reason string) (*Plan, error) {
+	inc := l.st.Incident
+	if l.region == nil {
+		return nil, ErrNoIncident
+	}
+	env, err := coverage.EnvironmentByName(l.cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	primary := coverage.Public
+	if !inc.wants(Public) {
+		primary = coverage.Private
+	}
+	// Available drones by profile; tethered ones by site.
+	type group struct {
+		prof  Profile
+		cells coverage.Cells
+		n     int
+		sites map[string]int
+	}
+	groups := map[string]*group{}
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.rec.Excluded || d.rec.Failed != "" || d.rec.Manual != nil || !d.heard || d.tel.Lost {
+			continue
+		}
+		if d.profile.Tethered() && d.site == "" {
+			continue // a tethered drone needs its ground station
+		}
+		g := groups[d.profile.Name]
+		if g == nil {
+			cells, err := d.profile.Radio.PlanCells(env, primary)
+			if err != nil {
+				return nil, fmt.Errorf("fleet: profile %s: %w", d.profile.Name, err)
+			}
+			alt := math.Min(cells.AltM, d.profile.CeilingM)
+			cells.AltM = alt
+			g = &group{prof: d.profile, cells: cells, sites: map[string]int{}}
+			groups[d.profile.Name] = g
+		}
+		g.n++
+		if d.profile.Tethered() {
+			g.sites[d.site]++
+		}
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: no drone available to plan with", ErrLimit)
+	}
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, n)
+	}
+	// Tethered first (they cannot move), then by radius, largest first.
+	sort.Slice(names, func(i, j int) bool {
+		a, b := groups[names[i]], groups[names[j]]
+		if a.prof.Tethered() != b.prof.Tethered() {
+			return a.prof.Tethered()
+		}
+		ra, rb := a.cells.Radius(primary), b.cells.Radius(primary)
+		if ra != rb {
+			return ra > rb
+		}
+		return names[i] < names[j]
+	})
+	reg := l.region
+	plan := &Plan{CreatedAt: l.clk.Now(), Reason: reason, Coverage: map[Network]float64{}}
+	var fixed []coverage.Disk
+	next := 1
+	for _, name := range names {
+		g := groups[name]
+		r := g.cells.Radius(primary)
+		opts := coverage.PlaceOptions{Area: reg.Area, RadiusM: r, Target: inc.TargetCoverage, NoFly: reg.NoFly,
+			Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
+		if g.prof.Tethered() {
+			opts.Tethered = true
+			opts.TetherReachM = coverage.Limits{TetherM: g.prof.TetherM}.TetherReachM(g.cells.AltM)
+			for _, s := range reg.Sites {
+				if c := g.sites[s.Name]; c > 0 {
+					s.Capacity = min(c, s.Capacity)
+					opts.Sites = append(opts.Sites, s)
+				}
+			}
+			opts.Drones = 0
+			for _, s := range opts.Sites {
+				opts.Drones += s.Capacity
+			}
+			if opts.Drones == 0 {
+				continue
+			}
+		} else {
+			usable := g.n - l.rotationSpares(g.prof, g.n)
+			if usable < 1 {
+				usable = 1
+			}
+			if len(fixed) > 0 && coverage.Measure(reg.Area, fixed).Fraction >= inc.TargetCoverage {
+				break
+			}
+			pl, err := coverage.Place(opts)
+			if err != nil {
+				return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
+			}
+			if len(pl.Disks) > usable {
+				opts.Drones = usable
+			} else {
+				l.addStations(plan, pl, g.prof, g.cells, reg, &next, &fixed, opts.Sites)
+				continue
+			}
+		}
+		pl, err := coverage.Place(opts)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
+		}
+		l.addStations(plan, pl, g.prof, g.cells, reg, &next, &fixed, opts.Sites)
+	}
+	if len(plan.Stations) == 0 {
+		return nil, fmt.Errorf("%w: no station could be placed", ErrLimit)
+	}
+	l.measurePlan(plan)
+	return plan, nil
+}
+
+// rotationSpares is how many of n battery drones of a profile to keep on the
+// ground so that every station can be relieved: a station needs a drone on
+// it and, for the share of time a drone spends going home, charging and
+// coming back, another.
+func (l *loop) rotationSpares(p Profile, n int) int {
+	if p.Tethered() || n < 2 {
+		return 0
+	}
+	on := p.Endurance.Seconds()
+	off := (10 * 60.0) + 2*(3*60.0) // battery swap and two transits, typical
+	per := 1 + off/math.Max(on-2*3*60, 60)
+	stations := int(math.Floor(float64(n) / per))
+	return n - max(stations, 1)
+}
+
+func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite) {
+	nets := []Network{}
+	for _, n := range Networks {
+		if l.st.Incident.wants(n) {
+			nets = append(nets, n)
+		}
+	}
+	for i, dk := range pl.Disks {
+		ll := reg.Projection.Inverse(dk.C)
+		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
+			RadiusM: map[Network]float64{Public: cells.PublicRadiusM, Private: cells.PrivateRadiusM},
+			Networks: nets, Profile: p.Name}
+		if i < len(pl.Site) && pl.Site[i] >= 0 && pl.Site[i] < len(sites) {
+			st.Site = sites[pl.Site[i]].Name
+		}
+		*next++
+		plan.Stations = append(plan.Stations, st)
+		*fixed = append(*fixed, dk)
+	}
+	if plan.LowerBound == 0 || pl.LowerBound < plan.LowerBound {
+		plan.LowerBound = pl.LowerBound
+	}
+}
+
+// measurePlan fills the plan's coverage per network from its stations.
+func (l *loop) measurePlan(plan *Plan) {
+	for _, n := range Networks {
+		var ds []coverage.Disk
+		for _, st := range plan.Stations {
+			if r := st.RadiusM[n]; r > 0 && st.carries(n) {
+				ds = append(ds, coverage.Disk{C: l.region.Projection.Forward(coverage.LonLat{Lon: st.Lon, Lat: st.Lat}), R: r})
+			}
+		}
+		plan.Coverage[n] = coverage.Measure(l.region.Area, ds).Fraction
+	}
+}
+
+func (s Station) carries(n Network) bool {
+	for _, x := range s.Networks {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (inc *Incident) wants(n Network) bool {
+	for _, x := range inc.Networks {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// replanAround removes stations no drone can fill and moves the fewest
+// others to cover the hole.
+func (l *loop) replanAround(empty []string) {
+	gone := map[string]bool{}
+	for _, id := range empty {
+		gone[id] = true
+	}
+	kept := l.st.Plan.Stations[:0:0]
+	for _, st := range l.st.Plan.Stations {
+		if !gone[st.ID] {
+			kept = append(kept, st)
+		}
+	}
+	l.st.Plan.Stations = kept
+	l.dirty = true
+	reason := fmt.Sprintf("no spare for %s", strings.Join(empty, ", "))
+	l.emit(Event{Kind: "plan.shrunk", Severity: Warning, Text: fmt.Sprintf("stations %s dropped: no drone left to fill them", strings.Join(empty, ", ")), Reason: reason})
+	if err := l.replanMoves(reason); err != nil {
+		l.emit(Event{Kind: "plan.failed", Severity: Critical, Text: "re-plan failed: " + err.Error(), Reason: reason})
+	}
+}
+
+// replanMoves moves the fewest stations of the current plan to get back to
+// the best coverage of the (possibly edited) area.
+func (l *loop) replanMoves(reason string) error {
+	plan := l.st.Plan
+	if plan == nil || len(plan.Stations) == 0 || l.region == nil {
+		return nil
+	}
+	primary := Public
+	if !l.st.Incident.wants(Public) {
+		primary = Private
+	}
+	reg := l.region
+	cur := make([]coverage.Disk, len(plan.Stations))
+	pinned := make([]bool, len(plan.Stations))
+	for i, st := range plan.Stations {
+		cur[i] = coverage.Disk{C: reg.Projection.Forward(coverage.LonLat{Lon: st.Lon, Lat: st.Lat}), R: st.RadiusM[primary]}
+		p := l.cfg.Profiles[st.Profile]
+		pinned[i] = st.Pinned || p.Tethered()
+	}
+	res, err := coverage.Replan(coverage.ReplanOptions{Area: reg.Area, Current: cur, Pinned: pinned, NoFly: reg.NoFly, Seed: l.cfg.Seed})
+	if err != nil {
+		return fmt.Errorf("fleet: re-plan: %w", err)
+	}
+	for _, mv := range res.Moves {
+		if mv.Index < 0 || mv.Index >= len(plan.Stations) || pinned[mv.Index] {
+			continue
+		}
+		st := &plan.Stations[mv.Index]
+		ll := reg.Projection.Inverse(res.Disks[mv.Index].C)
+		st.Lat, st.Lon = ll.Lat, ll.Lon
+		l.emit(Event{Kind: "station.moved", Severity: Info, Station: st.ID, Drone: st.Drone,
+			Text: fmt.Sprintf("station %s moved %.0f m", st.ID, mv.DistanceM), Reason: reason})
+	}
+	l.measurePlan(plan)
+	plan.Reason = reason
+	l.dirty = true
+	l.emit(Event{Kind: "plan.replanned", Severity: Info,
+		Text: fmt.Sprintf("re-planned: %d stations move, coverage %.1f%% -> %.1f%%", len(res.Moves), 100*res.Before.Fraction, 100*res.Coverage.Fraction), Reason: reason})
+	return nil
+}
+
+// checkLimits refuses a target that breaks a limit of d: its ceiling, its
+// tether, the geofence (the area plus the margin, outside no-fly zones).
+func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
+	p := d.profile
+	if alt > p.CeilingM {
+		return fmt.Errorf("%w: altitude %.0f m above drone %d's ceiling of %.0f m", ErrLimit, alt, d.id, p.CeilingM)
+	}
+	if alt < 0 {
+		return fmt.Errorf("%w: altitude %.0f m below ground", ErrLimit, alt)
+	}
+	if p.Tethered() {
+		site, ok := l.site(d.site)
+		if !ok {
+			return fmt.Errorf("%w: tethered drone %d has no ground station", ErrLimit, d.id)
+		}
+		h := distanceM(site.Lat, site.Lon, lat, lon)
+		if slant := math.Hypot(h, alt); slant > p.TetherM {
+			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m", ErrLimit, slant, d.id, p.TetherM)
+		}
+	}
+	if l.region != nil {
+		pt := l.region.Projection.Forward(coverage.LonLat{Lon: lon, Lat: lat})
+		if len(l.region.NoFly) > 0 && l.region.NoFly.Contains(pt) {
+			return fmt.Errorf("%w: position inside a no-fly zone", ErrLimit)
+		}
+		if !l.region.Area.Contains(pt) && distanceToArea(l.region.Area, pt) > l.cfg.FenceMarginM {
+			return fmt.Errorf("%w: position %.0f m outside the geofence", ErrLimit, distanceToArea(l.region.Area, pt)-l.cfg.FenceMarginM)
+		}
+	}
+	return nil
+}
+
+func (l *loop) site(name string) (LaunchSite, bool) {
+	for _, s := range l.cfg.LaunchSites {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return LaunchSite{}, false
+}
+
+// distanceToArea is the distance from pt to the nearest edge of m.
+func distanceToArea(m coverage.MultiPolygon, pt coverage.Point) float64 {
+	best := math.Inf(1)
+	for _, poly := range m {
+		for _, ring := range poly {
+			for i := range ring {
+				a, b := ring[i], ring[(i+1)%len(ring)]
+				best = math.Min(best, segDist(pt, a, b))
+			}
+		}
+	}
+	return best
+}
+
+func segDist(p, a, b coverage.Point) float64 {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	t := 0.0
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
+	}
+	return math.Hypot(p.X-(a.X+t*dx), p.Y-(a.Y+t*dy))
+}
+
+// fenceItems is the geofence uploaded before launch: the convex hull of the
+// area pushed out by the margin as the inclusion polygon, and each no-fly
+// zone as an exclusion polygon.
+func (l *loop) fenceItems() []mavlink.MissionItem {
+	if l.region == nil {
+		return nil
+	}
+	reg := l.region
+	var pts []coverage.Point
+	for _, poly := range reg.Area {
+		for _, ring := range poly {
+			pts = append(pts, ring...)
+		}
+	}
+	hull := convexHull(pts)
+	if len(hull) < 3 {
+		return nil
+	}
+	var items []mavlink.MissionItem
+	items = append(items, mavlink.FencePolygon(l.toLatLon(offsetConvex(hull, l.cfg.FenceMarginM)), true, 0)...)
+	for _, poly := range reg.NoFly {
+		if len(poly) == 0 {
+			continue
+		}
+		items = append(items, mavlink.FencePolygon(l.toLatLon(poly[0]), false, 0)...)
+	}
+	return items
+}
+
+func (l *loop) toLatLon(ring []coverage.Point) []mavlink.LatLon {
+	out := make([]mavlink.LatLon, 0, len(ring))
+	for _, p := range ring {
+		ll := l.region.Projection.Inverse(p)
+		out = append(out, mavlink.LatLon{Lat: ll.Lat, Lon: ll.Lon})
+	}
+	return out
+}
+
+// convexHull is Andrew's monotone chain, counter-clockwise, no repeated point.
+func convexHull(pts []coverage.Point) []coverage.Point {
+	ps := append([]coverage.Point(nil), pts...)
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].X != ps[j].X {
+			return ps[i].X < ps[j].X
+		}
+		return ps[i].Y < ps[j].Y
+	})
+	cross := func(o, a, b coverage.Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
+	var h []coverage.Point
+	for _, p := range ps {
+		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	lower := len(h) + 1
+	for i := len(ps) - 2; i >= 0; i-- {
+		p := ps[i]
+		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, p)
+	}
+	if len(h) > 1 {
+		h = h[:len(h)-1]
+	}
+	return h
+}
+
+// offsetConvex pushes each edge of a counter-clockwise convex polygon out by
+// d, meeting at mitred corners: the result contains every point within d of
+// the polygon.
+func offsetConvex(h []coverage.Point, d float64) []coverage.Point {
+	n := len(h)
+	out := make([]coverage.Point, n)
+	for i := range h {
+		prev, cur, next := h[(i+n-1)%n], h[i], h[(i+1)%n]
+		n1 := outward(prev, cur)
+		n2 := outward(cur, next)
+		bx, by := n1.X+n2.X, n1.Y+n2.Y
+		bl := math.Hypot(bx, by)
+		if bl < 1e-9 {
+			out[i] = coverage.Point{X: cur.X + n1.X*d, Y: cur.Y + n1.Y*d}
+			continue
+		}
+		bx, by = bx/bl, by/bl
+		cos := bx*n1.X + by*n1.Y
+		k := d / math.Max(cos, 0.2)
+		out[i] = coverage.Point{X: cur.X + bx*k, Y: cur.Y + by*k}
+	}
+	return out
+}
+
+// outward is the unit normal pointing out of a counter-clockwise edge a->b.
+func outward(a, b coverage.Point) coverage.Point {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return coverage.Point{}
+	}
+	return coverage.Point{X: dy / l, Y: -dx / l}
+}
+
+// measure computes live coverage from the drones' actual positions and cell
+// states: fractions every tick, uncovered polygons when the picture changed.
+func (l *loop) measure() {
+	now := l.clk.Now()
+	if l.region == nil {
+		l.cov = Coverage{Time: now, Fraction: map[Network]float64{}}
+		return
+	}
+	var ss []coverage.LiveStation
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if !d.heard || d.tel.Lost || !d.airborne() {
+			continue
+		}
+		m := l.models[d.profile.Name]
+		if m == nil {
+			continue
+		}
+		var nets coverage.Network
+		if d.tel.PublicCell == mavlink.CellOn {
+			nets |= coverage.Public
+		}
+		if d.tel.PrivateCell == mavlink.CellOn {
+			nets |= coverage.Private
+		}
+		if nets == 0 {
+			continue
+		}
+		alt := math.Max(d.tel.AltRel, 1)
+		ss = append(ss, coverage.LiveStation{Pos: coverage.LonLat{Lon: d.tel.Lon, Lat: d.tel.Lat},
+			PublicRadiusM: m.public.RadiusM(alt, m.publicPL), PrivateRadiusM: m.private.RadiusM(alt, m.privatePL), Networks: nets})
+	}
+	key := liveKey(ss)
+	polygons := key != l.lastLiveKey || l.cov.Uncovered == nil
+	rep, err := l.region.Live(ss, polygons)
+	if err != nil {
+		l.log.Warn("live coverage not measured", "err", err)
+		return
+	}
+	cov := Coverage{Time: now, Fraction: map[Network]float64{Public: rep.Public.Fraction, Private: rep.Private.Fraction}}
+	if polygons {
+		cov.Uncovered = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
+		l.lastLiveKey = key
+	} else {
+		cov.Uncovered = l.cov.Uncovered
+	}
+	l.coverageEvents(cov)
+	l.cov = cov
+}
+
+// liveKey summarises the live stations coarsely (50 m, cell states): the
+// uncovered polygons are recomputed only when it changes.
+func liveKey(ss []coverage.LiveStation) string {
+	var b strings.Builder
+	for _, s := range ss {
+		fmt.Fprintf(&b, "%.4f,%.4f,%d,%.0f;", s.Pos.Lat, s.Pos.Lon, s.Networks, s.PublicRadiusM/50)
+	}
+	return b.String()
+}
+
+// coverageEvents reports a network losing or regaining coverage of the area
+// by more than a percent point against the last report.
+func (l *loop) coverageEvents(cov Coverage) {
+	if l.st.Plan == nil {
+		return
+	}
+	for _, n := range Networks {
+		if !l.st.Incident.wants(n) {
+			continue
+		}
+		before, now := l.reported[n], cov.Fraction[n]
+		switch {
+		case now < before-0.01:
+			l.emit(Event{Kind: "coverage.lost", Severity: Warning, Network: n,
+				Text: fmt.Sprintf("%s coverage down to %.1f%%", n, 100*now)})
+		case now > before+0.01:
+			l.emit(Event{Kind: "coverage.restored", Severity: Info, Network: n,
+				Text: fmt.Sprintf("%s coverage up to %.1f%%", n, 100*now)})
+		default:
+			continue
+		}
+		l.reported[n] = now
+	}
+}
+
+func toOrb(g coverage.GeoMultiPolygon) orb.MultiPolygon {
+	out := make(orb.MultiPolygon, 0, len(g))
+	for _, poly := range g {
+		op := make(orb.Polygon, 0, len(poly))
+		for _, ring := range poly {
+			or := make(orb.Ring, len(ring))
+			for i, p := range ring {
+				or[i] = orb.Point{p.Lon, p.Lat}
+			}
+			op = append(op, or)
+		}
+		out = append(out, op)
+	}
+	return out
+}
