@@ -105,17 +105,17 @@ type loop struct {
 }
 
 type radioModels struct {
-	public, private       coverage.Model
+	public, private     coverage.Model
 	publicPL, privatePL float64
 }
 
 func newLoop(c *Controller) (*loop, error) {
 	l := &loop{
 		c: c, cfg: &c.cfg, clk: c.cfg.Clock, log: c.cfg.Logger,
-		drones:  map[int]*drone{},
-		results: make(chan opResult, 64),
-		stopped: make(chan struct{}),
-		models:  map[string]*radioModels{},
+		drones:   map[int]*drone{},
+		results:  make(chan opResult, 64),
+		stopped:  make(chan struct{}),
+		models:   map[string]*radioModels{},
 		reported: map[Network]float64{},
 	}
 	l.st.Drones = map[int]*droneRecord{}

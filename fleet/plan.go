@@ -246,7 +246,9 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 			return nil, fmt.Errorf("%w: drone %d is on the ground; deploy it first", ErrLimit, id)
 		}
 		lat, lon, alt := o.Lat, o.Lon, o.AltM
-		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.GoTo(ctx, vid, lat, lon, alt) }
+		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error {
+			return link.GoTo(ctx, vid, lat, lon, alt)
+		}
 	case OrderRTL:
 		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.RTL(ctx, vid) }
 	case OrderLand:
@@ -423,7 +425,7 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 	for i, dk := range pl.Disks {
 		ll := reg.Projection.Inverse(dk.C)
 		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
-			RadiusM: map[Network]float64{Public: cells.PublicRadiusM, Private: cells.PrivateRadiusM},
+			RadiusM:  map[Network]float64{Public: cells.PublicRadiusM, Private: cells.PrivateRadiusM},
 			Networks: nets, Profile: p.Name}
 		if i < len(pl.Site) && pl.Site[i] >= 0 && pl.Site[i] < len(sites) {
 			st.Site = sites[pl.Site[i]].Name
