@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/aerocell/aerocell/api"
+	"github.com/aerocell/aerocell/fleet"
+)
+
+// scriptedFleet is a stand-in controller for the page's browser test: drones
+// are heard one after another on the ground; after Deploy they fly to their
+// stations and turn their cells on, and the covered fractions rise. Coverage
+// is counted on a grid of the area, so its uncovered parts are grid cells.
+type scriptedFleet struct {
+	mu       sync.Mutex
+	start    time.Time
+	deployed time.Time // zero until Deploy
+	inc      fleet.Incident
+	area     orb.Polygon
+	sites    []fleet.LaunchSite
+	plan     fleet.Plan
+	drones   []fakeDrone
+	log      []fleet.Event
+	subs     map[chan fleet.Event]struct{}
+	arrived  map[int]bool
+}
+
+type fakeDrone struct {
+	id      int
+	site    int     // index in sites
+	battery float64 // at start
+	tether  bool
+	heardAt time.Duration // after start
+	station int           // index in plan.Stations, -1 for a spare
+}
+
+var _ api.Controller = (*scriptedFleet)(nil)
+
+// Centre of the scripted incident; offsets below are in kilometres east/north.
+const lat0, lon0 = 46.93, 7.45
+
+func ll(eastKm, northKm float64) orb.Point {
+	return orb.Point{lon0 + eastKm*1000/(111320*math.Cos(lat0*math.Pi/180)), lat0 + northKm*1000/111320}
+}
+
+func newScriptedFleet() *scriptedFleet {
+	ring := orb.Ring{ll(-5, -1.5), ll(-3, -2.6), ll(0, -2.2), ll(3, -2.8), ll(5, -1.6), ll(5.2, 1.0),
+		ll(3, 2.2), ll(0, 1.8), ll(-2.5, 2.6), ll(-5, 1.5), ll(-5, -1.5)}
+	area := orb.Polygon{ring}
+	areaJSON, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": area})
+	noFly := orb.Polygon{{ll(2.0, 1.0), ll(2.8, 1.0), ll(2.8, 1.6), ll(2.0, 1.6), ll(2.0, 1.0)}}
+	noFlyJSON, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": noFly})
+	now := time.Now()
+	f := &scriptedFleet{
+		start: now,
+		area:  area,
+		inc: fleet.Incident{ID: "inc-7", State: fleet.IncidentPlanned, CreatedAt: now,
+			IncidentSpec: fleet.IncidentSpec{Name: "Aare valley flood", Area: areaJSON, NoFly: noFlyJSON, TargetCoverage: 0.95}},
+		subs:    map[chan fleet.Event]struct{}{},
+		arrived: map[int]bool{},
+	}
+	w, c := ll(-5.6, -3.0), ll(1.0, -3.6)
+	f.sites = []fleet.LaunchSite{
+		{Name: "Fire station West", Lon: w.Lon(), Lat: w.Lat(), Capacity: 2},
+		{Name: "Command post", Lon: c.Lon(), Lat: c.Lat(), Capacity: 4},
+	}
+	for i, p := range []orb.Point{ll(-3.7, -0.3), ll(-1.2, 0.1), ll(1.3, -0.3), ll(3.8, 0.0)} {
+		st := fleet.Station{ID: fmt.Sprintf("s%d", i+1), Lon: p.Lon(), Lat: p.Lat(), AltM: 120,
+			RadiusM:  map[fleet.Network]float64{fleet.Public: 2100, fleet.Private: 2900},
+			Networks: fleet.Networks[:], Profile: "quad-cell", Drone: i + 1}
+		if i == 0 {
+			st.Site, st.Profile = f.sites[0].Name, "tethered"
+		}
+		f.plan.Stations = append(f.plan.Stations, st)
+	}
+	f.plan.LowerBound = 2.6
+	f.plan.CreatedAt = now
+	f.plan.Reason = "4 stations cover the valley; the north-east bend stays thin"
+	f.drones = []fakeDrone{
+		{id: 1, site: 0, battery: 100, tether: true, heardAt: 0, station: 0},
+		{id: 2, site: 1, battery: 96, heardAt: 300 * time.Millisecond, station: 1},
+		{id: 3, site: 1, battery: 71, heardAt: 600 * time.Millisecond, station: 2},
+		{id: 4, site: 1, battery: 38, heardAt: 900 * time.Millisecond, station: 3},
+		{id: 5, site: 1, battery: 100, heardAt: 1200 * time.Millisecond, station: -1},
+	}
+	cov := f.coverage(f.plan.Stations)
+	f.plan.Coverage = cov.Fraction
+	f.emit(fleet.Event{Kind: "incident.opened", Severity: fleet.Info, Text: "Incident opened: Aare valley flood"})
+	return f
+}
+
+// emit logs an event and sends it to subscribers; the caller holds mu or
+// has not shared f yet.
+func (f *scriptedFleet) emit(ev fleet.Event) {
+	ev.Seq = uint64(len(f.log) + 1)
+	ev.Time = time.Now()
+	f.log = append(f.log, ev)
+	for ch := range f.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+// flight is how long a drone takes from its site to its station.
+const flight = 3 * time.Second
+
+func (f *scriptedFleet) Snapshot() fleet.Snapshot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	snap := fleet.Snapshot{Time: now, LaunchSites: f.sites, Drones: []fleet.Drone{}}
+	inc := f.inc
+	snap.Incident = &inc
+	var onStation []fleet.Station
+	for _, d := range f.drones {
+		if now.Sub(f.start) < d.heardAt {
+			continue
+		}
+		site := f.sites[d.site]
+		dr := fleet.Drone{ID: d.id, Profile: "quad-cell", State: fleet.DroneIdle, Lat: site.Lat, Lon: site.Lon,
+			AltMSL: 540, Mode: "STABILIZE", BatteryPct: d.battery, VoltageV: 16.8 * (0.8 + 0.2*d.battery/100),
+			TimeLeftS: d.battery * 25, Link: fleet.Link{Up: true, LastHeard: now, RateHz: 10, Via: []string{"udp:14550"}},
+			Payload: map[fleet.Network]fleet.PayloadState{fleet.Public: {State: "off"}, fleet.Private: {State: "off"}}}
+		if d.tether {
+			dr.Profile = "tethered"
+			dr.Tether = &fleet.Tether{Site: site.Name, Lat: site.Lat, Lon: site.Lon, LengthM: 4000}
+		}
+		if !f.deployed.IsZero() && d.station >= 0 {
+			st := f.plan.Stations[d.station]
+			k := math.Min(1, float64(now.Sub(f.deployed))/float64(flight*time.Duration(d.id)/2))
+			dr.Lat = site.Lat + (st.Lat-site.Lat)*k
+			dr.Lon = site.Lon + (st.Lon-site.Lon)*k
+			dr.HeadingDeg = math.Mod(math.Atan2((st.Lon-site.Lon)*math.Cos(lat0*math.Pi/180), st.Lat-site.Lat)*180/math.Pi+360, 360)
+			dr.Armed, dr.AltRel, dr.Mode = true, 120*math.Min(1, k*3), "GUIDED"
+			dr.AltMSL += dr.AltRel
+			dr.BatteryPct = d.battery - 6*k
+			dr.Station = st.ID
+			if k < 1 {
+				dr.State, dr.SpeedMS = fleet.DroneTransit, 14
+			} else {
+				dr.State = fleet.DroneOnStation
+				dr.Payload = map[fleet.Network]fleet.PayloadState{fleet.Public: {State: "on", Users: 40 * d.id}, fleet.Private: {State: "on", Users: 3 * d.id}}
+				onStation = append(onStation, st)
+				if !f.arrived[d.id] {
+					f.arrived[d.id] = true
+					f.emit(fleet.Event{Kind: "drone.on_station", Severity: fleet.Info, Drone: d.id, Station: st.ID,
+						Text: fmt.Sprintf("Drone %d on station %s, cells on", d.id, st.ID)})
+					if d.battery < 50 {
+						f.emit(fleet.Event{Kind: "battery.low", Severity: fleet.Warning, Drone: d.id,
+							Text: fmt.Sprintf("Drone %d battery %d%%: relief planned", d.id, int(dr.BatteryPct)), Reason: "below 35% on station"})
+					}
+				}
+			}
+		}
+		snap.Drones = append(snap.Drones, dr)
+	}
+	if !f.deployed.IsZero() {
+		plan := f.plan
+		snap.Plan = &plan
+		if len(onStation) == len(f.plan.Stations) {
+			snap.Incident.State = fleet.IncidentHolding
+		} else {
+			snap.Incident.State = fleet.IncidentDeploying
+		}
+	}
+	snap.Coverage = f.coverage(onStation)
+	snap.Coverage.Time = now
+	return snap
+}
+
+// coverage counts grid cells of the area within reach of the stations.
+func (f *scriptedFleet) coverage(stations []fleet.Station) fleet.Coverage {
+	const nx, ny = 90, 45
+	b := f.area.Bound()
+	dx, dy := (b.Max.Lon()-b.Min.Lon())/nx, (b.Max.Lat()-b.Min.Lat())/ny
+	kx := 111320 * math.Cos(lat0*math.Pi/180)
+	c := fleet.Coverage{Fraction: map[fleet.Network]float64{}, Uncovered: map[fleet.Network]orb.MultiPolygon{}}
+	for _, n := range fleet.Networks {
+		total, covered := 0, 0
+		mp := orb.MultiPolygon{}
+		for j := 0; j < ny; j++ {
+			run := -1
+			flush := func(i int) {
+				if run >= 0 {
+					x0, x1 := b.Min.Lon()+float64(run)*dx, b.Min.Lon()+float64(i)*dx
+					y0, y1 := b.Min.Lat()+float64(j)*dy, b.Min.Lat()+float64(j+1)*dy
+					mp = append(mp, orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}})
+					run = -1
+				}
+			}
+			for i := 0; i < nx; i++ {
+				p := orb.Point{b.Min.Lon() + (float64(i)+0.5)*dx, b.Min.Lat() + (float64(j)+0.5)*dy}
+				if !planar.PolygonContains(f.area, p) {
+					flush(i)
+					continue
+				}
+				total++
+				in := false
+				for _, s := range stations {
+					if math.Hypot((p.Lon()-s.Lon)*kx, (p.Lat()-s.Lat)*111320) <= s.RadiusM[n] {
+						in = true
+						break
+					}
+				}
+				if in {
+					covered++
+					flush(i)
+				} else if run < 0 {
+					run = i
+				}
+			}
+			flush(nx)
+		}
+		c.Fraction[n] = float64(covered) / float64(total)
+		c.Uncovered[n] = mp
+	}
+	return c
+}
+
+func (f *scriptedFleet) Subscribe() (<-chan fleet.Event, func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan fleet.Event, 64)
+	f.subs[ch] = struct{}{}
+	return ch, func() {
+		f.mu.Lock()
+		delete(f.subs, ch)
+		f.mu.Unlock()
+	}
+}
+
+func (f *scriptedFleet) Events(since uint64, limit int) ([]fleet.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fleet.Event
+	for _, ev := range f.log {
+		if ev.Seq > since && len(out) < limit {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+func (f *scriptedFleet) CreateIncident(context.Context, fleet.IncidentSpec) (fleet.Incident, error) {
+	return fleet.Incident{}, fleet.ErrIncidentOpen
+}
+
+func (f *scriptedFleet) UpdateIncident(_ context.Context, spec fleet.IncidentSpec) (fleet.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inc.IncidentSpec = spec
+	return f.inc, nil
+}
+
+func (f *scriptedFleet) CloseIncident(context.Context) error { return fleet.ErrInvalid }
+
+func (f *scriptedFleet) PreviewPlan(context.Context) (fleet.Plan, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.plan, nil
+}
+
+func (f *scriptedFleet) Deploy(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.deployed.IsZero() {
+		return fmt.Errorf("%w: already deployed", fleet.ErrInvalid)
+	}
+	f.deployed = time.Now()
+	f.emit(fleet.Event{Kind: "incident.deploy", Severity: fleet.Info, Text: "Deploy ordered: 4 stations", Reason: "commander"})
+	if f.plan.Coverage[fleet.Public] < f.inc.TargetCoverage {
+		f.emit(fleet.Event{Kind: "plan.short", Severity: fleet.Warning,
+			Text:   fmt.Sprintf("Plan gives %.0f%% public coverage, below the 95%% target", 100*f.plan.Coverage[fleet.Public]),
+			Reason: "only 4 drones available for stations"})
+	}
+	return nil
+}
+
+func (f *scriptedFleet) Recall(context.Context) error                       { return nil }
+func (f *scriptedFleet) SetPaused(context.Context, bool) error              { return nil }
+func (f *scriptedFleet) OrderDrone(context.Context, int, fleet.Order) error { return nil }
+func (f *scriptedFleet) Exclude(context.Context, int, bool) error           { return nil }
+func (f *scriptedFleet) PinStation(context.Context, string, bool) error     { return nil }
+
+// teams is two field teams in the area.
+type teams struct{}
+
+func (teams) Teams() []api.Team {
+	a, b := ll(-2.0, -1.0), ll(2.4, 0.6)
+	now := time.Now()
+	return []api.Team{
+		{ID: "Rescue 1", Lon: a.Lon(), Lat: a.Lat(), Area: "west", Updated: now},
+		{ID: "Medic 3", Lon: b.Lon(), Lat: b.Lat(), Area: "east", Updated: now},
+	}
+}

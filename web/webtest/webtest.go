@@ -1,0 +1,191 @@
+// Package webtest drives the commander's page in headless Chromium from Go
+// tests: open the page of a running daemon, read the drones and the covered
+// fractions it shows, deploy through its buttons and save screenshots. The
+// end-to-end tests against the real daemon and the simulator use it as the
+// page's own tests do.
+//
+// Chromium is Debian's package at /usr/bin/chromium (installed by .ci/run);
+// AEROCELL_CHROMIUM names another. Without it a test is skipped on a
+// developer's machine and fails in CI (CI set in the environment).
+package webtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ErrNoChromium: no Chromium binary was found.
+var ErrNoChromium = errors.New("webtest: chromium not found (apt-get install chromium, or set AEROCELL_CHROMIUM)")
+
+// ChromiumPath returns the Chromium binary to use.
+func ChromiumPath() (string, error) {
+	if p := os.Getenv("AEROCELL_CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", ErrNoChromium
+}
+
+// Page is one headless browser tab.
+type Page struct {
+	t   testing.TB
+	ctx context.Context
+}
+
+// Options size the browser's window and bound the whole test.
+type Options struct {
+	Width, Height int           // defaults 1280x800
+	Timeout       time.Duration // defaults 3 minutes
+}
+
+// NewPage starts headless Chromium with a fresh profile and returns its tab;
+// the browser ends with the test. Without Chromium it skips the test, or
+// fails it when CI is set.
+func NewPage(t testing.TB, o Options) *Page {
+	t.Helper()
+	path, err := ChromiumPath()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%v: CI must run the browser tests", err)
+		}
+		t.Skip(err)
+	}
+	if o.Width == 0 {
+		o.Width, o.Height = 1280, 800
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Minute
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(o.Width, o.Height),
+	)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), o.Timeout)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		cancelTimeout()
+	})
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(o.Width), int64(o.Height))); err != nil {
+		t.Fatalf("webtest: starting %s: %v", path, err)
+	}
+	return &Page{t: t, ctx: bctx}
+}
+
+// Context is the tab's context, for chromedp actions of your own.
+func (p *Page) Context() context.Context { return p.ctx }
+
+// Open loads the page at baseURL (the daemon's root) with token (may be
+// empty) and waits until it has signed in and read the API.
+func (p *Page) Open(baseURL, token string) error {
+	u := strings.TrimRight(baseURL, "/") + "/"
+	if token != "" {
+		u += "#token=" + token
+	}
+	return chromedp.Do(p.ctx,
+		chromedp.Navigate(u),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
+	)
+}
+
+// DroneIDs returns the system ids in the page's drone list, in order.
+func (p *Page) DroneIDs() ([]int, error) {
+	return chromedp.Run(p.ctx, chromedp.Evaluate[[]int](
+		`[...document.querySelectorAll('#drone-list tbody tr')].map(r => Number(r.dataset.drone))`))
+}
+
+// DroneStates returns each listed drone's state.
+func (p *Page) DroneStates() (map[int]string, error) {
+	m, err := chromedp.Run(p.ctx, chromedp.Evaluate[map[string]string](
+		`Object.fromEntries([...document.querySelectorAll('#drone-list tbody tr')].map(r => [r.dataset.drone, r.dataset.state]))`))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]string, len(m))
+	for k, v := range m {
+		var id int
+		fmt.Sscan(k, &id)
+		out[id] = v
+	}
+	return out, nil
+}
+
+// Covered returns the covered fraction the page shows for network
+// ("public" or "private").
+func (p *Page) Covered(network string) (float64, error) {
+	return chromedp.Run(p.ctx, chromedp.Evaluate[float64](
+		fmt.Sprintf(`Number(document.getElementById(%q).dataset.fraction)`, "cov-"+network)))
+}
+
+// Text returns the text of the first element matching the CSS selector.
+func (p *Page) Text(sel string) (string, error) {
+	return chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// WaitUntil polls cond until it holds, cond fails, or the test's time is up;
+// what names the wait in the error.
+func (p *Page) WaitUntil(what string, cond func() (bool, error)) error {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		ok, err := cond()
+		if err == nil && ok {
+			return nil
+		}
+		if err != nil {
+			last = err
+		}
+		select {
+		case <-p.ctx.Done():
+			return fmt.Errorf("webtest: waiting for %s: %w (last error: %v)", what, p.ctx.Err(), last)
+		case <-tick.C:
+		}
+	}
+}
+
+// Deploy presses the Deploy button and confirms the dialog.
+func (p *Page) Deploy() error {
+	return chromedp.Do(p.ctx,
+		chromedp.WaitEnabled(chromedp.CSS(`#btn-deploy`)),
+		chromedp.Click(chromedp.CSS(`#btn-deploy`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm[open] #confirm-ok`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(`#confirm[open]`)),
+	)
+}
+
+// Screenshot saves a PNG of the whole window to path.
+func (p *Page) Screenshot(path string) error {
+	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf, 0o644)
+}
