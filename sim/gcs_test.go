@@ -190,6 +190,14 @@ func startFleet(t *testing.T, cfg Config) (*Fleet, *testGCS) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
+	if g != nil { // the ground station knows a drone once it has heard it
+		ctx := ctxT(t, 30*time.Second)
+		for _, d := range cfg.Drones {
+			if _, err := g.waitMsg(ctx, d.SysID, func(m message.Message) bool { _, ok := m.(*common.MessageHeartbeat); return ok }); err != nil {
+				t.Fatalf("no heartbeat from drone %d: %v", d.SysID, err)
+			}
+		}
+	}
 	return f, g
 }
 
