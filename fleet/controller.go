@@ -78,6 +78,10 @@ type Config struct {
 	// (optional) RotationMargin is extra time kept when timing a relief.
 	// Defaults to 2 minutes.
 	RotationMargin time.Duration
+	// (optional) StartGrace is how long after a start the controller waits
+	// to hear a drone it had tasked before giving its station to another.
+	// Defaults to 15 s.
+	StartGrace time.Duration
 	// (optional) Seed makes planning reproducible.
 	Seed uint64
 }
@@ -149,6 +153,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.FenceMarginM <= 0 {
 		c.FenceMarginM = 500
+	}
+	if c.StartGrace <= 0 {
+		c.StartGrace = 15 * time.Second
 	}
 	if c.RotationMargin <= 0 {
 		c.RotationMargin = 2 * time.Minute

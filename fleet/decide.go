@@ -2,11 +2,14 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/mavlink"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // decide updates what the controller wants of each drone from what it
@@ -20,6 +23,7 @@ func (l *loop) decide() {
 		(inc.State != IncidentDeploying && inc.State != IncidentHolding) {
 		return
 	}
+	l.forgetGhosts()
 	l.handover()
 	l.fill()
 	l.dismissSurplus()
@@ -75,6 +79,31 @@ func (l *loop) health(d *drone) {
 	}
 	if r.Station != "" && d.state == DroneOnStation && d.onStationAt.IsZero() {
 		d.onStationAt = l.clk.Now()
+	}
+}
+
+// forgetGhosts frees stations held by drones not heard since the
+// controller started, once they had time to be heard: after a restart a
+// drone is given StartGrace before a spare takes its place.
+func (l *loop) forgetGhosts() {
+	if l.clk.Since(l.started) < l.cfg.StartGrace {
+		return
+	}
+	for i := range l.st.Plan.Stations {
+		st := &l.st.Plan.Stations[i]
+		if st.Drone == 0 {
+			continue
+		}
+		if _, ok := l.drones[st.Drone]; ok {
+			continue
+		}
+		if r := l.st.Drones[st.Drone]; r != nil {
+			r.Station, r.Relief = "", false
+		}
+		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: st.Drone, Station: st.ID,
+			Text: fmt.Sprintf("station %s: drone %d not heard since the controller started", st.ID, st.Drone), Reason: "link lost"})
+		st.Drone = 0
+		l.dirty = true
 	}
 }
 
@@ -466,6 +495,7 @@ func (l *loop) actStation(d *drone) {
 		needFence := d.fenceFor != incID && len(fence) > 0
 		d.takeoffAt = l.clk.Now()
 		d.gotoAt = time.Time{}
+		clk := l.clk
 		l.startOp(d, "launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 			if needFence {
 				if err := link.UploadFence(ctx, id, fence); err != nil {
@@ -478,10 +508,7 @@ func (l *loop) actStation(d *drone) {
 			if err := link.Arm(ctx, id); err != nil {
 				return fmt.Errorf("arm: %w", err)
 			}
-			if err := link.Takeoff(ctx, id, alt); err != nil {
-				return fmt.Errorf("takeoff: %w", err)
-			}
-			return nil
+			return takeoff(ctx, clk, link, id, alt)
 		})
 		if needFence {
 			d.fenceFor = incID // set now; a failed launch resets it below
@@ -512,6 +539,44 @@ func (l *loop) actStation(d *drone) {
 			l.gotoStation(d, st, alt)
 		}
 	}
+}
+
+// takeoff climbs to alt. A takeoff that the vehicle refuses as temporarily
+// rejected is tried again a few times; one refused because an earlier copy
+// of the command already started the climb (its acknowledgement was lost)
+// counts as done.
+func takeoff(ctx context.Context, clk clock.Clock, link Radio, id mavlink.VehicleID, alt float64) error {
+	var err error
+	for try := 0; try < 4; try++ {
+		err = link.Takeoff(ctx, id, alt)
+		if err == nil || !errors.Is(err, mavlink.ErrTemporarilyRejected) {
+			break
+		}
+		if climbing(link, id) {
+			return nil
+		}
+		select {
+		case <-clk.After(2 * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if climbing(link, id) {
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("takeoff: %w", err)
+	}
+	return nil
+}
+
+func climbing(link Radio, id mavlink.VehicleID) bool {
+	for _, t := range link.Vehicles() {
+		if t.ID == id {
+			return t.Armed && (t.LandedState == common.MAV_LANDED_STATE_TAKEOFF || t.LandedState == common.MAV_LANDED_STATE_IN_AIR)
+		}
+	}
+	return false
 }
 
 // gotoStation sends d to st unless that order is already on its way.

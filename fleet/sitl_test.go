@@ -48,3 +48,145 @@ func TestDeployHoldsCoverage(t *testing.T) {
 		}
 	}
 }
+
+// deployed starts a rig with the drones, opens an incident over a square
+// and waits until every station is held.
+func deployed(t *testing.T, o rigOptions, km float64) (*rig, Snapshot) {
+	t.Helper()
+	r := newRig(t, o)
+	n := len(o.drones)
+	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == n })
+	ctx := context.Background()
+	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "test", Area: square(base.Lat, base.Lon, km)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ctl.Deploy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := r.waitFor("incident holding", 30*time.Minute, func(s Snapshot) bool {
+		return s.Incident != nil && s.Incident.State == IncidentHolding
+	})
+	return r, s
+}
+
+func holderOf(s Snapshot, station string) int {
+	for _, st := range s.Plan.Stations {
+		if st.ID == station {
+			return st.Drone
+		}
+	}
+	return 0
+}
+
+func hasEvent(t *testing.T, r *rig, kind string, drone int) Event {
+	t.Helper()
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Kind == kind && (drone == 0 || e.Drone == drone) {
+			return e
+		}
+	}
+	r.dump(r.ctl.Snapshot())
+	t.Fatalf("no %s event for drone %d", kind, drone)
+	return Event{}
+}
+
+func TestDroneKilledSpareThenReplan(t *testing.T) {
+	var drones []sim.DroneConfig
+	for i := 1; i <= 3; i++ {
+		drones = append(drones, heavyAt(i, base))
+	}
+	r, s := deployed(t, rigOptions{speed: 40, drones: drones}, 6)
+	if len(s.Plan.Stations) != 2 {
+		t.Fatalf("planned %d stations for 3 heavy drones, want 2 and a spare", len(s.Plan.Stations))
+	}
+	first := s.Plan.Stations[0]
+	victim := first.Drone
+	if err := r.fleet.Drone(uint8(victim)).Inject(sim.Fault{Kind: sim.FaultMotor}); err != nil {
+		t.Fatal(err)
+	}
+	s = r.waitFor("spare on the lost station", 15*time.Minute, func(s Snapshot) bool {
+		h := holderOf(s, first.ID)
+		return h != 0 && h != victim && s.Incident.State == IncidentHolding && s.Coverage.Fraction[Public] >= s.Plan.Coverage[Public]-0.02
+	})
+	// The motor failure makes the autopilot land: the controller sees the
+	// drone leave in LAND (or come down) and gives up its station.
+	down := hasEvent(t, r, "station.released", victim)
+	if down.Station != first.ID || down.Reason == "" {
+		t.Fatalf("event for the downed drone: %+v", down)
+	}
+	assigned := hasEvent(t, r, "drone.assigned", holderOf(s, first.ID))
+	if assigned.Reason == "" {
+		t.Fatalf("assignment without a reason: %+v", assigned)
+	}
+
+	// Kill a second holder: no spare is left, so the last drone moves to
+	// cover what it can of the area.
+	second := holderOf(s, s.Plan.Stations[1].ID)
+	if err := r.fleet.Drone(uint8(second)).Inject(sim.Fault{Kind: sim.FaultMotor}); err != nil {
+		t.Fatal(err)
+	}
+	s = r.waitFor("re-planned around the hole", 15*time.Minute, func(s Snapshot) bool {
+		return len(s.Plan.Stations) == 1 && s.Incident.State == IncidentHolding
+	})
+	hasEvent(t, r, "plan.replanned", 0)
+	live := r.waitFor("live coverage of the one drone left", 10*time.Minute, func(s Snapshot) bool {
+		return s.Coverage.Fraction[Public] >= s.Plan.Coverage[Public]-0.02
+	})
+	if live.Coverage.Fraction[Public] <= 0 || live.Plan.Coverage[Public] > 1 {
+		t.Fatalf("coverage after re-plan: live %v planned %v", live.Coverage.Fraction, live.Plan.Coverage)
+	}
+}
+
+func TestRestartKeepsDronesOnStation(t *testing.T) {
+	var drones []sim.DroneConfig
+	for i := 1; i <= 3; i++ {
+		drones = append(drones, heavyAt(i, base))
+	}
+	r, s := deployed(t, rigOptions{speed: 40, drones: drones}, 6)
+	before := map[string]int{}
+	for _, st := range s.Plan.Stations {
+		before[st.ID] = st.Drone
+	}
+	last, _ := r.st.LastSeq()
+	armedAt := map[int]bool{}
+	for _, d := range s.Drones {
+		armedAt[d.ID] = d.Armed
+	}
+
+	r.stopController() // as abrupt as SIGKILL for the drones: nothing is sent
+	r.startController()
+
+	// Give the new controller a minute of flight: nothing may change.
+	time.Sleep(r.clk.Wall(60 * time.Second))
+	s = r.waitFor("holding after restart", time.Minute, func(s Snapshot) bool {
+		return s.Incident != nil && s.Incident.State == IncidentHolding
+	})
+	for _, st := range s.Plan.Stations {
+		if before[st.ID] != st.Drone {
+			t.Errorf("station %s: drone %d before restart, %d after", st.ID, before[st.ID], st.Drone)
+		}
+	}
+	evs, err := r.ctl.Events(last, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		switch e.Kind {
+		case "drone.assigned", "drone.home", "rotation.begun", "station.released", "command.failed":
+			t.Errorf("after restart: %s %s", e.Kind, e.Text)
+		}
+	}
+	for _, d := range s.Drones {
+		st := r.fleet.Drone(uint8(d.ID)).State()
+		if st.Armed != armedAt[d.ID] {
+			t.Errorf("drone %d armed %v after restart, %v before", d.ID, st.Armed, armedAt[d.ID])
+		}
+	}
+	if s.Coverage.Fraction[Public] < s.Plan.Coverage[Public]-0.02 {
+		t.Errorf("coverage after restart %.3f, planned %.3f", s.Coverage.Fraction[Public], s.Plan.Coverage[Public])
+	}
+}
