@@ -345,6 +345,9 @@ type regionIndex struct {
 	segs    []segment
 	area    float64
 	hiBound Point
+	// clear[k] is the distance in cells from cell k to the nearest cell
+	// crossed by an edge (chamfer estimate, a lower bound up to one cell).
+	clear []int32
 }
 
 func newRegionIndex(m MultiPolygon, cellHint float64) *regionIndex {
@@ -379,6 +382,7 @@ func newRegionIndex(m MultiPolygon, cellHint float64) *regionIndex {
 			}
 		}
 	}
+	ix.chamfer()
 	xs := make([]float64, 0, 64)
 	for j := 0; j < ix.ny; j++ {
 		y := lo.Y + (float64(j)+0.5)*cell
@@ -391,6 +395,53 @@ func newRegionIndex(m MultiPolygon, cellHint float64) *regionIndex {
 		}
 	}
 	return ix
+}
+
+// chamfer fills clear with a two-pass 8-neighbour distance transform
+// (in cells, Chebyshev metric, which never exceeds the Euclidean one).
+func (ix *regionIndex) chamfer() {
+	n := ix.nx * ix.ny
+	ix.clear = make([]int32, n)
+	const inf = math.MaxInt32 / 2
+	for k := range ix.clear {
+		if len(ix.edges[k]) == 0 {
+			ix.clear[k] = inf
+		}
+	}
+	at := func(i, j int) int32 {
+		if i < 0 || j < 0 || i >= ix.nx || j >= ix.ny {
+			return inf
+		}
+		return ix.clear[j*ix.nx+i]
+	}
+	for j := 0; j < ix.ny; j++ {
+		for i := 0; i < ix.nx; i++ {
+			k := j*ix.nx + i
+			v := ix.clear[k]
+			v = min(v, at(i-1, j)+1, at(i-1, j-1)+1, at(i, j-1)+1, at(i+1, j-1)+1)
+			ix.clear[k] = v
+		}
+	}
+	for j := ix.ny - 1; j >= 0; j-- {
+		for i := ix.nx - 1; i >= 0; i-- {
+			k := j*ix.nx + i
+			v := ix.clear[k]
+			v = min(v, at(i+1, j)+1, at(i+1, j+1)+1, at(i, j+1)+1, at(i-1, j+1)+1)
+			ix.clear[k] = v
+		}
+	}
+}
+
+// interior reports whether the disk of radius r around c lies wholly
+// inside the region (false when unsure).
+func (ix *regionIndex) interior(c Point, r float64) bool {
+	if c.X < ix.lo.X || c.Y < ix.lo.Y || c.X > ix.hiBound.X || c.Y > ix.hiBound.Y {
+		return false
+	}
+	k := ix.row(c.Y)*ix.nx + ix.col(c.X)
+	// Any point within (clear-1) cells of c's cell is in an edge-free cell
+	// connected to c's without crossing an edge, so it has c's side.
+	return ix.inside[k] && len(ix.edges[k]) == 0 && float64(ix.clear[k]-1)*ix.cell > r
 }
 
 // crossingsAt returns the sorted x of edge crossings with the line at y.

@@ -179,6 +179,12 @@ func load(p *placer, fixed, movable []Disk) {
 	p.setDisks(ds, mv)
 }
 
+// allMovable returns the disks after the first nFixed (the placement's own
+// disks, whether or not they are free in the current optimisation).
+func allMovable(p *placer, nFixed int) []Disk {
+	return append([]Disk(nil), p.disks[nFixed:]...)
+}
+
 func movableDisks(p *placer) []Disk {
 	var out []Disk
 	for i, d := range p.disks {
@@ -423,17 +429,42 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 	}
 	floor := int(math.Ceil(o.Target*p.nInside2Area()/(math.Pi*o.RadiusM*o.RadiusM) - 1e-9))
 	rounds, iters := effort(len(best))
-	k := max(1, int(math.Round(0.05*float64(len(best)))))
-	for k >= 1 && len(best)-k >= max(1, floor) {
+	// Descending search: remove k drones and re-optimise; keep k while
+	// that works, halve it when it does not. Big layouts first move as a
+	// whole (the lattice must stretch everywhere), then lose single drones
+	// with only their surroundings re-optimised, and try a global pass
+	// before giving up.
+	try := func(k int, local bool) bool {
 		load(p, o.Fixed, best)
-		p.removeWeakest(k)
+		gone := p.removeWeakest(k)
+		if local {
+			p.localise(gone, 6*o.RadiusM)
+		}
 		optimiseWithDemand(p, o, rounds, iters)
-		cand := movableDisks(p)
+		cand := allMovable(p, len(o.Fixed))
 		if p.fraction() >= o.Target-0.002 && feasible(o, cand) {
 			best = cand
-			continue
+			return true
 		}
-		k /= 2
+		return false
+	}
+	big := len(best) > 60
+	minK := 1
+	if big {
+		minK = max(2, len(best)/150)
+	}
+	k := max(minK, int(math.Round(0.03*float64(len(best)))))
+	for k >= minK && len(best)-k >= max(1, floor) {
+		if !try(k, false) {
+			k /= 2
+		}
+	}
+	if big {
+		for len(best)-1 >= max(1, floor) {
+			if !try(1, true) && !try(1, false) {
+				break
+			}
+		}
 	}
 	// Small problems: restarts from k-means layouts one drone below.
 	if len(best) <= 40 {

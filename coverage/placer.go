@@ -29,9 +29,14 @@ type placer struct {
 	noFly   *regionIndex
 	noFlyMP MultiPolygon
 
-	// neighbour hash
-	hcell float64
-	hash  map[[2]int32][]int32
+	// neighbour grid: disks bucketed by centre in cells of 2 max radius
+	// (counting sort: cell c holds hidx[hstart[c]:hstart[c+1]]).
+	hcell    float64
+	hlo      Point
+	hnx, hny int
+	hstart   []int32
+	hidx     []int32
+	hcellOf  []int32
 
 	rng *rand.Rand
 }
@@ -203,35 +208,66 @@ func (p *placer) buildHash() {
 		maxR = math.Max(maxR, d.R)
 	}
 	p.hcell = math.Max(2*maxR, 1)
-	if p.hash == nil {
-		p.hash = make(map[[2]int32][]int32, len(p.disks))
-	} else {
-		for k, v := range p.hash {
-			p.hash[k] = v[:0]
-		}
+	hi := Point{p.lo.X + float64(p.gx)*p.h, p.lo.Y + float64(p.gy)*p.h}
+	p.hlo = p.lo.sub(Point{p.hcell, p.hcell})
+	p.hnx = int((hi.X-p.hlo.X)/p.hcell) + 2
+	p.hny = int((hi.Y-p.hlo.Y)/p.hcell) + 2
+	n := p.hnx * p.hny
+	if cap(p.hstart) < n+1 {
+		p.hstart = make([]int32, n+1)
 	}
-	for i, d := range p.disks {
-		k := p.hkey(d.C)
-		p.hash[k] = append(p.hash[k], int32(i))
+	p.hstart = p.hstart[:n+1]
+	clear(p.hstart)
+	p.hcellOf = p.hcellOf[:0]
+	for _, d := range p.disks {
+		i, j := p.hcellXY(d.C)
+		c := int32(j*p.hnx + i)
+		p.hcellOf = append(p.hcellOf, c)
+		p.hstart[c+1]++
+	}
+	for c := 1; c <= n; c++ {
+		p.hstart[c] += p.hstart[c-1]
+	}
+	if cap(p.hidx) < len(p.disks) {
+		p.hidx = make([]int32, len(p.disks))
+	}
+	p.hidx = p.hidx[:len(p.disks)]
+	fill := append([]int32(nil), p.hstart[:n]...)
+	for i, c := range p.hcellOf {
+		p.hidx[fill[c]] = int32(i)
+		fill[c]++
 	}
 }
 
-func (p *placer) hkey(c Point) [2]int32 {
-	return [2]int32{int32(math.Floor(c.X / p.hcell)), int32(math.Floor(c.Y / p.hcell))}
+// hcellXY is the (clamped) grid cell of a point.
+func (p *placer) hcellXY(c Point) (int, int) {
+	i := int(math.Floor((c.X - p.hlo.X) / p.hcell))
+	j := int(math.Floor((c.Y - p.hlo.Y) / p.hcell))
+	return min(p.hnx-1, max(0, i)), min(p.hny-1, max(0, j))
+}
+
+// bucket returns the disks in grid cell (i, j), or nil outside the grid.
+func (p *placer) bucket(i, j int) []int32 {
+	if i < 0 || j < 0 || i >= p.hnx || j >= p.hny {
+		return nil
+	}
+	c := j*p.hnx + i
+	return p.hidx[p.hstart[c]:p.hstart[c+1]]
 }
 
 // neighbours appends the disks that may overlap disk i.
 func (p *placer) neighbours(i int, out []int32) []int32 {
 	c := p.disks[i].C
-	k := p.hkey(c)
-	for dx := int32(-1); dx <= 1; dx++ {
-		for dy := int32(-1); dy <= 1; dy++ {
-			for _, j := range p.hash[[2]int32{k[0] + dx, k[1] + dy}] {
+	ri := p.disks[i].R
+	ci, cj := p.hcellXY(c)
+	for dj := -1; dj <= 1; dj++ {
+		for di := -1; di <= 1; di++ {
+			for _, j := range p.bucket(ci+di, cj+dj) {
 				if int(j) == i {
 					continue
 				}
 				d := p.disks[j]
-				rr := d.R + p.disks[i].R
+				rr := d.R + ri
 				if d.C.dist2(c) < rr*rr {
 					out = append(out, j)
 				}
@@ -261,6 +297,7 @@ var unitCircle = func() (u [boundarySamples]Point) {
 func (p *placer) gradient(i int, nb []int32) Point {
 	d := p.disks[i]
 	var g Point
+	inner := p.reg.interior(d.C, d.R)
 	for _, u := range unitCircle {
 		b := Point{d.C.X + d.R*u.X, d.C.Y + d.R*u.Y}
 		free := true
@@ -271,7 +308,7 @@ func (p *placer) gradient(i int, nb []int32) Point {
 				break
 			}
 		}
-		if free && p.reg.contains(b) {
+		if free && (inner || p.reg.contains(b)) {
 			g.X += u.X
 			g.Y += u.Y
 		}
@@ -399,15 +436,15 @@ func (p *placer) hole(r float64) (Point, int, bool) {
 // gapDistance is the distance from s to the nearest disk edge (s outside
 // all disks), capped at a few hash cells.
 func (p *placer) gapDistance(s Point) float64 {
-	k := p.hkey(s)
+	ci, cj := p.hcellXY(s)
 	best := math.Inf(1)
-	for ring := int32(0); ring <= 3; ring++ {
-		for dx := -ring; dx <= ring; dx++ {
-			for dy := -ring; dy <= ring; dy++ {
-				if max(abs32(dx), abs32(dy)) != ring {
+	for ring := 0; ring <= 3; ring++ {
+		for dj := -ring; dj <= ring; dj++ {
+			for di := -ring; di <= ring; di++ {
+				if max(absInt(di), absInt(dj)) != ring {
 					continue
 				}
-				for _, j := range p.hash[[2]int32{k[0] + dx, k[1] + dy}] {
+				for _, j := range p.bucket(ci+di, cj+dj) {
 					d := p.disks[j]
 					if v := math.Sqrt(d.C.dist2(s)) - d.R; v < best {
 						best = v
@@ -425,7 +462,7 @@ func (p *placer) gapDistance(s Point) float64 {
 	return best
 }
 
-func abs32(v int32) int32 {
+func absInt(v int) int {
 	if v < 0 {
 		return -v
 	}
@@ -472,7 +509,13 @@ func (p *placer) optimise(rounds, iters int) {
 		if r == rounds-1 {
 			break
 		}
-		if p.relocate(max(1, len(p.disks)/8)) == 0 && r > 0 {
+		nm := 0
+		for _, m := range p.movable {
+			if m {
+				nm++
+			}
+		}
+		if p.relocate(max(1, nm/8)) == 0 && r > 0 {
 			break
 		}
 	}
@@ -483,9 +526,28 @@ func (p *placer) optimise(rounds, iters int) {
 
 // removeWeakest removes k movable disks one at a time, each time the one
 // whose removal loses the fewest samples.
-func (p *placer) removeWeakest(k int) {
+func (p *placer) removeWeakest(k int) []Point {
 	p.rebuild()
-	p.lazyRemove(func(int) bool { return true }, k)
+	return p.lazyRemove(func(int) bool { return true }, k)
+}
+
+// localise makes movable only the movable disks within dist of one of the
+// given points.
+func (p *placer) localise(at []Point, dist float64) {
+	d2 := dist * dist
+	for i := range p.disks {
+		if !p.movable[i] {
+			continue
+		}
+		near := false
+		for _, q := range at {
+			if p.disks[i].C.dist2(q) < d2 {
+				near = true
+				break
+			}
+		}
+		p.movable[i] = near
+	}
 }
 
 func (p *placer) drop(i int) {
@@ -639,7 +701,7 @@ func (p *placer) pruneTo(target float64) {
 // loses the fewest samples, while ok(loss) holds. Removing a disk never
 // lowers another disk's exclusive count, so stale counts are lower bounds
 // and a lazy priority queue finds the true minimum (lazy greedy).
-func (p *placer) lazyRemove(ok func(loss int) bool, limit int) {
+func (p *placer) lazyRemove(ok func(loss int) bool, limit int) (removedAt []Point) {
 	type item struct{ id, n int }
 	ids := make([]int, len(p.disks)) // stable id -> index
 	var q []item
@@ -666,10 +728,11 @@ func (p *placer) lazyRemove(ok func(loss int) bool, limit int) {
 			continue
 		}
 		if !ok(cur) {
-			return
+			return removedAt
 		}
 		q = q[1:]
 		i := idx[it.id]
+		removedAt = append(removedAt, p.disks[i].C)
 		p.addDisk(p.disks[i], -1)
 		last := len(p.disks) - 1
 		// drop swaps the last disk into i.
@@ -681,6 +744,7 @@ func (p *placer) lazyRemove(ok func(loss int) bool, limit int) {
 		ids = ids[:last]
 		removed++
 	}
+	return removedAt
 }
 
 // sortDisks orders disks north to south, west to east, for stable output.
