@@ -27,6 +27,10 @@ func commands() map[string]command {
 		"vehicles": {"list the vehicles heard on a MAVLink endpoint", runVehicles},
 		"cmd":      {"send one command to a vehicle (arm, mode, takeoff, goto, rtl, land)", runCmd},
 		"sim":      {"run a simulated fleet of base-station drones (SITL) over MAVLink", runSim},
+		"status":   {"print the incident, coverage and drones needing attention, from the daemon's API", runStatus},
+		"deploy":   {"fly the plan for the open incident (or --preview it), through the daemon's API", runDeploy},
+		"recall":   {"send every drone home, through the daemon's API", runRecall},
+		"drones":   {"list the drones, show one, or give one an order, through the daemon's API", runDrones},
 	}
 }
 
