@@ -315,7 +315,8 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		f.closeLinks()
 		return nil, err
 	}
-	go f.run()
+	tk := f.clk.NewTicker(dt) // before Start returns, so that a manual clock advanced next is seen
+	go f.run(tk)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -434,9 +435,8 @@ func (f *Fleet) index(v *vehicle) int {
 	return -1
 }
 
-func (f *Fleet) run() {
+func (f *Fleet) run(tk clock.Ticker) {
 	defer close(f.done)
-	tk := f.clk.NewTicker(dt)
 	defer tk.Stop()
 	for {
 		select {

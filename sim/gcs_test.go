@@ -110,6 +110,26 @@ func (g *testGCS) waitMsg(ctx context.Context, sysid uint8, match func(message.M
 	}
 }
 
+// expect subscribes now and returns a wait for the first message from
+// sysid matching match: for a reply that may come before waitMsg could
+// subscribe.
+func (g *testGCS) expect(sysid uint8, match func(message.Message) bool) func(context.Context) (message.Message, error) {
+	ch, stop := g.subscribe()
+	return func(ctx context.Context) (message.Message, error) {
+		defer stop()
+		for {
+			select {
+			case fr := <-ch:
+				if fr.SystemID() == sysid && match(fr.Message()) {
+					return fr.Message(), nil
+				}
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+}
+
 // send writes a message to every connected drone.
 func (g *testGCS) send(m message.Message) {
 	if err := g.node.WriteMessageAll(m); err != nil {
