@@ -108,7 +108,7 @@ type Reporter struct {
 	drones    map[int]DroneState
 	cov       *Coverage
 	positions map[string]*TeamPosition // nil value: the team cleared its position
-	connUps   []bool // connection changes not yet taken, in order
+	connUps   []bool                   // connection changes not yet taken, in order
 	stats     Stats
 	teamsSnap []TeamPosition
 	closed    bool

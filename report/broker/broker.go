@@ -24,6 +24,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Sentinel errors.
@@ -49,6 +50,11 @@ type Config struct {
 	StorePath string
 	// Logger receives the broker's logs; (optional) discarded when nil.
 	Logger *slog.Logger
+	// Observers are in-process subscriptions, filter to handler, made
+	// before the listeners open so that they miss nothing; (optional).
+	// Handlers run on the publisher's connection goroutine and must not
+	// block. They see every message, whatever the access rules.
+	Observers map[string]func(topic string, payload []byte)
 }
 
 // Broker is a running embedded broker.
@@ -80,7 +86,7 @@ func Start(cfg Config) (*Broker, error) {
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = 1 << 20
 	caps.MaximumClientWritesPending = 16 * 1024
-	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps})
+	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps, InlineClient: len(cfg.Observers) > 0})
 	b := &Broker{srv: srv}
 
 	auth, err := newAuthHook(cfg.Users)
@@ -99,6 +105,17 @@ func Start(cfg Config) (*Broker, error) {
 		if err := srv.AddHook(st, nil); err != nil {
 			st.Stop()
 			return nil, fmt.Errorf("broker: %w", err)
+		}
+	}
+	id := 0
+	for filter, fn := range cfg.Observers {
+		id++
+		err := srv.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+			fn(pk.TopicName, pk.Payload)
+		})
+		if err != nil {
+			b.stopStore()
+			return nil, fmt.Errorf("broker: observer %q: %w", filter, err)
 		}
 	}
 	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})

@@ -133,7 +133,11 @@ func StartMosquitto(t testing.TB) *Mosquitto {
 		acl.WriteString("\n")
 	}
 	host, port, _ := net.SplitHostPort(m.Addr)
-	conf := fmt.Sprintf(`listener %s %s
+	// "user root" keeps mosquitto from switching to its own user when the
+	// tests run as root (as CI does), which could not read the temporary
+	// folder; it has no effect for other users.
+	conf := fmt.Sprintf(`user root
+listener %s %s
 allow_anonymous false
 password_file %s
 acl_file %s
