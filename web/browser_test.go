@@ -1,12 +1,19 @@
 package web_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/web"
@@ -121,4 +128,144 @@ func TestBrowserTablet(t *testing.T) {
 	if err := p.Screenshot(filepath.Join(screenshotDir(t), "console-tablet.png")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBrowserOrdersNeedConfirmation: an order button asks first; Cancel sends
+// nothing, Confirm sends the order.
+func TestBrowserOrdersNeedConfirmation(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	fl := newScriptedFleet()
+	url := serve(t, fl)
+	if err := p.Open(url, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("drone 3 listed", func() (bool, error) {
+		ids, err := p.DroneIDs()
+		return slices.Contains(ids, 3), err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SelectDrone(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Order("rtl", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := fl.given(); len(got) != 0 {
+		t.Fatalf("cancelled order sent: %v", got)
+	}
+	if err := p.Order("rtl", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Order("exclude", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("orders at the controller", func() (bool, error) {
+		return slices.Equal(fl.given(), []string{"drone 3 rtl", "drone 3 excluded true"}), nil
+	}); err != nil {
+		t.Fatalf("%v: got %v", err, fl.given())
+	}
+}
+
+// TestBrowserViewerCannotOrder: a viewer's page shows the fleet but no order
+// buttons.
+func TestBrowserViewerCannotOrder(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	fl := newScriptedFleet()
+	a, err := api.New(api.Config{Addr: "127.0.0.1:0", Tokens: []api.Token{
+		{Token: commanderToken, Role: api.Commander, Name: "IC"},
+		{Token: "viewer-token-for-the-browser", Role: api.Viewer, Name: "liaison"},
+	}}, fl, teams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a)
+	mux.Handle("/", web.Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer a.Close()
+	if err := p.Open(srv.URL, "viewer-token-for-the-browser"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("drones listed", func() (bool, error) {
+		ids, err := p.DroneIDs()
+		return len(ids) == 5, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range []string{"#btn-deploy", "#btn-recall", "#btn-pause"} {
+		if vis, err := p.Visible(sel); err != nil || vis {
+			t.Errorf("%s visible to a viewer (%v)", sel, err)
+		}
+	}
+	if vis, err := p.Visible("#btn-preview"); err != nil || !vis {
+		t.Errorf("plan preview hidden from a viewer (%v)", err)
+	}
+	if role, err := p.Text("#role"); err != nil || role != "liaison · viewer" {
+		t.Errorf("role shown %q (%v)", role, err)
+	}
+}
+
+// TestBrowserBasemap: with a tile URL configured, the page draws tiles that
+// the daemon fetches for it from the tile server.
+func TestBrowserBasemap(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	var tilesServed atomic.Int64
+	tileSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tilesServed.Add(1)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(testTile())
+	}))
+	defer tileSrv.Close()
+	fl := newScriptedFleet()
+	a, err := api.New(api.Config{Addr: "127.0.0.1:0", Tokens: []api.Token{{Token: commanderToken, Role: api.Commander, Name: "IC"}},
+		Basemap: api.Basemap{TileURL: tileSrv.URL + "/{z}/{x}/{y}.png"}}, fl, teams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a)
+	mux.Handle("/", web.Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer a.Close()
+	if err := p.Open(srv.URL, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("basemap tiles drawn", func() (bool, error) {
+		n, err := chromedp.Run(p.Context(), chromedp.Evaluate[string](`document.body.dataset.tiles || "0"`))
+		return n != "0" && n != "1" && n != "2" && n != "3", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if tilesServed.Load() < 4 {
+		t.Fatalf("%d tiles served by the tile server", tilesServed.Load())
+	}
+	if err := p.WaitUntil("drones listed", func() (bool, error) {
+		ids, err := p.DroneIDs()
+		return len(ids) == 5, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Screenshot(filepath.Join(screenshotDir(t), "console-basemap.png")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testTile is a 256-pixel PNG tile: pale green with a darker road grid.
+func testTile() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for y := 0; y < 256; y++ {
+		for x := 0; x < 256; x++ {
+			c := color.RGBA{0xdf, 0xec, 0xd5, 0xff}
+			if x%64 < 3 || y%64 < 3 {
+				c = color.RGBA{0xc9, 0xc2, 0xb0, 0xff}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
 }

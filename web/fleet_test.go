@@ -31,6 +31,7 @@ type scriptedFleet struct {
 	log      []fleet.Event
 	subs     map[chan fleet.Event]struct{}
 	arrived  map[int]bool
+	orders   []string
 }
 
 type fakeDrone struct {
@@ -286,11 +287,39 @@ func (f *scriptedFleet) Deploy(context.Context) error {
 	return nil
 }
 
-func (f *scriptedFleet) Recall(context.Context) error                       { return nil }
-func (f *scriptedFleet) SetPaused(context.Context, bool) error              { return nil }
-func (f *scriptedFleet) OrderDrone(context.Context, int, fleet.Order) error { return nil }
-func (f *scriptedFleet) Exclude(context.Context, int, bool) error           { return nil }
-func (f *scriptedFleet) PinStation(context.Context, string, bool) error     { return nil }
+func (f *scriptedFleet) Recall(context.Context) error { return f.record("recall") }
+
+func (f *scriptedFleet) SetPaused(_ context.Context, p bool) error {
+	return f.record(fmt.Sprintf("paused %v", p))
+}
+
+func (f *scriptedFleet) OrderDrone(_ context.Context, id int, o fleet.Order) error {
+	return f.record(fmt.Sprintf("drone %d %s", id, o.Kind))
+}
+
+func (f *scriptedFleet) Exclude(_ context.Context, id int, ex bool) error {
+	return f.record(fmt.Sprintf("drone %d excluded %v", id, ex))
+}
+
+func (f *scriptedFleet) PinStation(_ context.Context, st string, pin bool) error {
+	return f.record(fmt.Sprintf("station %s pinned %v", st, pin))
+}
+
+// record notes an order for the test to check.
+func (f *scriptedFleet) record(order string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.orders = append(f.orders, order)
+	f.emit(fleet.Event{Kind: "order", Severity: fleet.Info, Text: "Order: " + order})
+	return nil
+}
+
+// given returns the orders given so far.
+func (f *scriptedFleet) given() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.orders...)
+}
 
 // teams is two field teams in the area.
 type teams struct{}

@@ -691,7 +691,11 @@
         fetch(bm.tiles.replace("{z}", z).replace("{x}", x).replace("{y}", y), { headers: headers() })
           .then((r) => r.ok ? r.blob() : Promise.reject(r.status))
           .then((b) => createImageBitmap(b))
-          .then((img) => { t.img = img; draw(); })
+          .then((img) => {
+            t.img = img;
+            document.body.dataset.tiles = String(Number(document.body.dataset.tiles || 0) + 1);
+            draw();
+          })
           .catch(() => {});
       }
       if (!t.img) continue;

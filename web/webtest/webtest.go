@@ -189,3 +189,32 @@ func (p *Page) Screenshot(path string) error {
 	}
 	return os.WriteFile(path, buf, 0o644)
 }
+
+// SelectDrone taps the drone's row in the list, which opens its orders.
+func (p *Page) SelectDrone(id int) error {
+	return chromedp.Do(p.ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#drone-list tr[data-drone="%d"]`, id)), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#drone-card`)),
+	)
+}
+
+// Order presses the selected drone's order button (rtl, land, release,
+// exclude, pin) and then confirms, or cancels when confirm is false.
+func (p *Page) Order(kind string, confirm bool) error {
+	button := `#confirm-cancel`
+	if confirm {
+		button = `#confirm-ok`
+	}
+	return chromedp.Do(p.ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#drone-card [data-order=%q]`, kind)), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm[open] `+button)),
+		chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(`#confirm[open]`)),
+	)
+}
+
+// Visible reports whether the first element matching sel is displayed.
+func (p *Page) Visible(sel string) (bool, error) {
+	return chromedp.Run(p.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null; })()`, sel)))
+}
