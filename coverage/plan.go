@@ -68,7 +68,10 @@ type Plan struct {
 	Stations   []Station  `json:"stations"`
 	// Coverage is the area fraction covered by the planned network (the
 	// public one for Both), measured from the station positions.
-	Coverage          float64                `json:"coverage"`
+	Coverage float64 `json:"coverage"`
+	// TargetReached says whether fewest mode met the target (it may not
+	// when launch sites, no-fly zones or demand points make it impossible).
+	TargetReached     bool                   `json:"target_reached"`
 	CoverageByNetwork map[string]Measurement `json:"coverage_by_network"`
 	// WorkZones is the private coverage of the work zones, if any.
 	WorkZones           *Measurement `json:"work_zone_coverage,omitempty"`
@@ -235,6 +238,7 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 		plan.Backhaul = reg.connect(plan, req.RelayRangeM, req.Drones == 0, cells, net)
 	}
 	plan.measure()
+	plan.TargetReached = plan.Mode == "fewest" && plan.Coverage >= target && plan.DemandWeightCovered == 1
 	if n := len(plan.Stations); plan.LowerBound > 0 {
 		plan.RatioToLowerBound = float64(n) / plan.LowerBound
 	}

@@ -19,7 +19,7 @@ type ReplanOptions struct {
 	NoFly  MultiPolygon
 	Demand []PlanarDemand
 	// Tolerance: a layout within this coverage of the best found is good
-	// enough (default 0.002, i.e. 0.2% of the area).
+	// enough (default 0.005, i.e. 0.5% of the area).
 	Tolerance float64
 	Seed      uint64
 }
@@ -49,16 +49,18 @@ const minMoveM = 1.0
 
 // Replan finds a layout close to the best coverage that moves as few
 // stations as possible. It first optimises with every station free (the
-// reference); then it frees the k stations that moved most in the reference,
-// for k = 1, 2, 3, 4, 6, 8, 12, ..., and optimises those alone, until the
-// coverage comes within Tolerance of the reference. The result never covers
+// reference); then, for k = 1, 2, 3, 4, 6, 8, 12, ..., it tries moving only
+// k stations: the k that moved most in the reference (to their reference
+// positions, or optimised from there) or the k nearest the largest hole
+// (optimised alone), until the coverage comes within Tolerance of the
+// reference. The result never covers
 // less than the current layout.
 func Replan(o ReplanOptions) (Replanned, error) {
 	if len(o.Area) == 0 {
 		return Replanned{}, ErrEmptyGeometry
 	}
 	if o.Tolerance == 0 {
-		o.Tolerance = 0.002
+		o.Tolerance = 0.005
 	}
 	if !(o.Tolerance > 0) {
 		return Replanned{}, fmt.Errorf("%w: tolerance %v", ErrBadParameter, o.Tolerance)
@@ -111,6 +113,22 @@ func Replan(o ReplanOptions) (Replanned, error) {
 	sort.SliceStable(order, func(i, j int) bool {
 		return ref[order[i]].C.dist2(o.Current[order[i]].C) > ref[order[j]].C.dist2(o.Current[order[j]].C)
 	})
+	// Stations by distance to the deepest hole of the current layout.
+	p.setDisks(o.Current, all)
+	p.rebuild()
+	hole, _, _ := p.hole(maxR)
+	nearHole := make([]int, 0, len(o.Current))
+	for i := range o.Current {
+		if (o.Pinned == nil || !o.Pinned[i]) && o.Current[i].R > 0 {
+			nearHole = append(nearHole, i)
+		}
+	}
+	sort.SliceStable(nearHole, func(a, b int) bool {
+		return o.Current[nearHole[a]].C.dist2(hole) < o.Current[nearHole[b]].C.dist2(hole)
+	})
+	for len(nearHole) < len(o.Current) {
+		nearHole = append(nearHole, nearHole[len(nearHole)-1])
+	}
 	best, bestM := ref, refM
 	for k := 1; k < len(order); k = nextK(k) {
 		mask := make([]bool, len(o.Current))
@@ -129,10 +147,20 @@ func Replan(o ReplanOptions) (Replanned, error) {
 		p.disks = append(p.disks[:0], jump...)
 		p.optimise(max(2, rounds-1), iters)
 		opt := append([]Disk(nil), p.disks...)
-		jm, om := Measure(o.Area, jump), Measure(o.Area, opt)
-		cand, cm := jump, jm
-		if om.Fraction > jm.Fraction {
-			cand, cm = opt, om
+		// Candidate 3: the k stations nearest the largest hole, optimised
+		// alone from where they are.
+		near := make([]bool, len(o.Current))
+		for _, i := range nearHole[:k] {
+			near[i] = true
+		}
+		free(near)
+		p.optimise(max(2, rounds-1), iters)
+		loc := append([]Disk(nil), p.disks...)
+		cand, cm := jump, Measure(o.Area, jump)
+		for _, c := range [][]Disk{opt, loc} {
+			if m := Measure(o.Area, c); m.Fraction > cm.Fraction {
+				cand, cm = c, m
+			}
 		}
 		if cm.Fraction >= out.Best-o.Tolerance {
 			best, bestM = cand, cm
