@@ -98,7 +98,7 @@ func ParseFile(r io.Reader) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("sim: %w", err)
+		return nil, namedYAMLError(data, err)
 	}
 	// Second pass: profiles with a base start from a copy of it.
 	var raw struct {
@@ -143,6 +143,77 @@ func ParseFile(r io.Reader) (*File, error) {
 		return nil, err
 	}
 	return &f, nil
+}
+
+// namedYAMLError adds the field path to the YAML library's "line N: ..."
+// errors.
+func namedYAMLError(data []byte, err error) error {
+	var te *yaml.TypeError
+	var root yaml.Node
+	if !errors.As(err, &te) || yaml.Unmarshal(data, &root) != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		var line int
+		if _, scanErr := fmt.Sscanf(e, "line %d:", &line); scanErr == nil {
+			val := ""
+			if i := strings.Index(e, "`"); i >= 0 {
+				if j := strings.Index(e[i+1:], "`"); j >= 0 {
+					val = e[i+1 : i+1+j]
+				}
+			}
+			p := pathAt(&root, line, val, "")
+			if p == "" {
+				p = pathAt(&root, line, "", "")
+			}
+			if p != "" {
+				e = p + ": " + e
+			}
+		}
+		msgs = append(msgs, e)
+	}
+	return fmt.Errorf("sim: %s", strings.Join(msgs, "; "))
+}
+
+// pathAt returns the path (e.g. "faults[0].duration") of the deepest value
+// on a line.
+func pathAt(n *yaml.Node, line int, val, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := pathAt(c, line, val, prefix); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			name := k.Value
+			if prefix != "" {
+				name = prefix + "." + k.Value
+			}
+			if p := pathAt(v, line, val, name); p != "" {
+				return p
+			}
+			if v.Line == line && (v.Kind == yaml.ScalarNode || v.Kind == yaml.AliasNode) && (val == "" || v.Value == val) {
+				return name
+			}
+			if k.Line == line && v.Kind != yaml.ScalarNode && val == "" {
+				return name
+			}
+		}
+	case yaml.SequenceNode:
+		if n.Line == line && val == "" && prefix != "" && len(n.Content) == 0 {
+			return prefix
+		}
+		for i, c := range n.Content {
+			if p := pathAt(c, line, val, fmt.Sprintf("%s[%d]", prefix, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func upsert(ps []Profile, p Profile) []Profile {
