@@ -244,3 +244,24 @@ func TestReplanAddedDrone(t *testing.T) {
 		t.Errorf("edited area: %v -> %v", rp.Before.Fraction, rp.Coverage.Fraction)
 	}
 }
+
+// A tiny area under a big cell, and a thin sliver: one drone, fully covered.
+func TestPlaceTinyAreas(t *testing.T) {
+	for name, ring := range map[string]Ring{
+		"tiny":   square(0, 0, 100),
+		"sliver": {{0, 0}, {5000, 0}, {5000, 30}, {0, 30}},
+		"thread": {{0, 0}, {9000, 0}, {9000, 2}, {0, 2}},
+	} {
+		area, err := MultiPolygon{{ring}}.Normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl, err := Place(PlaceOptions{Area: area, RadiusM: 6000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pl.Disks) != 1 || pl.Coverage.Fraction < 0.99 {
+			t.Errorf("%s: %d drones, coverage %v", name, len(pl.Disks), pl.Coverage.Fraction)
+		}
+	}
+}

@@ -47,16 +47,30 @@ type anchor struct {
 }
 
 // sampleSpacing picks the sample spacing for a radius and area: an eighth of
-// the radius, coarser when that would exceed about 250,000 samples.
+// the radius, coarser when that would exceed about 250,000 samples, finer
+// when the area is small.
 func sampleSpacing(area, r float64) float64 {
 	h := r / 8
 	if m := math.Sqrt(area / 250_000); h < m {
 		h = m
 	}
-	return h
+	// At least about 400 samples, however small the area is.
+	return math.Min(h, math.Sqrt(area/400))
 }
 
 func newPlacer(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *placer {
+	for {
+		p := newPlacerAt(area, reg, h, seed)
+		// Thin areas can fall between sample rows: refine until enough
+		// samples land inside (or the grid would get too big).
+		if p.nInside >= 100 || p.gx*p.gy > 4_000_000 {
+			return p
+		}
+		h /= 2
+	}
+}
+
+func newPlacerAt(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *placer {
 	lo, hi := area.Bounds()
 	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
 	p.gx = int(math.Ceil((hi.X-lo.X)/h)) + 1

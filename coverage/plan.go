@@ -260,7 +260,7 @@ func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {
 	}
 }
 
-// Disks returns the footprints of the stations carrying network n.
+// StationDisks returns the footprints of the stations carrying network n.
 func StationDisks(ss []Station, n Network) []Disk {
 	var out []Disk
 	for _, s := range ss {
