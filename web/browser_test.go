@@ -269,3 +269,42 @@ func testTile() []byte {
 	png.Encode(&buf, img)
 	return buf.Bytes()
 }
+
+// TestBrowserOpenIncident: with no incident open, the page takes a GeoJSON
+// file and a name and opens the incident, whose area it then draws.
+func TestBrowserOpenIncident(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	fl := newScriptedFleet()
+	area := fl.inc.Area
+	fl.closed = true
+	url := serve(t, fl)
+	if err := p.Open(url, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	dir := screenshotDir(t)
+	path := filepath.Join(t.TempDir(), "area.geojson")
+	if err := os.WriteFile(path, area, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("drones listed", func() (bool, error) {
+		ids, err := p.DroneIDs()
+		return len(ids) == 5, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Screenshot(filepath.Join(dir, "console-no-incident.png")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CreateIncident("Landslide Gurten", path); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("incident shown", func() (bool, error) {
+		s, err := p.Text("#incident-title")
+		return s == "Landslide Gurten", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if vis, err := p.Visible("#btn-deploy"); err != nil || !vis {
+		t.Fatalf("deploy button not shown after opening (%v)", err)
+	}
+}

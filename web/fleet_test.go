@@ -32,6 +32,7 @@ type scriptedFleet struct {
 	subs     map[chan fleet.Event]struct{}
 	arrived  map[int]bool
 	orders   []string
+	closed   bool // no incident open
 }
 
 type fakeDrone struct {
@@ -121,7 +122,9 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 	now := time.Now()
 	snap := fleet.Snapshot{Time: now, LaunchSites: f.sites, Drones: []fleet.Drone{}}
 	inc := f.inc
-	snap.Incident = &inc
+	if !f.closed {
+		snap.Incident = &inc
+	}
 	var onStation []fleet.Station
 	for _, d := range f.drones {
 		if now.Sub(f.start) < d.heardAt {
@@ -165,7 +168,7 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 		}
 		snap.Drones = append(snap.Drones, dr)
 	}
-	if !f.deployed.IsZero() {
+	if !f.deployed.IsZero() && snap.Incident != nil {
 		plan := f.plan
 		snap.Plan = &plan
 		if len(onStation) == len(f.plan.Stations) {
@@ -252,8 +255,17 @@ func (f *scriptedFleet) Events(since uint64, limit int) ([]fleet.Event, error) {
 	return out, nil
 }
 
-func (f *scriptedFleet) CreateIncident(context.Context, fleet.IncidentSpec) (fleet.Incident, error) {
-	return fleet.Incident{}, fleet.ErrIncidentOpen
+func (f *scriptedFleet) CreateIncident(_ context.Context, spec fleet.IncidentSpec) (fleet.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.closed {
+		return fleet.Incident{}, fleet.ErrIncidentOpen
+	}
+	f.closed = false
+	f.inc.IncidentSpec = spec
+	f.inc.ID = "inc-8"
+	f.emit(fleet.Event{Kind: "incident.opened", Severity: fleet.Info, Text: "Incident opened: " + spec.Name})
+	return f.inc, nil
 }
 
 func (f *scriptedFleet) UpdateIncident(_ context.Context, spec fleet.IncidentSpec) (fleet.Incident, error) {

@@ -247,6 +247,7 @@
     const near = [];
     for (const s of st.snap.launch_sites) near.push([s.lon, s.lat]);
     for (const d of st.snap.drones) if (d.lat || d.lon) near.push([d.lon, d.lat]);
+    for (const t of st.snap.teams || []) near.push([t.lon, t.lat]);
     if (!pts.length) return near;
     let minx = Infinity, maxx = -Infinity, miny = Infinity, maxy = -Infinity;
     for (const [lon, lat] of pts) {
@@ -271,7 +272,7 @@
     setOrigin((minx + maxx) / 2, (miny + maxy) / 2);
     const w = Math.max(px(maxx) - px(minx), 200), h = Math.max(py(maxy) - py(miny), 200);
     // keep clear of the legend along the bottom and the buttons on the right
-    const bottom = legendHeight() + 30, right = 64, pad = 24;
+    const bottom = legendHeight() + 30, right = 64, pad = st.area.length ? 24 : 90;
     view.scale = Math.min((W - right - 2 * pad) / w, (H - bottom - 2 * pad) / h);
     view.x = 0 + (right / 2) / view.scale;
     view.y = 0 - (bottom / 2) / view.scale;
@@ -445,7 +446,7 @@
     // uncovered parts, hatched red, inside the area only
     ctx.save();
     if (st.area.length) { pathPolygons(st.area); ctx.clip("evenodd"); }
-    for (const f of (st.snap.uncovered && st.snap.uncovered.features) || []) {
+    for (const f of (st.snap.incident && st.snap.uncovered && st.snap.uncovered.features) || []) {
       if (!show[f.properties.network]) continue;
       pathPolygons(f.geometry.coordinates);
       ctx.fillStyle = hatch;
@@ -719,6 +720,7 @@
     const s = $("incident-state");
     s.textContent = inc ? inc.state : "—";
     s.className = "pill state-" + (inc ? inc.state : "none");
+    s.hidden = !inc;
     $("paused").hidden = !v.paused;
     $("btn-pause").textContent = v.paused ? "Resume automation" : "Pause automation";
     $("no-incident").hidden = !!inc;
@@ -741,7 +743,7 @@
       $("cov-note-" + net).textContent = !inc || !wanted.includes(net) ? "" :
         short > 1e-9 ? "target " + pct(target) + " (−" + (short * 100).toFixed(1) + " pts)" : "target " + pct(target) + " met";
     }
-    const gaps = ((v.uncovered && v.uncovered.features) || [])
+    const gaps = ((inc && v.uncovered && v.uncovered.features) || [])
       .filter((f) => f.geometry.coordinates.length && $("show-" + f.properties.network).checked)
       .map((f) => f.properties.network);
     $("gap-label").textContent = gaps.length ? "Coverage gap: " + gaps.join(" + ") : "No coverage gap";

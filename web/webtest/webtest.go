@@ -218,3 +218,14 @@ func (p *Page) Visible(sel string) (bool, error) {
 	return chromedp.Run(p.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
 		`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null; })()`, sel)))
 }
+
+// CreateIncident fills in the page's new-incident form with name and the
+// GeoJSON file at path, and submits it.
+func (p *Page) CreateIncident(name, path string) error {
+	return chromedp.Do(p.ctx,
+		chromedp.WaitVisible(chromedp.CSS(`#no-incident`)),
+		chromedp.SendKeys(chromedp.CSS(`#new-name`), name),
+		chromedp.SetUploadFiles(chromedp.CSS(`#new-area`), []string{path}),
+		chromedp.Click(chromedp.CSS(`#btn-create`), chromedp.NodeVisible),
+	)
+}
