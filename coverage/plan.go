@@ -25,7 +25,9 @@ type Request struct {
 	Target float64
 	Drones int
 	// RelayRangeM > 0 requires backhaul: every cell within that range of a
-	// gateway or of a neighbour cell that is connected.
+	// gateway or of a neighbour cell that is connected (without gateways,
+	// the cells form one mesh). Fewest mode adds relay drones along the
+	// shortest gaps; N-drones mode pulls outlying groups of cells in range.
 	RelayRangeM float64
 	// CompareLattice also computes the best clipped hexagonal lattice.
 	CompareLattice bool
@@ -57,6 +59,9 @@ type Backhaul struct {
 	Connected   bool    `json:"connected"`
 	Components  int     `json:"components"`
 	RelaysAdded int     `json:"relays_added"`
+	// Moved counts the components pulled in range (N-drones mode, where
+	// no relay can be added).
+	Moved int `json:"components_moved,omitempty"`
 }
 
 // Plan is the result of [PlanStations].
@@ -356,7 +361,21 @@ func (reg *Region) connect(p *Plan, rng float64, add bool, cells Cells, net Netw
 			return bh
 		}
 		if !add {
-			return bh
+			// A fixed fleet: pull the nearest outlying component towards the
+			// connected part until it is in range (coverage gives way to
+			// the backhaul; the figures are measured afterwards).
+			ng := len(reg.Gateways)
+			shift := nodes[bi].sub(nodes[bj]).scale((bd - rng*0.999) / bd)
+			for i := ng; i < len(nodes); i++ {
+				if comp[i] == comp[bj] {
+					s := &p.Stations[i-ng]
+					c := Point{s.XM, s.YM}.add(shift)
+					ll := reg.Projection.Inverse(c)
+					s.XM, s.YM, s.Lat, s.Lon = c.X, c.Y, ll.Lat, ll.Lon
+				}
+			}
+			bh.Moved++
+			continue
 		}
 		k := int(math.Ceil(bd/rng)) - 1
 		for s := 1; s <= max(1, k); s++ {

@@ -121,3 +121,31 @@ func TestLiveCoverage(t *testing.T) {
 		t.Error("NaN position accepted")
 	}
 }
+
+// With a fixed number of drones the backhaul is met by pulling stations
+// together, never by adding drones.
+func TestPlanBackhaulFixedFleet(t *testing.T) {
+	inc, err := ParseIncident([]byte(incidentDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanStations(Request{Incident: inc, RadiusM: 3000, Drones: 10, RelayRangeM: 7000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Stations) != 10 || plan.Backhaul == nil || !plan.Backhaul.Connected || plan.Backhaul.RelaysAdded != 0 || plan.Backhaul.Moved == 0 {
+		t.Fatalf("%d stations, backhaul %+v", len(plan.Stations), plan.Backhaul)
+	}
+	nodes := append([]Point(nil), plan.Region().Gateways...)
+	for _, s := range plan.Stations {
+		nodes = append(nodes, Point{s.XM, s.YM})
+	}
+	for i, c := range components(nodes, 7000) {
+		if c != 0 {
+			t.Errorf("node %d not connected", i)
+		}
+	}
+	if plan.Coverage <= 0 || plan.Coverage > 1 {
+		t.Errorf("coverage %v", plan.Coverage)
+	}
+}
