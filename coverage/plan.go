@@ -83,12 +83,15 @@ type Plan struct {
 	DemandWeightCovered float64      `json:"demand_weight_covered"`
 	AreaKm2             float64      `json:"area_km2"`
 	// LowerBound is area / (pi r^2) for the planning radius.
-	LowerBound        float64   `json:"lower_bound"`
-	RatioToLowerBound float64   `json:"ratio_to_lower_bound"`
-	Lattice           *Lattice  `json:"lattice,omitempty"`
-	RatioToLattice    float64   `json:"ratio_to_lattice,omitempty"`
-	Backhaul          *Backhaul `json:"backhaul,omitempty"`
-	Cells             *Cells    `json:"cells,omitempty"`
+	LowerBound        float64  `json:"lower_bound"`
+	RatioToLowerBound float64  `json:"ratio_to_lower_bound"`
+	Lattice           *Lattice `json:"lattice,omitempty"`
+	// RatioToLattice compares with the complete clipped lattice, and
+	// RatioToPrunedLattice with that lattice pruned to the target.
+	RatioToLattice       float64   `json:"ratio_to_lattice,omitempty"`
+	RatioToPrunedLattice float64   `json:"ratio_to_pruned_lattice,omitempty"`
+	Backhaul             *Backhaul `json:"backhaul,omitempty"`
+	Cells                *Cells    `json:"cells,omitempty"`
 
 	region *Region
 }
@@ -250,7 +253,10 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 	if lat != nil {
 		plan.Lattice = lat
 		if lat.Drones > 0 {
-			plan.RatioToLattice = float64(len(plan.Stations)) / float64(lat.Drones)
+			plan.RatioToPrunedLattice = float64(len(plan.Stations)) / float64(lat.Drones)
+		}
+		if lat.Clipped > 0 {
+			plan.RatioToLattice = float64(len(plan.Stations)) / float64(lat.Clipped)
 		}
 	}
 	return plan, nil
