@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,13 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/streamwriter"
 )
 
+// testDialect is initialised once: it takes milliseconds, and the
+// benchmarks make thousands of encoders.
+var testDialect = sync.OnceValues(func() (*dialect.ReadWriter, error) {
+	drw := &dialect.ReadWriter{Dialect: ardupilotmega.Dialect}
+	return drw, drw.Initialize()
+})
+
 // encoder makes the bytes of frames from one (sysid, compid), optionally
 // signed, as a vehicle would send them.
 type encoder struct {
@@ -28,8 +36,8 @@ type encoder struct {
 
 func newEncoder(t testing.TB, id VehicleID, key *frame.V2Key) *encoder {
 	t.Helper()
-	drw := &dialect.ReadWriter{Dialect: ardupilotmega.Dialect}
-	if err := drw.Initialize(); err != nil {
+	drw, err := testDialect()
+	if err != nil {
 		t.Fatal(err)
 	}
 	e := &encoder{}
