@@ -74,6 +74,39 @@ func (o *PlaceOptions) check() error {
 	if len(o.Area) == 0 {
 		return ErrEmptyGeometry
 	}
+	area, err := o.Area.Normalize()
+	if err != nil {
+		return err
+	}
+	o.Area = area
+	if len(o.NoFly) > 0 {
+		if o.NoFly, err = o.NoFly.Normalize(); err != nil {
+			return fmt.Errorf("no-fly zones: %w", err)
+		}
+	}
+	for i, d := range o.Fixed {
+		if !d.C.finite() || !(d.R >= 0) || !finite(d.R) {
+			return fmt.Errorf("%w: fixed cell %d at %v radius %v", ErrBadParameter, i, d.C, d.R)
+		}
+	}
+	for i, d := range o.Demand {
+		if !d.Pos.finite() || !(d.Weight >= 0) || !finite(d.Weight) {
+			return fmt.Errorf("%w: demand %d at %v weight %v", ErrBadParameter, i, d.Pos, d.Weight)
+		}
+	}
+	for i, s := range o.Sites {
+		if !s.Pos.finite() || s.Capacity < 0 {
+			return fmt.Errorf("%w: launch site %d at %v capacity %d", ErrBadParameter, i, s.Pos, s.Capacity)
+		}
+	}
+	for i, d := range o.Start {
+		if !d.C.finite() {
+			return fmt.Errorf("%w: start cell %d at %v", ErrBadParameter, i, d.C)
+		}
+	}
+	if !(o.TetherReachM >= 0) {
+		return fmt.Errorf("%w: tether reach %v", ErrBadParameter, o.TetherReachM)
+	}
 	if !(o.RadiusM > 0) || math.IsInf(o.RadiusM, 0) {
 		return fmt.Errorf("%w: radius %v m", ErrBadParameter, o.RadiusM)
 	}

@@ -265,3 +265,39 @@ func TestPlaceTinyAreas(t *testing.T) {
 		}
 	}
 }
+
+// Bad numbers in the planar API come back as errors, never panics.
+func TestPlaceRejectsBadGeometry(t *testing.T) {
+	nan := math.NaN()
+	good := MultiPolygon{{square(0, 0, 10000)}}
+	bowTie := MultiPolygon{{Ring{{0, 0}, {1000, 1000}, {1000, 0}, {0, 1000}}}}
+	for name, o := range map[string]PlaceOptions{
+		"nan area":    {Area: MultiPolygon{{Ring{{0, 0}, {nan, 0}, {1, 1}}}}, RadiusM: 100},
+		"bow tie":     {Area: bowTie, RadiusM: 100},
+		"inf radius":  {Area: good, RadiusM: math.Inf(1)},
+		"nan fixed":   {Area: good, RadiusM: 100, Fixed: []Disk{{C: Point{nan, 0}, R: 1}}},
+		"nan demand":  {Area: good, RadiusM: 100, Demand: []PlanarDemand{{Pos: Point{0, nan}, Weight: 1}}},
+		"bad no-fly":  {Area: good, RadiusM: 100, NoFly: bowTie},
+		"nan start":   {Area: good, RadiusM: 100, Drones: 2, Start: []Disk{{C: Point{nan, nan}}}},
+		"nan tether":  {Area: good, RadiusM: 100, Tethered: true, TetherReachM: nan, Sites: []PlanarSite{{Capacity: 1}}},
+		"no sites":    {Area: good, RadiusM: 100, Tethered: true},
+		"empty area":  {RadiusM: 100},
+		"zero radius": {Area: good},
+	} {
+		if _, err := Place(o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	for name, o := range map[string]ReplanOptions{
+		"nan area":    {Area: MultiPolygon{{Ring{{0, 0}, {nan, 0}, {1, 1}}}}},
+		"nan station": {Area: good, Current: []Disk{{C: Point{nan, 0}, R: 100}}},
+		"bad pinned":  {Area: good, Current: []Disk{{R: 100}}, Pinned: []bool{true, false}},
+	} {
+		if _, err := Replan(o); err == nil {
+			t.Errorf("replan %s: no error", name)
+		}
+	}
+	if m := Measure(good, []Disk{{C: Point{nan, nan}, R: 100}}); m.Fraction != 0 {
+		t.Errorf("NaN disk covers %v", m.Fraction)
+	}
+}

@@ -59,6 +59,16 @@ func Replan(o ReplanOptions) (Replanned, error) {
 	if len(o.Area) == 0 {
 		return Replanned{}, ErrEmptyGeometry
 	}
+	area, err := o.Area.Normalize()
+	if err != nil {
+		return Replanned{}, err
+	}
+	o.Area = area
+	if len(o.NoFly) > 0 {
+		if o.NoFly, err = o.NoFly.Normalize(); err != nil {
+			return Replanned{}, fmt.Errorf("no-fly zones: %w", err)
+		}
+	}
 	if o.Tolerance == 0 {
 		o.Tolerance = 0.005
 	}
