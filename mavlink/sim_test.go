@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"testing"
 	"time"
 
@@ -335,5 +336,69 @@ func TestSimSigning(t *testing.T) {
 	}
 	if bad.Drone(50).State().Armed || !good.Drone(1).State().Armed {
 		t.Fatal("wrong drones armed")
+	}
+}
+
+// TestSimRedundantLinks: drones heard on UDP and on TCP at once are one
+// vehicle each, with both links listed, and obey over either.
+func TestSimRedundantLinks(t *testing.T) {
+	clk := scaled(t)
+	s, _ := openStation(t, clk, func(c *Config) {
+		c.Endpoints = []string{"udpin:127.0.0.1:0", "tcpin:127.0.0.1:0"}
+	})
+	addrs := s.Addrs()
+	f, err := sim.Start(context.Background(), sim.Config{
+		Drones: []sim.DroneConfig{{SysID: 1, Home: simHome}, {SysID: 2, Home: simHome}},
+		Endpoints: []gomavlib.EndpointConf{
+			gomavlib.EndpointUDPClient{Address: addrs[0].String()},
+			gomavlib.EndpointTCPClient{Address: addrs[1].String()},
+		},
+		Clock: clk,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	waitFor(t, "two links per drone", 20*time.Second, func() bool {
+		vs := s.Vehicles()
+		return len(vs) == 2 && len(vs[0].Quality.Links) == 2 && len(vs[1].Quality.Links) == 2
+	})
+	if err := s.SetMode(context.Background(), VehicleID{2, 1}, "GUIDED"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Arm(context.Background(), VehicleID{2, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !f.Drone(2).State().Armed {
+		t.Fatal("not armed")
+	}
+}
+
+// TestSimOverTCPOut: the station dials a fleet that listens (as a
+// mavlink-router's TCP server does).
+func TestSimOverTCPOut(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	clk := scaled(t)
+	f, err := sim.Start(context.Background(), sim.Config{
+		Drones:    []sim.DroneConfig{{SysID: 3, Home: simHome}},
+		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointTCPServer{Address: addr}},
+		Clock:     clk,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, _ := openStation(t, clk, func(c *Config) { c.Endpoints = []string{"tcpout:" + addr} })
+	waitFor(t, "drone over tcpout", 20*time.Second, func() bool { v, ok := s.Vehicle(VehicleID{3, 1}); return ok && v.Lat != 0 })
+	if err := s.SetMode(context.Background(), VehicleID{3, 1}, "GUIDED"); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.Drone(3).State().Mode.Name; m != "GUIDED" {
+		t.Fatalf("mode %q", m)
 	}
 }
