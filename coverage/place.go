@@ -104,7 +104,7 @@ func (o *PlaceOptions) check() error {
 			return fmt.Errorf("%w: start cell %d at %v", ErrBadParameter, i, d.C)
 		}
 	}
-	if !(o.TetherReachM >= 0) {
+	if o.Tethered && math.IsNaN(o.TetherReachM) {
 		return fmt.Errorf("%w: tether reach %v", ErrBadParameter, o.TetherReachM)
 	}
 	if !(o.RadiusM > 0) || math.IsInf(o.RadiusM, 0) {
