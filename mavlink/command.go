@@ -202,8 +202,8 @@ func (s *Station) guided(ctx context.Context, id VehicleID) error {
 	return s.SetMode(ctx, id, "GUIDED")
 }
 
-// Takeoff climbs to altRel metres above home. An ArduPilot vehicle is first
-// put in GUIDED mode; it must be armed.
+// Takeoff climbs to altRel metres above home. An ArduPilot vehicle (copter
+// or plane) is first put in GUIDED mode; it must be armed.
 func (s *Station) Takeoff(ctx context.Context, id VehicleID, altRel float64) error {
 	if err := s.guided(ctx, id); err != nil {
 		return err

@@ -92,10 +92,14 @@ func ModeName(ap common.MAV_AUTOPILOT, typ common.MAV_TYPE, customMode uint32) s
 	return "MODE(" + strconv.FormatUint(uint64(customMode), 10) + ")"
 }
 
-// modeNumber finds the custom_mode for a mode name (case-insensitive). For
-// PX4 it returns main and sub mode; for ArduPilot sub is zero.
+// modeNumber finds the custom_mode for a mode name (case-insensitive) or a
+// decimal custom_mode number. For PX4 it returns main and sub mode; for
+// ArduPilot sub is zero.
 func modeNumber(ap common.MAV_AUTOPILOT, typ common.MAV_TYPE, name string) (mode, sub uint32, err error) {
 	name = strings.ToUpper(strings.TrimSpace(name))
+	if n, err := strconv.ParseUint(name, 10, 32); err == nil {
+		return uint32(n), 0, nil // a raw custom_mode number, for any autopilot
+	}
 	find := func(table map[uint32]string) (uint32, bool) {
 		for k, v := range table {
 			if v == name {

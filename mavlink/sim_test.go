@@ -402,3 +402,37 @@ func TestSimOverTCPOut(t *testing.T) {
 		t.Fatalf("mode %q", m)
 	}
 }
+
+// TestSimFixedWingTakeoff: the relay plane takes off in TAKEOFF mode and
+// flies to a point in GUIDED, with Plane mode names.
+func TestSimFixedWingTakeoff(t *testing.T) {
+	clk := scaled(t)
+	s, addr := openStation(t, clk, nil)
+	f, err := sim.Start(context.Background(), sim.Config{
+		Drones:    []sim.DroneConfig{{SysID: 5, Profile: sim.ProfileFixedWing, Home: simHome}},
+		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr}},
+		Clock:     clk,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	id := VehicleID{5, 1}
+	waitFor(t, "plane", 20*time.Second, func() bool { v, ok := s.Vehicle(id); return ok && v.Type == common.MAV_TYPE_FIXED_WING })
+	ctx := context.Background()
+	if err := s.Arm(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Takeoff(ctx, id, 120); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := f.WaitFor(wctx, func(sn sim.Snapshot) bool { return sn.Drones[5].AltRel > 50 }); err != nil {
+		t.Fatalf("climb: %v", err)
+	}
+	if err := s.GoTo(ctx, id, simHome.Lat+0.02, simHome.Lon, 150); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "GUIDED", 20*time.Second, func() bool { v, _ := s.Vehicle(id); return v.Mode == "GUIDED" && v.AltRel > 50 })
+}

@@ -233,22 +233,30 @@ func (v *vehicle) bestRoute() *peer {
 	return best.peer
 }
 
-// interesting lists the messages the station decodes; others are only
-// counted, logged and routed.
-var interesting = map[uint32]bool{}
-
-func init() {
-	for _, m := range []message.Message{
-		&common.MessageHeartbeat{}, &common.MessageSysStatus{}, &common.MessageGpsRawInt{},
-		&common.MessageAttitude{}, &common.MessageGlobalPositionInt{}, &common.MessageVfrHud{},
-		&common.MessageBatteryStatus{}, &common.MessageExtendedSysState{},
-		&common.MessageHomePosition{}, &common.MessageStatustext{}, &common.MessageCommandAck{},
-		&common.MessageNamedValueInt{}, &common.MessageMissionCount{},
-		&common.MessageMissionRequestInt{}, &common.MessageMissionRequest{},
-		&common.MessageMissionItemInt{}, &common.MessageMissionAck{},
-	} {
-		interesting[m.GetID()] = true
+// decodes reports whether the station decodes a message; the others are
+// only counted, logged and routed.
+func decodes(id uint32) bool {
+	switch id {
+	case 0, // HEARTBEAT
+		1,   // SYS_STATUS
+		24,  // GPS_RAW_INT
+		30,  // ATTITUDE
+		33,  // GLOBAL_POSITION_INT
+		40,  // MISSION_REQUEST
+		44,  // MISSION_COUNT
+		47,  // MISSION_ACK
+		51,  // MISSION_REQUEST_INT
+		73,  // MISSION_ITEM_INT
+		74,  // VFR_HUD
+		77,  // COMMAND_ACK
+		147, // BATTERY_STATUS
+		242, // HOME_POSITION
+		245, // EXTENDED_SYS_STATE
+		252, // NAMED_VALUE_INT
+		253: // STATUSTEXT
+		return true
 	}
+	return false
 }
 
 // handle updates the sending vehicle from one accepted frame.
@@ -277,7 +285,7 @@ func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRa
 			s.vehicles[id] = v
 		}
 		s.mu.Unlock()
-	} else if interesting[rm.ID] {
+	} else if decodes(rm.ID) {
 		var err error
 		if msg, err = mp.Read(rm, isV2(fr)); err != nil {
 			s.ctr.rxParseErrors.Add(1)
@@ -297,8 +305,18 @@ func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRa
 	}
 	seq := fr.GetSequenceNumber()
 	if r == nil {
+		// a new way to the vehicle; forget the ways that have closed (a
+		// TCP connection that dropped and came back)
+		open := v.routes[:0]
+		for _, x := range v.routes {
+			select {
+			case <-x.peer.closed:
+			default:
+				open = append(open, x)
+			}
+		}
 		r = &route{peer: p, lastSeq: seq - 1}
-		v.routes = append(v.routes, r)
+		v.routes = append(open, r)
 	}
 	if gap := seq - r.lastSeq - 1; gap != 0 && gap < 128 && r.count > 0 {
 		v.seqLost += uint64(gap)
