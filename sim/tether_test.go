@@ -76,7 +76,7 @@ func TestTetherNeverBeyondReach(t *testing.T) {
 	<-monitorDone
 	mu.Lock()
 	defer mu.Unlock()
-	if worst > L {
+	if worst > L+1e-6 { // taut is allowed, stretched is not
 		t.Fatalf("tether stretched to %.2f m of %.0f m", worst, L)
 	}
 	if denied == 0 {

@@ -130,6 +130,8 @@ type vehicle struct {
 	outQ    []queuedMsg
 	inQ     []queuedIn
 	link    LinkStats
+	direct  []*directOut // UDP sockets written from the loop
+	viaNode bool         // other client endpoints: written through the node
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
