@@ -102,7 +102,7 @@ func BenchmarkVirtualClock(b *testing.B) {
 			b.ReportMetric(v1.Sub(v0).Seconds()/wall.Seconds(), "sim-s/wall-s")
 			b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores")
 			// falling behind the clock: the fleet cannot keep this speed
-			b.ReportMetric((clk.Now().Sub(v1) - lag0).Seconds()/wall.Seconds(), "lag-s/wall-s")
+			b.ReportMetric((clk.Now().Sub(v1)-lag0).Seconds()/wall.Seconds(), "lag-s/wall-s")
 		})
 	}
 }
