@@ -151,6 +151,9 @@ func Place(o PlaceOptions) (Placement, error) {
 		p.noFly = newRegionIndex(o.NoFly, h)
 	}
 	out := Placement{LowerBound: a / (math.Pi * r * r)}
+	if out.LowerBound < 12 {
+		p.circle = unitCircleFine
+	}
 	if o.Tethered {
 		return placeTethered(o, p, out)
 	}

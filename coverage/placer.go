@@ -39,6 +39,8 @@ type placer struct {
 	hcellOf  []int32
 
 	rng *rand.Rand
+	// circle holds the unit-circle points for the gradient.
+	circle []Point
 }
 
 type anchor struct {
@@ -72,7 +74,7 @@ func newPlacer(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *pla
 
 func newPlacerAt(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *placer {
 	lo, hi := area.Bounds()
-	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), circle: unitCircleCoarse}
 	p.gx = int(math.Ceil((hi.X-lo.X)/h)) + 1
 	p.gy = int(math.Ceil((hi.Y-lo.Y)/h)) + 1
 	p.inside = make([]bool, p.gx*p.gy)
@@ -291,17 +293,22 @@ func (p *placer) neighbours(i int, out []int32) []int32 {
 	return out
 }
 
-// boundarySamples is the number of points on each circle used for the
-// gradient.
-const boundarySamples = 48
-
-var unitCircle = func() (u [boundarySamples]Point) {
+// circlePoints returns n points evenly spread on the unit circle.
+func circlePoints(n int) []Point {
+	u := make([]Point, n)
 	for k := range u {
-		s, c := math.Sincos(2 * math.Pi * (float64(k) + 0.5) / boundarySamples)
+		s, c := math.Sincos(2 * math.Pi * (float64(k) + 0.5) / float64(n))
 		u[k] = Point{c, s}
 	}
 	return u
-}()
+}
+
+// Points on each circle used for the gradient: fine for few big cells
+// (arcs inside a narrow valley get enough of them), coarse for many.
+var (
+	unitCircleFine   = circlePoints(192)
+	unitCircleCoarse = circlePoints(48)
+)
 
 // gradient of the covered area with respect to the centre of disk i,
 // divided by the radius: the integral of the outward normal over the arcs
@@ -312,7 +319,7 @@ func (p *placer) gradient(i int, nb []int32) Point {
 	d := p.disks[i]
 	var g Point
 	inner := p.reg.interior(d.C, d.R)
-	for _, u := range unitCircle {
+	for _, u := range p.circle {
 		b := Point{d.C.X + d.R*u.X, d.C.Y + d.R*u.Y}
 		free := true
 		for _, j := range nb {
@@ -327,7 +334,7 @@ func (p *placer) gradient(i int, nb []int32) Point {
 			g.Y += u.Y
 		}
 	}
-	return g.scale(2 * math.Pi / boundarySamples)
+	return g.scale(2 * math.Pi / float64(len(p.circle)))
 }
 
 // constrain moves a proposed centre for disk i into its feasible set

@@ -96,6 +96,9 @@ func Replan(o ReplanOptions) (Replanned, error) {
 	if len(o.NoFly) > 0 {
 		p.noFlyMP, p.noFly = o.NoFly, newRegionIndex(o.NoFly, h)
 	}
+	if len(o.Current) < 12 {
+		p.circle = unitCircleFine
+	}
 	free := func(mask []bool) {
 		mv := make([]bool, len(o.Current))
 		for i := range mv {
