@@ -123,15 +123,16 @@ type vehicle struct {
 	param       map[string]float32
 	tensionMsg  bool
 
-	tel     telemetry
-	mission missionStore
-	fence   missionStore
-	xfer    *missionTransfer
-	outQ    []queuedMsg
-	inQ     []queuedIn
-	link    LinkStats
-	direct  []*directOut // UDP sockets written from the loop
-	viaNode bool         // other client endpoints: written through the node
+	tel      telemetry
+	mission  missionStore
+	fence    missionStore
+	xfer     *missionTransfer
+	outQ     []queuedMsg
+	inQ      []queuedIn
+	link     LinkStats
+	direct   []*directOut // UDP sockets written from the loop
+	viaNode  bool         // other client endpoints: written through the node
+	homeSent bool
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -344,8 +345,8 @@ func (v *vehicle) arm(on, force bool) (common.MAV_RESULT, string) {
 	if v.home.Lat != v.lat || v.home.Lon != v.lon { // ArduPilot sets home on arming
 		v.home = LatLonAlt{v.lat, v.lon, v.alt}
 		v.mission.home(v)
-		v.tel.sendNow(msgHomePosition)
 	}
+	v.tel.sendNow(msgHomePosition)
 	if v.mode.kind == mAuto {
 		v.startMission()
 	}
@@ -404,6 +405,10 @@ func (v *vehicle) goTo(t LatLonAlt) {
 // step advances the vehicle by dt.
 func (v *vehicle) step() {
 	now := v.now()
+	if !v.homeSent { // ArduPilot announces home once it has a fix at boot
+		v.homeSent = true
+		v.tel.sendNow(msgHomePosition)
+	}
 	v.expireFaults(now)
 	v.stepWind()
 	if v.gs != nil && v.hasFault(FaultGroundPower) == v.groundPower {
