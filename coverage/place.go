@@ -368,7 +368,7 @@ func feasible(o PlaceOptions, disks []Disk) bool {
 	if demandCovered(o.Demand, all) < 1 {
 		return false
 	}
-	return Measure(o.Area, all).Fraction >= o.Target
+	return measure(o.Area, all, true).Fraction >= o.Target
 }
 
 // pinDemand anchors each uncovered demand point to the nearest movable disk
@@ -478,7 +478,7 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 		}
 		optimiseWithDemand(p, o, rounds, iters)
 		cand := allMovable(p, len(o.Fixed))
-		if p.fraction() >= o.Target-0.002 && feasible(o, cand) {
+		if feasible(o, cand) {
 			best = cand
 			return true
 		}
