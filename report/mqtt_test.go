@@ -32,7 +32,7 @@ type controller struct {
 	url string
 }
 
-func startController(t *testing.T, url, outboxPath string, cfg report.Config) *controller {
+func startController(t testing.TB, url, outboxPath string, cfg report.Config) *controller {
 	t.Helper()
 	name, will := report.StatusWill(tree)
 	c, err := client.New(client.Config{
@@ -135,7 +135,7 @@ func (in *inbox) check(t *testing.T, want []report.Alert) {
 	t.Logf("%d alerts in order, %d duplicates dropped by id", len(in.order), in.dups)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {

@@ -226,43 +226,58 @@ func (r *Reporter) UpdateCoverage(c Coverage) {
 // Team is set, else to the general one, and sent again until seen
 // delivered. Kind, Severity and Text are required.
 func (r *Reporter) Raise(a Alert) (Alert, error) {
-	if a.Kind == "" || a.Severity == "" || a.Text == "" {
-		return Alert{}, fmt.Errorf("%w: kind, severity and text are required", ErrInvalidAlert)
+	as, err := r.RaiseAll([]Alert{a})
+	if err != nil {
+		return Alert{}, err
 	}
-	name := r.tree.Alerts()
-	if a.Team != "" {
-		if err := topic.CheckName(a.Team); err != nil {
-			return Alert{}, fmt.Errorf("%w: team: %v", ErrInvalidAlert, err)
-		}
-		name = r.tree.TeamAlerts(a.Team)
-	}
+	return as[0], nil
+}
+
+// RaiseAll is Raise for several alerts, in order, all or none, with one
+// write to disk.
+func (r *Reporter) RaiseAll(as []Alert) ([]Alert, error) {
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
 	if closed {
-		return Alert{}, ErrClosed
+		return nil, ErrClosed
 	}
-	a.Schema = Schema
-	a.ID = newID()
-	if a.Time.IsZero() {
-		a.Time = r.clk.Now()
+	out := make([]Alert, len(as))
+	items := make([]outbox.Item, len(as))
+	teams := 0
+	for i, a := range as {
+		if a.Kind == "" || a.Severity == "" || a.Text == "" {
+			return nil, fmt.Errorf("%w: kind, severity and text are required", ErrInvalidAlert)
+		}
+		name := r.tree.Alerts()
+		if a.Team != "" {
+			if err := topic.CheckName(a.Team); err != nil {
+				return nil, fmt.Errorf("%w: team: %v", ErrInvalidAlert, err)
+			}
+			name = r.tree.TeamAlerts(a.Team)
+			teams++
+		}
+		a.Schema = Schema
+		a.ID = newID()
+		if a.Time.IsZero() {
+			a.Time = r.clk.Now()
+		}
+		a.Time = a.Time.UTC()
+		out[i] = a
+		items[i] = outbox.Item{ID: a.ID, Topic: name, Created: a.Time, Build: func(seq uint64) ([]byte, error) {
+			out[i].Seq = seq
+			return json.Marshal(out[i])
+		}}
 	}
-	a.Time = a.Time.UTC()
-	_, err := r.cfg.Outbox.Append(a.ID, name, a.Time, func(seq uint64) ([]byte, error) {
-		a.Seq = seq
-		return json.Marshal(a)
-	})
-	if err != nil {
-		return Alert{}, fmt.Errorf("report: raise: %w", err)
+	if _, err := r.cfg.Outbox.AppendAll(items); err != nil {
+		return nil, fmt.Errorf("report: raise: %w", err)
 	}
 	r.mu.Lock()
-	r.stats.Alerts++
-	if a.Team != "" {
-		r.stats.TeamAlerts++
-	}
+	r.stats.Alerts += uint64(len(as))
+	r.stats.TeamAlerts += uint64(teams)
 	r.mu.Unlock()
 	r.sender.Kick()
-	return a, nil
+	return out, nil
 }
 
 // newID returns a random UUID (version 4).
@@ -487,8 +502,14 @@ func (r *Reporter) take(st *loopState) {
 		r.areaAlerts(st, cov)
 		changes = append(changes, st.teams.coverage(cov)...)
 	}
-	for _, c := range changes {
-		r.teamAlert(c)
+	if len(changes) > 0 {
+		as := make([]Alert, len(changes))
+		for i, c := range changes {
+			as[i] = r.teamAlert(c)
+		}
+		if _, err := r.RaiseAll(as); err != nil {
+			r.log.Error("team alerts not raised", "count", len(as), "error", err)
+		}
 	}
 }
 
@@ -650,8 +671,8 @@ func (r *Reporter) areaAlerts(st *loopState, c *Coverage) {
 	}
 }
 
-// teamAlert raises the alert for one team's change.
-func (r *Reporter) teamAlert(c teamChange) {
+// teamAlert is the alert for one team's change.
+func (r *Reporter) teamAlert(c teamChange) Alert {
 	a := Alert{
 		Network: c.network,
 		Team:    c.pos.Team,
@@ -675,9 +696,7 @@ func (r *Reporter) teamAlert(c teamChange) {
 		a.Kind, a.Severity = KindCoverageRestored, Info
 		a.Text = fmt.Sprintf("The %s network is back at %s.", c.network, where)
 	}
-	if _, err := r.Raise(a); err != nil {
-		r.log.Error("team alert not raised", "team", c.pos.Team, "error", err)
-	}
+	return a
 }
 
 func capitalize(s string) string {

@@ -77,46 +77,74 @@ func (o *Outbox) Close() error { return o.db.Close() }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
-// Append adds an entry with the given id and topic and the payload that
-// build returns for the entry's sequence number (so that the payload can
-// carry it), and returns once it is on disk. Sequence numbers start at 1
-// and only grow, across restarts, even when entries are deleted.
+// Item is one entry to append: its unique id, its topic, when it was made,
+// and build, which returns the payload for the entry's sequence number (so
+// that the payload can carry it).
+type Item struct {
+	ID      string
+	Topic   string
+	Created time.Time
+	Build   func(seq uint64) ([]byte, error)
+}
+
+// Append adds one entry and returns once it is on disk. Sequence numbers
+// start at 1 and only grow, across restarts, even when entries are
+// deleted.
 func (o *Outbox) Append(id, topic string, created time.Time, build func(seq uint64) ([]byte, error)) (Entry, error) {
-	if id == "" {
-		return Entry{}, ErrEmptyID
+	es, err := o.AppendAll([]Item{{ID: id, Topic: topic, Created: created, Build: build}})
+	if err != nil {
+		return Entry{}, err
 	}
-	var e Entry
+	return es[0], nil
+}
+
+// AppendAll adds the items in order, all or none, with one write to disk,
+// and returns their entries once they are on disk.
+func (o *Outbox) AppendAll(items []Item) ([]Entry, error) {
+	es := make([]Entry, 0, len(items))
 	err := o.db.Update(func(tx *bbolt.Tx) error {
 		ids := tx.Bucket(bucketIDs)
-		if ids.Get([]byte(id)) != nil {
-			return fmt.Errorf("%w: %q", ErrDuplicate, id)
-		}
 		b := tx.Bucket(bucketEntries)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
+		for _, it := range items {
+			if it.ID == "" {
+				return ErrEmptyID
+			}
+			if ids.Get([]byte(it.ID)) != nil {
+				return fmt.Errorf("%w: %q", ErrDuplicate, it.ID)
+			}
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			payload, err := it.Build(seq)
+			if err != nil {
+				return err
+			}
+			e := Entry{Seq: seq, ID: it.ID, Topic: it.Topic, Payload: payload, Created: it.Created}
+			data, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(seqKey(seq), data); err != nil {
+				return err
+			}
+			if err := ids.Put([]byte(it.ID), seqKey(seq)); err != nil {
+				return err
+			}
+			es = append(es, e)
 		}
-		payload, err := build(seq)
-		if err != nil {
-			return err
-		}
-		e = Entry{Seq: seq, ID: id, Topic: topic, Payload: payload, Created: created}
-		data, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(seqKey(seq), data); err != nil {
-			return err
-		}
-		return ids.Put([]byte(id), seqKey(seq))
+		return nil
 	})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrDatabaseNotOpen) {
-			return Entry{}, ErrClosed
+			return nil, ErrClosed
 		}
-		return Entry{}, fmt.Errorf("outbox: append: %w", err)
+		if errors.Is(err, ErrEmptyID) || errors.Is(err, ErrDuplicate) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("outbox: append: %w", err)
 	}
-	return e, nil
+	return es, nil
 }
 
 // After returns up to max entries with a sequence number above seq, oldest

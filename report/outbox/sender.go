@@ -23,7 +23,7 @@ type SenderConfig struct {
 	// seconds on Clock.
 	ResendAfter time.Duration
 	// Window is how many entries may be sent and unconfirmed at once;
-	// (optional) defaults to 16.
+	// (optional) defaults to 64.
 	Window int
 	// Logger; (optional) discarded when nil.
 	Logger *slog.Logger
@@ -57,7 +57,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		cfg.ResendAfter = 10 * time.Second
 	}
 	if cfg.Window <= 0 {
-		cfg.Window = 16
+		cfg.Window = 64
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
