@@ -42,7 +42,13 @@ func TestGCSFliesEveryDrone(t *testing.T) {
 		mustResult(t, "takeoff", res, err, common.MAV_RESULT_ACCEPTED)
 		wait(t, f, 30*time.Second, "takeoff", func(s Snapshot) bool { return s.Drones[id].AltRel > 19.5 })
 		dLat, dLon := offset(home.Lat, home.Lon, 150, 50)
-		res, err = g.command(ctx, id, common.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, float32(dLat), float32(dLon), 30)
+		if id == 1 {
+			res, err = g.command(ctx, id, common.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, float32(dLat), float32(dLon), 30)
+		} else { // COMMAND_INT, as QGroundControl sends it
+			res, err = g.await(ctx, id, common.MAV_CMD_DO_REPOSITION, &common.MessageCommandInt{
+				TargetSystem: id, TargetComponent: 1, Frame: common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+				Command: common.MAV_CMD_DO_REPOSITION, Param1: -1, X: degE7(dLat), Y: degE7(dLon), Z: 30})
+		}
 		mustResult(t, "reposition", res, err, common.MAV_RESULT_ACCEPTED)
 		wait(t, f, 30*time.Second, "arrival", func(s Snapshot) bool {
 			d := s.Drones[id]
@@ -60,6 +66,16 @@ func TestGCSFliesEveryDrone(t *testing.T) {
 		p := m.(*common.MessageGlobalPositionInt)
 		if n, e := northEast(float64(p.Lat)/1e7, float64(p.Lon)/1e7, dLat, dLon); math.Hypot(n, e) > 5 {
 			t.Fatalf("reported position %.1f m from the target", math.Hypot(n, e))
+		}
+		if id == 2 { // LAND where it is
+			res, err = g.command(ctx, id, common.MAV_CMD_NAV_LAND)
+			mustResult(t, "LAND", res, err, common.MAV_RESULT_ACCEPTED)
+			s := wait(t, f, 60*time.Second, "landed", func(s Snapshot) bool { return !s.Drones[id].Armed })
+			d := s.Drones[id]
+			if n, e := northEast(d.Lat, d.Lon, dLat, dLon); math.Hypot(n, e) > 2 || d.AltRel > 0.1 || d.Mode.Number != 9 {
+				t.Fatalf("landed %.1f m from the LAND point at %.1f m in %+v", math.Hypot(n, e), d.AltRel, d.Mode)
+			}
+			continue
 		}
 		res, err = g.command(ctx, id, common.MAV_CMD_NAV_RETURN_TO_LAUNCH)
 		mustResult(t, "RTL", res, err, common.MAV_RESULT_ACCEPTED)
