@@ -18,6 +18,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/streamwriter"
 	"github.com/bluenviron/gomavlib/v3/pkg/tlog"
 	"go.bug.st/serial"
+	"golang.org/x/net/ipv4"
 )
 
 // maxDatagram is the largest UDP payload read; MAVLink senders pack frames
@@ -69,22 +70,24 @@ func (s *Station) openLink(ep Endpoint, forward bool) (*link, error) {
 	l := &link{st: s, ep: ep, name: ep.String(), forward: forward, peers: map[string]*peer{}}
 	switch ep.Kind {
 	case UDPIn:
-		a, err := net.ResolveUDPAddr("udp", ep.Address)
+		network := udpNetwork(ep.Address)
+		a, err := net.ResolveUDPAddr(network, ep.Address)
 		if err != nil {
 			return nil, fmt.Errorf("mavlink: %s: %w", l.name, err)
 		}
-		c, err := net.ListenUDP("udp", a)
+		c, err := net.ListenUDP(network, a)
 		if err != nil {
 			return nil, fmt.Errorf("mavlink: %s: %w", l.name, err)
 		}
 		_ = c.SetReadBuffer(4 << 20)
 		l.udp, l.addr = c, c.LocalAddr()
 	case UDPOut:
-		a, err := net.ResolveUDPAddr("udp", ep.Address)
+		network := udpNetwork(ep.Address)
+		a, err := net.ResolveUDPAddr(network, ep.Address)
 		if err != nil {
 			return nil, fmt.Errorf("mavlink: %s: %w", l.name, err)
 		}
-		c, err := net.DialUDP("udp", nil, a)
+		c, err := net.DialUDP(network, nil, a)
 		if err != nil {
 			return nil, fmt.Errorf("mavlink: %s: %w", l.name, err)
 		}
@@ -299,7 +302,31 @@ func (p *peer) write() {
 	}
 }
 
+// udpNetwork is "udp4" for an IPv4 address (0.0.0.0 included, which Go
+// would otherwise open as a dual-stack IPv6 socket), else "udp".
+func udpNetwork(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err == nil {
+		if a, err := netip.ParseAddr(host); err == nil && a.Is4() {
+			return "udp4"
+		}
+	}
+	return "udp"
+}
+
+// batch sizes for recvmmsg: datagrams per call and bytes per datagram (a
+// MAVLink sender packs frames up to a path MTU; longer datagrams are cut
+// and their tail counted as a parse error).
+const (
+	batchLen  = 32
+	batchSize = 9000
+)
+
 func (l *link) readUDPIn() {
+	if la, ok := l.udp.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
+		l.readUDPInBatch()
+		return
+	}
 	s := l.st
 	buf := make([]byte, maxDatagram)
 	d := s.newDecoder(l)
@@ -323,6 +350,49 @@ func (l *link) readUDPIn() {
 			last = p
 		}
 		d.datagram(p, buf[:n])
+	}
+}
+
+// readUDPInBatch reads many datagrams per system call (recvmmsg where the
+// system has it): at a thousand vehicles the calls, not the decoding, are
+// the cost.
+func (l *link) readUDPInBatch() {
+	s := l.st
+	pc := ipv4.NewPacketConn(l.udp)
+	msgs := make([]ipv4.Message, batchLen)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, batchSize)}
+	}
+	d := s.newDecoder(l)
+	var last *peer
+	for {
+		n, err := pc.ReadBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-s.done:
+				return
+			default:
+				continue
+			}
+		}
+		for i := range msgs[:n] {
+			m := &msgs[i]
+			ua, ok := m.Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			addr := ua.AddrPort()
+			addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
+			p := last
+			if p == nil || p.udpAddr != addr {
+				p = l.udpPeer(addr)
+				last = p
+			}
+			d.datagram(p, m.Buffers[0][:m.N])
+		}
 	}
 }
 
