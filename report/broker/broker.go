@@ -13,6 +13,7 @@
 package broker
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,9 @@ type Config struct {
 	// TCPAddr is the MQTT listener's address, e.g. ":1883" or
 	// "127.0.0.1:0"; required.
 	TCPAddr string
+	// TLS, if set, makes the TCP listener MQTT over TLS (mqtts://) and the
+	// WebSocket listener wss://; (optional).
+	TLS *tls.Config
 	// WSAddr is the MQTT-over-WebSocket listener's address for browser
 	// clients (any path), e.g. ":8083"; (optional) none when empty.
 	WSAddr string
@@ -63,6 +67,7 @@ type Broker struct {
 	tcp   *listeners.TCP
 	ws    *wsListener
 	store *storeHook
+	tls   bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,7 +92,7 @@ func Start(cfg Config) (*Broker, error) {
 	caps.MaximumPacketSize = 1 << 20
 	caps.MaximumClientWritesPending = 16 * 1024
 	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps, InlineClient: len(cfg.Observers) > 0})
-	b := &Broker{srv: srv}
+	b := &Broker{srv: srv, tls: cfg.TLS != nil}
 
 	auth, err := newAuthHook(cfg.Users)
 	if err != nil {
@@ -118,13 +123,13 @@ func Start(cfg Config) (*Broker, error) {
 			return nil, fmt.Errorf("broker: observer %q: %w", filter, err)
 		}
 	}
-	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr})
+	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: cfg.TCPAddr, TLSConfig: cfg.TLS})
 	if err := srv.AddListener(b.tcp); err != nil {
 		b.stopStore()
 		return nil, fmt.Errorf("broker: tcp listener %s: %w", cfg.TCPAddr, err)
 	}
 	if cfg.WSAddr != "" {
-		b.ws = newWSListener("ws", cfg.WSAddr)
+		b.ws = newWSListener("ws", cfg.WSAddr, cfg.TLS)
 		if err := srv.AddListener(b.ws); err != nil {
 			srv.Close()
 			return nil, fmt.Errorf("broker: websocket listener %s: %w", cfg.WSAddr, err)
@@ -154,9 +159,14 @@ func (b *Broker) WSAddr() string {
 	return b.ws.Address()
 }
 
-// URL is mqtt://HOST:PORT of the TCP listener, with 127.0.0.1 for an
-// unspecified host.
-func (b *Broker) URL() string { return "mqtt://" + dialable(b.Addr()) }
+// URL is mqtt://HOST:PORT (mqtts:// with TLS) of the TCP listener, with
+// 127.0.0.1 for an unspecified host.
+func (b *Broker) URL() string {
+	if b.tls {
+		return "mqtts://" + dialable(b.Addr())
+	}
+	return "mqtt://" + dialable(b.Addr())
+}
 
 // dialable replaces an unspecified host (":1883", "0.0.0.0:1883",
 // "[::]:1883") by the loopback address.

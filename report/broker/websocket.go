@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ type wsListener struct {
 	ln   net.Listener
 	srv  *http.Server
 	log  *slog.Logger
+	tls  *tls.Config
 	up   websocket.Upgrader
 
 	mu        sync.Mutex
@@ -30,10 +32,17 @@ type wsListener struct {
 	once      sync.Once
 }
 
-func newWSListener(id, addr string) *wsListener { return &wsListener{id: id, addr: addr} }
+func newWSListener(id, addr string, tlsConfig *tls.Config) *wsListener {
+	return &wsListener{id: id, addr: addr, tls: tlsConfig}
+}
 
-func (l *wsListener) ID() string       { return l.id }
-func (l *wsListener) Protocol() string { return "ws" }
+func (l *wsListener) ID() string { return l.id }
+func (l *wsListener) Protocol() string {
+	if l.tls != nil {
+		return "wss"
+	}
+	return "ws"
+}
 
 func (l *wsListener) Address() string {
 	if l.ln != nil {
@@ -47,6 +56,9 @@ func (l *wsListener) Init(log *slog.Logger) error {
 	ln, err := net.Listen("tcp", l.addr)
 	if err != nil {
 		return err
+	}
+	if l.tls != nil {
+		ln = tls.NewListener(ln, l.tls)
 	}
 	l.ln = ln
 	l.up = websocket.Upgrader{
