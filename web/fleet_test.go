@@ -87,7 +87,7 @@ func newScriptedFleet() *scriptedFleet {
 	f.plan.CreatedAt = now
 	f.plan.Reason = "4 stations cover the valley; the north-east bend stays thin"
 	f.drones = []fakeDrone{
-		{id: 1, site: 0, battery: 100, tether: true, heardAt: 0, station: 0},
+		{id: 1, site: 0, battery: -1, tether: true, heardAt: 0, station: 0}, // powered by the tether
 		{id: 2, site: 1, battery: 96, heardAt: 300 * time.Millisecond, station: 1},
 		{id: 3, site: 1, battery: 71, heardAt: 600 * time.Millisecond, station: 2},
 		{id: 4, site: 1, battery: 38, heardAt: 900 * time.Millisecond, station: 3},
@@ -147,7 +147,9 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 			dr.HeadingDeg = math.Mod(math.Atan2((st.Lon-site.Lon)*math.Cos(lat0*math.Pi/180), st.Lat-site.Lat)*180/math.Pi+360, 360)
 			dr.Armed, dr.AltRel, dr.Mode = true, 120*math.Min(1, k*3), "GUIDED"
 			dr.AltMSL += dr.AltRel
-			dr.BatteryPct = d.battery - 6*k
+			if d.battery >= 0 {
+				dr.BatteryPct = d.battery - 6*k
+			}
 			dr.Station = st.ID
 			if k < 1 {
 				dr.State, dr.SpeedMS = fleet.DroneTransit, 14
@@ -159,7 +161,7 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 					f.arrived[d.id] = true
 					f.emit(fleet.Event{Kind: "drone.on_station", Severity: fleet.Info, Drone: d.id, Station: st.ID,
 						Text: fmt.Sprintf("Drone %d on station %s, cells on", d.id, st.ID)})
-					if d.battery < 50 {
+					if d.battery >= 0 && d.battery < 50 {
 						f.emit(fleet.Event{Kind: "battery.low", Severity: fleet.Warning, Drone: d.id,
 							Text: fmt.Sprintf("Drone %d battery %d%%: relief planned", d.id, int(dr.BatteryPct)), Reason: "below 35% on station"})
 					}

@@ -132,7 +132,14 @@ func writeDrones(w io.Writer, ds []fleet.Drone) error {
 			}
 			return p.State
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%.0f%%\t%s\t%s\t%.0f m\t%s\t%s\t%.5f,%.5f\n", d.ID, d.State, station, d.BatteryPct,
+		battery := fmt.Sprintf("%.0f%%", d.BatteryPct)
+		if d.BatteryPct < 0 {
+			battery = "-"
+			if d.Tether != nil {
+				battery = "tether"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%.0f m\t%s\t%s\t%.5f,%.5f\n", d.ID, d.State, station, battery,
 			link, strings.ToLower(d.Mode), d.AltRel, cell(fleet.Public), cell(fleet.Private), d.Lat, d.Lon)
 	}
 	return tw.Flush()

@@ -18,7 +18,7 @@ func TestDronesList(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "ID") {
 		t.Fatalf("table:\n%s", out)
 	}
 	if f := strings.Fields(lines[1]); f[0] != "1" || f[1] != "on_station" || f[2] != "s1" || f[3] != "81%" {
@@ -26,6 +26,9 @@ func TestDronesList(t *testing.T) {
 	}
 	if !strings.Contains(lines[2], "lost") || !strings.Contains(lines[2], "down") || !strings.Contains(lines[2], "failed") {
 		t.Fatalf("row 2: %q", lines[2])
+	}
+	if f := strings.Fields(lines[3]); f[3] != "tether" {
+		t.Fatalf("tether-powered drone's battery shown as %q", f[3])
 	}
 	out, err = runCLI(t, "drones", "--api", url, "--token", cliViewer, "2")
 	if err != nil || strings.Count(out, "\n") != 2 {

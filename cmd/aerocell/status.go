@@ -121,7 +121,7 @@ func writeStatus(b *strings.Builder, v api.View) {
 		if !d.Link.Up && d.State != fleet.DroneLost {
 			why = append(why, "link down")
 		}
-		if d.BatteryPct < 25 {
+		if d.BatteryPct >= 0 && d.BatteryPct < 25 { // -1: unknown or tether-powered
 			why = append(why, fmt.Sprintf("battery %.0f%%", d.BatteryPct))
 		}
 		for _, n := range fleet.Networks {

@@ -103,6 +103,7 @@ func cliSnapshot() fleet.Snapshot {
 				Link:    fleet.Link{Up: true},
 				Payload: map[fleet.Network]fleet.PayloadState{fleet.Public: {State: "on", Users: 12}, fleet.Private: {State: "on"}}},
 			{ID: 2, State: fleet.DroneLost, BatteryPct: 19, Payload: map[fleet.Network]fleet.PayloadState{fleet.Public: {State: "failed"}}},
+			{ID: 3, State: fleet.DroneOnStation, BatteryPct: -1, Link: fleet.Link{Up: true}, Tether: &fleet.Tether{Site: "west"}},
 		},
 		Coverage: fleet.Coverage{Fraction: map[fleet.Network]float64{fleet.Public: 0.9, fleet.Private: 0.97}},
 	}
@@ -143,15 +144,15 @@ func TestStatus(t *testing.T) {
 		"river flood (inc-1, holding)",
 		"public:     90.0% covered (target 95%: 5.0 points short)",
 		"private:    97.0% covered (target 95%: ok)",
-		"drones:    2 (1 lost, 1 on_station)",
+		"drones:    3 (1 lost, 2 on_station)",
 		"! drone 2: lost, battery 19%, public cell failed",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "drone 1:") {
-		t.Errorf("healthy drone 1 flagged:\n%s", out)
+	if strings.Contains(out, "drone 1:") || strings.Contains(out, "drone 3:") {
+		t.Errorf("healthy drone flagged:\n%s", out)
 	}
 }
 

@@ -563,7 +563,7 @@
     }
   }
 
-  function batteryColour(p) { return p < 25 ? "#c62828" : p < 45 ? "#b26a00" : "#1b5e20"; }
+  function batteryColour(p) { return p < 0 ? "#455a64" : p < 25 ? "#c62828" : p < 45 ? "#b26a00" : "#1b5e20"; }
 
   // drawDrones fans out drones that stand on one spot (a launch site), each
   // on a short leg from the spot, so that every one can be seen and tapped.
@@ -621,7 +621,7 @@
     const batt = Math.round(d.battery_pct);
     const head = "#" + d.id;
     const rest = " " + Math.round(d.alt_rel_m) + " m ";
-    const bt = batt + "%";
+    const bt = batt < 0 ? (d.tether ? "tether" : "?") : batt + "%";
     ctx.font = "700 13px system-ui, sans-serif";
     const w1 = ctx.measureText(head).width, w2 = ctx.measureText(rest).width, w3 = ctx.measureText(bt).width;
     const w = w1 + w2 + w3 + 10;
@@ -766,30 +766,43 @@
     const tb = $("drone-list").tBodies[0];
     const drones = [...st.snap.drones].sort((a, b) => a.id - b.id);
     $("drone-count").textContent = "(" + drones.length + ")";
-    tb.replaceChildren(...drones.map((d) => {
+    const seen = new Set();
+    drones.forEach((d, i) => {
       const b = Math.round(d.battery_pct);
-      const batt = el("span", { class: "batt " + (b < 25 ? "low" : b < 45 ? "mid" : "") });
+      const batt = el("span", { class: "batt " + (b < 0 ? "" : b < 25 ? "low" : b < 45 ? "mid" : "") });
       batt.append(el("i", { style: "width:" + Math.max(0, Math.min(100, b)) + "%" }));
+      const battText = b < 0 ? (d.tether ? "tether" : "n/a") : b + "%";
       const link = d.link && d.link.up
         ? el("span", { text: d.link.loss_pct >= 1 ? Math.round(d.link.loss_pct) + "% loss" : "ok" })
         : el("span", { class: "link-down", text: "DOWN" });
       const cells = el("span");
       for (const net of NETS) {
-        const p = (d.payload && d.payload[net]) || { state: "off" };
+        const p = d.payload && d.payload[net];
+        if (!p) { cells.append(el("span", { class: "cell absent", title: "no " + net + " cell", text: "" })); continue; }
         cells.append(el("span", { class: "cell " + net + " " + p.state, title: net + " cell " + p.state + (p.users ? ", " + p.users + " users" : ""), text: net === "public" ? "P" : "R" }));
       }
-      const tr = el("tr", { "data-drone": String(d.id), "data-state": d.state },
+      // Rows persist across updates, so that a tap lands on the row it aimed at.
+      let tr = rows.get(d.id);
+      if (!tr) {
+        tr = el("tr", { "data-drone": String(d.id) });
+        tr.onclick = () => select(d.id === st.selected ? 0 : d.id);
+        rows.set(d.id, tr);
+      }
+      tr.dataset.state = d.state;
+      tr.replaceChildren(
         el("td", { class: "id", text: String(d.id) }),
         el("td", {}, stateBadge(d.state)),
-        el("td", {}, batt, el("span", { class: b < 25 ? "low-text" : "", text: b + "%" })),
+        el("td", {}, b >= 0 ? batt : null, el("span", { class: b >= 0 && b < 25 ? "low-text" : "", text: battText })),
         el("td", {}, link),
         el("td", { text: d.mode || "" }),
         el("td", {}, cells));
-      if (d.id === st.selected) tr.classList.add("selected");
-      tr.onclick = () => select(d.id === st.selected ? 0 : d.id);
-      return tr;
-    }));
+      tr.classList.toggle("selected", d.id === st.selected);
+      if (tb.children[i] !== tr) tb.insertBefore(tr, tb.children[i] || null);
+      seen.add(d.id);
+    });
+    for (const [id, tr] of rows) if (!seen.has(id)) { tr.remove(); rows.delete(id); }
   }
+  const rows = new Map();
 
   function select(id) {
     st.selected = id;
@@ -810,7 +823,7 @@
       ["Position", d.lat.toFixed(5) + ", " + d.lon.toFixed(5)],
       ["Altitude", Math.round(d.alt_rel_m) + " m above launch (" + Math.round(d.alt_msl_m) + " m MSL)"],
       ["Heading · speed", Math.round(d.heading_deg) + "° · " + d.speed_ms.toFixed(1) + " m/s"],
-      ["Battery", Math.round(d.battery_pct) + "% · " + d.voltage_v.toFixed(1) + " V · " + Math.round(d.time_left_s / 60) + " min left"],
+      ["Battery", d.battery_pct < 0 ? (d.tether ? "powered by the tether" : "unknown") : Math.round(d.battery_pct) + "% · " + d.voltage_v.toFixed(1) + " V" + (d.time_left_s > 0 ? " · " + Math.round(d.time_left_s / 60) + " min left" : "")],
       ["Link", d.link && d.link.up ? "up, " + d.link.loss_pct.toFixed(0) + "% loss, " + d.link.rate_hz.toFixed(0) + " Hz" + (d.link.via && d.link.via.length ? " via " + d.link.via.join(", ") : "") : "DOWN since " + fmtTime(d.link && d.link.last_heard)],
       ["Mode", (d.armed ? "armed · " : "disarmed · ") + (d.mode || "?")],
       ["Station", d.station || "—"],

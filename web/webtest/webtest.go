@@ -47,7 +47,7 @@ type Page struct {
 // Options size the browser's window and bound the whole test.
 type Options struct {
 	Width, Height int           // defaults 1280x800
-	Timeout       time.Duration // defaults 3 minutes
+	Timeout       time.Duration // defaults 5 minutes
 }
 
 // NewPage starts headless Chromium with a fresh profile and returns its tab;
@@ -66,7 +66,7 @@ func NewPage(t testing.TB, o Options) *Page {
 		o.Width, o.Height = 1280, 800
 	}
 	if o.Timeout == 0 {
-		o.Timeout = 3 * time.Minute
+		o.Timeout = 5 * time.Minute
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
