@@ -1,8 +1,10 @@
 package coverage
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Request is a planning request in geographic terms.
@@ -29,9 +31,21 @@ type Request struct {
 	// the cells form one mesh). Fewest mode adds relay drones along the
 	// shortest gaps; N-drones mode pulls outlying groups of cells in range.
 	RelayRangeM float64
+	// Fleet, when set, is a mixed fleet: how many drones of each profile
+	// are available (Profile and RadiusM are then ignored). Bigger cells
+	// are placed first; in fewest mode each kind is used only as far as
+	// needed, in N mode up to Drones in all. Work zones with Both are not
+	// supported with a mixed fleet.
+	Fleet []Available
 	// CompareLattice also computes the best clipped hexagonal lattice.
 	CompareLattice bool
 	Seed           uint64
+}
+
+// Available is how many drones of one profile the commander has.
+type Available struct {
+	Profile Profile `json:"profile"`
+	Count   int     `json:"count"`
 }
 
 // Station is one planned (or flying) station.
@@ -51,6 +65,8 @@ type Station struct {
 	LaunchSite int `json:"launch_site"`
 	// Relay marks stations added only to connect the backhaul.
 	Relay bool `json:"relay,omitempty"`
+	// Profile names the drone profile, when known.
+	Profile string `json:"profile,omitempty"`
 }
 
 // Backhaul reports the relay mesh.
@@ -118,6 +134,9 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 	target := req.Target
 	if target == 0 {
 		target = DefaultTarget
+	}
+	if len(req.Fleet) > 0 {
+		return reg.planFleet(req, net, target)
 	}
 	var cells Cells
 	var haveCells bool
@@ -240,8 +259,14 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 			s.LaunchSite = sites[i]
 		}
 		s.RadiusM = planR
+		s.Profile = req.Profile.Name
 		plan.Stations = append(plan.Stations, s)
 	}
+	return reg.finish(plan, req, cells, net, target, lat), nil
+}
+
+// finish adds the backhaul and the figures measured from the stations.
+func (reg *Region) finish(plan *Plan, req Request, cells Cells, net Network, target float64, lat *Lattice) *Plan {
 	if req.RelayRangeM > 0 {
 		plan.Backhaul = reg.connect(plan, req.RelayRangeM, req.Drones == 0, cells, net)
 	}
@@ -259,7 +284,113 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 			plan.RatioToLattice = float64(len(plan.Stations)) / float64(lat.Clipped)
 		}
 	}
-	return plan, nil
+	return plan
+}
+
+// planFleet places a mixed fleet, biggest cells first.
+func (reg *Region) planFleet(req Request, net Network, target float64) (*Plan, error) {
+	if net == Both && len(reg.WorkZones) > 0 {
+		return nil, fmt.Errorf("%w: work zones with both networks need a single profile", ErrBadParameter)
+	}
+	env := req.Env
+	if env.Name == "" {
+		name := req.EnvName
+		if name == "" {
+			name = DefaultEnv
+		}
+		var err error
+		if env, err = EnvironmentByName(name); err != nil {
+			return nil, err
+		}
+	}
+	type kind struct {
+		av    Available
+		cells Cells
+		r     float64
+	}
+	var kinds []kind
+	for _, av := range req.Fleet {
+		if av.Count < 0 {
+			return nil, fmt.Errorf("%w: %d drones of %s", ErrBadParameter, av.Count, av.Profile.Name)
+		}
+		if av.Count == 0 {
+			continue
+		}
+		c, err := av.Profile.PlanCells(env, net)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", av.Profile.Name, err)
+		}
+		if r := c.Radius(net); r > 0 {
+			kinds = append(kinds, kind{av: av, cells: c, r: r})
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("%w: no drone in the fleet has coverage", ErrInfeasible)
+	}
+	sort.SliceStable(kinds, func(i, j int) bool { return kinds[i].r > kinds[j].r })
+	plan := &Plan{
+		Mode: "fewest", Network: net.String(), Target: target, Projection: reg.Projection,
+		AreaKm2: reg.Area.Area() / 1e6, region: reg,
+	}
+	if req.Drones > 0 {
+		plan.Mode, plan.Target = "drones", 0
+	}
+	// Lower bound: the biggest cells first, as many as there are.
+	rest := reg.Area.Area()
+	for _, k := range kinds {
+		a := math.Pi * k.r * k.r
+		n := math.Min(float64(k.av.Count), rest/a)
+		plan.LowerBound += n
+		rest -= n * a
+	}
+	var fixed []Disk
+	left := req.Drones
+	for _, k := range kinds {
+		count := k.av.Count
+		if req.Drones > 0 {
+			count = min(count, left)
+		}
+		if count <= 0 {
+			break
+		}
+		o := PlaceOptions{
+			Area: reg.Area, RadiusM: k.r, Target: target, Demand: reg.Demand, NoFly: reg.NoFly,
+			Fixed: fixed, Sites: reg.Sites, Seed: req.Seed,
+		}
+		if lim := k.av.Profile.Limits; lim.Tethered() {
+			o.Tethered, o.TetherReachM = true, lim.TetherReachM(k.cells.AltM)
+		}
+		var pl Placement
+		var err error
+		done := false
+		if req.Drones == 0 {
+			if pl, err = Place(o); err != nil && !errors.Is(err, ErrInfeasible) {
+				return nil, err
+			}
+			done = err == nil && len(pl.Disks) <= count
+		}
+		if !done {
+			o.Drones = count
+			if pl, err = Place(o); err != nil {
+				return nil, err
+			}
+		}
+		for i, d := range pl.Disks {
+			s := reg.station(len(plan.Stations), d.C, k.cells, net)
+			if i < len(pl.Site) {
+				s.LaunchSite = pl.Site[i]
+			}
+			s.RadiusM = k.r
+			s.Profile = k.av.Profile.Name
+			plan.Stations = append(plan.Stations, s)
+			fixed = append(fixed, Disk{C: d.C, R: k.r})
+		}
+		left -= len(pl.Disks)
+		if done {
+			break
+		}
+	}
+	return reg.finish(plan, req, kinds[len(kinds)-1].cells, net, target, nil), nil
 }
 
 func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {

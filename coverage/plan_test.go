@@ -149,3 +149,40 @@ func TestPlanBackhaulFixedFleet(t *testing.T) {
 		t.Errorf("coverage %v", plan.Coverage)
 	}
 }
+
+// A mixed fleet uses its big cells first and needs fewer small drones than
+// a fleet of small drones alone.
+func TestPlanMixedFleet(t *testing.T) {
+	reg := sharedAreas(t)["quake-mountain"]
+	heavy, _ := ProfileByName(ProfileHeavy)
+	wing, _ := ProfileByName(ProfileFixedWing)
+	only, err := reg.Plan(Request{Profile: heavy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed, err := reg.Plan(Request{Fleet: []Available{{Profile: heavy, Count: 100}, {Profile: wing, Count: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, s := range mixed.Stations {
+		count[s.Profile]++
+		if s.Profile == ProfileFixedWing && !(s.AltM >= 1000 && s.RadiusM > 4000) {
+			t.Errorf("fixed wing station at %v m with %v m radius", s.AltM, s.RadiusM)
+		}
+	}
+	if count[ProfileFixedWing] != 2 || count[ProfileHeavy] >= len(only.Stations) {
+		t.Errorf("mixed fleet uses %v; heavy alone needs %d", count, len(only.Stations))
+	}
+	if !mixed.TargetReached || mixed.Coverage < 0.99 || mixed.Coverage > 1 {
+		t.Errorf("mixed coverage %v reached %v", mixed.Coverage, mixed.TargetReached)
+	}
+	// A capped fleet: not enough drones, the plan says so.
+	short, err := reg.Plan(Request{Fleet: []Available{{Profile: heavy, Count: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(short.Stations) != 3 || short.TargetReached {
+		t.Errorf("3 heavy drones: %d stations, reached %v, coverage %v", len(short.Stations), short.TargetReached, short.Coverage)
+	}
+}

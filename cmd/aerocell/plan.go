@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/aerocell/aerocell/coverage"
 )
@@ -16,6 +18,7 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	areaFile := fs.String("area", "", "GeoJSON file with the area (Polygon/MultiPolygon, Feature or FeatureCollection; features may carry role work-zone, no-fly, demand, launch-site, gateway)")
 	radius := fs.Float64("radius-m", 0, "cell ground radius in metres (instead of --profile)")
 	profile := fs.String("profile", "", "drone profile: tethered-multirotor, heavy-multirotor, fixed-wing-relay")
+	fleet := fs.String("fleet", "", "a mixed fleet instead of --profile: NAME=COUNT,NAME=COUNT (bigger cells are used first)")
 	envName := fs.String("env", coverage.DefaultEnv, "radio environment with --profile: free-space, suburban, urban, dense-urban, high-rise-urban")
 	target := fs.Float64("target-coverage", 0, "fewest drones covering at least this fraction of the area (default 0.99)")
 	drones := fs.Int("drones", 0, "best coverage from exactly this many drones")
@@ -25,7 +28,7 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	lattice := fs.Bool("lattice", true, "also compute the best clipped hexagonal lattice for comparison")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same plan)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: aerocell plan --area FILE (--radius-m R | --profile NAME [--env ENV]) (--target-coverage F | --drones N)\n"+
+		fmt.Fprintln(stderr, "Usage: aerocell plan --area FILE (--radius-m R | --profile NAME | --fleet NAME=N,...) [--env ENV] (--target-coverage F | --drones N)\n"+
 			"                    [--network public|private|both] [--format json|geojson]\n\n"+
 			"Places stations over the area: the fewest drones for a target coverage, or the best coverage\n"+
 			"from N drones. Coverage is measured from the station positions.\n\nFlags:")
@@ -40,8 +43,8 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *areaFile == "" {
 		return usageError{"--area FILE is required"}
 	}
-	if (*radius > 0) == (*profile != "") {
-		return usageError{"give exactly one of --radius-m R and --profile NAME"}
+	if n := btoi(*radius > 0) + btoi(*profile != "") + btoi(*fleet != ""); n != 1 {
+		return usageError{"give exactly one of --radius-m R, --profile NAME and --fleet NAME=COUNT,..."}
 	}
 	if *radius < 0 || math.IsNaN(*radius) || math.IsInf(*radius, 0) {
 		return usageError{fmt.Sprintf("--radius-m %v is not a positive number", *radius)}
@@ -88,6 +91,11 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		req.Profile = p
 	}
+	if *fleet != "" {
+		if req.Fleet, err = parseFleet(*fleet); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	plan, err := coverage.PlanStations(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *areaFile, err)
@@ -103,4 +111,32 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(plan)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// parseFleet reads NAME=COUNT,NAME=COUNT.
+func parseFleet(s string) ([]coverage.Available, error) {
+	var out []coverage.Available
+	for _, part := range strings.Split(s, ",") {
+		name, n, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("--fleet: %q is not NAME=COUNT", part)
+		}
+		p, err := coverage.ProfileByName(name)
+		if err != nil {
+			return nil, fmt.Errorf("--fleet: %w", err)
+		}
+		c, err := strconv.Atoi(n)
+		if err != nil || c < 0 {
+			return nil, fmt.Errorf("--fleet: %q is not a drone count", n)
+		}
+		out = append(out, coverage.Available{Profile: p, Count: c})
+	}
+	return out, nil
 }

@@ -82,6 +82,34 @@ func TestPlanProfileGeoJSON(t *testing.T) {
 	}
 }
 
+func TestPlanFleet(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := runPlan(context.Background(), []string{"--area", testArea, "--fleet", "heavy-multirotor=60,fixed-wing-relay=1", "--lattice=false"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("runPlan: %v (stderr %s)", err, errb.String())
+	}
+	var got struct {
+		Stations []struct {
+			Profile string  `json:"profile"`
+			RadiusM float64 `json:"radius_m"`
+		} `json:"stations"`
+		Coverage      float64 `json:"coverage"`
+		TargetReached bool    `json:"target_reached"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	wings := 0
+	for _, s := range got.Stations {
+		if s.Profile == "fixed-wing-relay" {
+			wings++
+		}
+	}
+	if wings != 1 || !got.TargetReached || got.Coverage < 0.99 {
+		t.Errorf("%d fixed wings of %d stations, coverage %v", wings, len(got.Stations), got.Coverage)
+	}
+}
+
 func TestPlanErrors(t *testing.T) {
 	dir := t.TempDir()
 	notGeo := filepath.Join(dir, "x.geojson")
@@ -102,6 +130,8 @@ func TestPlanErrors(t *testing.T) {
 		{[]string{"--area", notGeo, "--radius-m", "2000"}, "not GeoJSON"},
 		{[]string{"--area", open, "--radius-m", "2000"}, "ring not closed"},
 		{[]string{"--area", testArea, "--profile", "balloon"}, "unknown drone profile"},
+		{[]string{"--area", testArea, "--fleet", "heavy-multirotor"}, "NAME=COUNT"},
+		{[]string{"--area", testArea, "--fleet", "heavy-multirotor=x"}, "drone count"},
 		{[]string{"--area", testArea, "--radius-m", "2000", "--format", "kml"}, "--format"},
 	} {
 		var out, errb bytes.Buffer
