@@ -159,3 +159,34 @@ func TestFixedWingLoitersLikePlane(t *testing.T) {
 		t.Fatalf("after RTL: mode %+v flying %v", d.Mode, d.Flying())
 	}
 }
+
+// An enabled inclusion fence refuses orders outside it and brings a drone
+// found outside home (ArduPilot's default fence action, RTL).
+func TestFenceEnforced(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 20), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	fence := []common.MessageMissionItemInt{
+		{Command: common.MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, Frame: common.MAV_FRAME_GLOBAL_INT, Param1: 100, X: degE7(testHome.Lat), Y: degE7(testHome.Lon)},
+	}
+	if res := g.upload(t, 1, common.MAV_MISSION_TYPE_FENCE, fence); res != common.MAV_MISSION_ACCEPTED {
+		t.Fatalf("fence upload: %v", res)
+	}
+	flyUp(t, f, g, 1, 20)
+	ctx := ctxT(t, 60*time.Second)
+	outLat, outLon := offset(testHome.Lat, testHome.Lon, 150, 0)
+	res, err := g.command(ctx, 1, common.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, float32(outLat), float32(outLon), 20)
+	mustResult(t, "outside a disabled fence", res, err, common.MAV_RESULT_ACCEPTED)
+	wait(t, f, 60*time.Second, "outside", func(s Snapshot) bool { return s.Drones[1].Lat > outLat-1e-5 })
+	res, err = g.command(ctx, 1, common.MAV_CMD_DO_FENCE_ENABLE, 1)
+	mustResult(t, "fence enable", res, err, common.MAV_RESULT_ACCEPTED)
+	s := wait(t, f, 60*time.Second, "breach RTL", func(s Snapshot) bool { return s.Drones[1].Failsafe == "fence" })
+	if d := s.Drones[1]; d.Mode.Name != "RTL" {
+		t.Fatalf("fence breach took mode %s", d.Mode.Name)
+	}
+	wait(t, f, 60*time.Second, "home", func(s Snapshot) bool { return !s.Drones[1].Armed })
+	flyUp(t, f, g, 1, 20)
+	res, err = g.command(ctx, 1, common.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, float32(outLat), float32(outLon), 20)
+	mustResult(t, "outside an enabled fence", res, err, common.MAV_RESULT_DENIED)
+	inLat, inLon := offset(testHome.Lat, testHome.Lon, 50, 0)
+	res, err = g.command(ctx, 1, common.MAV_CMD_DO_REPOSITION, -1, 0, 0, 0, float32(inLat), float32(inLon), 20)
+	mustResult(t, "inside the fence", res, err, common.MAV_RESULT_ACCEPTED)
+}

@@ -123,16 +123,17 @@ type vehicle struct {
 	param       map[string]float32
 	tensionMsg  bool
 
-	tel      telemetry
-	mission  missionStore
-	fence    missionStore
-	xfer     *missionTransfer
-	outQ     []queuedMsg
-	inQ      []queuedIn
-	link     LinkStats
-	direct   []*directOut // UDP sockets written from the loop
-	viaNode  bool         // other client endpoints: written through the node
-	homeSent bool
+	tel         telemetry
+	mission     missionStore
+	fence       missionStore
+	xfer        *missionTransfer
+	outQ        []queuedMsg
+	inQ         []queuedIn
+	link        LinkStats
+	direct      []*directOut // UDP sockets written from the loop
+	viaNode     bool         // other client endpoints: written through the node
+	homeSent    bool
+	fenceBreach bool
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -240,6 +241,15 @@ func needsPosition(k modeKind) bool {
 // reach checks that a target is within the ceiling and, for a tethered
 // drone, within its tether. It returns a STATUSTEXT reason or "".
 func (v *vehicle) reach(t LatLonAlt) string {
+	if !(t.Lat >= -85 && t.Lat <= 85 && t.Lon >= -180 && t.Lon <= 180 && t.Alt > -1000 && t.Alt < 1e5) {
+		return "Bad target position"
+	}
+	if n, e := northEast(v.lat, v.lon, t.Lat, t.Lon); math.Hypot(n, e) > 500e3 {
+		return "Target more than 500km away"
+	}
+	if !v.insideFence(t) {
+		return "Target outside fence"
+	}
 	if rel := t.Alt - v.home.Alt; rel > v.prof.Ceiling {
 		return fmt.Sprintf("Target alt %.0fm above ceiling %.0fm", rel, v.prof.Ceiling)
 	}
@@ -430,6 +440,7 @@ func (v *vehicle) step() {
 	v.stepGPS()
 	v.stepPayload(now)
 	v.checkFailsafes(now)
+	v.checkFence()
 }
 
 func (v *vehicle) windNE() (n, e float64) {

@@ -361,6 +361,10 @@ func (v *vehicle) command(c command) {
 		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
 		v.tel.sendNow(msgAutopilotVersion)
 
+	case common.MAV_CMD_DO_FENCE_ENABLE:
+		v.params()["FENCE_ENABLE"] = float32(math.Round(c.p[0]))
+		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
+
 	case common.MAV_CMD_USER_1:
 		n := Network(int(c.p[0]))
 		res := v.switchCell(n, c.p[1] >= 0.5)

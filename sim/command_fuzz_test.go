@@ -1,0 +1,56 @@
+package sim
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// FuzzCommand: whatever a ground station sends in a command, the drone
+// answers without panicking and never leaves its tether or the ground
+// below it.
+func FuzzCommand(f *testing.F) {
+	f.Add(uint16(common.MAV_CMD_DO_REPOSITION), float32(-1), float32(1), float32(45.465), float32(9.19), float32(30), true)
+	f.Add(uint16(common.MAV_CMD_NAV_TAKEOFF), float32(0), float32(0), float32(0), float32(0), float32(1e9), false)
+	f.Add(uint16(common.MAV_CMD_USER_1), float32(2), float32(1), float32(0), float32(0), float32(0), false)
+	f.Add(uint16(common.MAV_CMD_SET_MESSAGE_INTERVAL), float32(30), float32(-1), float32(0), float32(0), float32(0), false)
+	f.Add(uint16(common.MAV_CMD_DO_SET_MODE), float32(1), float32(6), float32(0), float32(0), float32(0), false)
+	f.Add(uint16(common.MAV_CMD_REQUEST_MESSAGE), float32(math.NaN()), float32(0), float32(0), float32(0), float32(0), true)
+	f.Fuzz(func(t *testing.T, cmd uint16, p1, p2, lat, lon, alt float32, asInt bool) {
+		fl := &Fleet{cfg: Config{Wind: Wind{SpeedMS: 3, GustMS: 1}}, speed: 1}
+		fl.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		profs := BuiltinProfiles()
+		v := newVehicle(fl, DroneConfig{SysID: 1, Home: testHome}, &profs[0], 0, 1, fl.now)
+		fl.vehicles = []*vehicle{v}
+		run := func(n int) {
+			for i := 0; i < n; i++ {
+				fl.now = fl.now.Add(dt)
+				v.step()
+				v.tel.tick(fl.now, 1)
+			}
+		}
+		// take off, then the fuzzed command, then fly a minute
+		v.receive(&common.MessageSetMode{TargetSystem: 1, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, CustomMode: 4}, 255, 190)
+		v.command(command{cmd: common.MAV_CMD_COMPONENT_ARM_DISARM, p: [4]float64{1}})
+		v.command(command{cmd: common.MAV_CMD_NAV_TAKEOFF, alt: 20, relAlt: true, lat: math.NaN(), lon: math.NaN()})
+		run(100)
+		if asInt {
+			v.receive(&common.MessageCommandInt{TargetSystem: 1, TargetComponent: 1, Frame: common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+				Command: common.MAV_CMD(cmd), Param1: p1, Param2: p2, X: int32(float64(lat) * 1e7), Y: int32(float64(lon) * 1e7), Z: alt}, 255, 190)
+		} else {
+			v.receive(&common.MessageCommandLong{TargetSystem: 1, TargetComponent: 1, Command: common.MAV_CMD(cmd),
+				Param1: p1, Param2: p2, Param5: lat, Param6: lon, Param7: alt}, 255, 190)
+		}
+		v.receive(&common.MessageSetPositionTargetGlobalInt{TargetSystem: 1, CoordinateFrame: common.MAV_FRAME_GLOBAL_INT,
+			LatInt: int32(float64(lat) * 1e7), LonInt: int32(float64(lon) * 1e7), Alt: alt}, 255, 190)
+		for i := 0; i < 600; i++ {
+			run(1)
+			st := v.state()
+			if st.TetherUsed > st.TetherM+1e-6 || st.AltRel < -1e-6 || math.IsNaN(st.Lat) || math.IsNaN(st.AltMSL) {
+				t.Fatalf("after command %d: tether %.2f/%v m, alt %.2f, lat %v", cmd, st.TetherUsed, st.TetherM, st.AltRel, st.Lat)
+			}
+		}
+	})
+}
