@@ -188,3 +188,31 @@ func TestNormalizeRejectsNaN(t *testing.T) {
 		t.Errorf("empty: %v", err)
 	}
 }
+
+// A multipolygon written as GeoJSON reads back as the same area.
+func TestGeoMultiPolygonRoundTrip(t *testing.T) {
+	doc := `{"type":"Polygon","coordinates":[[[10,50],[10.1,50],[10.1,50.1],[10,50.1],[10,50]],[[10.02,50.02],[10.02,50.05],[10.05,50.05],[10.05,50.02],[10.02,50.02]]]}`
+	inc, err := ParseIncident([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inc.Area.GeoJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseArea(b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	r1, err := Prepare(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Prepare(Incident{Area: again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a1, a2 := r1.Area.Area(), r2.Area.Area(); math.Abs(a1-a2) > 1e-6*a1 {
+		t.Errorf("area %v, after a round trip %v", a1, a2)
+	}
+}

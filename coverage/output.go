@@ -96,3 +96,9 @@ func (p *Plan) GeoJSON() ([]byte, error) {
 	}
 	return json.Marshal(fc)
 }
+
+// GeoJSON renders the multipolygon as a GeoJSON MultiPolygon geometry
+// (coordinates rounded to 1e-7 degrees, about 1 cm), for maps.
+func (m GeoMultiPolygon) GeoJSON() ([]byte, error) {
+	return json.Marshal(multiPolygonJSON(m))
+}
