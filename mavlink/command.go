@@ -333,30 +333,34 @@ func (s *Station) requestStreams(v *vehicle) {
 			}
 		}()
 		interval := float32(time.Second.Microseconds()) / float32(s.cfg.StreamRate)
+		fallback := false
+	ask:
 		for _, m := range streamMessages {
 			rate := interval
 			if _, ok := m.(*common.MessageHomePosition); ok {
 				rate = float32(5 * time.Second.Microseconds())
 			}
 			err := s.long(ctx, v.id, common.MAV_CMD_SET_MESSAGE_INTERVAL, float32(m.GetID()), rate)
-			if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrTimeout) {
-				break
-			}
-			if err != nil && !errors.Is(err, ErrDenied) && !errors.Is(err, ErrFailed) {
+			switch {
+			case err == nil, errors.Is(err, ErrDenied), errors.Is(err, ErrFailed), errors.Is(err, ErrTemporarilyRejected):
+				// the vehicle speaks the protocol; it may not have this message
+			case errors.Is(err, ErrUnsupported), errors.Is(err, ErrTimeout):
+				fallback = true
+				break ask
+			default:
 				return // lost, cancelled, closed
 			}
-			if err == nil {
-				continue
-			}
 		}
-		// REQUEST_DATA_STREAM as well: harmless where SET_MESSAGE_INTERVAL
-		// worked, needed by older ArduPilot and by routers that drop commands.
+		if !fallback {
+			return
+		}
+		// older ArduPilot, or a router that drops commands: the stream groups
 		if p := v.bestRoute(); p != nil {
-			p.trySend(outItem{msg: &common.MessageRequestDataStream{
+			_ = p.send(ctx, outItem{msg: &common.MessageRequestDataStream{
 				TargetSystem: v.id.SysID, TargetComponent: v.id.CompID,
 				ReqStreamId: common.MAV_DATA_STREAM_ALL, ReqMessageRate: uint16(math.Ceil(s.cfg.StreamRate)),
 				StartStop: 1,
-			}})
+			}}, s.cfg.CommandTimeout)
 		}
 	})
 }

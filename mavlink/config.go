@@ -21,7 +21,8 @@ type Config struct {
 	// (optional) Forward lists extra endpoints that receive every frame
 	// heard on Endpoints and whose own traffic goes to every vehicle link, as
 	// mavlink-router does: a commander's QGroundControl on
-	// "udpout:HOST:14551".
+	// "udpout:HOST:14551". With SigningKey set, frames from these endpoints
+	// must be signed with it too.
 	Forward []string
 
 	// (optional) SystemID is the station's MAVLink system id. Defaults to 255.

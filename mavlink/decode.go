@@ -146,6 +146,7 @@ func (d *decoder) frame(p *peer, fr frame.Frame, raw []byte) bool {
 	}
 	s.ctr.rxFrames.Add(1)
 	d.link.rxFrames.Add(1)
+	p.heard.Store(s.clk.Now().UnixNano())
 	if fr.GetSystemID() == s.cfg.SystemID && fr.GetComponentID() == s.cfg.ComponentID {
 		return true // our own frames, echoed back by a router or a log
 	}

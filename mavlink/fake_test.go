@@ -50,6 +50,7 @@ type fakeVehicle struct {
 	upItems    []*common.MessageMissionItemInt
 	upDone     bool
 	intervals  map[uint32]float32
+	dataStream int // REQUEST_DATA_STREAM received
 }
 
 type fakeOpts struct {
@@ -57,6 +58,8 @@ type fakeOpts struct {
 	loss float64
 	home LatLon
 	seed uint64
+	// result forces answers from the start
+	result map[common.MAV_CMD]common.MAV_RESULT
 }
 
 func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpts) *fakeVehicle {
@@ -70,6 +73,9 @@ func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpt
 		payload:   map[int32]int32{1: 0, 2: 0},
 		lists:     map[common.MAV_MISSION_TYPE][]*common.MessageMissionItemInt{},
 		intervals: map[uint32]float32{},
+	}
+	for k, r := range o.result {
+		f.result[k] = r
 	}
 	f.node = &gomavlib.Node{
 		Endpoints:        []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr}},
@@ -205,6 +211,10 @@ func (f *fakeVehicle) handle(m message.Message) {
 		if m.Command == common.MAV_CMD_DO_REPOSITION {
 			f.target = &LatLon{float64(m.X) / 1e7, float64(m.Y) / 1e7}
 			f.alt = float64(m.Z)
+		}
+	case *common.MessageRequestDataStream:
+		if me(m.TargetSystem, m.TargetComponent) && m.StartStop == 1 {
+			f.dataStream++
 		}
 	case *common.MessageMissionCount:
 		if !me(m.TargetSystem, m.TargetComponent) {

@@ -238,6 +238,10 @@ func (s *Station) vehicle(id VehicleID) *vehicle {
 	return v
 }
 
+// staleUDPPeer: a udpin sender silent for this many link-loss timeouts no
+// longer gets heartbeats.
+const staleUDPPeer = 12
+
 // heartbeats sends the station's HEARTBEAT on every link each period.
 func (s *Station) heartbeats() {
 	hb := &common.MessageHeartbeat{
@@ -254,6 +258,9 @@ func (s *Station) heartbeats() {
 				continue
 			}
 			for _, p := range l.peerList() {
+				if l.ep.Kind == UDPIn && s.clk.Now().UnixNano()-p.heard.Load() > int64(staleUDPPeer*s.cfg.LinkLossTimeout) {
+					continue // a sender long gone (e.g. a drone that came back on another port)
+				}
 				p.trySend(outItem{msg: hb})
 			}
 		}

@@ -242,3 +242,27 @@ func TestCommandErrorsAreTyped(t *testing.T) {
 		t.Fatalf("lost vehicle: %v", err)
 	}
 }
+
+// TestStreamRequestFallsBack: a vehicle that does not support
+// SET_MESSAGE_INTERVAL is asked with REQUEST_DATA_STREAM instead.
+func TestStreamRequestFallsBack(t *testing.T) {
+	clk := scaled(t)
+	s, addr := openStation(t, clk, func(c *Config) { c.CommandRetries = 1 })
+	f := newFake(t, clk, addr, VehicleID{11, 1}, fakeOpts{
+		result: map[common.MAV_CMD]common.MAV_RESULT{common.MAV_CMD_SET_MESSAGE_INTERVAL: common.MAV_RESULT_UNSUPPORTED},
+	})
+	waitFor(t, "data stream request", 20*time.Second, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.dataStream > 0
+	})
+	f.mu.Lock()
+	n := f.commands[common.MAV_CMD_SET_MESSAGE_INTERVAL]
+	f.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d SET_MESSAGE_INTERVAL after UNSUPPORTED, want 1", n)
+	}
+	if _, ok := s.Vehicle(f.id); !ok {
+		t.Fatal("vehicle not known")
+	}
+}

@@ -263,7 +263,6 @@ func decodes(id uint32) bool {
 func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter) {
 	id := VehicleID{fr.GetSystemID(), fr.GetComponentID()}
 	now := s.clk.Now()
-	p.heard.Store(now.UnixNano())
 	isHB := rm.ID == 0
 	v := s.vehicle(id)
 	var msg message.Message
