@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,6 +72,10 @@ type Config struct {
 	// coverage was lost (or restored) over part of the area; (optional)
 	// defaults to 0.01; negative turns these alerts off.
 	AreaAlertStep float64
+	// CAPSender, if set, also publishes every general alert (not those to
+	// one team) as OASIS CAP 1.2 XML on alerts/cap, with this as CAP's
+	// sender, e.g. "aerocell@fire-dept.example"; (optional).
+	CAPSender string
 	// ResendAfter and Window tune the outbox's sender; see
 	// outbox.SenderConfig.
 	ResendAfter time.Duration
@@ -162,8 +167,12 @@ func New(cfg Config) (*Reporter, error) {
 		Window:      cfg.Window,
 		Logger:      cfg.Logger,
 	})
-	for _, f := range []string{tree.Alerts(), tree.AllTeamAlerts()} {
-		if err := cfg.Conn.Subscribe(f, 1, r.onEcho); err != nil {
+	echoes := map[string]func(string, []byte){tree.Alerts(): r.onEcho, tree.AllTeamAlerts(): r.onEcho}
+	if cfg.CAPSender != "" {
+		echoes[tree.AlertsCAP()] = r.onEchoCAP
+	}
+	for f, h := range echoes {
+		if err := cfg.Conn.Subscribe(f, 1, h); err != nil {
 			r.sender.Close()
 			return nil, fmt.Errorf("report: subscribe %s: %w", f, err)
 		}
@@ -243,7 +252,7 @@ func (r *Reporter) RaiseAll(as []Alert) ([]Alert, error) {
 		return nil, ErrClosed
 	}
 	out := make([]Alert, len(as))
-	items := make([]outbox.Item, len(as))
+	items := make([]outbox.Item, 0, len(as))
 	teams := 0
 	for i, a := range as {
 		if a.Kind == "" || a.Severity == "" || a.Text == "" {
@@ -264,10 +273,15 @@ func (r *Reporter) RaiseAll(as []Alert) ([]Alert, error) {
 		}
 		a.Time = a.Time.UTC()
 		out[i] = a
-		items[i] = outbox.Item{ID: a.ID, Topic: name, Created: a.Time, Build: func(seq uint64) ([]byte, error) {
+		items = append(items, outbox.Item{ID: a.ID, Topic: name, Created: a.Time, Build: func(seq uint64) ([]byte, error) {
 			out[i].Seq = seq
 			return json.Marshal(out[i])
-		}}
+		}})
+		if r.cfg.CAPSender != "" && a.Team == "" {
+			items = append(items, outbox.Item{ID: a.ID + capSuffix, Topic: r.tree.AlertsCAP(), Created: a.Time, Build: func(uint64) ([]byte, error) {
+				return out[i].CAP(r.cfg.CAPSender)
+			}})
+		}
 	}
 	if _, err := r.cfg.Outbox.AppendAll(items); err != nil {
 		return nil, fmt.Errorf("report: raise: %w", err)
@@ -362,6 +376,20 @@ func (r *Reporter) onEcho(_ string, payload []byte) {
 		return
 	}
 	r.sender.Confirm(a.ID)
+}
+
+// capSuffix marks the outbox entry of an alert's CAP message.
+const capSuffix = ":cap"
+
+// onEchoCAP confirms the delivery of an alert's CAP message.
+func (r *Reporter) onEchoCAP(_ string, payload []byte) {
+	var c struct {
+		Identifier string `xml:"identifier"`
+	}
+	if err := xml.Unmarshal(payload, &c); err != nil || c.Identifier == "" {
+		return
+	}
+	r.sender.Confirm(c.Identifier + capSuffix)
 }
 
 // onPosition checks a team's position; a valid one goes to the loop, an

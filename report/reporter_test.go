@@ -343,6 +343,23 @@ func TestAreaAlerts(t *testing.T) {
 	}
 }
 
+func TestCAPPublishedAndConfirmed(t *testing.T) {
+	fx := newFixture(t, Config{CAPSender: "aerocell@example.org"})
+	a, err := fx.r.Raise(Alert{Kind: KindDroneLost, Severity: Critical, Text: "Drone 3 lost.", Drone: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.r.Raise(Alert{Kind: KindCoverageLost, Severity: Warning, Text: "t", Team: "red"}); err != nil {
+		t.Fatal(err)
+	}
+	p := fx.conn.next(t, "/alerts/cap")
+	if !strings.Contains(string(p.payload), "<identifier>"+a.ID+"</identifier>") || p.qos != 1 {
+		t.Fatalf("CAP %s", p.payload)
+	}
+	waitFor(t, "everything confirmed", func() bool { return fx.r.Pending() == 0 })
+	fx.conn.none(t, "/alerts/cap") // none for the team's alert
+}
+
 func TestRaiseAndStatus(t *testing.T) {
 	fx := newFixture(t, Config{Controller: "ctl-1"})
 	if _, err := fx.r.Raise(Alert{Kind: KindDroneLost}); err == nil {
@@ -375,6 +392,7 @@ func TestRaiseAndStatus(t *testing.T) {
 		t.Fatal("raised after Close")
 	}
 	name, will := StatusWill(fx.r.Tree())
+
 	if err := json.Unmarshal(will, &st); err != nil || st.State != "offline" || name != "aerocell/v1/inc1/status" {
 		t.Fatalf("will %s %s", name, will)
 	}

@@ -84,6 +84,10 @@ func (t Tree) Coverage() string { return t.prefix + "/coverage" }
 // Alerts is the topic of alerts for everyone.
 func (t Tree) Alerts() string { return t.prefix + "/alerts" }
 
+// AlertsCAP is the topic of the general alerts as OASIS CAP 1.2 XML, for
+// public warning systems.
+func (t Tree) AlertsCAP() string { return t.prefix + "/alerts/cap" }
+
 // TeamPosition is where the named team publishes its position.
 func (t Tree) TeamPosition(team string) string { return t.prefix + "/teams/" + team + "/position" }
 
@@ -151,6 +155,7 @@ func TeamFilters(team string) (read, write []string) {
 		incidents + "/drones/+/state",
 		incidents + "/coverage",
 		incidents + "/alerts",
+		incidents + "/alerts/cap",
 		incidents + "/teams/" + team + "/alerts",
 		incidents + "/teams/" + team + "/position",
 	}
@@ -161,7 +166,7 @@ func TeamFilters(team string) (read, write []string) {
 // PublicFilters are what an anonymous client may read when anonymous access
 // is turned on: status, coverage and the general alerts, nothing per team.
 func PublicFilters() (read []string) {
-	return []string{incidents + "/status", incidents + "/coverage", incidents + "/alerts"}
+	return []string{incidents + "/status", incidents + "/coverage", incidents + "/alerts", incidents + "/alerts/cap"}
 }
 
 // Covers reports whether the access filter rule grants the topic or
