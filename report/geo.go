@@ -96,9 +96,9 @@ func geoJSON(g orb.Geometry) json.RawMessage {
 	b := make([]byte, 0, 256)
 	point := func(p orb.Point) {
 		b = append(b, '[')
-		b = strconv.AppendFloat(b, round7(p[0]), 'f', -1, 64)
+		b = strconv.AppendFloat(b, round7(finite(p[0])), 'f', -1, 64)
 		b = append(b, ',')
-		b = strconv.AppendFloat(b, round7(p[1]), 'f', -1, 64)
+		b = strconv.AppendFloat(b, round7(finite(p[1])), 'f', -1, 64)
 		b = append(b, ']')
 	}
 	polygon := func(pg orb.Polygon) {

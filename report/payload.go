@@ -84,7 +84,9 @@ type DroneState struct {
 }
 
 // Coverage is what is covered now, per network: the fraction of the area
-// covered and the uncovered parts (lon/lat).
+// covered and the uncovered parts (lon/lat). A network with a fraction and
+// no uncovered parts is covered everywhere; a network in neither map is not
+// reported on (and teams are not alerted about it).
 type Coverage struct {
 	Time      time.Time
 	Fraction  map[Network]float64

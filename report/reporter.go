@@ -581,6 +581,7 @@ func (r *Reporter) publishDrones(st *loopState) time.Time {
 		s := st.drones[id]
 		s.Schema = Schema
 		s.Time = s.Time.UTC()
+		sanitizeDrone(&s)
 		b, err := json.Marshal(s)
 		if err != nil {
 			r.log.Error("drone state not encodable", "drone", id, "error", err)
@@ -628,9 +629,26 @@ func (r *Reporter) publishCoverage(st *loopState) bool {
 	return true
 }
 
+// finite returns v, or 0 if v is NaN or infinite, which JSON cannot carry.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// sanitizeDrone replaces values JSON cannot carry (telemetry may hold NaN
+// for an unknown reading) by 0.
+func sanitizeDrone(s *DroneState) {
+	for _, v := range []*float64{&s.Lat, &s.Lon, &s.AltMSL, &s.AltRel, &s.BatteryPct, &s.TimeLeftS, &s.Link.LossPct} {
+		*v = finite(*v)
+	}
+}
+
 func coveragePayload(c *Coverage) []byte {
 	p := CoveragePayload{Schema: Schema, Time: c.Time.UTC(), Networks: map[Network]NetworkCoverage{}}
 	for n, f := range c.Fraction {
+		f = math.Min(math.Max(finite(f), 0), 1)
 		p.Networks[n] = NetworkCoverage{Fraction: math.Round(f*1e4) / 1e4, Uncovered: geoJSON(orb.MultiPolygon(nil))}
 	}
 	for n, u := range c.Uncovered {

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -185,8 +186,12 @@ func TestDroneStateAtMostOncePerInterval(t *testing.T) {
 	if err := json.Unmarshal(p.payload, &s); err != nil || s.BatteryPct != 70 {
 		t.Fatalf("held-back state %s, want the latest (70)", p.payload)
 	}
-	if got := fx.r.Stats().DroneStates; got != 2 {
-		t.Fatalf("DroneStates = %d, want 2", got)
+	waitFor(t, "two states counted", func() bool { return fx.r.Stats().DroneStates == 2 })
+
+	// Telemetry with an unknown (NaN) reading still goes out.
+	fx.r.UpdateDrone(DroneState{ID: 8, BatteryPct: math.NaN(), Lat: math.Inf(1)})
+	if err := json.Unmarshal(fx.conn.next(t, "/drones/8/state").payload, &s); err != nil || s.BatteryPct != 0 {
+		t.Fatalf("NaN state: %+v %v", s, err)
 	}
 }
 

@@ -18,10 +18,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -52,6 +54,10 @@ type Config struct {
 	// retained messages across restarts; (optional) in memory only when
 	// empty.
 	StorePath string
+	// SessionExpiry is how long the broker keeps the session (subscriptions
+	// and queued messages) of a client that connected with a persistent
+	// session and has gone away; (optional) defaults to 3 days.
+	SessionExpiry time.Duration
 	// Logger receives the broker's logs; (optional) discarded when nil.
 	Logger *slog.Logger
 	// Observers are in-process subscriptions, filter to handler, made
@@ -91,6 +97,10 @@ func Start(cfg Config) (*Broker, error) {
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = 1 << 20
 	caps.MaximumClientWritesPending = 16 * 1024
+	if cfg.SessionExpiry <= 0 {
+		cfg.SessionExpiry = 72 * time.Hour
+	}
+	caps.MaximumSessionExpiryInterval = uint32(min(cfg.SessionExpiry.Seconds(), math.MaxUint32))
 	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps, InlineClient: len(cfg.Observers) > 0})
 	b := &Broker{srv: srv, tls: cfg.TLS != nil}
 
