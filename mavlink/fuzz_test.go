@@ -1,15 +1,18 @@
 package mavlink
 
 import (
+	"bufio"
 	"bytes"
 	"testing"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // fuzzStation is a station whose decoder is fed directly.
-func fuzzStation(f *testing.F) (*Station, *decoder, *peer) {
-	s, err := Open(Config{Endpoints: []string{"udpin:127.0.0.1:0"}, StreamRate: -1, EventQueue: 1 << 10})
+func fuzzStation(f *testing.F, key *frame.V2Key) (*Station, *decoder, *peer) {
+	s, err := Open(Config{Endpoints: []string{"udpin:127.0.0.1:0"}, StreamRate: -1, EventQueue: 1 << 10, SigningKey: key})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -41,7 +44,7 @@ func FuzzDatagram(f *testing.F) {
 	for _, s := range frameSeeds(f) {
 		f.Add(s)
 	}
-	s, d, p := fuzzStation(f)
+	s, d, p := fuzzStation(f, nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		before := s.ctr.rxFrames.Load()
 		d.datagram(p, b)
@@ -51,12 +54,49 @@ func FuzzDatagram(f *testing.F) {
 	})
 }
 
+// FuzzSignedDatagram: the frame path with signing on. The fuzzer cannot
+// forge a signature, so unless the input holds a frame that verifies with
+// the key (found here independently, at every offset), nothing gets in.
+func FuzzSignedDatagram(f *testing.F) {
+	for _, s := range frameSeeds(f) {
+		f.Add(s)
+	}
+	key, _ := ParseSigningKey("fuzz")
+	s, d, p := fuzzStation(f, key)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		before := s.ctr.rxFrames.Load()
+		d.datagram(p, b)
+		if got := s.ctr.rxFrames.Load() - before; got > 0 && !holdsSignedFrame(b, key) {
+			t.Fatalf("%d frames accepted from %x with signing on", got, b)
+		}
+	})
+}
+
+// holdsSignedFrame reports whether a V2 frame signed with key starts at
+// any offset of b.
+func holdsSignedFrame(b []byte, key *frame.V2Key) bool {
+	for i := range b {
+		if b[i] != frame.V2MagicByte {
+			continue
+		}
+		r := &frame.Reader{BufByteReader: bufio.NewReader(bytes.NewReader(b[i:]))}
+		fr, err := r.Read()
+		if err != nil {
+			continue
+		}
+		if f2, ok := fr.(*frame.V2Frame); ok && f2.Signature != nil && *f2.GenerateSignature(key) == *f2.Signature {
+			return true
+		}
+	}
+	return false
+}
+
 // FuzzStream: the same bytes through the stream (TCP, serial) path.
 func FuzzStream(f *testing.F) {
 	for _, s := range frameSeeds(f) {
 		f.Add(s)
 	}
-	_, d, p := fuzzStation(f)
+	_, d, p := fuzzStation(f, nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d.stream(p, bytes.NewReader(b))
 	})
