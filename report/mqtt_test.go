@@ -254,13 +254,21 @@ func TestAlertsSurviveEmbeddedBrokerOutage(t *testing.T) {
 	b := start("127.0.0.1:0")
 	addr := b.Addr()
 	ctl := startController(t, b.URL(), filepath.Join(dir, "outbox.db"), report.Config{})
+	t.Cleanup(func() { b.Close() }) // the broker running at the end
+	outage(t, ctl, in, func() { b.Close() }, func() { b = start(addr) })
+}
+
+// outage raises alerts before, during and after an outage of the broker
+// (stop, then start), and checks that the inbox gets every alert once, in
+// order, and that the outbox empties.
+func outage(t *testing.T, ctl *controller, in *inbox, stop, start func()) {
+	t.Helper()
 	var want []report.Alert
 	for i := range 5 {
 		want = append(want, raise(t, ctl.r, fmt.Sprintf("before %d", i)))
 	}
 	waitFor(t, "alerts before the outage", func() bool { return in.len() == 5 })
-
-	b.Close()
+	stop()
 	for i := range 10 {
 		want = append(want, raise(t, ctl.r, fmt.Sprintf("during %d", i)))
 		time.Sleep(100 * time.Millisecond)
@@ -268,8 +276,7 @@ func TestAlertsSurviveEmbeddedBrokerOutage(t *testing.T) {
 	if ctl.r.Pending() < 10 {
 		t.Fatalf("%d alerts pending during the outage, want at least 10", ctl.r.Pending())
 	}
-	b = start(addr)
-	defer b.Close()
+	start()
 	for i := range 5 {
 		want = append(want, raise(t, ctl.r, fmt.Sprintf("after %d", i)))
 	}
@@ -327,24 +334,10 @@ func TestAlertsSurviveMosquittoOutage(t *testing.T) {
 	dash.Subscribe(t, tree.Alerts(), 1)
 
 	ctl := startController(t, m.URL(), filepath.Join(t.TempDir(), "outbox.db"), report.Config{})
-	var want []report.Alert
-	for i := range 5 {
-		want = append(want, raise(t, ctl.r, fmt.Sprintf("before %d", i)))
-	}
-	waitFor(t, "alerts before the outage", func() bool { return in.len() == 5 })
-
-	m.Stop()
-	for i := range 10 {
-		want = append(want, raise(t, ctl.r, fmt.Sprintf("during %d", i)))
-		time.Sleep(100 * time.Millisecond)
-	}
-	m.Restart()
-	connectDash() // the same persistent session
-	for i := range 5 {
-		want = append(want, raise(t, ctl.r, fmt.Sprintf("after %d", i)))
-	}
-	in.check(t, want)
-	waitFor(t, "the outbox to empty", func() bool { return ctl.r.Pending() == 0 })
+	outage(t, ctl, in, m.Stop, func() {
+		m.Restart()
+		connectDash() // the same persistent session
+	})
 }
 
 // TestACLMosquitto: with the ACL file docs/mqtt.md describes, Mosquitto

@@ -44,7 +44,8 @@ type Config struct {
 	// Conn is the MQTT session; required.
 	Conn Conn
 	// Outbox keeps alerts until they are seen delivered; required. The
-	// Reporter does not close it.
+	// Reporter does not close it. Use one outbox file per incident: only
+	// this incident's alerts come back to confirm their delivery.
 	Outbox *outbox.Outbox
 	// Clock times the rate limit and resends; (optional) the wall clock.
 	Clock clock.Clock

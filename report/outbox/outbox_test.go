@@ -118,6 +118,23 @@ func advanceUntilPublished(t *testing.T, clk *clock.Manual, f *fakeConn) Entry {
 	return Entry{}
 }
 
+// expectAfterAdvance moves the clock until the sender publishes, and checks
+// that it publishes ids in that order.
+func expectAfterAdvance(t *testing.T, clk *clock.Manual, f *fakeConn, ids ...string) {
+	t.Helper()
+	for i, want := range ids {
+		var e Entry
+		if i == 0 {
+			e = advanceUntilPublished(t, clk, f)
+		} else {
+			e = next(t, f)
+		}
+		if e.ID != want {
+			t.Fatalf("published %s, want %s (of %v)", e.ID, want, ids)
+		}
+	}
+}
+
 func TestSenderOrderWindowResendConfirm(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
 	defer o.Close()
@@ -140,17 +157,7 @@ func TestSenderOrderWindowResendConfirm(t *testing.T) {
 	}
 	// No confirmation for id-1: after ResendAfter everything unconfirmed
 	// goes again, oldest first.
-	for i, want := range []string{"id-1", "id-2", "id-3"} {
-		var e Entry
-		if i == 0 {
-			e = advanceUntilPublished(t, clk, f)
-		} else {
-			e = next(t, f)
-		}
-		if e.ID != want {
-			t.Fatalf("resent %s, want %s", e.ID, want)
-		}
-	}
+	expectAfterAdvance(t, clk, f, "id-1", "id-2", "id-3")
 	// The connection drops and comes back: everything on disk goes again
 	// from the oldest.
 	s.Up(false)
@@ -183,15 +190,5 @@ func TestSenderRetriesAfterFailedPublish(t *testing.T) {
 	appendN(t, o, 0, 2)
 	s.Kick()
 	f.setDown(false)
-	for i, want := range []string{"id-0", "id-1"} {
-		var e Entry
-		if i == 0 {
-			e = advanceUntilPublished(t, clk, f)
-		} else {
-			e = next(t, f)
-		}
-		if e.ID != want {
-			t.Fatalf("sent %s, want %s", e.ID, want)
-		}
-	}
+	expectAfterAdvance(t, clk, f, "id-0", "id-1")
 }
