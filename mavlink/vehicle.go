@@ -212,12 +212,16 @@ func sortRoutes(rs []*route) {
 	}
 }
 
-// bestRoute is the open route heard most recently.
+// bestRoute is the open route heard most recently; nil when none can
+// carry a frame to the vehicle.
 func (v *vehicle) bestRoute() *peer {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	var best *route
 	for _, r := range v.routes {
+		if r.peer.link.ep.Kind == TLog {
+			continue // a replayed log is read only
+		}
 		select {
 		case <-r.peer.closed:
 			continue
