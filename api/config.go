@@ -51,10 +51,12 @@ type Basemap struct {
 	// command vehicle. The API fetches tiles for the page, so the page never
 	// talks to a third party. Optional.
 	TileURL string `json:"tile_url" yaml:"tile_url"`
-	// MBTilesPath is a local MBTiles file. Not supported yet: setting it is a
-	// configuration error.
+	// MBTilesPath is a local MBTiles file of raster tiles (PNG, JPEG or
+	// WebP), read directly by the daemon (optional). Its main database file
+	// is read; checkpoint a write-ahead log into it first.
 	MBTilesPath string `json:"mbtiles" yaml:"mbtiles"`
-	// MaxZoom is the deepest zoom level offered; defaults to 19.
+	// MaxZoom is the deepest zoom level offered for TileURL; defaults to 19.
+	// For MBTiles it is the file's deepest level.
 	MaxZoom int `json:"max_zoom" yaml:"max_zoom"`
 }
 
@@ -96,8 +98,8 @@ func (c *Config) Initialize() error {
 	if c.Basemap.MaxZoom > 22 {
 		return fmt.Errorf("%w: basemap.max_zoom %d is over 22", ErrConfig, c.Basemap.MaxZoom)
 	}
-	if c.Basemap.MBTilesPath != "" {
-		return fmt.Errorf("%w: basemap.mbtiles is not supported yet; serve the tiles over HTTP and set basemap.tile_url", ErrConfig)
+	if c.Basemap.MBTilesPath != "" && c.Basemap.TileURL != "" {
+		return fmt.Errorf("%w: basemap: give tile_url or mbtiles, not both", ErrConfig)
 	}
 	if u := c.Basemap.TileURL; u != "" {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {

@@ -50,7 +50,7 @@ func TestConfigInitialize(t *testing.T) {
 		{"tile url not http", Config{Addr: "127.0.0.1:1", Basemap: Basemap{TileURL: "file:///tiles/{z}/{x}/{y}.png"}}, "http"},
 		{"tile url no z", Config{Addr: "127.0.0.1:1", Basemap: Basemap{TileURL: "http://t/{x}/{y}.png"}}, "{z}"},
 		{"tile url ok", Config{Addr: "127.0.0.1:1", Basemap: Basemap{TileURL: "http://t/{z}/{x}/{y}.png"}}, ""},
-		{"mbtiles", Config{Addr: "127.0.0.1:1", Basemap: Basemap{MBTilesPath: "/maps/area.mbtiles"}}, "mbtiles"},
+		{"mbtiles and tile url", Config{Addr: "127.0.0.1:1", Basemap: Basemap{MBTilesPath: "a.mbtiles", TileURL: "http://t/{z}/{x}/{y}.png"}}, "not both"},
 		{"zoom", Config{Addr: "127.0.0.1:1", Basemap: Basemap{MaxZoom: 30}}, "max_zoom"},
 	}
 	for _, tt := range tests {

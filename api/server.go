@@ -25,12 +25,13 @@ var openAPI []byte
 
 // Server is the API's http.Handler. Close ends its streams.
 type Server struct {
-	cfg   Config
-	ctrl  Controller
-	teams Teams
-	log   *slog.Logger
-	mux   *http.ServeMux
-	tiles *tileProxy
+	cfg     Config
+	ctrl    Controller
+	teams   Teams
+	log     *slog.Logger
+	mux     *http.ServeMux
+	tiles   *tileProxy
+	mbtiles *mbtiles
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: streams end
@@ -95,6 +96,13 @@ func New(cfg Config, ctrl Controller, teams Teams) (*Server, error) {
 	if cfg.Basemap.TileURL != "" {
 		s.tiles = &tileProxy{template: cfg.Basemap.TileURL, client: cfg.TileClient, maxZoom: cfg.Basemap.MaxZoom}
 	}
+	if cfg.Basemap.MBTilesPath != "" {
+		mb, err := openMBTiles(cfg.Basemap.MBTilesPath)
+		if err != nil {
+			return nil, fmt.Errorf("%w: basemap.mbtiles: %v", ErrConfig, err)
+		}
+		s.mbtiles = mb
+	}
 	for _, rt := range routes() {
 		h := rt.h
 		need := rt.need
@@ -117,10 +125,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// Close ends every open stream; call it before http.Server.Shutdown (e.g.
+// Close ends every open stream and closes the MBTiles file; call it before http.Server.Shutdown (e.g.
 // with RegisterOnShutdown), since a stream never goes idle by itself.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
+	s.closeOnce.Do(func() {
+		close(s.done)
+		if s.mbtiles != nil {
+			s.mbtiles.Close()
+		}
+	})
 }
 
 type ctxKey struct{}

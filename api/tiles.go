@@ -28,11 +28,23 @@ type BasemapInfo struct {
 }
 
 func (s *Server) getBasemap(w http.ResponseWriter, _ *http.Request) {
-	if s.tiles == nil {
+	z, ok := s.basemapZoom()
+	if !ok {
 		writeJSON(w, http.StatusOK, BasemapInfo{})
 		return
 	}
-	writeJSON(w, http.StatusOK, BasemapInfo{Enabled: true, Tiles: Prefix + "/basemap/{z}/{x}/{y}", MaxZoom: s.tiles.maxZoom})
+	writeJSON(w, http.StatusOK, BasemapInfo{Enabled: true, Tiles: Prefix + "/basemap/{z}/{x}/{y}", MaxZoom: z})
+}
+
+// basemapZoom returns the deepest zoom of the configured basemap, if any.
+func (s *Server) basemapZoom() (int, bool) {
+	switch {
+	case s.mbtiles != nil:
+		return s.mbtiles.maxZoom, true
+	case s.tiles != nil:
+		return s.tiles.maxZoom, true
+	}
+	return 0, false
 }
 
 // tileXYZ parses and checks the tile address in the path.
@@ -64,13 +76,18 @@ func tileXYZ(r *http.Request, maxZoom int) (z, x, y int, err error) {
 }
 
 func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
-	if s.tiles == nil {
+	maxZoom, ok := s.basemapZoom()
+	if !ok {
 		s.fail(w, r, ErrNoBasemap)
 		return
 	}
-	z, x, y, err := tileXYZ(r, s.tiles.maxZoom)
+	z, x, y, err := tileXYZ(r, maxZoom)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if s.mbtiles != nil {
+		s.mbtilesTile(w, r, z, x, y)
 		return
 	}
 	u := strings.NewReplacer("{z}", strconv.Itoa(z), "{x}", strconv.Itoa(x), "{y}", strconv.Itoa(y)).Replace(s.tiles.template)
@@ -105,6 +122,27 @@ func (s *Server) getTile(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(data) > maxTile {
 		writeError(w, http.StatusBadGateway, "basemap tile is larger than 4 MiB")
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, _ = w.Write(data)
+}
+
+func (s *Server) mbtilesTile(w http.ResponseWriter, r *http.Request, z, x, y int) {
+	data, ok, err := s.mbtiles.Tile(z, x, y)
+	if err != nil {
+		s.log.Error("api mbtiles", "z", z, "x", x, "y", y, "err", err)
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("reading basemap tile %d/%d/%d: %v", z, x, y, err))
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no basemap tile %d/%d/%d", z, x, y))
+		return
+	}
+	ct := http.DetectContentType(data)
+	if !strings.HasPrefix(ct, "image/") {
+		writeError(w, http.StatusBadGateway, fmt.Sprintf("basemap tile %d/%d/%d is %s, not a raster image (vector tiles are not drawn)", z, x, y, ct))
 		return
 	}
 	w.Header().Set("Content-Type", ct)
