@@ -13,9 +13,11 @@
 //     azimuthal equidistant projection ([Projection]) so that all work is in
 //     metres, never degrees, and GeoJSON output ([Plan.GeoJSON]).
 //   - Placement and measurement: the fewest drones for a target coverage or
-//     the best coverage from N drones ([PlanStations]), re-planning after a
-//     change that moves as few drones as possible ([Replan]), and live
-//     coverage from actual station positions ([Measure], [Uncovered]).
+//     the best coverage from N drones, for one profile or a mixed fleet
+//     ([PlanStations], [Region.Plan], and [Place] in local metres),
+//     re-planning after a change that moves as few drones as possible
+//     ([Replan], [Region.Replan]), and live coverage from actual station
+//     positions ([Measure], [Uncovered], [Region.Live]).
 //
 // # Placement
 //
