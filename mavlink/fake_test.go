@@ -51,6 +51,7 @@ type fakeVehicle struct {
 	upDone     bool
 	intervals  map[uint32]float32
 	dataStream int // REQUEST_DATA_STREAM received
+	barrier    *barrier
 }
 
 type fakeOpts struct {
@@ -60,6 +61,33 @@ type fakeOpts struct {
 	seed uint64
 	// result forces answers from the start
 	result map[common.MAV_CMD]common.MAV_RESULT
+	// barrier, when set, holds the answer to ARM until every vehicle
+	// sharing it has received its own ARM.
+	barrier *barrier
+}
+
+// barrier opens when n distinct vehicles have arrived.
+type barrier struct {
+	mu   sync.Mutex
+	n    int
+	seen map[VehicleID]bool
+	open chan struct{}
+}
+
+func newBarrier(n int) *barrier {
+	return &barrier{n: n, seen: map[VehicleID]bool{}, open: make(chan struct{})}
+}
+
+func (b *barrier) arrive(id VehicleID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen[id] {
+		return
+	}
+	b.seen[id] = true
+	if len(b.seen) == b.n {
+		close(b.open)
+	}
 }
 
 func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpts) *fakeVehicle {
@@ -77,6 +105,7 @@ func newFake(t testing.TB, clk clock.Clock, addr string, id VehicleID, o fakeOpt
 	for k, r := range o.result {
 		f.result[k] = r
 	}
+	f.barrier = o.barrier
 	f.node = &gomavlib.Node{
 		Endpoints:        []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr}},
 		Dialect:          ardupilotmega.Dialect,
@@ -274,6 +303,23 @@ func (f *fakeVehicle) command(cmd common.MAV_CMD, p [7]float32) {
 	}
 	if f.inProgress[cmd] {
 		f.ack(cmd, common.MAV_RESULT_IN_PROGRESS)
+	}
+	if cmd == common.MAV_CMD_COMPONENT_ARM_DISARM && f.barrier != nil {
+		f.barrier.arrive(f.id)
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			select {
+			case <-f.barrier.open:
+			case <-f.done:
+				return
+			}
+			f.mu.Lock()
+			f.armed = true
+			f.ack(cmd, common.MAV_RESULT_ACCEPTED)
+			f.mu.Unlock()
+		}()
+		return
 	}
 	switch cmd {
 	case common.MAV_CMD_COMPONENT_ARM_DISARM:

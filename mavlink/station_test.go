@@ -266,3 +266,23 @@ func TestStreamRequestFallsBack(t *testing.T) {
 		t.Fatal("vehicle not known")
 	}
 }
+
+// TestFleetOrdersGoOutInParallel: each vehicle answers ARM only once all
+// ten have received theirs, so a station that waited for vehicle after
+// vehicle would time out on the first; Each must succeed everywhere.
+func TestFleetOrdersGoOutInParallel(t *testing.T) {
+	clk := scaled(t)
+	s, addr := openStation(t, clk, func(c *Config) { c.StreamRate = -1; c.CommandRetries = 1 })
+	b := newBarrier(10)
+	var ids []VehicleID
+	for i := 1; i <= 10; i++ {
+		f := newFake(t, clk, addr, VehicleID{uint8(i), 1}, fakeOpts{barrier: b})
+		ids = append(ids, f.id)
+	}
+	waitFor(t, "ten vehicles", 20*time.Second, func() bool { return len(s.Vehicles()) == 10 })
+	for id, err := range s.Each(context.Background(), ids, s.Arm) {
+		if err != nil {
+			t.Errorf("%v: %v", id, err)
+		}
+	}
+}
