@@ -273,18 +273,24 @@ func TestDeterministicGivenSeed(t *testing.T) {
 			_, err := g.waitMsg(ctx, 1, func(m message.Message) bool { _, ok := m.(*common.MessageHeartbeat); return ok })
 			heard <- err
 		}()
-		for i := 0; ; i++ {
+		// advance until the ground station hears the drone, then to a fixed
+		// time, so that the commands below land on the same step every run
+		t0 := m.Now()
+		for heardIt := false; !heardIt; {
+			if m.Now().Sub(t0) >= 9*time.Second {
+				t.Fatal("the ground station did not hear the drone in 9 s")
+			}
 			advance(time.Second)
 			select {
 			case err := <-heard:
 				if err != nil {
 					t.Fatal(err)
 				}
+				heardIt = true
 			case <-time.After(50 * time.Millisecond):
-				continue
 			}
-			break
 		}
+		advance(t0.Add(10 * time.Second).Sub(m.Now()))
 		res, err := g.setMode(ctx, 1, 4)
 		mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
 		res, err = g.command(ctx, 1, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
