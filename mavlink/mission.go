@@ -204,6 +204,7 @@ func (s *Station) UploadMission(ctx context.Context, id VehicleID, typ common.MA
 	defer t.end()
 	var out message.Message = &common.MessageMissionCount{TargetSystem: id.SysID, TargetComponent: id.CompID,
 		Count: uint16(len(items)), MissionType: typ}
+	sentLast := len(items) == 0
 	for {
 		var next message.Message
 		finished := false
@@ -219,6 +220,9 @@ func (s *Station) UploadMission(ctx context.Context, id VehicleID, typ common.MA
 					r := m.Type
 					return true, t.fail(err, nil, &r)
 				}
+				if !sentLast {
+					return false, nil // an old transfer's ack: not ours yet
+				}
 				finished = true
 				return true, nil
 			}
@@ -226,6 +230,9 @@ func (s *Station) UploadMission(ctx context.Context, id VehicleID, typ common.MA
 				return false, nil
 			}
 			next = items[seq].message(id, uint16(seq), typ)
+			if seq == len(items)-1 {
+				sentLast = true
+			}
 			return true, nil
 		})
 		if err != nil || finished {
