@@ -19,7 +19,9 @@ type ReplanOptions struct {
 	NoFly  MultiPolygon
 	Demand []PlanarDemand
 	// Tolerance: a layout within this coverage of the best found is good
-	// enough (default 0.005, i.e. 0.5% of the area).
+	// enough. By default it is a fifth of the gap between the current and
+	// the best coverage (so a re-plan recovers 80% of what it can), at
+	// least 0.0005 and at most 0.005 of the area.
 	Tolerance float64
 	Seed      uint64
 }
@@ -69,10 +71,7 @@ func Replan(o ReplanOptions) (Replanned, error) {
 			return Replanned{}, fmt.Errorf("no-fly zones: %w", err)
 		}
 	}
-	if o.Tolerance == 0 {
-		o.Tolerance = 0.005
-	}
-	if !(o.Tolerance > 0) {
+	if !(o.Tolerance >= 0) {
 		return Replanned{}, fmt.Errorf("%w: tolerance %v", ErrBadParameter, o.Tolerance)
 	}
 	if o.Pinned != nil && len(o.Pinned) != len(o.Current) {
@@ -116,6 +115,9 @@ func Replan(o ReplanOptions) (Replanned, error) {
 	ref := append([]Disk(nil), p.disks...)
 	refM := Measure(o.Area, ref)
 	out.Best = math.Max(refM.Fraction, before.Fraction)
+	if o.Tolerance == 0 {
+		o.Tolerance = math.Min(0.005, math.Max(0.0005, 0.2*(out.Best-before.Fraction)))
+	}
 	if before.Fraction >= out.Best-o.Tolerance {
 		return out, nil
 	}
@@ -180,6 +182,27 @@ func Replan(o ReplanOptions) (Replanned, error) {
 			break
 		}
 	}
+	// Undo moves that do not pay: smallest first, keep a station where it
+	// was if the layout stays good enough without its move.
+	best = append([]Disk(nil), best...)
+	var moved []int
+	for i := range best {
+		if best[i].C.Dist(o.Current[i].C) >= minMoveM {
+			moved = append(moved, i)
+		}
+	}
+	sort.Slice(moved, func(a, b int) bool {
+		return best[moved[a]].C.dist2(o.Current[moved[a]].C) < best[moved[b]].C.dist2(o.Current[moved[b]].C)
+	})
+	for _, i := range moved {
+		keep := best[i]
+		best[i] = o.Current[i]
+		if m := measure(o.Area, best, true); m.Fraction >= out.Best-o.Tolerance {
+			continue
+		}
+		best[i] = keep
+	}
+	bestM = Measure(o.Area, best)
 	out.Disks, out.Coverage = best, bestM
 	for i := range best {
 		if d := best[i].C.Dist(o.Current[i].C); d >= minMoveM {
