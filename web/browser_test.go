@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -306,5 +307,58 @@ func TestBrowserOpenIncident(t *testing.T) {
 	}
 	if vis, err := p.Visible("#btn-deploy"); err != nil || !vis {
 		t.Fatalf("deploy button not shown after opening (%v)", err)
+	}
+}
+
+// TestBrowserLostDrone: when a drone goes silent the page says so at once:
+// a critical banner, the drone's state, and the coverage it took away.
+func TestBrowserLostDrone(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	fl := newScriptedFleet()
+	url := serve(t, fl)
+	if err := p.Open(url, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("drones listed", func() (bool, error) {
+		ids, err := p.DroneIDs()
+		return len(ids) == 5, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Deploy(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("all on station", func() (bool, error) {
+		st, err := p.DroneStates()
+		return st[1] == "on_station" && st[2] == "on_station" && st[3] == "on_station" && st[4] == "on_station", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := p.Covered("public")
+	fl.loseDrone(3)
+	if err := p.WaitUntil("drone 3 shown lost", func() (bool, error) {
+		st, err := p.DroneStates()
+		return st[3] == "lost", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("critical banner", func() (bool, error) {
+		vis, err := p.Visible("#alert")
+		if !vis || err != nil {
+			return false, err
+		}
+		s, err := p.Text("#alert-text")
+		return strings.Contains(s, "Drone 3 lost"), err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("coverage down", func() (bool, error) {
+		f, err := p.Covered("public")
+		return f < full, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Screenshot(filepath.Join(screenshotDir(t), "console-lost.png")); err != nil {
+		t.Fatal(err)
 	}
 }

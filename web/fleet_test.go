@@ -33,6 +33,7 @@ type scriptedFleet struct {
 	arrived  map[int]bool
 	orders   []string
 	closed   bool // no incident open
+	lost     int  // a drone whose link is gone, 0 for none
 }
 
 type fakeDrone struct {
@@ -166,6 +167,14 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 							Text: fmt.Sprintf("Drone %d battery %d%%: relief planned", d.id, int(dr.BatteryPct)), Reason: "below 35% on station"})
 					}
 				}
+			}
+		}
+		if d.id == f.lost {
+			dr.State, dr.Link.Up, dr.SpeedMS = fleet.DroneLost, false, 0
+			dr.Link.LastHeard = now.Add(-12 * time.Second)
+			dr.Payload = map[fleet.Network]fleet.PayloadState{fleet.Public: {State: "off"}, fleet.Private: {State: "off"}}
+			if len(onStation) > 0 && onStation[len(onStation)-1].Drone == d.id {
+				onStation = onStation[:len(onStation)-1]
 			}
 		}
 		snap.Drones = append(snap.Drones, dr)
@@ -326,6 +335,15 @@ func (f *scriptedFleet) record(order string) error {
 	f.orders = append(f.orders, order)
 	f.emit(fleet.Event{Kind: "order", Severity: fleet.Info, Text: "Order: " + order})
 	return nil
+}
+
+// loseDrone makes drone id go silent, as a link loss would.
+func (f *scriptedFleet) loseDrone(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lost = id
+	f.emit(fleet.Event{Kind: "drone.lost", Severity: fleet.Critical, Drone: id,
+		Text: fmt.Sprintf("Drone %d lost: no heartbeat for 10 s", id), Reason: "link timeout; spare drone 5 sent"})
 }
 
 // given returns the orders given so far.
