@@ -17,6 +17,7 @@ type linkFlags struct {
 	endpoints  []string
 	signingKey string
 	sysid      uint
+	tlog       string
 }
 
 func (lf *linkFlags) register(fs interface {
@@ -36,6 +37,7 @@ func (lf *linkFlags) register(fs interface {
 	})
 	fs.StringVar(&lf.signingKey, "signing-key", "", "fleet signing key: 64 hex digits, or a passphrase (its SHA-256)")
 	fs.UintVar(&lf.sysid, "gcs-sysid", 255, "this station's MAVLink system id")
+	fs.StringVar(&lf.tlog, "tlog", "", "write the session's telemetry log (.tlog) to this file")
 }
 
 func (lf *linkFlags) config() (mavlink.Config, error) {
@@ -45,7 +47,7 @@ func (lf *linkFlags) config() (mavlink.Config, error) {
 	if lf.sysid < 1 || lf.sysid > 255 {
 		return mavlink.Config{}, usageError{fmt.Sprintf("--gcs-sysid %d is not 1 to 255", lf.sysid)}
 	}
-	cfg := mavlink.Config{Endpoints: lf.endpoints, SystemID: uint8(lf.sysid)}
+	cfg := mavlink.Config{Endpoints: lf.endpoints, SystemID: uint8(lf.sysid), TlogPath: lf.tlog}
 	if lf.signingKey != "" {
 		k, err := mavlink.ParseSigningKey(lf.signingKey)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -166,6 +167,19 @@ func TestVehiclesJSON(t *testing.T) {
 func TestVehiclesTable(t *testing.T) {
 	v := newTestVehicle(t, 9)
 	var out, errb bytes.Buffer
+	tlog := filepath.Join(t.TempDir(), "s.tlog")
+	if err := Run(context.Background(), []string{"vehicles", "--mavlink", v.endpoint(), "--for", "500ms", "--tlog", tlog}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	// the log replays as a link
+	out.Reset()
+	if err := Run(context.Background(), []string{"vehicles", "--mavlink", "tlog:" + tlog, "--for", "1s", "--json"}, &out, &errb); err != nil {
+		t.Fatalf("replay: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), `"sysid": 9`) {
+		t.Fatalf("replay heard %s", out.String())
+	}
+	out.Reset()
 	if err := Run(context.Background(), []string{"vehicles", "--mavlink", v.endpoint(), "--for", "500ms"}, &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
