@@ -214,12 +214,32 @@ func (c *Client) setErr(err error) {
 func (c *Client) onConnect() {
 	c.mu.Lock()
 	c.lastErr = nil
-	filters := make(map[string]byte, len(c.subs))
-	for f, s := range c.subs {
-		filters[f] = s.qos
-	}
 	c.mu.Unlock()
-	if len(filters) > 0 {
+	done := map[string]bool{}
+	for {
+		// Subscribe may add filters while this runs: loop until none is
+		// left out, then mark the session up under the same lock.
+		c.mu.Lock()
+		filters := map[string]byte{}
+		for f, s := range c.subs {
+			if !done[f] {
+				filters[f] = s.qos
+			}
+		}
+		if len(filters) == 0 {
+			c.up = true
+			ws := append([]func(bool){}, c.watchers...)
+			c.mu.Unlock()
+			c.log.Info("mqtt connected", "broker", c.cfg.Broker, "client_id", c.cfg.ClientID)
+			for _, w := range ws {
+				w(true)
+			}
+			return
+		}
+		c.mu.Unlock()
+		for f := range filters {
+			done[f] = true
+		}
 		t := c.paho.SubscribeMultiple(filters, nil) // handlers are routes, see Subscribe
 		switch {
 		case !t.WaitTimeout(c.cfg.ConnectTimeout):
@@ -233,14 +253,6 @@ func (c *Client) onConnect() {
 				}
 			}
 		}
-	}
-	c.mu.Lock()
-	c.up = true
-	ws := append([]func(bool){}, c.watchers...)
-	c.mu.Unlock()
-	c.log.Info("mqtt connected", "broker", c.cfg.Broker, "client_id", c.cfg.ClientID)
-	for _, w := range ws {
-		w(true)
 	}
 }
 

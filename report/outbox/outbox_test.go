@@ -160,11 +160,13 @@ func TestSenderOrderWindowResendConfirm(t *testing.T) {
 	expectAfterAdvance(t, clk, f, "id-1", "id-2", "id-3")
 	// The connection drops and comes back: everything on disk goes again
 	// from the oldest.
+	f.setDown(true) // as the connection would be before the Sender hears of it
 	s.Up(false)
 	s.Confirm("id-2")
 	for o.Len() != 3 { // the confirmation is handled apart from Up
 		time.Sleep(time.Millisecond)
 	}
+	f.setDown(false)
 	s.Up(true)
 	for _, want := range []string{"id-1", "id-3", "id-4"} {
 		if e := next(t, f); e.ID != want {
