@@ -200,3 +200,15 @@ func TestParseUsersErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreIsExclusive: a second broker on the same store file fails to
+// start instead of waiting for ever or sharing the file.
+func TestStoreIsExclusive(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "broker.db")
+	mqtttest.StartEmbedded(t, store)
+	b, err := broker.Start(broker.Config{TCPAddr: "127.0.0.1:0", Users: mqtttest.Users(t), StorePath: store})
+	if err == nil {
+		b.Close()
+		t.Fatal("second broker opened the same store")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage"
@@ -42,7 +43,7 @@ var (
 )
 
 func openStore(path string, log *slog.Logger) (*storeHook, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 0, NoFreelistSync: true})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoFreelistSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
