@@ -25,6 +25,15 @@ func hits(g orb.Geometry, u orb.MultiPolygon) bool {
 	return false
 }
 
+// geometryContains reports whether a team's area lies inside u (a point is
+// handled by hits).
+func geometryContains(u orb.MultiPolygon, g orb.Geometry) bool {
+	if p, ok := g.(orb.Polygon); ok && len(p) > 0 && len(p[0]) > 0 {
+		return planar.MultiPolygonContains(u, p[0][0])
+	}
+	return false
+}
+
 // polygonHits reports whether the area a and the region u overlap: a point
 // of one lies inside the other, or their edges cross.
 func polygonHits(a orb.Polygon, u orb.MultiPolygon) bool {

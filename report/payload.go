@@ -35,6 +35,7 @@ const (
 const (
 	KindCoverageLost     = "coverage.lost"
 	KindCoverageRestored = "coverage.restored"
+	KindCoverageRelief   = "coverage.relief" // a team without a network: a relief is on its way
 	KindDroneLost        = "drone.lost"
 	KindRotationBegun    = "rotation.begun"
 	KindBatteryReserve   = "battery.reserve"

@@ -115,6 +115,7 @@ type Reporter struct {
 	cov       *Coverage
 	positions map[string]*TeamPosition // nil value: the team cleared its position
 	connUps   []bool                   // connection changes not yet taken, in order
+	reliefs   []relief                 // Relief calls not yet taken, in order
 	stats     Stats
 	teamsSnap []TeamPosition
 	closed    bool
@@ -314,6 +315,24 @@ func newID() string {
 	return string(s[:])
 }
 
+// relief is a Relief call waiting for the loop.
+type relief struct {
+	network Network
+	area    orb.MultiPolygon
+	eta     time.Time
+}
+
+// Relief tells each team that is now without network n, inside area (or
+// anywhere if area is nil), that a relief is on its way and the network is
+// expected back at eta: the controller calls it when it dispatches a relief
+// after the teams were told of the loss.
+func (r *Reporter) Relief(n Network, area orb.MultiPolygon, eta time.Time) {
+	r.mu.Lock()
+	r.reliefs = append(r.reliefs, relief{n, area, eta})
+	r.mu.Unlock()
+	r.poke()
+}
+
 // TeamPositions returns the latest valid position of every team, sorted by
 // team.
 func (r *Reporter) TeamPositions() []TeamPosition {
@@ -491,6 +510,8 @@ func (r *Reporter) take(st *loopState) {
 	r.positions = map[string]*TeamPosition{}
 	connUps := r.connUps
 	r.connUps = nil
+	reliefs := r.reliefs
+	r.reliefs = nil
 	r.mu.Unlock()
 
 	for _, up := range connUps {
@@ -531,11 +552,19 @@ func (r *Reporter) take(st *loopState) {
 		r.areaAlerts(st, cov)
 		changes = append(changes, st.teams.coverage(cov)...)
 	}
-	if len(changes) > 0 {
-		as := make([]Alert, len(changes))
-		for i, c := range changes {
-			as[i] = r.teamAlert(c)
+	var as []Alert
+	for _, c := range changes {
+		as = append(as, r.teamAlert(c))
+	}
+	for _, rl := range reliefs {
+		eta := rl.eta.UTC()
+		for _, p := range st.teams.without(rl.network, rl.area) {
+			as = append(as, Alert{Kind: KindCoverageRelief, Severity: Info, Network: rl.network, Team: p.Team,
+				Area: geoJSON(p.Geometry()), ExpectedReturn: &eta,
+				Text: fmt.Sprintf("A relief is on its way: the %s network is expected back at %s UTC.", rl.network, eta.Format("15:04"))})
 		}
+	}
+	if len(as) > 0 {
 		if _, err := r.RaiseAll(as); err != nil {
 			r.log.Error("team alerts not raised", "count", len(as), "error", err)
 		}

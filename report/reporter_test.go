@@ -312,6 +312,27 @@ func TestTeamLosesAndRegainsCoverage(t *testing.T) {
 	}
 }
 
+func TestReliefAfterLoss(t *testing.T) {
+	fx := newFixture(t, Config{AreaAlertStep: -1})
+	tree := fx.r.Tree()
+	fx.r.UpdateCoverage(covered(0.9, hole))
+	fx.conn.deliver(tree.TeamPosition("red"), []byte(in))
+	fx.conn.deliver(tree.TeamPosition("blue"), []byte(out))
+	if a := alertOf(t, fx.conn.next(t, "/teams/red/alerts")); a.ExpectedReturn != nil {
+		t.Fatalf("no hook, yet an expected return: %+v", a)
+	}
+	waitFor(t, "both teams", func() bool { return len(fx.r.TeamPositions()) == 2 })
+	eta := epoch.Add(15 * time.Minute)
+	fx.r.Relief(Private, orb.MultiPolygon{hole}, eta)
+	a := alertOf(t, fx.conn.next(t, "/alerts"))
+	if a.Team != "red" || a.Kind != KindCoverageRelief || a.ExpectedReturn == nil || !a.ExpectedReturn.Equal(eta) || !strings.Contains(a.Text, "00:15 UTC") {
+		t.Fatalf("relief alert %+v", a)
+	}
+	fx.r.Relief(Public, nil, eta) // nobody is without the public network
+	waitFor(t, "alerts confirmed", func() bool { return fx.r.Pending() == 0 })
+	fx.conn.none(t, "/alerts")
+}
+
 func TestWorkAreaAndClearedPosition(t *testing.T) {
 	fx := newFixture(t, Config{AreaAlertStep: -1, TeamNetworks: []Network{Public, Private}})
 	tree := fx.r.Tree()

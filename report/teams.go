@@ -3,6 +3,8 @@ package report
 import (
 	"maps"
 	"slices"
+
+	"github.com/paulmach/orb"
 )
 
 // teamChange is a team's position going out of or back into coverage of a
@@ -76,6 +78,23 @@ func (w *teamWatch) evaluate(st *teamState, out []teamChange) []teamChange {
 		case seen && was && !now:
 			out = append(out, teamChange{pos: st.pos, network: n, lost: false})
 		}
+	}
+	return out
+}
+
+// without returns the positions of the teams now without network n whose
+// position touches area (anywhere if area is nil), in name order.
+func (w *teamWatch) without(n Network, area orb.MultiPolygon) []TeamPosition {
+	var out []TeamPosition
+	for _, name := range slices.Sorted(maps.Keys(w.teams)) {
+		st := w.teams[name]
+		if !st.uncovered[n] {
+			continue
+		}
+		if area != nil && !hits(st.pos.Geometry(), area) && !geometryContains(area, st.pos.Geometry()) {
+			continue
+		}
+		out = append(out, st.pos)
 	}
 	return out
 }
