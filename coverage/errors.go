@@ -14,6 +14,7 @@ var (
 	ErrSelfIntersection = errors.New("coverage: ring self-intersects")
 	ErrZeroArea         = errors.New("coverage: zero-area geometry")
 	ErrHoleOutside      = errors.New("coverage: hole not inside its exterior ring")
+	ErrOverlap          = errors.New("coverage: polygons overlap")
 	ErrAntimeridian     = errors.New("coverage: geometry crosses the antimeridian")
 	ErrAreaTooLarge     = errors.New("coverage: area too large for a local projection")
 	ErrUnknownEnv       = errors.New("coverage: unknown environment")

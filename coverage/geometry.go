@@ -218,7 +218,7 @@ func (m MultiPolygon) Normalize() (MultiPolygon, error) {
 					}
 				}
 				if !inHole {
-					return nil, fmt.Errorf("%w: polygon %d overlaps polygon %d", ErrSelfIntersection, pi, pj)
+					return nil, fmt.Errorf("%w: polygon %d lies inside polygon %d", ErrOverlap, pi, pj)
 				}
 			}
 		}
@@ -267,7 +267,7 @@ func (m MultiPolygon) checkCrossings() error {
 				// Polygons of a multipolygon may share boundary (an area
 				// split at the antimeridian as RFC 7946 asks), not cross.
 				if segmentsCross(s.a, s.b, t.a, t.b) {
-					return fmt.Errorf("%w: polygon %d crosses polygon %d", ErrSelfIntersection, s.poly, t.poly)
+					return fmt.Errorf("%w: polygon %d crosses polygon %d", ErrOverlap, s.poly, t.poly)
 				}
 				continue
 			}
@@ -275,7 +275,7 @@ func (m MultiPolygon) checkCrossings() error {
 				if s.poly == t.poly && s.ring == t.ring {
 					return fmt.Errorf("%w: polygon %d ring %d, edges %d and %d", ErrSelfIntersection, s.poly, s.ring, min(s.idx, t.idx), max(s.idx, t.idx))
 				}
-				return fmt.Errorf("%w: polygon %d ring %d touches polygon %d ring %d", ErrSelfIntersection, s.poly, s.ring, t.poly, t.ring)
+				return fmt.Errorf("%w: polygon %d: ring %d touches ring %d", ErrSelfIntersection, s.poly, s.ring, t.ring)
 			}
 		}
 		active = append(active, i)
