@@ -417,8 +417,8 @@ func (r *Reporter) onEchoCAP(_ string, payload []byte) {
 func (r *Reporter) onPosition(name string, payload []byte) {
 	team, ok := r.tree.PositionTeam(name)
 	if !ok {
-		r.countInvalid()
 		r.log.Info("team position ignored: bad topic", "topic", name)
+		r.countInvalid()
 		return
 	}
 	if len(payload) == 0 { // the team cleared its retained position
@@ -430,8 +430,8 @@ func (r *Reporter) onPosition(name string, payload []byte) {
 	}
 	p, err := ParsePosition(team, payload, r.clk.Now())
 	if err != nil {
-		r.countInvalid()
 		r.log.Info("team position ignored", "team", team, "reason", err)
+		r.countInvalid()
 		return
 	}
 	r.mu.Lock()

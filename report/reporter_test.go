@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"strings"
@@ -331,6 +332,37 @@ func TestReliefAfterLoss(t *testing.T) {
 	fx.r.Relief(Public, nil, eta) // nobody is without the public network
 	waitFor(t, "alerts confirmed", func() bool { return fx.r.Pending() == 0 })
 	fx.conn.none(t, "/alerts")
+}
+
+// syncBuffer is a log destination safe for the reporter's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInvalidPositionLoggedWithReason(t *testing.T) {
+	var logs syncBuffer
+	fx := newFixture(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	fx.conn.deliver(fx.r.Tree().TeamPosition("red"), []byte(`{"schema":1,"lat":95,"lon":0}`))
+	waitFor(t, "the refusal counted", func() bool { return fx.r.Stats().PositionsInvalid == 1 })
+	if s := logs.String(); !strings.Contains(s, "team position ignored") || !strings.Contains(s, "team=red") || !strings.Contains(s, "lat 95 out of range") {
+		t.Fatalf("log: %s", s)
+	}
+	if len(fx.r.TeamPositions()) != 0 {
+		t.Fatal("an invalid position was kept")
+	}
 }
 
 func TestWorkAreaAndClearedPosition(t *testing.T) {
