@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/aerocell/aerocell/fleet"
 )
 
@@ -42,14 +44,33 @@ type Controller interface {
 	PinStation(ctx context.Context, station string, pinned bool) error
 }
 
-// Team is a field team's last reported position.
+// Team is a field team's last report: a position, a work area, or both.
 type Team struct {
-	ID  string  `json:"id"`
+	ID string `json:"id"`
+	// Lat and Lon are the team's position; both 0 when it reported only a
+	// work area.
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
-	// Area is the sector the team works in, if it said (optional).
-	Area    string    `json:"area,omitempty"`
+	// AccuracyM is the radius of uncertainty of the position, 0 if unknown.
+	AccuracyM float64 `json:"accuracy_m,omitempty"`
+	// Area is the team's work area as a GeoJSON Polygon, lon/lat (optional).
+	Area *Polygon `json:"area,omitempty"`
+	// Updated is when the team took the position or set the area.
 	Updated time.Time `json:"updated"`
+}
+
+// Polygon is a GeoJSON Polygon, lon/lat.
+type Polygon struct {
+	Type        string      `json:"type"` // "Polygon"
+	Coordinates orb.Polygon `json:"coordinates"`
+}
+
+// NewPolygon wraps p as GeoJSON; nil for an empty polygon.
+func NewPolygon(p orb.Polygon) *Polygon {
+	if len(p) == 0 {
+		return nil
+	}
+	return &Polygon{Type: "Polygon", Coordinates: p}
 }
 
 // Teams reports field teams' positions (from the MQTT side). Safe for
@@ -57,3 +78,9 @@ type Team struct {
 type Teams interface {
 	Teams() []Team
 }
+
+// TeamsFunc adapts a function to Teams.
+type TeamsFunc func() []Team
+
+// Teams calls f.
+func (f TeamsFunc) Teams() []Team { return f() }

@@ -360,7 +360,8 @@ func (teams) Teams() []api.Team {
 	a, b := ll(-2.0, -1.0), ll(2.4, 0.6)
 	now := time.Now()
 	return []api.Team{
-		{ID: "Rescue 1", Lon: a.Lon(), Lat: a.Lat(), Area: "west", Updated: now},
-		{ID: "Medic 3", Lon: b.Lon(), Lat: b.Lat(), Area: "east", Updated: now},
+		{ID: "Rescue 1", Lon: a.Lon(), Lat: a.Lat(), AccuracyM: 150, Updated: now,
+			Area: api.NewPolygon(orb.Polygon{{ll(-2.8, -1.8), ll(-1.2, -1.8), ll(-1.2, -0.4), ll(-2.8, -0.4), ll(-2.8, -1.8)}})},
+		{ID: "Medic 3", Lon: b.Lon(), Lat: b.Lat(), Updated: now},
 	}
 }

@@ -247,7 +247,7 @@
     const near = [];
     for (const s of st.snap.launch_sites) near.push([s.lon, s.lat]);
     for (const d of st.snap.drones) if (d.lat || d.lon) near.push([d.lon, d.lat]);
-    for (const t of st.snap.teams || []) near.push([t.lon, t.lat]);
+    for (const t of st.snap.teams || []) if (t.lat || t.lon) near.push([t.lon, t.lat]);
     if (!pts.length) return near;
     let minx = Infinity, maxx = -Infinity, miny = Infinity, maxy = -Infinity;
     for (const [lon, lat] of pts) {
@@ -554,7 +554,21 @@
 
   function drawTeams() {
     for (const t of st.snap.teams || []) {
+      if (t.area && t.area.coordinates) {
+        pathPolygons([t.area.coordinates]);
+        ctx.fillStyle = "rgba(255,111,0,0.08)"; ctx.fill("evenodd");
+        ctx.setLineDash([5, 4]); ctx.strokeStyle = "#ef6c00"; ctx.lineWidth = 2; ctx.stroke(); ctx.setLineDash([]);
+        if (!t.lat && !t.lon) {
+          const [cx, cy] = centroid(t.area.coordinates[0]);
+          label(t.id + " area", cx, cy, "#bf360c", "rgba(255,255,255,0.85)", true);
+        }
+      }
+      if (!t.lat && !t.lon) continue;
       const [x, y] = toScreen(t.lon, t.lat);
+      if (t.accuracy_m > 0 && t.accuracy_m * view.scale > 8) {
+        ctx.beginPath(); ctx.arc(x, y, t.accuracy_m * view.scale, 0, 2 * Math.PI);
+        ctx.fillStyle = "rgba(255,111,0,0.12)"; ctx.fill();
+      }
       ctx.save(); ctx.translate(x, y); ctx.rotate(Math.PI / 4);
       ctx.fillStyle = "#ff6f00"; ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
       ctx.fillRect(-6, -6, 12, 12); ctx.strokeRect(-6, -6, 12, 12);
