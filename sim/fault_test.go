@@ -33,10 +33,10 @@ func heartbeatFrom(g *testGCS, id uint8) func(message.Message) bool {
 // A link drop silences the drone both ways (so the GCS failsafe brings it
 // home); when it ends the ground station hears it and flies it again.
 func TestFaultLinkDrop(t *testing.T) {
-	f, g := oneDrone(t, 50, ProfileHeavy, Config{GCSTimeout: 150 * time.Second})
+	f, g := oneDrone(t, 50, ProfileHeavy, Config{GCSTimeout: 120 * time.Second})
 	flyUp(t, f, g, 1, 20)
 	wait(t, f, 30*time.Second, "GCS heard", func(s Snapshot) bool { return !s.Drones[1].LastGCS.IsZero() })
-	at := inject(t, f, Fault{Kind: FaultLinkDrop, Duration: 10 * time.Minute})
+	at := inject(t, f, Fault{Kind: FaultLinkDrop, Duration: 5 * time.Minute})
 	s := wait(t, f, 60*time.Second, "GCS failsafe", func(s Snapshot) bool { return s.Drones[1].Failsafe == "gcs" })
 	d := s.Drones[1]
 	if d.Link.Sent != at.Link.Sent || d.Link.SendDropped <= at.Link.SendDropped || d.Link.Received != at.Link.Received {
@@ -59,7 +59,7 @@ func TestFaultLinkDrop(t *testing.T) {
 
 // Packet loss drops about the given share of frames, then none.
 func TestFaultPacketLoss(t *testing.T) {
-	f, _ := oneDrone(t, 50, ProfileHeavy, Config{})
+	f, _ := oneDrone(t, 100, ProfileHeavy, Config{})
 	at := inject(t, f, Fault{Kind: FaultPacketLoss, Percent: 30, Duration: 200 * time.Second})
 	s := wait(t, f, 60*time.Second, "loss over", func(s Snapshot) bool { return !s.Drones[1].HasFault(FaultPacketLoss) })
 	l := s.Drones[1].Link

@@ -11,7 +11,7 @@ import (
 // The payload protocol as documented: BS_* and AC_PROFILE NAMED_VALUE_INTs,
 // MAV_CMD_USER_1 switching with IN_PROGRESS then ACCEPTED, FAILED and DENIED.
 func TestPayloadProtocol(t *testing.T) {
-	f, g := startFleet(t, Config{Clock: scaled(t, 10), Drones: []DroneConfig{
+	f, g := startFleet(t, Config{Clock: scaled(t, 20), MaxWallRate: 1000, Drones: []DroneConfig{
 		{SysID: 1, Profile: ProfileHeavy, Home: testHome},
 		{SysID: 2, Profile: ProfileFixedWing, Home: testHome},
 	}})

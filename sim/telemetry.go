@@ -173,7 +173,6 @@ func (t *telemetry) send(id int) bool {
 	v := t.v
 	switch id {
 	case msgNamedValueInt:
-		v.stepUsers()
 		for _, c := range v.cells {
 			name := "BS_PUB"
 			if c.Network == Private {

@@ -33,7 +33,7 @@ func TestThirdPartyGCSFliesFleet(t *testing.T) {
 	}
 	port := freeUDPPort(t)
 	f, err := Start(context.Background(), Config{
-		Clock: scaled(t, 10), Seed: 3, GPSNoiseM: 0.5,
+		Clock: scaled(t, 20), Seed: 3, GPSNoiseM: 0.5,
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr(port)}},
 		Drones: []DroneConfig{
 			{SysID: 1, Profile: ProfileHeavy, Home: testHome},

@@ -134,6 +134,7 @@ type vehicle struct {
 	viaNode     bool         // other client endpoints: written through the node
 	homeSent    bool
 	fenceBreach bool
+	usersNext   time.Time
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -439,6 +440,10 @@ func (v *vehicle) step() {
 	v.stepEnergy()
 	v.stepGPS()
 	v.stepPayload(now)
+	if !now.Before(v.usersNext) { // users come and go once a second
+		v.usersNext = now.Add(time.Second)
+		v.stepUsers()
+	}
 	v.checkFailsafes(now)
 	v.checkFence()
 }
