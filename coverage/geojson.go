@@ -3,9 +3,12 @@ package coverage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/peterstace/simplefeatures/geom"
 )
 
 // GeoRing is a ring of positions as in GeoJSON, closed (first == last).
@@ -354,7 +357,9 @@ type PlanarSite struct {
 }
 
 // Prepare projects an incident on a projection centred on its area and
-// checks the planar geometry (see [MultiPolygon.Normalize]).
+// checks the planar geometry (see [MultiPolygon.Normalize]). Polygons that
+// are valid one by one but overlap each other (several features drawn over
+// one another) are merged into their union.
 func Prepare(inc Incident) (*Region, error) {
 	if len(inc.Area) == 0 {
 		return nil, ErrEmptyGeometry
@@ -390,6 +395,11 @@ func PrepareWith(pr Projection, inc Incident) (*Region, error) {
 			return nil, fmt.Errorf("%s: %w: reaches more than %d km from its centre", what, ErrAreaTooLarge, maxExtentM/1000)
 		}
 		n, err := m.Normalize()
+		if errors.Is(err, ErrOverlap) {
+			// Overlapping features (two hand-drawn zones, say) are merged:
+			// every part of each needs the same thing.
+			n, err = mergePolygons(m)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -426,4 +436,21 @@ func PrepareWith(pr Projection, inc Incident) (*Region, error) {
 		reg.Gateways = append(reg.Gateways, pr.Forward(g))
 	}
 	return reg, nil
+}
+
+// mergePolygons unions polygons that are each valid but overlap.
+func mergePolygons(m MultiPolygon) (MultiPolygon, error) {
+	parts := make([]geom.Geometry, 0, len(m))
+	for i, p := range m {
+		n, err := MultiPolygon{p}.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("polygon %d: %w", i, err)
+		}
+		parts = append(parts, toSF(n))
+	}
+	u, err := geom.UnionMany(parts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: merging: %v", ErrOverlap, err)
+	}
+	return fromSF(u).Normalize()
 }

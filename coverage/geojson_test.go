@@ -95,8 +95,6 @@ func TestBadInput(t *testing.T) {
 		{"antimeridian", ring(`[[179.9,0],[-179.9,0],[-179.9,0.1],[179.9,0.1],[179.9,0]]`), ErrAntimeridian},
 		{"hole outside", ring(`[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]],[[0.2,0.2],[0.3,0.2],[0.3,0.3],[0.2,0.2]]`), ErrHoleOutside},
 		{"hole crossing", ring(`[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]],[[0.05,0.05],[0.2,0.05],[0.2,0.06],[0.05,0.05]]`), ErrSelfIntersection},
-		{"overlapping polygons", `{"type":"MultiPolygon","coordinates":[[[[0,0],[0.1,0],[0.1,0.1],[0,0],[0,0]]],[[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]]]]}`, ErrOverlap},
-		{"crossing polygons", `{"type":"MultiPolygon","coordinates":[[[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]]],[[[0.05,0.05],[0.2,0.05],[0.2,0.2],[0.05,0.2],[0.05,0.05]]]]}`, ErrOverlap},
 		{"too large", ring(`[[0,0],[40,0],[40,40],[0,40],[0,0]]`), ErrAreaTooLarge},
 		{"bad role", `{"type":"Feature","properties":{"role":"lake"},"geometry":{"type":"Point","coordinates":[0,0]}}`, ErrBadParameter},
 		{"negative weight", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"role":"demand","weight":-1},"geometry":{"type":"Point","coordinates":[0,0]}}]}`, ErrBadParameter},
@@ -215,5 +213,32 @@ func TestGeoMultiPolygonRoundTrip(t *testing.T) {
 	}
 	if a1, a2 := r1.Area.Area(), r2.Area.Area(); math.Abs(a1-a2) > 1e-6*a1 {
 		t.Errorf("area %v, after a round trip %v", a1, a2)
+	}
+}
+
+// Overlapping area features are merged into their union (documented
+// repair), so the overlap is neither rejected nor counted twice.
+func TestOverlappingFeaturesMerged(t *testing.T) {
+	doc := `{"type":"FeatureCollection","features":[
+	 {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0.1,0],[0.1,0.1],[0,0.1],[0,0]]]}},
+	 {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0.05,0.05],[0.2,0.05],[0.2,0.2],[0.05,0.2],[0.05,0.05]]]}},
+	 {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0.01,0.01],[0.02,0.01],[0.02,0.02],[0.01,0.01]]]}}
+	]}`
+	inc, err := ParseIncident([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Prepare(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Union: 0.01 + 0.0225 - 0.0025 square degrees at the equator.
+	deg := EarthRadiusM * math.Pi / 180
+	want := 0.03 * deg * deg
+	if got := reg.Area.Area(); math.Abs(got-want) > 1e-3*want {
+		t.Errorf("merged area %.0f m2, want %.0f", got, want)
+	}
+	if len(reg.Area) != 1 {
+		t.Errorf("%d polygons after merging, want 1", len(reg.Area))
 	}
 }
