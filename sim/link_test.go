@@ -104,29 +104,48 @@ func TestSigning(t *testing.T) {
 	}
 }
 
-// A ground station connecting over TCP (tcpin on the sim side) sees every
-// drone behind the one connection, signed, and flies one of them.
-func TestTCPServerSharedByFleet(t *testing.T) {
+// A ground station connecting over TCP (tcpin on the sim side) or UDP
+// (udpin) sees every drone behind the one connection, signed, and flies one
+// of them.
+func TestServerEndpointSharedByFleet(t *testing.T) {
 	key := frame.NewV2Key(bytes.Repeat([]byte{3}, 32))
-	port := freeTCPPort(t)
-	f, _ := startFleet(t, Config{
-		Clock: scaled(t, 20), SigningKey: key,
-		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointTCPServer{Address: addr(port)}},
-		Drones: []DroneConfig{
-			{SysID: 1, Profile: ProfileTethered, Home: testHome},
-			{SysID: 2, Profile: ProfileHeavy, Home: testHome},
-		},
-	})
-	g := newTestGCS(t, gomavlib.EndpointTCPClient{Address: addr(port)}, key)
-	ctx := ctxT(t, 30*time.Second)
-	for _, id := range []uint8{1, 2} {
-		if _, err := g.waitMsg(ctx, id, func(m message.Message) bool { _, ok := m.(*common.MessageHeartbeat); return ok }); err != nil {
-			t.Fatalf("no heartbeat from %d over TCP: %v", id, err)
-		}
-	}
-	flyUp(t, f, g, 2, 15)
-	if s := f.Drone(1).State(); s.Armed || s.Landed != OnGround {
-		t.Fatalf("drone 1 moved with drone 2's orders: %+v", s)
+	for _, kind := range []string{"tcpin", "udpin"} {
+		t.Run(kind, func(t *testing.T) {
+			var server, client gomavlib.EndpointConf
+			if kind == "tcpin" {
+				a := addr(freeTCPPort(t))
+				server, client = gomavlib.EndpointTCPServer{Address: a}, gomavlib.EndpointTCPClient{Address: a}
+			} else {
+				a := addr(freeUDPPort(t))
+				server, client = gomavlib.EndpointUDPServer{Address: a}, gomavlib.EndpointUDPClient{Address: a}
+			}
+			f, _ := startFleet(t, Config{
+				Clock: scaled(t, 20), SigningKey: key, Endpoints: []gomavlib.EndpointConf{server},
+				Drones: []DroneConfig{
+					{SysID: 1, Profile: ProfileTethered, Home: testHome},
+					{SysID: 2, Profile: ProfileHeavy, Home: testHome},
+				},
+			})
+			g := newTestGCS(t, client, key)
+			ctx := ctxT(t, 30*time.Second)
+			for _, id := range []uint8{1, 2} {
+				if _, err := g.waitMsg(ctx, id, func(m message.Message) bool { _, ok := m.(*common.MessageHeartbeat); return ok }); err != nil {
+					t.Fatalf("no heartbeat from %d: %v", id, err)
+				}
+			}
+			flyUp(t, f, g, 2, 15)
+			if s := f.Drone(1).State(); s.Armed || s.Landed != OnGround {
+				t.Fatalf("drone 1 moved with drone 2's orders: %+v", s)
+			}
+			// rally points are stored and returned, as QGroundControl expects
+			rally := []common.MessageMissionItemInt{{Command: common.MAV_CMD_NAV_RALLY_POINT, Frame: common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, X: degE7(testHome.Lat), Y: degE7(testHome.Lon), Z: 30}}
+			if res := g.upload(t, 1, common.MAV_MISSION_TYPE_RALLY, rally); res != common.MAV_MISSION_ACCEPTED {
+				t.Fatalf("rally upload: %v", res)
+			}
+			if back := g.download(t, 1, common.MAV_MISSION_TYPE_RALLY); len(back) != 1 || back[0].Z != 30 {
+				t.Fatalf("rally back: %+v", back)
+			}
+		})
 	}
 }
 

@@ -75,6 +75,8 @@ func (v *vehicle) store(t common.MAV_MISSION_TYPE) *missionStore {
 		return &v.mission
 	case common.MAV_MISSION_TYPE_FENCE:
 		return &v.fence
+	case common.MAV_MISSION_TYPE_RALLY:
+		return &v.rally
 	}
 	return nil
 }
@@ -167,6 +169,7 @@ func (v *vehicle) missionMessage(msg message.Message, sys, comp uint8) {
 		if m.MissionType == common.MAV_MISSION_TYPE_ALL {
 			v.commit(common.MAV_MISSION_TYPE_MISSION, nil)
 			v.commit(common.MAV_MISSION_TYPE_FENCE, nil)
+			v.commit(common.MAV_MISSION_TYPE_RALLY, nil)
 		} else if v.store(m.MissionType) == nil {
 			v.missionAck(sys, comp, m.MissionType, common.MAV_MISSION_UNSUPPORTED)
 			return
@@ -278,6 +281,12 @@ func isNav(c common.MAV_CMD) bool {
 // fly: ceiling and tether reach.
 func (v *vehicle) validate(t common.MAV_MISSION_TYPE, items []common.MessageMissionItemInt) (common.MAV_MISSION_RESULT, string) {
 	for i, it := range items {
+		if t == common.MAV_MISSION_TYPE_RALLY {
+			if it.Command != common.MAV_CMD_NAV_RALLY_POINT {
+				return common.MAV_MISSION_UNSUPPORTED, fmt.Sprintf("Rally: item %d: unsupported command %d", i, it.Command)
+			}
+			continue
+		}
 		if t == common.MAV_MISSION_TYPE_FENCE {
 			switch it.Command {
 			case common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION, common.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION,

@@ -126,6 +126,7 @@ type vehicle struct {
 	tel         telemetry
 	mission     missionStore
 	fence       missionStore
+	rally       missionStore // stored and returned; RTL goes home, not to rally points
 	xfer        *missionTransfer
 	outQ        []queuedMsg
 	inQ         []queuedIn
