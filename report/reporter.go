@@ -59,6 +59,11 @@ type Config struct {
 	// TeamNetworks are the networks whose loss and return at a team's
 	// position raise an alert to that team; (optional) defaults to Private.
 	TeamNetworks []Network
+	// TeamSettle is how long a team's position must stay out of (or back
+	// in) coverage before the team is told, so that a team on the edge of
+	// coverage is not alerted at every flicker; (optional) defaults to 0,
+	// at once.
+	TeamSettle time.Duration
 	// ExpectedReturn, if set, says when network is expected back over
 	// where (a point or polygon, lon/lat) because a relief is on its way;
 	// zero if not known. It is called from the Reporter's goroutine when a
@@ -467,7 +472,7 @@ func (r *Reporter) run() {
 		drones:   map[int]DroneState{},
 		dirty:    map[int]bool{},
 		lastSent: map[int]time.Time{},
-		teams:    newTeamWatch(r.cfg.TeamNetworks),
+		teams:    newTeamWatch(r.cfg.TeamNetworks, r.cfg.TeamSettle),
 	}
 	timer := r.clk.NewTimer(time.Hour)
 	timer.Stop()
@@ -481,6 +486,9 @@ func (r *Reporter) run() {
 		}
 		r.take(st)
 		next := r.publishDrones(st)
+		if due := st.teams.due(); !due.IsZero() && (next.IsZero() || due.Before(next)) {
+			next = due
+		}
 		if !r.publishCoverage(st) {
 			retry := r.clk.Now().Add(r.cfg.StateInterval)
 			if next.IsZero() || retry.Before(next) {
@@ -535,7 +543,7 @@ func (r *Reporter) take(st *loopState) {
 			}
 			continue
 		}
-		changes = append(changes, st.teams.position(*p)...)
+		changes = append(changes, st.teams.position(*p, r.clk.Now())...)
 		if r.cfg.OnTeamPosition != nil {
 			r.cfg.OnTeamPosition(*p)
 		}
@@ -550,7 +558,9 @@ func (r *Reporter) take(st *loopState) {
 		st.cov = cov
 		st.covDirty = true
 		r.areaAlerts(st, cov)
-		changes = append(changes, st.teams.coverage(cov)...)
+		changes = append(changes, st.teams.coverage(cov, r.clk.Now())...)
+	} else if due := st.teams.due(); !due.IsZero() && !r.clk.Now().Before(due) {
+		changes = append(changes, st.teams.recheck(r.clk.Now())...)
 	}
 	var as []Alert
 	for _, c := range changes {

@@ -313,6 +313,33 @@ func TestTeamLosesAndRegainsCoverage(t *testing.T) {
 	}
 }
 
+func TestTeamSettleOnClock(t *testing.T) {
+	fx := newFixture(t, Config{AreaAlertStep: -1, TeamSettle: 10 * time.Second})
+	fx.r.UpdateCoverage(covered(0.9, hole))
+	fx.conn.next(t, "/coverage")
+	fx.conn.deliver(fx.r.Tree().TeamPosition("red"), []byte(in))
+	waitFor(t, "the position", func() bool { return len(fx.r.TeamPositions()) == 1 })
+	start := fx.clk.Now()
+	for range 60 {
+		select {
+		case p := <-fx.conn.pubs:
+			if !strings.HasSuffix(p.topic, "/teams/red/alerts") {
+				continue
+			}
+			if held := fx.clk.Since(start); held < 10*time.Second {
+				t.Fatalf("alert after %v, before the 10 s settle", held)
+			}
+			if a := alertOf(t, p); a.Kind != KindCoverageLost {
+				t.Fatalf("alert %+v", a)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		fx.clk.Advance(time.Second)
+	}
+	t.Fatal("no alert within a minute of virtual time")
+}
+
 func TestReliefAfterLoss(t *testing.T) {
 	fx := newFixture(t, Config{AreaAlertStep: -1})
 	tree := fx.r.Tree()

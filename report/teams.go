@@ -3,6 +3,7 @@ package report
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -16,32 +17,36 @@ type teamChange struct {
 }
 
 // teamWatch tracks, per team and network, whether the team's position is
-// covered, and says when that changes. It is owned by the reporter's loop.
+// covered, and says when that changes. A change is reported only once it
+// has held for settle (0: at once), so that a team standing on the edge of
+// coverage is not told every second. It is owned by the reporter's loop.
 type teamWatch struct {
 	networks []Network
+	settle   time.Duration
 	teams    map[string]*teamState
 	cov      *Coverage // nil until the first coverage
 }
 
 type teamState struct {
 	pos       TeamPosition
-	uncovered map[Network]bool // absent: not known yet
+	uncovered map[Network]bool      // the state the team was told (absent: covered, nothing said)
+	since     map[Network]time.Time // when the other state was first seen, while it has not yet held for settle
 }
 
-func newTeamWatch(networks []Network) *teamWatch {
-	return &teamWatch{networks: networks, teams: map[string]*teamState{}}
+func newTeamWatch(networks []Network, settle time.Duration) *teamWatch {
+	return &teamWatch{networks: networks, settle: settle, teams: map[string]*teamState{}}
 }
 
 // position records a team's new position and returns what changed for it.
-// A team first seen out of coverage is told so at once.
-func (w *teamWatch) position(p TeamPosition) []teamChange {
+// A team first seen out of coverage is told so.
+func (w *teamWatch) position(p TeamPosition, now time.Time) []teamChange {
 	st, ok := w.teams[p.Team]
 	if !ok {
-		st = &teamState{uncovered: map[Network]bool{}}
+		st = &teamState{uncovered: map[Network]bool{}, since: map[Network]time.Time{}}
 		w.teams[p.Team] = st
 	}
 	st.pos = p
-	return w.evaluate(st, nil)
+	return w.evaluate(st, now, nil)
 }
 
 // forget stops tracking a team (it cleared its position).
@@ -49,16 +54,39 @@ func (w *teamWatch) forget(team string) { delete(w.teams, team) }
 
 // coverage records new coverage and returns what changed, team by team in
 // name order.
-func (w *teamWatch) coverage(c *Coverage) []teamChange {
+func (w *teamWatch) coverage(c *Coverage, now time.Time) []teamChange {
 	w.cov = c
+	return w.recheck(now)
+}
+
+// recheck evaluates every team again, for changes that have now held for
+// settle.
+func (w *teamWatch) recheck(now time.Time) []teamChange {
 	var out []teamChange
 	for _, name := range slices.Sorted(maps.Keys(w.teams)) {
-		out = w.evaluate(w.teams[name], out)
+		out = w.evaluate(w.teams[name], now, out)
 	}
 	return out
 }
 
-func (w *teamWatch) evaluate(st *teamState, out []teamChange) []teamChange {
+// due is when the earliest pending change will have held for settle; zero
+// if none is pending.
+func (w *teamWatch) due() time.Time {
+	var first time.Time
+	for _, st := range w.teams {
+		for _, t := range st.since {
+			if first.IsZero() || t.Before(first) {
+				first = t
+			}
+		}
+	}
+	if first.IsZero() {
+		return first
+	}
+	return first.Add(w.settle)
+}
+
+func (w *teamWatch) evaluate(st *teamState, now time.Time, out []teamChange) []teamChange {
 	if w.cov == nil {
 		return out
 	}
@@ -66,18 +94,28 @@ func (w *teamWatch) evaluate(st *teamState, out []teamChange) []teamChange {
 	for _, n := range w.networks {
 		if _, known := w.cov.Fraction[n]; !known {
 			if _, known := w.cov.Uncovered[n]; !known {
+				delete(st.since, n)
 				continue // this coverage says nothing of n
 			}
 		}
-		now := hits(g, w.cov.Uncovered[n])
-		was, seen := st.uncovered[n]
-		st.uncovered[n] = now
-		switch {
-		case !seen && now, seen && now && !was:
-			out = append(out, teamChange{pos: st.pos, network: n, lost: true})
-		case seen && was && !now:
-			out = append(out, teamChange{pos: st.pos, network: n, lost: false})
+		uncovered := hits(g, w.cov.Uncovered[n])
+		if uncovered == st.uncovered[n] {
+			delete(st.since, n) // back to what the team was told: nothing to say
+			continue
 		}
+		if w.settle > 0 {
+			since, pending := st.since[n]
+			if !pending {
+				st.since[n] = now
+				continue
+			}
+			if now.Sub(since) < w.settle {
+				continue
+			}
+		}
+		delete(st.since, n)
+		st.uncovered[n] = uncovered
+		out = append(out, teamChange{pos: st.pos, network: n, lost: uncovered})
 	}
 	return out
 }
