@@ -30,6 +30,7 @@ type Server struct {
 	teams   Teams
 	log     *slog.Logger
 	mux     *http.ServeMux
+	csrf    *http.CrossOriginProtection
 	tiles   *tileProxy
 	mbtiles *mbtiles
 
@@ -115,6 +116,13 @@ func New(cfg Config, ctrl Controller, teams Teams) (*Server, error) {
 		})
 	}
 	s.mux.HandleFunc(Prefix+"/", s.noRoute)
+	// A page on another site open in the commander's browser must not be
+	// able to order the fleet through it (that matters most without tokens,
+	// where the browser is trusted for being on this machine).
+	s.csrf = http.NewCrossOriginProtection()
+	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross-origin request refused: orders come from the daemon's own page or a non-browser client")
+	}))
 	return s, nil
 }
 
@@ -122,7 +130,7 @@ func New(cfg Config, ctrl Controller, teams Teams) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.csrf.Handler(s.mux).ServeHTTP(w, r)
 }
 
 // Close ends every open stream and closes the MBTiles file; call it before http.Server.Shutdown (e.g.
@@ -168,6 +176,11 @@ func (s *Server) identify(r *http.Request) (caller, error) {
 	if len(s.cfg.Tokens) == 0 {
 		if !isLoopbackRemote(r.RemoteAddr) {
 			return caller{}, fmt.Errorf("%w: no tokens are configured, so only this machine may connect", ErrForbidden)
+		}
+		// A loopback peer with a foreign Host is a browser led here by DNS
+		// rebinding: another site's page, not the commander's.
+		if !isLoopbackAddr(r.Host) {
+			return caller{}, fmt.Errorf("%w: no tokens are configured, so only http://127.0.0.1 or http://localhost may be used, not %q", ErrForbidden, r.Host)
 		}
 		return caller{Name: "local", Role: Commander}, nil
 	}

@@ -238,7 +238,7 @@ func TestMeSaysRole(t *testing.T) {
 func TestNoTokensLoopbackOnly(t *testing.T) {
 	f := &fakeCtrl{}
 	s := newTestServer(t, f, nil)
-	req := httptest.NewRequest("POST", "/api/v1/deploy", nil)
+	req := httptest.NewRequest("POST", "http://127.0.0.1:8080/api/v1/deploy", nil)
 	req.RemoteAddr = "127.0.0.1:50000"
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
@@ -487,5 +487,46 @@ func TestOrdersReachController(t *testing.T) {
 	call{"POST", "/api/v1/drones/1/pin", commanderTok, "", `{"pinned":true}`}.do(t, s)
 	if gotPinned != "s1true" {
 		t.Fatalf("pinned %q, want the drone's station s1", gotPinned)
+	}
+}
+
+// TestCrossSiteRefused: another site's page in the commander's browser
+// cannot order the fleet, neither cross-origin nor through DNS rebinding.
+func TestCrossSiteRefused(t *testing.T) {
+	f := &fakeCtrl{}
+	s := newTestServer(t, f, nil)
+	for _, tc := range []struct {
+		name   string
+		host   string
+		header map[string]string
+	}{
+		{"cross-site fetch", "127.0.0.1:8080", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}},
+		{"foreign origin", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example"}},
+		{"rebound host", "evil.example:8080", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example:8080"}},
+	} {
+		req := httptest.NewRequest("POST", "http://"+tc.host+"/api/v1/deploy", nil)
+		req.RemoteAddr = "127.0.0.1:50000"
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 403 {
+			t.Errorf("%s: status %d, want 403", tc.name, rec.Code)
+		}
+		errorOf(t, rec)
+	}
+	// The daemon's own page may.
+	req := httptest.NewRequest("POST", "http://localhost:8080/api/v1/deploy", nil)
+	req.RemoteAddr = "[::1]:50000"
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", "http://localhost:8080")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 202 {
+		t.Fatalf("same-origin deploy: %d %s", rec.Code, rec.Body)
+	}
+	if got := f.changes(); !slices.Equal(got, []string{"Deploy"}) {
+		t.Fatalf("changes %v", got)
 	}
 }
