@@ -68,15 +68,19 @@
 // (GUIDED, or any mode with MAV_DO_REPOSITION_FLAGS_CHANGE_MODE),
 // NAV_RETURN_TO_LAUNCH, NAV_LAND, DO_CHANGE_SPEED, DO_SET_MODE,
 // MISSION_START, SET_MESSAGE_INTERVAL, GET_MESSAGE_INTERVAL,
-// REQUEST_MESSAGE, GET_HOME_POSITION, REQUEST_AUTOPILOT_CAPABILITIES and
-// USER_1 (payload); anything else is UNSUPPORTED. SET_MODE is acked with
+// REQUEST_MESSAGE, GET_HOME_POSITION, REQUEST_AUTOPILOT_CAPABILITIES,
+// DO_FENCE_ENABLE and USER_1 (payload); anything else is UNSUPPORTED. SET_MODE is acked with
 // command 11, as ArduPilot does. SET_POSITION_TARGET_GLOBAL_INT moves a
 // drone in GUIDED with no ack. Arming is refused (FAILED plus a STATUSTEXT
 // reason) when a pre-arm check fails, and in AUTO, RTL, LAND and BRAKE, as
 // Copter with AUTO_OPTIONS 0: arm in GUIDED, then AUTO starts the mission.
 // The mission protocol runs both ways for MAV_MISSION_TYPE_MISSION (item 0
-// is home) and _FENCE, with retries; an upload the drone cannot fly (beyond
-// its ceiling or tether) is refused with MAV_MISSION_DENIED.
+// is home), _FENCE and _RALLY, with retries; an upload the drone cannot fly
+// (beyond its ceiling, tether or enabled fence) is refused with
+// MAV_MISSION_DENIED. A fence (inclusion and exclusion circles and
+// polygons) is enforced once enabled (FENCE_ENABLE or DO_FENCE_ENABLE):
+// orders outside it are DENIED and a breach takes RTL, as ArduPilot's
+// default FENCE_ACTION. Rally points are stored only: RTL goes home.
 //
 // Signing: with Config.SigningKey every frame sent is signed and frames
 // unsigned or signed with another key are dropped.

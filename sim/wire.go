@@ -79,7 +79,6 @@ func (v *vehicle) flushQueues() {
 	}
 	clear(v.outQ[n:])
 	v.outQ = v.outQ[:n]
-	n = 0
 	in := v.inQ
 	v.inQ = nil
 	for _, q := range in {
