@@ -319,13 +319,20 @@ func (p *placer) gradient(i int, nb []int32) Point {
 	d := p.disks[i]
 	var g Point
 	inner := p.reg.interior(d.C, d.R)
+	last := -1 // the neighbour that hid the previous point: try it first
 	for _, u := range p.circle {
 		b := Point{d.C.X + d.R*u.X, d.C.Y + d.R*u.Y}
 		free := true
-		for _, j := range nb {
+		if last >= 0 {
+			if o := p.disks[nb[last]]; o.C.dist2(b) < o.R*o.R {
+				continue
+			}
+		}
+		for k, j := range nb {
 			o := p.disks[j]
-			if o.C.dist2(b) < o.R*o.R {
+			if k != last && o.C.dist2(b) < o.R*o.R {
 				free = false
+				last = k
 				break
 			}
 		}
