@@ -1,0 +1,153 @@
+package sim
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// bench is a vehicle flown without sockets, for physics tests: only the
+// fleet loop's stepping, driven directly.
+type bench struct {
+	f *Fleet
+	v *vehicle
+}
+
+func newBench(t *testing.T, profile string, cfg Config) *bench {
+	t.Helper()
+	f := &Fleet{cfg: cfg, speed: 1}
+	f.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, p := range BuiltinProfiles() {
+		if p.Name == profile {
+			v := newVehicle(f, DroneConfig{SysID: 1, Home: testHome}, &p, i, 7, f.now)
+			f.vehicles = []*vehicle{v}
+			return &bench{f, v}
+		}
+	}
+	t.Fatalf("no profile %q", profile)
+	return nil
+}
+
+func (b *bench) run(d time.Duration, each func(s State)) {
+	for end := b.f.now.Add(d); b.f.now.Before(end); {
+		b.f.now = b.f.now.Add(dt)
+		b.v.step()
+		if each != nil {
+			each(b.v.state())
+		}
+	}
+}
+
+func (b *bench) takeoff(t *testing.T, alt float64) {
+	t.Helper()
+	if r := b.v.setMode(b.v.modeByKind(mGuided)); r != "" {
+		t.Fatal(r)
+	}
+	if res, r := b.v.arm(true, false); res != common.MAV_RESULT_ACCEPTED {
+		t.Fatal(r)
+	}
+	b.v.takeoff(alt)
+	b.run(time.Minute, nil)
+	if s := b.v.state(); s.Landed != InAir || math.Abs(s.AltRel-alt) > 0.5 {
+		t.Fatalf("takeoff: %v at %.1f m", s.Landed, s.AltRel)
+	}
+}
+
+// Wind costs power in a hover and pushes the drone about; GPS reports the
+// position with noise of the configured size.
+func TestWindCostsPowerAndPushes(t *testing.T) {
+	hover := func(w Wind) (power, worst float64) {
+		b := newBench(t, ProfileHeavy, Config{Wind: w, GPSNoiseM: 2})
+		b.takeoff(t, 30)
+		here := b.v.state()
+		n := 0
+		b.run(5*time.Minute, func(s State) {
+			power += s.PowerW
+			n++
+			dn, de := northEast(here.Lat, here.Lon, s.Lat, s.Lon)
+			worst = math.Max(worst, math.Hypot(dn, de))
+		})
+		return power / float64(n), worst
+	}
+	stillP, stillD := hover(Wind{})
+	windP, windD := hover(Wind{SpeedMS: 8, FromDeg: 300, GustMS: 3})
+	bat, cruise := BuiltinProfiles()[1].Battery, BuiltinProfiles()[1].CruiseSpeed
+	if want := 0.9 * (bat.CruiseW - bat.HoverW) * (8 / cruise) * (8 / cruise); windP-stillP < want {
+		t.Fatalf("hover power %.0f W in 8 m/s wind, %.0f W in still air: want %.0f W more", windP, stillP, want)
+	}
+	if stillD > 0.01 || windD < 0.3 {
+		t.Fatalf("hover excursion %.2f m in still air, %.2f m in gusts", stillD, windD)
+	}
+
+	b := newBench(t, ProfileHeavy, Config{GPSNoiseM: 2})
+	var sum2 float64
+	n := 0
+	b.run(10*time.Minute, func(s State) {
+		m := b.v.message(msgGPSRawInt).(*common.MessageGpsRawInt)
+		dn, de := northEast(s.Lat, s.Lon, float64(m.Lat)/1e7, float64(m.Lon)/1e7)
+		sum2 += dn*dn + de*de
+		n++
+	})
+	if rms := math.Sqrt(sum2 / float64(n) / 2); rms < 0.5 || rms > 4 {
+		t.Fatalf("GPS error %.2f m rms per axis, configured 2 m", rms)
+	}
+}
+
+// A reposition respects the speed and acceleration limits and stops on the
+// point.
+func TestSpeedAndAccelerationLimits(t *testing.T) {
+	b := newBench(t, ProfileHeavy, Config{})
+	b.takeoff(t, 20)
+	p := b.v.prof
+	lat, lon := offset(testHome.Lat, testHome.Lon, 500, 0)
+	b.v.goTo(LatLonAlt{lat, lon, testHome.Alt + 60})
+	prev := b.v.state()
+	maxSpeed, maxAcc, maxClimb := 0.0, 0.0, 0.0
+	b.run(2*time.Minute, func(s State) {
+		maxSpeed = math.Max(maxSpeed, s.GroundSpeed)
+		maxAcc = math.Max(maxAcc, math.Hypot(s.VN-prev.VN, s.VE-prev.VE)/dt.Seconds())
+		maxClimb = math.Max(maxClimb, -s.VD)
+		prev = s
+	})
+	if maxSpeed > p.CruiseSpeed+1e-9 || maxSpeed < 0.95*p.CruiseSpeed {
+		t.Fatalf("top speed %.2f m/s, profile %v", maxSpeed, p.CruiseSpeed)
+	}
+	if maxAcc > p.Accel+1e-9 {
+		t.Fatalf("acceleration %.2f m/s², limit %v", maxAcc, p.Accel)
+	}
+	if maxClimb > p.ClimbRate+1e-9 || maxClimb < 0.9*p.ClimbRate {
+		t.Fatalf("climb %.2f m/s, limit %v", maxClimb, p.ClimbRate)
+	}
+	s := b.v.state()
+	if n, e := northEast(s.Lat, s.Lon, lat, lon); math.Hypot(n, e) > 0.5 || s.GroundSpeed > 0.1 || math.Abs(s.AltRel-60) > 0.2 {
+		t.Fatalf("stopped %.2f m from the point at %.2f m/s, %.1f m", math.Hypot(n, e), s.GroundSpeed, s.AltRel)
+	}
+}
+
+// The voltage falls with the charge, and the endurance the model flies
+// matches each profile's stated one.
+func TestEnergyModelMatchesProfiles(t *testing.T) {
+	prev := math.Inf(1)
+	for soc := 1.0; soc >= 0; soc -= 0.01 {
+		v := cellVoltage(soc)
+		if v > prev {
+			t.Fatalf("cell voltage rises to %.3f V at %.0f%%", v, soc*100)
+		}
+		prev = v
+	}
+	for _, p := range BuiltinProfiles() {
+		if p.Endurance == 0 {
+			if p.Tether == nil {
+				t.Fatalf("%s: no endurance and no tether", p.Name)
+			}
+			continue
+		}
+		b := p.Battery
+		model := time.Duration(b.CapacityWh * (1 - b.ReservePct/100) / b.HoverW * float64(time.Hour))
+		if e := math.Abs(model.Seconds()/p.Endurance.Seconds() - 1); e > 0.02 {
+			t.Fatalf("%s: model endurance %v, stated %v", p.Name, model, p.Endurance)
+		}
+	}
+}
