@@ -86,8 +86,10 @@ type Config struct {
 	// (default 0: none; the CLI uses 1 m). Negative disables it.
 	GPSNoiseM float64
 	// GCSTimeout is ArduPilot's FS_GCS_TIMEOUT: with a ground station seen
-	// before, no GCS heartbeat for this long in flight gives RTL. Zero
-	// disables it (ArduPilot's FS_GCS_ENABLE default).
+	// before, nothing from it for this long in flight gives RTL. Zero
+	// disables it (ArduPilot's FS_GCS_ENABLE default); a ground station can
+	// still enable it per drone with PARAM_SET FS_GCS_ENABLE and
+	// FS_GCS_TIMEOUT, as on ArduPilot.
 	GCSTimeout time.Duration
 	// MaxWallRate caps each drone's telemetry stream messages per wall
 	// second when the clock runs faster than real time (default: the

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"sort"
+	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
@@ -9,8 +10,8 @@ import (
 
 // params are the few ArduPilot parameters the simulator reports, so that a
 // ground station that downloads parameters on connect (QGroundControl,
-// MAVProxy) completes. PARAM_SET is stored and echoed; only the ones named
-// in paramSet change behaviour.
+// MAVProxy) completes. PARAM_SET is stored and echoed; FS_GCS_ENABLE,
+// FS_GCS_TIMEOUT (s), RTL_ALT (cm) and FENCE_ENABLE act as on ArduPilot.
 func (v *vehicle) params() map[string]float32 {
 	if v.param != nil {
 		return v.param
@@ -31,11 +32,21 @@ func (v *vehicle) params() map[string]float32 {
 	}
 	if v.f.cfg.GCSTimeout > 0 {
 		v.param["FS_GCS_ENABLE"] = 1
+		v.param["FS_GCS_TIMEOUT"] = float32(v.f.cfg.GCSTimeout.Seconds())
 	}
 	if v.tetherM > 0 {
 		v.param["AC_TETHER_LEN"] = float32(v.tetherM)
 	}
 	return v.param
+}
+
+// gcsTimeout is the GCS failsafe timeout, zero when disabled.
+func (v *vehicle) gcsTimeout() time.Duration {
+	p := v.params()
+	if p["FS_GCS_ENABLE"] == 0 {
+		return 0
+	}
+	return time.Duration(float64(p["FS_GCS_TIMEOUT"]) * float64(time.Second))
 }
 
 func (v *vehicle) sendParam(name string, idx, count int) {
@@ -81,7 +92,15 @@ func (v *vehicle) paramMessage(msg message.Message, _, _ uint8) {
 		names := v.paramNames()
 		for i, n := range names {
 			if n == m.ParamId {
-				v.params()[n] = m.ParamValue
+				val := m.ParamValue
+				if n == "RTL_ALT" {
+					val = float32(clamp(float64(val), 100, v.prof.Ceiling*100))
+					v.prof.RTLAlt = float64(val) / 100
+				}
+				if n == "FS_GCS_TIMEOUT" {
+					val = float32(clamp(float64(val), 2, 120))
+				}
+				v.params()[n] = val
 				v.sendParam(n, i, len(names))
 			}
 		}

@@ -151,3 +151,32 @@ func TestEnergyModelMatchesProfiles(t *testing.T) {
 		}
 	}
 }
+
+// A ground station enables the GCS failsafe with PARAM_SET, as on
+// ArduPilot; silence past FS_GCS_TIMEOUT then gives RTL.
+func TestGCSFailsafeByParameter(t *testing.T) {
+	b := newBench(t, ProfileHeavy, Config{})
+	b.takeoff(t, 20)
+	b.run(time.Minute, nil)
+	if s := b.v.state(); s.Failsafe != "" {
+		t.Fatalf("failsafe %q with FS_GCS_ENABLE 0", s.Failsafe)
+	}
+	set := func(name string, v float32) {
+		b.v.receive(&common.MessageParamSet{TargetSystem: 1, TargetComponent: 1, ParamId: name, ParamValue: v}, 255, 190)
+	}
+	set("FS_GCS_ENABLE", 1)
+	set("FS_GCS_TIMEOUT", 3)
+	start := b.f.now
+	var at time.Duration
+	b.run(time.Minute, func(s State) {
+		if s.Failsafe == "gcs" && at == 0 {
+			at = s.Time.Sub(start)
+		}
+	})
+	if at < 3*time.Second || at > 3*time.Second+2*dt {
+		t.Fatalf("GCS failsafe after %v of silence, FS_GCS_TIMEOUT 3 s", at)
+	}
+	if s := b.v.state(); s.Mode.Name != "RTL" {
+		t.Fatalf("mode %s", s.Mode.Name)
+	}
+}

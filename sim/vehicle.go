@@ -920,7 +920,7 @@ func (v *vehicle) checkFailsafes(now time.Time) {
 			}
 		}
 	}
-	if to := v.f.cfg.GCSTimeout; to > 0 && !v.lastGCS.IsZero() && v.airborne() && !v.gcsFailsafe && now.Sub(v.lastGCS) > to {
+	if to := v.gcsTimeout(); to > 0 && !v.lastGCS.IsZero() && v.airborne() && !v.gcsFailsafe && now.Sub(v.lastGCS) > to {
 		v.gcsFailsafe = true
 		v.failsafe = "gcs"
 		v.statustext(common.MAV_SEVERITY_CRITICAL, "GCS Failsafe: RTL")
