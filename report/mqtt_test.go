@@ -237,15 +237,13 @@ func TestTeamAlertsMosquitto(t *testing.T) {
 }
 
 // TestAlertsSurviveEmbeddedBrokerOutage: the broker is stopped and started
-// again while alerts are raised; every alert arrives exactly once after
-// de-duplication by id, in order.
+// again while alerts are raised; a dashboard on a persistent session gets
+// every alert exactly once after de-duplication by id, in order.
 func TestAlertsSurviveEmbeddedBrokerOutage(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "broker.db")
-	in := newInbox()
-	observe := map[string]func(string, []byte){tree.Alerts(): in.add}
 	start := func(addr string) *broker.Broker {
-		b, err := broker.Start(broker.Config{TCPAddr: addr, Users: mqtttest.Users(t), StorePath: store, Observers: observe})
+		b, err := broker.Start(broker.Config{TCPAddr: addr, Users: mqtttest.Users(t), StorePath: store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,9 +251,32 @@ func TestAlertsSurviveEmbeddedBrokerOutage(t *testing.T) {
 	}
 	b := start("127.0.0.1:0")
 	addr := b.Addr()
-	ctl := startController(t, b.URL(), filepath.Join(dir, "outbox.db"), report.Config{})
 	t.Cleanup(func() { b.Close() }) // the broker running at the end
-	outage(t, ctl, in, func() { b.Close() }, func() { b = start(addr) })
+	in := newInbox()
+	dashboard(t, b.URL(), in).Subscribe(t, tree.Alerts(), 1)
+	ctl := startController(t, b.URL(), filepath.Join(dir, "outbox.db"), report.Config{})
+	outage(t, ctl, in, func() { b.Close() }, func() {
+		b = start(addr)
+		dashboard(t, b.URL(), in) // the same persistent session
+	})
+}
+
+// dashboard connects an observer with a persistent session ("dashboard")
+// whose messages go to in.
+func dashboard(t *testing.T, url string, in *inbox) *mqtttest.Field {
+	t.Helper()
+	f := mqtttest.MustConnect(t, mqtttest.Options(url, mqtttest.Observer, "dashboard", false))
+	go func() {
+		for {
+			select {
+			case msg := <-f.Msgs:
+				in.add(msg.Topic(), msg.Payload())
+			case <-t.Context().Done():
+				return
+			}
+		}
+	}()
+	return f
 }
 
 // outage raises alerts before, during and after an outage of the broker
@@ -316,27 +337,12 @@ func TestAlertsSurviveReporterRestart(t *testing.T) {
 func TestAlertsSurviveMosquittoOutage(t *testing.T) {
 	m := mqtttest.StartMosquitto(t)
 	in := newInbox()
-	connectDash := func() *mqtttest.Field {
-		f := mqtttest.MustConnect(t, mqtttest.Options(m.URL(), mqtttest.Observer, "dashboard", false))
-		go func() {
-			for {
-				select {
-				case msg := <-f.Msgs:
-					in.add(msg.Topic(), msg.Payload())
-				case <-t.Context().Done():
-					return
-				}
-			}
-		}()
-		return f
-	}
-	dash := connectDash()
-	dash.Subscribe(t, tree.Alerts(), 1)
+	dashboard(t, m.URL(), in).Subscribe(t, tree.Alerts(), 1)
 
 	ctl := startController(t, m.URL(), filepath.Join(t.TempDir(), "outbox.db"), report.Config{})
 	outage(t, ctl, in, m.Stop, func() {
 		m.Restart()
-		connectDash() // the same persistent session
+		dashboard(t, m.URL(), in) // the same persistent session
 	})
 }
 

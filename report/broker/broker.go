@@ -111,6 +111,9 @@ func Start(cfg Config) (*Broker, error) {
 	if err := srv.AddHook(auth, nil); err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
+	if err := srv.AddHook(newOrderHook(), nil); err != nil { // before the store, which saves its stamps
+		return nil, fmt.Errorf("broker: %w", err)
+	}
 	if cfg.StorePath != "" {
 		st, err := openStore(cfg.StorePath, log)
 		if err != nil {

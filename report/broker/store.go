@@ -282,6 +282,9 @@ func (h *storeHook) OnRetainedExpired(name string) {
 }
 
 func (h *storeHook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ int) {
+	if cur, ok := cl.State.Inflight.Get(pk.PacketID); ok && cur.FixedHeader.Type == pk.FixedHeader.Type {
+		pk.Created = cur.Created // as stamped by orderHook
+	}
 	h.queue(put(bucketInflight, inflightKey(cl.ID, pk.PacketID), message(storage.InflightKey, cl.ID, pk)))
 }
 
