@@ -81,6 +81,16 @@ func TestBrowserDeploy(t *testing.T) {
 	if err := p.Screenshot(filepath.Join(dir, "console-before.png")); err != nil {
 		t.Fatal(err)
 	}
+	summary, err := p.PreviewPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(summary, "4 stations") {
+		t.Fatalf("plan summary %q", summary)
+	}
+	if err := p.Screenshot(filepath.Join(dir, "console-preview.png")); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Deploy(); err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +317,18 @@ func TestBrowserOpenIncident(t *testing.T) {
 	}
 	if vis, err := p.Visible("#btn-deploy"); err != nil || !vis {
 		t.Fatalf("deploy button not shown after opening (%v)", err)
+	}
+	// Edit the incident: a lower target.
+	if err := chromedp.Do(p.Context(),
+		chromedp.SetValue(chromedp.CSS(`#target`), "90"),
+		chromedp.Click(chromedp.CSS(`#btn-target`), chromedp.NodeVisible),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("target at the controller", func() (bool, error) {
+		return fl.Snapshot().Incident.TargetCoverage == 0.9, nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

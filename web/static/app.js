@@ -494,7 +494,8 @@
   function label(text, x, y, colour, bg, centre) {
     ctx.font = "600 12px system-ui, sans-serif";
     const w = ctx.measureText(text).width + 8;
-    const X = centre ? x - w / 2 : x;
+    let X = centre ? x - w / 2 : x;
+    if (!centre && X + w > W - 4) X = x - w - 24; // flip left at the right edge
     ctx.fillStyle = bg;
     ctx.fillRect(X, y - 9, w, 17);
     ctx.fillStyle = colour;
@@ -743,6 +744,7 @@
     $("btn-recall").disabled = !inc || !(inc.state === "deploying" || inc.state === "holding");
 
     const target = (inc && inc.target_coverage) || 0.99;
+    if (document.activeElement !== $("target")) $("target").value = Math.round(target * 100);
     const wanted = inc && inc.networks && inc.networks.length ? inc.networks : NETS;
     for (const net of NETS) {
       const f = (v.coverage && v.coverage.fraction && v.coverage.fraction[net]) || 0;
@@ -881,10 +883,10 @@
     });
   }
 
-  async function run(what, fn) {
+  async function run(what, fn, done) {
     try {
       await fn();
-      toast(what + ": accepted");
+      toast(done || what + ": accepted");
     } catch (e) {
       toast(what + " refused: " + e.message, true);
     }
@@ -895,7 +897,7 @@
     st.preview = p;
     showPlan(p);
     draw();
-  });
+  }, "Plan preview shown on the map: nothing flies until you deploy");
 
   function showPlan(p) {
     const ps = $("plan-summary");
@@ -934,6 +936,11 @@
     if (!f) { toast("Choose a GeoJSON file of the area first", true); return; }
     const text = await f.text();
     run("Open incident", () => api("POST", "/incident" + (name ? "?name=" + encodeURIComponent(name) : ""), text, "application/geo+json"));
+  };
+  $("btn-target").onclick = () => {
+    const v = Number($("target").value);
+    if (!(v > 0 && v <= 100)) { toast("Target coverage must be a percentage from 1 to 100", true); return; }
+    run("Target " + v + "%", () => api("PATCH", "/incident", { target_coverage: v / 100 }));
   };
   $("alert-ack").onclick = () => {
     st.alertAckSeq = Number($("alert").dataset.seq || 0);

@@ -229,3 +229,14 @@ func (p *Page) CreateIncident(name, path string) error {
 		chromedp.Click(chromedp.CSS(`#btn-create`), chromedp.NodeVisible),
 	)
 }
+
+// PreviewPlan presses "Preview plan" and returns the plan summary shown.
+func (p *Page) PreviewPlan() (string, error) {
+	if err := chromedp.Do(p.ctx,
+		chromedp.Click(chromedp.CSS(`#btn-preview`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#plan-summary`)),
+	); err != nil {
+		return "", err
+	}
+	return p.Text(`#plan-summary`)
+}
