@@ -17,10 +17,11 @@ import (
 // This hook stamps each QoS 1/2 message queued for a client, when it is
 // queued and again when it is resent (which mochi does in its sorted order),
 // with a creation time one second after the client's previous one, or now
-// if later. Creation times then run a few seconds ahead under bursts, which
-// only delays mochi's 24-hour expiry as much; the order can still break
-// when the stamps of one backlog cross a multiple of 65536 s (once in 18
-// hours).
+// if later, starting again from now whenever nothing else is queued. Under a
+// backlog the stamps run ahead of the clock by the backlog's length, which
+// delays mochi's 24-hour expiry as much; the order can still break when the
+// stamps of one backlog cross a multiple of 65536 s (about once in 18 hours
+// of stamps).
 type orderHook struct {
 	mqtt.HookBase
 	mu   sync.Mutex
@@ -42,6 +43,11 @@ func (h *orderHook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ 
 		return
 	}
 	h.mu.Lock()
+	if cl.State.Inflight.Len() <= 1 {
+		// Nothing else is queued: start again from now, so that a client
+		// that keeps up is not stamped ever further ahead.
+		delete(h.last, cl.ID)
+	}
 	stamp := max(time.Now().Unix(), h.last[cl.ID]+1)
 	h.last[cl.ID] = stamp
 	h.mu.Unlock()
