@@ -32,6 +32,7 @@ type placer struct {
 	// neighbour grid: disks bucketed by centre in cells of 2 max radius
 	// (counting sort: cell c holds hidx[hstart[c]:hstart[c+1]]).
 	hcell    float64
+	hmargin  float64 // extra neighbour distance the grid must serve
 	hlo      Point
 	hnx, hny int
 	hstart   []int32
@@ -223,7 +224,7 @@ func (p *placer) buildHash() {
 	for _, d := range p.disks {
 		maxR = math.Max(maxR, d.R)
 	}
-	p.hcell = math.Max(2*maxR, 1)
+	p.hcell = math.Max(2*maxR+p.hmargin, 1)
 	hi := Point{p.lo.X + float64(p.gx)*p.h, p.lo.Y + float64(p.gy)*p.h}
 	p.hlo = p.lo.sub(Point{p.hcell, p.hcell})
 	p.hnx = int((hi.X-p.hlo.X)/p.hcell) + 2
@@ -273,6 +274,12 @@ func (p *placer) bucket(i, j int) []int32 {
 
 // neighbours appends the disks that may overlap disk i.
 func (p *placer) neighbours(i int, out []int32) []int32 {
+	return p.neighboursWithin(i, 0, out)
+}
+
+// neighboursWithin appends the disks whose circle comes within extra of
+// disk i's (extra must not exceed the hash margin).
+func (p *placer) neighboursWithin(i int, extra float64, out []int32) []int32 {
 	c := p.disks[i].C
 	ri := p.disks[i].R
 	ci, cj := p.hcellXY(c)
@@ -283,7 +290,7 @@ func (p *placer) neighbours(i int, out []int32) []int32 {
 					continue
 				}
 				d := p.disks[j]
-				rr := d.R + ri
+				rr := d.R + ri + extra
 				if d.C.dist2(c) < rr*rr {
 					out = append(out, j)
 				}
@@ -405,23 +412,49 @@ func pushOut(m MultiPolygon, c Point) Point {
 // descend runs iters gradient steps with a step that shrinks from gamma0 to
 // gamma1 times the radius.
 func (p *placer) descend(iters int, gamma0, gamma1 float64) {
-	var nb []int32
-	next := make([]Point, len(p.disks))
+	maxR := 0.0
+	for _, d := range p.disks {
+		maxR = math.Max(maxR, d.R)
+	}
+	// Neighbour lists are kept with a margin and rebuilt only when disks
+	// may have closed it: a pair approaches by at most twice the largest
+	// step taken since the lists were built.
+	margin := 0.5 * maxR
+	p.hmargin = margin
+	defer func() { p.hmargin = 0 }()
+	n := len(p.disks)
+	off := make([]int32, n+1)
+	var flat []int32
+	moved := math.Inf(1)
+	next := make([]Point, n)
 	for t := 0; t < iters; t++ {
-		p.buildHash()
+		if 2*moved >= margin {
+			p.buildHash()
+			flat = flat[:0]
+			for i := range p.disks {
+				off[i] = int32(len(flat))
+				if p.movable[i] {
+					flat = p.neighboursWithin(i, margin, flat)
+				}
+			}
+			off[n] = int32(len(flat))
+			moved = 0
+		}
 		gamma := gamma0 + (gamma1-gamma0)*float64(t)/math.Max(1, float64(iters-1))
+		step := 0.0
 		for i := range p.disks {
 			next[i] = p.disks[i].C
 			if !p.movable[i] {
 				continue
 			}
-			nb = p.neighbours(i, nb[:0])
-			g := p.gradient(i, nb)
+			g := p.gradient(i, flat[off[i]:off[i+1]])
 			next[i] = p.constrain(i, p.disks[i].C.add(g.scale(gamma*p.disks[i].R/2)))
+			step = math.Max(step, next[i].Dist(p.disks[i].C))
 		}
 		for i := range p.disks {
 			p.disks[i].C = next[i]
 		}
+		moved += step
 	}
 }
 
