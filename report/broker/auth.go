@@ -28,6 +28,7 @@ type authHook struct {
 
 	mu       sync.Mutex
 	verified map[string][32]byte // username -> SHA-256 of the last password that matched its bcrypt hash
+	owners   map[string]string   // client id -> user name of the session that holds it
 }
 
 // dummyHash is the bcrypt hash, at BcryptCost, of a random password that
@@ -42,6 +43,7 @@ func newAuthHook(u *Users) (*authHook, error) {
 		anonymous: u.Anonymous.Enabled,
 		anonRead:  u.Anonymous.Read,
 		verified:  map[string][32]byte{},
+		owners:    map[string]string{},
 	}
 	if len(h.anonRead) == 0 {
 		h.anonRead = topic.PublicFilters()
@@ -56,7 +58,54 @@ func newAuthHook(u *Users) (*authHook, error) {
 func (h *authHook) ID() string { return "aerocell-auth" }
 
 func (h *authHook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+	switch b {
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect, mqtt.OnClientExpired:
+		return true
+	}
+	return false
+}
+
+// claim binds a client id to a user: a session belongs to the user who
+// opened it, and another user connecting with the same client id is
+// refused, or a team could take over the controller's session (and what is
+// queued for it) by using its client id. Anonymous clients get no
+// persistent claim. It reports whether the id is free or already the
+// user's.
+func (h *authHook) claim(id, user string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if owner, ok := h.owners[id]; ok && owner != user {
+		return false
+	}
+	h.owners[id] = user
+	return true
+}
+
+// restoreOwners binds the client ids of sessions restored from the store.
+func (h *authHook) restoreOwners(clients map[string]string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, user := range clients {
+		h.owners[id] = user
+	}
+}
+
+// OnDisconnect frees a client id when its session ends with the connection.
+func (h *authHook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
+	if expire && cl.StopCause() != packets.ErrSessionTakenOver {
+		h.release(cl.ID, string(cl.Properties.Username))
+	}
+}
+
+// OnClientExpired frees the client id of an expired session.
+func (h *authHook) OnClientExpired(cl *mqtt.Client) { h.release(cl.ID, string(cl.Properties.Username)) }
+
+func (h *authHook) release(id, user string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.owners[id] == user {
+		delete(h.owners, id)
+	}
 }
 
 // OnConnectAuthenticate accepts a known, enabled user whose password matches
@@ -66,6 +115,10 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	ok := h.authenticate(name, pk.Connect.Password, pk.Connect.UsernameFlag)
 	if ok && pk.Connect.WillFlag && !h.allowed(name, pk.Connect.WillTopic, true) {
 		h.Log.Info("connection refused: will topic not writable", "username", name, "topic", pk.Connect.WillTopic, "remote", cl.Net.Remote)
+		return false
+	}
+	if ok && !h.claim(cl.ID, name) {
+		h.Log.Info("connection refused: client id belongs to another user", "username", name, "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	if !ok {

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -124,6 +125,16 @@ func Start(cfg Config) (*Broker, error) {
 			st.Stop()
 			return nil, fmt.Errorf("broker: %w", err)
 		}
+		clients, err := st.StoredClients()
+		if err != nil {
+			st.Stop()
+			return nil, err
+		}
+		owners := map[string]string{}
+		for _, c := range clients {
+			owners[c.ID] = string(c.Username)
+		}
+		auth.restoreOwners(owners)
 	}
 	id := 0
 	for filter, fn := range cfg.Observers {
@@ -195,7 +206,7 @@ func dialable(addr string) string {
 }
 
 // Clients is how many clients are connected now.
-func (b *Broker) Clients() int64 { return b.srv.Info.ClientsConnected }
+func (b *Broker) Clients() int64 { return atomic.LoadInt64(&b.srv.Info.ClientsConnected) }
 
 // Close disconnects every client (sending their Last Wills), stops the
 // listeners and writes and closes the store. It is safe to call twice.

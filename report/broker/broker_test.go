@@ -109,6 +109,37 @@ func TestWillMustBeWritable(t *testing.T) {
 	mqtttest.MustConnect(t, o)
 }
 
+// TestClientIDBelongsToItsUser: a team cannot take over the controller's
+// session by connecting with its client id, even after a restart.
+func TestClientIDBelongsToItsUser(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "broker.db")
+	b := mqtttest.StartEmbedded(t, store)
+	ctl := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Controller, "aerocell-controller-inc1", false))
+	if _, err := mqtttest.Connect(t, mqtttest.Options(b.URL(), mqtttest.Red, "aerocell-controller-inc1", true)); err == nil {
+		t.Fatal("a team took the controller's client id")
+	}
+	ctl.Publish(t, tree+"/status", 1, true, []byte("still here")) // not kicked off
+	ctl.Disconnect(100)
+	b.Close()
+
+	b2, err := broker.Start(broker.Config{TCPAddr: strings.TrimPrefix(b.URL(), "mqtt://"), Users: mqtttest.Users(t), StorePath: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if _, err := mqtttest.Connect(t, mqtttest.Options(b2.URL(), mqtttest.Red, "aerocell-controller-inc1", true)); err == nil {
+		t.Fatal("a team took the controller's client id after a restart")
+	}
+	mqtttest.MustConnect(t, mqtttest.Options(b2.URL(), mqtttest.Controller, "aerocell-controller-inc1", false))
+	// A clean session's id is free again once it ends.
+	red := mqtttest.MustConnect(t, mqtttest.Options(b2.URL(), mqtttest.Red, "shared-tablet", true))
+	red.Disconnect(100)
+	for b2.Clients() > 1 {
+		time.Sleep(time.Millisecond)
+	}
+	mqtttest.MustConnect(t, mqtttest.Options(b2.URL(), mqtttest.Blue, "shared-tablet", true))
+}
+
 func TestWebSocket(t *testing.T) {
 	b := mqtttest.StartEmbedded(t, "")
 	if b.WSAddr() == "" {
