@@ -16,8 +16,7 @@ func TestHeavyHoverReachesReserveAtStatedEndurance(t *testing.T) {
 			prof = p
 		}
 	}
-	flyUp(t, f, g, 1, 10)
-	start := f.Drone(1).State()
+	start := flyUp(t, f, g, 1, 10) // the fleet time it got there, not when the test looked
 	s := wait(t, f, 60*time.Second, "battery failsafe", func(s Snapshot) bool { return s.Drones[1].Failsafe == "battery" })
 	d := s.Drones[1]
 	flown := d.Time.Sub(start.Time)
@@ -45,8 +44,7 @@ func TestHeavyHoverReachesReserveAtStatedEndurance(t *testing.T) {
 // backup, and flies again once power is back.
 func TestTetheredHoversOnGroundPowerAndLandsOnBackup(t *testing.T) {
 	f, g := startFleet(t, Config{Clock: scaled(t, 2000), Drones: []DroneConfig{{SysID: 3, Profile: ProfileTethered, Home: testHome}}})
-	flyUp(t, f, g, 3, 60)
-	start := f.Drone(3).State()
+	start := flyUp(t, f, g, 3, 60)
 	s := wait(t, f, 60*time.Second, "six hours", func(s Snapshot) bool { return s.Time.Sub(start.Time) >= 6*time.Hour })
 	d := s.Drones[3]
 	if !d.Flying() || math.Abs(d.AltRel-60) > 1 || d.BatteryPct < 99.9 || !d.GroundPower {

@@ -248,8 +248,9 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// flyUp puts drone id in GUIDED, arms it and climbs to alt metres.
-func flyUp(t *testing.T, f *Fleet, g *testGCS, id uint8, alt float64) {
+// flyUp puts drone id in GUIDED, arms it and climbs to alt metres; it
+// returns the drone's state at the step it got there.
+func flyUp(t *testing.T, f *Fleet, g *testGCS, id uint8, alt float64) State {
 	t.Helper()
 	ctx := ctxT(t, 60*time.Second)
 	guided := uint32(4)
@@ -262,7 +263,8 @@ func flyUp(t *testing.T, f *Fleet, g *testGCS, id uint8, alt float64) {
 	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
 	res, err = g.command(ctx, id, common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, float32(alt))
 	mustResult(t, "takeoff", res, err, common.MAV_RESULT_ACCEPTED)
-	wait(t, f, 60*time.Second, "takeoff", func(s Snapshot) bool { d := s.Drones[id]; return d.Landed == InAir && d.AltRel > alt-2 })
+	s := wait(t, f, 60*time.Second, "takeoff", func(s Snapshot) bool { d := s.Drones[id]; return d.Landed == InAir && d.AltRel > alt-2 })
+	return s.Drones[id]
 }
 
 // statustexts collects the drone's STATUSTEXT messages.
