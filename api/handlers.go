@@ -140,7 +140,18 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	evs, err := s.ctrl.Events(since, limit)
+	var evs []fleet.Event
+	var err error
+	if v := q.Get("tail"); v != "" {
+		n, perr := strconv.Atoi(v)
+		if perr != nil || n < 1 || n > maxEventLimit || q.Get("limit") != "" {
+			s.fail(w, r, fmt.Errorf("%w: tail %q is not in 1..%d (and takes no limit)", ErrBadRequest, v, maxEventLimit))
+			return
+		}
+		evs, err = s.tailEvents(since, n)
+	} else {
+		evs, err = s.ctrl.Events(since, limit)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -149,6 +160,27 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		evs = []fleet.Event{}
 	}
 	writeJSON(w, http.StatusOK, evs)
+}
+
+// tailEvents returns the last n events after since, oldest first, reading
+// the log forward a page at a time.
+func (s *Server) tailEvents(since uint64, n int) ([]fleet.Event, error) {
+	var out []fleet.Event
+	for range 100000 {
+		page, err := s.ctrl.Events(since, maxEventLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(out) > n {
+			out = append(out[:0:0], out[len(out)-n:]...)
+		}
+		if len(page) < maxEventLimit || page[len(page)-1].Seq <= since {
+			break
+		}
+		since = page[len(page)-1].Seq
+	}
+	return out, nil
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {

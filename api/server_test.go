@@ -530,3 +530,25 @@ func TestCrossSiteRefused(t *testing.T) {
 		t.Fatalf("changes %v", got)
 	}
 }
+
+func TestEventsTail(t *testing.T) {
+	const total = 2500
+	f := &fakeCtrl{events: func(since uint64, limit int) ([]fleet.Event, error) {
+		var out []fleet.Event
+		for seq := since + 1; seq <= total && len(out) < limit; seq++ {
+			out = append(out, fleet.Event{Seq: seq})
+		}
+		return out, nil
+	}}
+	s := newTestServer(t, f, testTokens)
+	rec := call{"GET", "/api/v1/events?tail=3", viewerTok, "", ""}.do(t, s)
+	var evs []fleet.Event
+	if err := json.Unmarshal(rec.Body.Bytes(), &evs); err != nil || len(evs) != 3 || evs[0].Seq != total-2 || evs[2].Seq != total {
+		t.Fatalf("tail: %s", rec.Body)
+	}
+	for _, bad := range []string{"tail=0", "tail=x", "tail=5&limit=5", "tail=1001"} {
+		if rec := (call{"GET", "/api/v1/events?" + bad, viewerTok, "", ""}).do(t, s); rec.Code != 400 {
+			t.Errorf("%s: %d", bad, rec.Code)
+		}
+	}
+}

@@ -384,3 +384,30 @@ func TestBrowserLostDrone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserSignIn: without a token the page asks for one, refuses a wrong
+// one with the API's reason, and signs in with the right one.
+func TestBrowserSignIn(t *testing.T) {
+	p := webtest.NewPage(t, webtest.Options{})
+	url := serve(t, newScriptedFleet())
+	if err := chromedp.Do(p.Context(),
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#login[open] #login-token`)),
+		chromedp.SendKeys(chromedp.CSS(`#login-token`), "not-the-right-token"),
+		chromedp.Click(chromedp.CSS(`#login-ok`), chromedp.NodeVisible),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("the refusal shown", func() (bool, error) {
+		s, err := p.Text("#login-error")
+		return strings.Contains(s, "bearer token"), err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SignIn(url, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	if role, err := p.Text("#role"); err != nil || role != "IC · commander" {
+		t.Fatalf("role %q (%v)", role, err)
+	}
+}

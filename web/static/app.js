@@ -1008,7 +1008,7 @@
       st.basemap = bm && bm.enabled ? bm : null;
     } catch (e) { st.basemap = null; }
     try {
-      const evs = await api("GET", "/events?limit=200&since=0");
+      const evs = await api("GET", "/events?tail=200");
       for (const ev of evs) onEvent(ev);
       $("alert").hidden = true;
     } catch (e) { console.warn(e); }

@@ -240,3 +240,15 @@ func (p *Page) PreviewPlan() (string, error) {
 	}
 	return p.Text(`#plan-summary`)
 }
+
+// SignIn opens the page at baseURL with no token, waits for the sign-in
+// dialog, types token into it and waits until the page has signed in.
+func (p *Page) SignIn(baseURL, token string) error {
+	return chromedp.Do(p.ctx,
+		chromedp.Navigate(strings.TrimRight(baseURL, "/")+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#login[open] #login-token`)),
+		chromedp.SendKeys(chromedp.CSS(`#login-token`), token),
+		chromedp.Click(chromedp.CSS(`#login-ok`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
+	)
+}
