@@ -174,6 +174,8 @@ func BenchmarkMemoryPerVehicle(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
+		runtime.KeepAlive(hbs) // the frames were live at m0: keep them so at m1
+		runtime.KeepAlive(tel)
 		if len(s.Vehicles()) != n {
 			b.Fatalf("%d vehicles", len(s.Vehicles()))
 		}
