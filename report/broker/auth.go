@@ -3,6 +3,7 @@ package broker
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"strings"
 	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -30,6 +31,11 @@ type authHook struct {
 	verified map[string][32]byte // username -> SHA-256 of the last password that matched its bcrypt hash
 	owners   map[string]string   // client id -> user name of the session that holds it
 }
+
+// ControllerClientPrefix starts the client ids only controller logins may
+// use, so that no other login can take the controller's id before it
+// connects.
+const ControllerClientPrefix = "aerocell-"
 
 // dummyHash is the bcrypt hash, at BcryptCost, of a random password that
 // was thrown away.
@@ -115,6 +121,10 @@ func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) boo
 	ok := h.authenticate(name, pk.Connect.Password, pk.Connect.UsernameFlag)
 	if ok && pk.Connect.WillFlag && !h.allowed(name, pk.Connect.WillTopic, true) {
 		h.Log.Info("connection refused: will topic not writable", "username", name, "topic", pk.Connect.WillTopic, "remote", cl.Net.Remote)
+		return false
+	}
+	if ok && strings.HasPrefix(cl.ID, ControllerClientPrefix) && h.users[name].Role != RoleController {
+		h.Log.Info("connection refused: client id reserved for the controller", "username", name, "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
 	if ok && !h.claim(cl.ID, name) {

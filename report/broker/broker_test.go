@@ -131,6 +131,9 @@ func TestClientIDBelongsToItsUser(t *testing.T) {
 		t.Fatal("a team took the controller's client id after a restart")
 	}
 	mqtttest.MustConnect(t, mqtttest.Options(b2.URL(), mqtttest.Controller, "aerocell-controller-inc1", false))
+	if _, err := mqtttest.Connect(t, mqtttest.Options(b2.URL(), mqtttest.Red, "aerocell-controller-next", true)); err == nil {
+		t.Fatal("a team took a client id reserved for the controller")
+	}
 	// A clean session's id is free again once it ends.
 	red := mqtttest.MustConnect(t, mqtttest.Options(b2.URL(), mqtttest.Red, "shared-tablet", true))
 	red.Disconnect(100)
