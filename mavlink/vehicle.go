@@ -160,7 +160,8 @@ type vehicle struct {
 	mission  chan message.Message // set while a mission transfer runs
 	missionX sync.Mutex           // one mission transfer at a time
 
-	telemFlag atomic.Bool // an EventTelemetry is queued
+	telemFlag   atomic.Bool // an EventTelemetry is queued
+	fineHeading bool        // GLOBAL_POSITION_INT gives the heading
 }
 
 func newVehicle(id VehicleID, now time.Time) *vehicle {
@@ -387,10 +388,13 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 		t.GroundSpeed = math.Hypot(t.VN, t.VE)
 		if m.Hdg != math.MaxUint16 {
 			t.Heading = float64(m.Hdg) / 100
+			v.fineHeading = true
 		}
 	case *common.MessageVfrHud:
 		t.AirSpeed, t.GroundSpeed, t.Climb = float64(m.Airspeed), float64(m.Groundspeed), float64(m.Climb)
-		t.Heading = float64(m.Heading)
+		if !v.fineHeading { // whole degrees: GLOBAL_POSITION_INT's centidegrees win
+			t.Heading = float64(m.Heading)
+		}
 	case *common.MessageAttitude:
 		t.Roll, t.Pitch = float64(m.Roll)*180/math.Pi, float64(m.Pitch)*180/math.Pi
 		t.Yaw = float64(m.Yaw) * 180 / math.Pi
