@@ -1,6 +1,7 @@
 package mavlink
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -402,5 +403,42 @@ func TestLinkQualityCountsSequenceGaps(t *testing.T) {
 	v, _ := s.Vehicle(VehicleID{12, 1})
 	if v.Quality.Lost != 24 || math.Abs(v.Quality.LossPct-24.24) > 0.01 {
 		t.Fatalf("quality %+v, want 24 lost of 99", v.Quality)
+	}
+}
+
+// TestStationHeartbeatIsSignedGCS: the station announces itself as a
+// ground station (sysid 255 by default), and with a key everything it
+// sends is signed with it.
+func TestStationHeartbeatIsSignedGCS(t *testing.T) {
+	key, _ := ParseSigningKey("fleet")
+	s, addr := openStation(t, scaled(t), func(c *Config) { c.SigningKey = key; c.StreamRate = -1 })
+	c := dial(t, addr)
+	if _, err := c.Write(newEncoder(t, VehicleID{21, 1}, key).frames(t, copterHeartbeat())); err != nil {
+		t.Fatal(err)
+	}
+	drw, _ := testDialect()
+	buf := make([]byte, 2048)
+	for got := 0; got < 3; {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &frame.Reader{BufByteReader: bufio.NewReader(bytes.NewReader(buf[:n])), DialectRW: drw, InKey: key}
+		fr, err := r.Read()
+		if err != nil {
+			t.Fatalf("station sent a frame that does not verify: %v", err)
+		}
+		hb, ok := fr.GetMessage().(*common.MessageHeartbeat)
+		if !ok {
+			continue
+		}
+		if hb.Type != common.MAV_TYPE_GCS || fr.GetSystemID() != 255 || fr.GetComponentID() != 190 {
+			t.Fatalf("heartbeat %+v from %d/%d", hb, fr.GetSystemID(), fr.GetComponentID())
+		}
+		got++
+	}
+	if s.Stats().RxRefused() != 0 {
+		t.Fatalf("refused %+v", s.Stats())
 	}
 }
