@@ -196,6 +196,7 @@ type need struct {
 // is left for a station that lost its drone, the rest re-plan around the hole.
 func (l *loop) fill() {
 	var needs []need
+	cands := l.candidates()
 	for i := range l.st.Plan.Stations {
 		st := &l.st.Plan.Stations[i]
 		if l.enRoute(st.ID) != nil {
@@ -205,14 +206,13 @@ func (l *loop) fill() {
 			needs = append(needs, need{st: st})
 			continue
 		}
-		if h := l.drones[st.Drone]; h != nil && l.reliefDue(h, st) {
+		if h := l.drones[st.Drone]; h != nil && l.reliefDue(h, st, cands) {
 			needs = append(needs, need{st: st, relief: true})
 		}
 	}
 	if len(needs) == 0 {
 		return
 	}
-	cands := l.candidates()
 	cost := make([][]float64, len(cands))
 	for i, d := range cands {
 		cost[i] = make([]float64, len(needs))
@@ -358,13 +358,13 @@ func (l *loop) enduranceLeft(d *drone) time.Duration {
 
 // reliefDue reports whether h, holding st, must be relieved now: its
 // relief must be on station, cells on, before h has to leave for home.
-func (l *loop) reliefDue(h *drone, st *Station) bool {
+func (l *loop) reliefDue(h *drone, st *Station, cands []*drone) bool {
 	if h.profile.Tethered() || h.state != DroneOnStation || h.rec.Station != st.ID {
 		return false
 	}
 	home := l.timeHome(h)
 	mustLeave := l.enduranceLeft(h) - home - l.cfg.RotationMargin
-	lead := l.reliefLead(st)
+	lead := l.reliefLead(st, cands)
 	return mustLeave <= lead
 }
 
@@ -381,9 +381,9 @@ func (l *loop) timeHome(d *drone) time.Duration {
 // reliefLead is how long the best spare would need to be on st with its
 // cells on; with no spare, the time a spare on the ground at the nearest
 // site would need.
-func (l *loop) reliefLead(st *Station) time.Duration {
+func (l *loop) reliefLead(st *Station, cands []*drone) time.Duration {
 	best := time.Duration(math.MaxInt64)
-	for _, d := range l.candidates() {
+	for _, d := range cands {
 		if d.profile.Name != st.Profile {
 			continue
 		}

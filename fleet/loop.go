@@ -102,6 +102,8 @@ type loop struct {
 	// computed for; reported the coverage last announced per network.
 	lastLiveKey string
 	reported    map[Network]float64
+	drawing     bool // a worker is drawing the uncovered parts
+	drawn       chan uncovered
 }
 
 type radioModels struct {
@@ -117,6 +119,7 @@ func newLoop(c *Controller) (*loop, error) {
 		stopped:  make(chan struct{}),
 		models:   map[string]*radioModels{},
 		reported: map[Network]float64{},
+		drawn:    make(chan uncovered, 1),
 	}
 	l.st.Drones = map[int]*droneRecord{}
 	err := c.cfg.Store.Get(stateKey, &l.st)
@@ -187,6 +190,9 @@ func (l *loop) run(ctx context.Context) error {
 		case res := <-l.results:
 			l.opDone(res)
 			l.step()
+		case u := <-l.drawn:
+			l.gotUncovered(u)
+			l.publish()
 		case <-tick.C():
 			l.measure()
 			l.step()
@@ -427,19 +433,16 @@ func (l *loop) save() error {
 			return err
 		}
 	} else {
-		// The first event lands with the state in one transaction; the rest
-		// follow (they only explain it).
-		seq, err := st.PutAndAppend(stateKey, &l.st, l.pending[0])
+		evs := make([]any, len(l.pending))
+		for i := range l.pending {
+			evs[i] = l.pending[i]
+		}
+		seq, err := st.PutAndAppend(stateKey, &l.st, evs...)
 		if err != nil {
 			return err
 		}
-		l.pending[0].Seq = seq
-		for i := 1; i < len(l.pending); i++ {
-			seq, err := st.Append(l.pending[i])
-			if err != nil {
-				return err
-			}
-			l.pending[i].Seq = seq
+		for i := range l.pending {
+			l.pending[i].Seq = seq + uint64(i)
 		}
 		for _, e := range l.pending {
 			l.c.subs.publish(e)

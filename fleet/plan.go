@@ -732,22 +732,52 @@ func (l *loop) measure() {
 		ss = append(ss, coverage.LiveStation{Pos: coverage.LonLat{Lon: d.tel.Lon, Lat: d.tel.Lat},
 			PublicRadiusM: m.public.RadiusM(alt, m.publicPL), PrivateRadiusM: m.private.RadiusM(alt, m.privatePL), Networks: nets})
 	}
-	key := liveKey(ss)
-	polygons := key != l.lastLiveKey || l.cov.Uncovered == nil
-	rep, err := l.region.Live(ss, polygons)
+	rep, err := l.region.Live(ss, false)
 	if err != nil {
 		l.log.Warn("live coverage not measured", "err", err)
 		return
 	}
-	cov := Coverage{Time: now, Fraction: map[Network]float64{Public: rep.Public.Fraction, Private: rep.Private.Fraction}}
-	if polygons {
-		cov.Uncovered = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
-		l.lastLiveKey = key
-	} else {
-		cov.Uncovered = l.cov.Uncovered
-	}
+	cov := Coverage{Time: now, Fraction: map[Network]float64{Public: rep.Public.Fraction, Private: rep.Private.Fraction}, Uncovered: l.cov.Uncovered}
 	l.coverageEvents(cov)
 	l.cov = cov
+	// The uncovered polygons take an exact overlay, too slow for the loop
+	// with many cells: a worker draws them for the latest layout and the
+	// loop picks them up when they are ready.
+	if key := liveKey(ss); key != l.lastLiveKey && !l.drawing {
+		l.lastLiveKey, l.drawing = key, true
+		reg := l.region
+		l.opWG.Add(1)
+		go func() {
+			defer l.opWG.Done()
+			rep, err := reg.Live(ss, true)
+			res := uncovered{region: reg, err: err}
+			if err == nil {
+				res.polys = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
+			}
+			select {
+			case l.drawn <- res:
+			case <-l.stopped:
+			}
+		}()
+	}
+}
+
+// uncovered is a worker's drawing of the uncovered parts.
+type uncovered struct {
+	region *coverage.Region
+	polys  map[Network]orb.MultiPolygon
+	err    error
+}
+
+func (l *loop) gotUncovered(u uncovered) {
+	l.drawing = false
+	if u.err != nil {
+		l.log.Warn("uncovered parts not drawn", "err", u.err)
+		return
+	}
+	if u.region == l.region {
+		l.cov.Uncovered = u.polys
+	}
 }
 
 // liveKey summarises the live stations coarsely (50 m, cell states): the

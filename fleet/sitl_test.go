@@ -190,3 +190,38 @@ func TestRestartKeepsDronesOnStation(t *testing.T) {
 		t.Errorf("coverage after restart %.3f, planned %.3f", s.Coverage.Fraction[Public], s.Plan.Coverage[Public])
 	}
 }
+
+func TestHoldsUnderPacketLoss(t *testing.T) {
+	var drones []sim.DroneConfig
+	for i := 1; i <= 3; i++ {
+		drones = append(drones, heavyAt(i, base))
+	}
+	r := newRig(t, rigOptions{speed: 30, drones: drones})
+	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == 3 })
+	for i := 1; i <= 3; i++ {
+		if err := r.fleet.Drone(uint8(i)).Inject(sim.Fault{Kind: sim.FaultPacketLoss, Percent: 30}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "lossy", Area: square(base.Lat, base.Lon, 6)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ctl.Deploy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := r.waitFor("holding through 30% loss", 30*time.Minute, func(s Snapshot) bool {
+		return s.Incident.State == IncidentHolding && s.Coverage.Fraction[Public] >= s.Plan.Coverage[Public]-0.02
+	})
+	// And it keeps holding: ten minutes later every station still has its drone.
+	time.Sleep(r.clk.Wall(10 * time.Minute))
+	s2 := r.ctl.Snapshot()
+	for i, st := range s2.Plan.Stations {
+		if st.Drone != s.Plan.Stations[i].Drone {
+			t.Errorf("station %s changed hands under loss: %d -> %d", st.ID, s.Plan.Stations[i].Drone, st.Drone)
+		}
+	}
+	if s2.Coverage.Fraction[Public] < s.Plan.Coverage[Public]-0.02 {
+		t.Errorf("coverage fell to %.3f under loss (planned %.3f)", s2.Coverage.Fraction[Public], s.Plan.Coverage[Public])
+	}
+}

@@ -117,35 +117,45 @@ func (s *Store) Append(v any) (uint64, error) {
 	return seq, nil
 }
 
-// PutAndAppend replaces the document key with doc and appends event in one
-// transaction: the decision and the record of why it was taken land together
-// or not at all.
-func (s *Store) PutAndAppend(key string, doc, event any) (uint64, error) {
+// PutAndAppend replaces the document key with doc and appends the events
+// in one transaction: a decision and the records of why it was taken land
+// together or not at all, with one sync to disk. It returns the sequence
+// number of the first event (the others follow it).
+func (s *Store) PutAndAppend(key string, doc any, events ...any) (uint64, error) {
 	db, err := json.Marshal(doc)
 	if err != nil {
 		return 0, fmt.Errorf("store: encode %s: %w", key, err)
 	}
-	eb, err := json.Marshal(event)
-	if err != nil {
-		return 0, fmt.Errorf("store: encode event: %w", err)
+	enc := make([][]byte, len(events))
+	for i, e := range events {
+		if enc[i], err = json.Marshal(e); err != nil {
+			return 0, fmt.Errorf("store: encode event: %w", err)
+		}
 	}
-	var seq uint64
+	var first uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketDocs).Put([]byte(key), db); err != nil {
 			return err
 		}
 		bk := tx.Bucket(bucketEvents)
-		n, err := bk.NextSequence()
-		if err != nil {
-			return err
+		for i, b := range enc {
+			n, err := bk.NextSequence()
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				first = n
+			}
+			if err := bk.Put(seqKey(n), b); err != nil {
+				return err
+			}
 		}
-		seq = n
-		return bk.Put(seqKey(n), eb)
+		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: put %s with event: %w", key, err)
+		return 0, fmt.Errorf("store: put %s with events: %w", key, err)
 	}
-	return seq, nil
+	return first, nil
 }
 
 // Events returns up to limit records with sequence numbers after since, in

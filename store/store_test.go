@@ -61,7 +61,7 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 			t.Fatalf("seq %d for event %d", seq, i)
 		}
 	}
-	seq, err := s.PutAndAppend("plan", doc{"p", 9}, doc{"e", 6})
+	seq, err := s.PutAndAppend("plan", doc{"p", 9}, doc{"e", 6}, doc{"e", 7})
 	if err != nil || seq != 6 {
 		t.Fatalf("PutAndAppend seq %d err %v", seq, err)
 	}
@@ -69,7 +69,7 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 
 	s = open(t, path)
 	defer s.Close()
-	if last, _ := s.LastSeq(); last != 6 {
+	if last, _ := s.LastSeq(); last != 7 {
 		t.Fatalf("LastSeq %d", last)
 	}
 	page, err := s.Events(2, 3)
@@ -80,7 +80,7 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 		t.Fatalf("page %+v", page)
 	}
 	all, _ := s.Events(0, 0)
-	if len(all) != 6 || string(all[5].Data) != `{"name":"e","count":6}` {
+	if len(all) != 7 || string(all[5].Data) != `{"name":"e","count":6}` || string(all[6].Data) != `{"name":"e","count":7}` {
 		t.Fatalf("all %+v", all)
 	}
 	var p doc
@@ -98,7 +98,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if err := s.Put("plan", func() {}); err == nil {
 		t.Fatal("unencodable document accepted")
 	}
-	if _, err := s.PutAndAppend("plan", doc{"new", 2}, make(chan int)); err == nil {
+	if _, err := s.PutAndAppend("plan", doc{"new", 2}, doc{"ok", 1}, make(chan int)); err == nil {
 		t.Fatal("unencodable event accepted")
 	}
 	var got doc

@@ -1,0 +1,136 @@
+package fleet
+
+import (
+	"context"
+	"math"
+	"sync"
+
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// fakeRadio is a link whose vehicles obey instantly: it measures the
+// controller alone, with no simulator or socket in the way.
+type fakeRadio struct {
+	mu       sync.Mutex
+	vehicles map[mavlink.VehicleID]*mavlink.Telemetry
+	order    []mavlink.VehicleID
+	events   chan mavlink.Event
+	// sent, when set, hears of every command as it is obeyed.
+	sent chan mavlink.VehicleID
+}
+
+var _ Radio = (*fakeRadio)(nil)
+
+// newFakeRadio stands n drones on the ground on a grid spread over a
+// square of side km centred on lat, lon.
+func newFakeRadio(n int, lat, lon, km float64) *fakeRadio {
+	f := &fakeRadio{vehicles: map[mavlink.VehicleID]*mavlink.Telemetry{}, events: make(chan mavlink.Event, 1024)}
+	side := int(math.Ceil(math.Sqrt(float64(n))))
+	step := km / float64(side) / 111.32
+	for i := 1; i <= n; i++ {
+		id := mavlink.VehicleID{SysID: uint8(i), CompID: 1}
+		hlat := lat + (float64((i-1)/side)-float64(side-1)/2)*step
+		hlon := lon + (float64((i-1)%side)-float64(side-1)/2)*step/cosDeg(lat)
+		f.vehicles[id] = &mavlink.Telemetry{
+			ID: id, Mode: "STABILIZE", Lat: hlat, Lon: hlon, LandedState: common.MAV_LANDED_STATE_ON_GROUND,
+			BatteryPct: 100, HomeSet: true, HomeLat: hlat, HomeLon: hlon,
+			PublicCell: mavlink.CellOff, PrivateCell: mavlink.CellOff, Profile: 1,
+		}
+		f.order = append(f.order, id)
+	}
+	return f
+}
+
+func (f *fakeRadio) Events() <-chan mavlink.Event { return f.events }
+
+func (f *fakeRadio) Vehicles() []mavlink.Telemetry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]mavlink.Telemetry, 0, len(f.order))
+	for _, id := range f.order {
+		out = append(out, *f.vehicles[id])
+	}
+	return out
+}
+
+// set changes one vehicle's telemetry.
+func (f *fakeRadio) set(id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) {
+	f.mu.Lock()
+	fn(f.vehicles[id])
+	f.mu.Unlock()
+}
+
+func (f *fakeRadio) obey(ctx context.Context, id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	t, ok := f.vehicles[id]
+	if ok {
+		fn(t)
+	}
+	f.mu.Unlock()
+	if !ok {
+		return mavlink.ErrUnknownVehicle
+	}
+	if f.sent != nil {
+		select {
+		case f.sent <- id:
+		default:
+		}
+	}
+	return nil
+}
+
+func (f *fakeRadio) SetMode(ctx context.Context, id mavlink.VehicleID, name string) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Mode = name })
+}
+
+func (f *fakeRadio) Arm(ctx context.Context, id mavlink.VehicleID) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Armed = true })
+}
+
+func (f *fakeRadio) Takeoff(ctx context.Context, id mavlink.VehicleID, alt float64) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
+		t.AltRel, t.LandedState = alt, common.MAV_LANDED_STATE_IN_AIR
+	})
+}
+
+func (f *fakeRadio) GoTo(ctx context.Context, id mavlink.VehicleID, lat, lon, alt float64) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
+		t.Lat, t.Lon, t.AltRel, t.Mode = lat, lon, alt, "GUIDED"
+		t.LandedState = common.MAV_LANDED_STATE_IN_AIR
+	})
+}
+
+func (f *fakeRadio) RTL(ctx context.Context, id mavlink.VehicleID) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
+		t.Lat, t.Lon, t.AltRel, t.Armed, t.Mode = t.HomeLat, t.HomeLon, 0, false, "RTL"
+		t.LandedState = common.MAV_LANDED_STATE_ON_GROUND
+	})
+}
+
+func (f *fakeRadio) Land(ctx context.Context, id mavlink.VehicleID) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
+		t.AltRel, t.Armed, t.Mode, t.LandedState = 0, false, "LAND", common.MAV_LANDED_STATE_ON_GROUND
+	})
+}
+
+func (f *fakeRadio) SetPayload(ctx context.Context, id mavlink.VehicleID, n mavlink.Network, on bool) error {
+	st := mavlink.CellOff
+	if on {
+		st = mavlink.CellOn
+	}
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
+		if n == mavlink.Private {
+			t.PrivateCell = st
+		} else {
+			t.PublicCell = st
+		}
+	})
+}
+
+func (f *fakeRadio) UploadFence(ctx context.Context, id mavlink.VehicleID, items []mavlink.MissionItem) error {
+	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
+}
