@@ -26,6 +26,8 @@ func commands() map[string]command {
 		"version":  {"print the version", runVersion},
 		"vehicles": {"list the vehicles heard on a MAVLink endpoint", runVehicles},
 		"cmd":      {"send one command to a vehicle (arm, mode, takeoff, goto, rtl, land)", runCmd},
+		"plan":     {"plan stations over a disaster area (GeoJSON) for a target coverage or a drone count", runPlan},
+		"radio":    {"air-to-ground radio model: best altitude and coverage radius for a path-loss budget", runRadio},
 		"sim":      {"run a simulated fleet of base-station drones (SITL) over MAVLink", runSim},
 		"status":   {"print the incident, coverage and drones needing attention, from the daemon's API", runStatus},
 		"deploy":   {"fly the plan for the open incident (or --preview it), through the daemon's API", runDeploy},
