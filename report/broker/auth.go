@@ -41,7 +41,7 @@ const ControllerClientPrefix = "aerocell-"
 // was thrown away.
 const dummyHash = "$2a$10$5vRnCGPgqrIeSDCoUQQx/.QOnNR2Gxz/eG21uRE/qysIWeLvXzjmi"
 
-func newAuthHook(u *Users) (*authHook, error) {
+func newAuthHook(u *Users) *authHook {
 	h := &authHook{
 		dummy:     []byte(dummyHash),
 		users:     map[string]User{},
@@ -58,7 +58,7 @@ func newAuthHook(u *Users) (*authHook, error) {
 		h.users[x.Username] = x
 		h.grants[x.Username] = x.rules()
 	}
-	return h, nil
+	return h
 }
 
 func (h *authHook) ID() string { return "aerocell-auth" }

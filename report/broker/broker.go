@@ -31,11 +31,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// Sentinel errors.
-var (
-	ErrConfig = errors.New("broker: invalid configuration")
-	ErrClosed = errors.New("broker: closed")
-)
+// ErrConfig is returned by Start for a missing or bad setting.
+var ErrConfig = errors.New("broker: invalid configuration")
 
 // Config configures the embedded broker.
 type Config struct {
@@ -105,10 +102,7 @@ func Start(cfg Config) (*Broker, error) {
 	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps, InlineClient: len(cfg.Observers) > 0})
 	b := &Broker{srv: srv, tls: cfg.TLS != nil}
 
-	auth, err := newAuthHook(cfg.Users)
-	if err != nil {
-		return nil, fmt.Errorf("broker: %w", err)
-	}
+	auth := newAuthHook(cfg.Users)
 	if err := srv.AddHook(auth, nil); err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
