@@ -180,3 +180,46 @@ func TestGCSFailsafeByParameter(t *testing.T) {
 		t.Fatalf("mode %s", s.Mode.Name)
 	}
 }
+
+// At the reserve a drone too far from home to get there lands where it is.
+func TestBatteryReserveLandsWhenHomeOutOfReach(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		northM float64
+		mode   string
+	}{{"near", 500, "RTL"}, {"far", 40000, "LAND"}} {
+		b := newBench(t, ProfileHeavy, Config{})
+		b.takeoff(t, 30)
+		bat := b.v.prof.Battery
+		b.v.lat, b.v.lon = offset(testHome.Lat, testHome.Lon, c.northM, 0)
+		b.v.holdHere()
+		b.v.energyWh = bat.CapacityWh * (bat.ReservePct + 0.5) / 100
+		var s State
+		b.run(5*time.Minute, func(st State) {
+			if s.Failsafe == "" {
+				s = st
+			}
+		})
+		if s.Failsafe != "battery" || s.Mode.Name != c.mode {
+			t.Fatalf("%s: failsafe %q, mode %s; want %s", c.name, s.Failsafe, s.Mode.Name, c.mode)
+		}
+	}
+}
+
+// Tension near the tether's length brings a tethered drone down and in
+// (here the winch reels the tether in under a hovering drone).
+func TestTetherTensionDescends(t *testing.T) {
+	b := newBench(t, ProfileTethered, Config{})
+	b.takeoff(t, 60)
+	lat, lon := offset(testHome.Lat, testHome.Lon, 100, 0)
+	b.v.goTo(LatLonAlt{lat, lon, testHome.Alt + 60})
+	b.run(time.Minute, nil)
+	before := b.v.state()
+	b.v.tetherM = 0.9 * before.TetherUsed / 0.97 // now well past 97 % of it
+	worst := 0.0
+	b.run(time.Minute, func(s State) { worst = math.Max(worst, s.TetherUsed/s.TetherM) })
+	after := b.v.state()
+	if after.AltRel >= before.AltRel-2 || after.TetherUsed > 0.97*after.TetherM || worst > 1+1e-9 {
+		t.Fatalf("tension: alt %.1f -> %.1f m, tether %.1f/%.1f m (worst %.3f)", before.AltRel, after.AltRel, after.TetherUsed, after.TetherM, worst)
+	}
+}
