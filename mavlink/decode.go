@@ -146,7 +146,8 @@ func (d *decoder) frame(p *peer, fr frame.Frame, raw []byte) bool {
 	}
 	s.ctr.rxFrames.Add(1)
 	d.link.rxFrames.Add(1)
-	p.heard.Store(s.clk.Now().UnixNano())
+	now := s.clk.Now()
+	p.heard.Store(now.UnixNano())
 	if fr.GetSystemID() == s.cfg.SystemID && fr.GetComponentID() == s.cfg.ComponentID {
 		return true // our own frames, echoed back by a router or a log
 	}
@@ -155,14 +156,14 @@ func (d *decoder) frame(p *peer, fr frame.Frame, raw []byte) bool {
 			raw = marshalFrame(fr)
 		}
 		if s.tlog != nil {
-			s.tlog.write(s.clk.Now(), raw)
+			s.tlog.write(now, raw)
 		}
 		if s.routing {
 			s.route(d.link, raw)
 		}
 	}
 	if mp != nil && !d.link.forward {
-		s.handle(d.link, p, fr, rm, mp)
+		s.handle(d.link, p, fr, rm, mp, now)
 	}
 	return true
 }

@@ -265,9 +265,8 @@ func decodes(id uint32) bool {
 }
 
 // handle updates the sending vehicle from one accepted frame.
-func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter) {
+func (s *Station) handle(l *link, p *peer, fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter, now time.Time) {
 	id := VehicleID{fr.GetSystemID(), fr.GetComponentID()}
-	now := s.clk.Now()
 	isHB := rm.ID == 0
 	v := s.vehicle(id)
 	var msg message.Message
