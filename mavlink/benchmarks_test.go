@@ -1,5 +1,17 @@
 package mavlink
 
+// Measured 2026-11-28 on the shared 2-core build machine (load average 8 to
+// 12 from the other engineers' work, so figures swing by ±30 %), with
+//
+//	go test -run XXX -bench 'SocketToTelemetry|GomavlibNode' -benchtime 300000x -count 4 ./mavlink/
+//	go test -run XXX -bench 'Decode|MemoryPerVehicle' -count 3 ./mavlink/
+//
+// socket to typed telemetry, 100 vehicles:   141k-193k frames/s, 247 B and 7 allocs per frame
+// socket to typed telemetry, 1,000 vehicles: 93k-151k frames/s, 248 B and 7 allocs per frame
+// plain gomavlib Node, same senders, same run: 91k-159k frames/s, 305 B and 11 allocs per frame
+// decode path alone (no socket), 4-frame datagrams: 290k-400k frames/s, 196 B and 5.5 allocs per frame
+// memory held per vehicle: about 0.65-0.93 KB
+
 import (
 	"fmt"
 	"net"
