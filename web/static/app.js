@@ -518,7 +518,10 @@
 
   function drawPlan() {
     const plan = st.preview || (st.snap.plan && st.snap.incident && st.snap.incident.state === "planned" ? st.snap.plan : null);
-    if (!plan) return;
+    if (!plan) {
+      drawStationTargets();
+      return;
+    }
     for (const s of plan.stations) {
       const [x, y] = toScreen(s.lon, s.lat);
       for (const net of NETS) {
@@ -533,6 +536,26 @@
       ctx.fillStyle = "#000"; ctx.font = "700 11px system-ui"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
       ctx.fillText("P", x, y + 0.5); ctx.textAlign = "start";
       label(s.id + " · " + Math.round(s.alt_m) + " m", x + 12, y, "#5d4037", "rgba(255,253,231,0.9)");
+    }
+  }
+
+  // drawStationTargets marks, while the plan is flown, each station that its
+  // drone has not reached yet, with a line from the drone to it.
+  function drawStationTargets() {
+    const plan = st.snap.plan;
+    if (!plan) return;
+    for (const s of plan.stations) {
+      const d = st.snap.drones.find((d) => d.station === s.id);
+      if (d && d.state === "on_station") continue;
+      const [x, y] = toScreen(s.lon, s.lat);
+      if (d && (d.lat || d.lon)) {
+        const [dx, dy] = toScreen(d.lon, d.lat);
+        ctx.beginPath(); ctx.moveTo(dx, dy); ctx.lineTo(x, y);
+        ctx.setLineDash([2, 4]); ctx.strokeStyle = "#f57f17"; ctx.lineWidth = 1.5; ctx.stroke(); ctx.setLineDash([]);
+      }
+      ctx.beginPath(); ctx.arc(x, y, 7, 0, 2 * Math.PI);
+      ctx.strokeStyle = "#f57f17"; ctx.lineWidth = 2.5; ctx.stroke();
+      label(s.id + (d ? "" : " · no drone"), x + 10, y + 12, d ? "#5d4037" : "#c62828", "rgba(255,253,231,0.9)");
     }
   }
 
@@ -636,7 +659,11 @@
     const batt = Math.round(d.battery_pct);
     const head = "#" + d.id;
     const rest = " " + Math.round(d.alt_rel_m) + " m ";
-    const bt = batt < 0 ? (d.tether ? "tether" : "?") : batt + "%";
+    let bt = batt < 0 ? (d.tether ? "tether" : "?") : batt + "%";
+    if (d.state === "lost" && d.link && d.link.last_heard) {
+      const s = Math.max(0, Math.round((Date.now() - new Date(d.link.last_heard)) / 1000));
+      if (s < 86400) bt += " · LOST " + (s < 120 ? s + " s" : Math.round(s / 60) + " min");
+    }
     ctx.font = "700 13px system-ui, sans-serif";
     const w1 = ctx.measureText(head).width, w2 = ctx.measureText(rest).width, w3 = ctx.measureText(bt).width;
     const w = w1 + w2 + w3 + 10;
@@ -788,6 +815,7 @@
       const batt = el("span", { class: "batt " + (b < 0 ? "" : b < 25 ? "low" : b < 45 ? "mid" : "") });
       batt.append(el("i", { style: "width:" + Math.max(0, Math.min(100, b)) + "%" }));
       const battText = b < 0 ? (d.tether ? "tether" : "n/a") : b + "%";
+      const mins = b >= 0 && d.time_left_s > 0 && d.state !== "idle" ? el("span", { class: "mins", title: "minutes of flight left", text: " " + Math.round(d.time_left_s / 60) + "′" }) : null;
       const link = d.link && d.link.up
         ? el("span", { text: d.link.loss_pct >= 1 ? Math.round(d.link.loss_pct) + "% loss" : "ok" })
         : el("span", { class: "link-down", text: "DOWN" });
@@ -808,9 +836,9 @@
       tr.replaceChildren(
         el("td", { class: "id", text: String(d.id) }),
         el("td", {}, stateBadge(d.state)),
-        el("td", {}, b >= 0 ? batt : null, el("span", { class: b >= 0 && b < 25 ? "low-text" : "", text: battText })),
+        el("td", {}, b >= 0 ? batt : null, el("span", { class: b >= 0 && b < 25 ? "low-text" : "", text: battText }), mins),
         el("td", {}, link),
-        el("td", { text: d.mode || "" }),
+        el("td", { class: "mode", text: (d.mode || "").toLowerCase() }),
         el("td", {}, cells));
       tr.classList.toggle("selected", d.id === st.selected);
       if (tb.children[i] !== tr) tb.insertBefore(tr, tb.children[i] || null);
