@@ -113,6 +113,7 @@ func TestWillAndReconnect(t *testing.T) {
 	// While the controller is away, an alert is queued in its session.
 	ctl2 := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Controller, "ctl2", true))
 	ctl2.Publish(t, "aerocell/v1/inc1/alerts", 1, false, []byte("queued"))
+	proxy.Restore()
 	if !<-ups {
 		t.Fatal("no up notification after reconnection")
 	}

@@ -53,13 +53,14 @@ func TLS(t testing.TB) (server, client *tls.Config) {
 
 // Proxy forwards TCP connections on a loopback port to target until Cut,
 // which drops every connection at once without a word, as a crash or a
-// lost radio link would.
+// lost radio link would, and refuses new ones until Restore.
 type Proxy struct {
 	Addr   string
 	target string
 	ln     net.Listener
 	mu     sync.Mutex
 	conns  []net.Conn
+	down   bool
 }
 
 // StartProxy starts a proxy to target, closed at the end of the test.
@@ -81,6 +82,13 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			c.Close()
+			continue
+		}
 		u, err := net.Dial("tcp", p.target)
 		if err != nil {
 			c.Close()
@@ -94,10 +102,18 @@ func (p *Proxy) serve() {
 	}
 }
 
-// Cut drops every open connection.
+// Restore accepts connections again after Cut.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+}
+
+// Cut drops every open connection and refuses new ones until Restore.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.down = true
 	for _, c := range p.conns {
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0)
