@@ -159,7 +159,7 @@ func (d *decoder) frame(p *peer, fr frame.Frame, raw []byte) bool {
 			s.tlog.write(now, raw)
 		}
 		if s.routing {
-			s.route(d.link, raw)
+			s.route(d.link, raw, fr, rm, mp)
 		}
 	}
 	if mp != nil && !d.link.forward {

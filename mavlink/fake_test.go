@@ -51,6 +51,7 @@ type fakeVehicle struct {
 	upDone     bool
 	intervals  map[uint32]float32
 	dataStream int // REQUEST_DATA_STREAM received
+	othersLong int // COMMAND_LONG received that was for another system
 	barrier    *barrier
 }
 
@@ -226,6 +227,7 @@ func (f *fakeVehicle) handle(m message.Message) {
 	switch m := m.(type) {
 	case *common.MessageCommandLong:
 		if !me(m.TargetSystem, m.TargetComponent) {
+			f.othersLong++
 			return
 		}
 		if m.Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,8 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+	"github.com/bluenviron/gomavlib/v3/pkg/frame"
+	"github.com/bluenviron/gomavlib/v3/pkg/message"
 )
 
 // Station is the ground station's end of every link. Open starts it; Close
@@ -313,24 +316,77 @@ func (s *Station) watchLinks() {
 }
 
 // route forwards a received frame: from a vehicle link to every forward
-// link, from a forward link to every vehicle link.
-func (s *Station) route(from *link, raw []byte) {
-	targets := s.fwd
+// link; from a forward link to the vehicle links, only towards the system a
+// message is addressed to when that system is known (as mavlink-router
+// does), else to every vehicle link.
+func (s *Station) route(from *link, raw []byte, fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter) {
+	var peers []*peer
 	if from.forward {
-		targets = s.links
+		if sys := targetSystem(fr, rm, mp); sys != 0 {
+			peers = s.peersOf(sys)
+		}
+		if peers == nil {
+			for _, l := range s.links {
+				peers = append(peers, l.peerList()...)
+			}
+		}
+	} else {
+		for _, l := range s.fwd {
+			peers = append(peers, l.peerList()...)
+		}
 	}
 	var cp []byte
-	for _, l := range targets {
-		if l == from || l.ep.Kind == TLog {
+	for _, p := range peers {
+		if p.link == from || p.link.ep.Kind == TLog {
 			continue
 		}
-		for _, p := range l.peerList() {
-			if cp == nil {
-				cp = append([]byte(nil), raw...)
-			}
-			p.trySend(outItem{raw: cp})
+		if cp == nil {
+			cp = append([]byte(nil), raw...)
+		}
+		p.trySend(outItem{raw: cp})
+	}
+}
+
+// targetSystem is the target_system field of a message; 0 when it has none
+// (or is a broadcast).
+func targetSystem(fr frame.Frame, rm *message.MessageRaw, mp *message.ReadWriter) uint8 {
+	if mp == nil {
+		return 0
+	}
+	msg, err := mp.Read(rm, isV2(fr))
+	if err != nil {
+		return 0
+	}
+	f := reflect.ValueOf(msg).Elem().FieldByName("TargetSystem")
+	if !f.IsValid() || f.Kind() != reflect.Uint8 {
+		return 0
+	}
+	return uint8(f.Uint())
+}
+
+// peersOf lists the open peers through which a system was heard.
+func (s *Station) peersOf(sys uint8) []*peer {
+	s.mu.RLock()
+	var vs []*vehicle
+	for id, v := range s.vehicles {
+		if id.SysID == sys {
+			vs = append(vs, v)
 		}
 	}
+	s.mu.RUnlock()
+	var out []*peer
+	seen := map[*peer]bool{}
+	for _, v := range vs {
+		v.mu.Lock()
+		for _, r := range v.routes {
+			if !seen[r.peer] {
+				seen[r.peer] = true
+				out = append(out, r.peer)
+			}
+		}
+		v.mu.Unlock()
+	}
+	return out
 }
 
 // ErrClosed is returned by calls on a closed Station.

@@ -217,7 +217,8 @@ func TestRoutingForwardsBothWays(t *testing.T) {
 	clk := scaled(t)
 	s, addr := openStation(t, clk, func(c *Config) { c.Forward = []string{"udpout:" + qgc.LocalAddr().String()} })
 	f := newFake(t, clk, addr, VehicleID{4, 1}, fakeOpts{home: LatLon{4, 4}})
-	waitVehicles(t, s, 1)
+	other := newFake(t, clk, addr, VehicleID{5, 1}, fakeOpts{home: LatLon{5, 5}})
+	waitVehicles(t, s, 2)
 	buf := make([]byte, 2048)
 	seen := map[uint8]bool{}
 	var from *net.UDPAddr
@@ -244,6 +245,11 @@ func TestRoutingForwardsBothWays(t *testing.T) {
 	})
 	if _, ok := s.Vehicle(VehicleID{250, 190}); ok {
 		t.Fatal("QGC's frames made a vehicle")
+	}
+	other.mu.Lock()
+	defer other.mu.Unlock()
+	if other.othersLong != 0 {
+		t.Fatalf("a command for system 4 reached system 5 %d times", other.othersLong)
 	}
 }
 
