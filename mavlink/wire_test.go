@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -447,4 +448,9 @@ func TestStationHeartbeatIsSignedGCS(t *testing.T) {
 	if s.Stats().RxRefused() != 0 {
 		t.Fatalf("refused %+v", s.Stats())
 	}
+}
+
+// newStreamReader reads typed frames from a byte stream.
+func newStreamReader(r io.Reader, drw *dialect.ReadWriter) *frame.Reader {
+	return &frame.Reader{BufByteReader: bufio.NewReader(r), DialectRW: drw}
 }
