@@ -47,7 +47,8 @@ type Config struct {
 	// sending a command again. Defaults to 1.5 s.
 	CommandTimeout time.Duration
 	// (optional) CommandRetries is how many times a command is sent again
-	// (with confirmation raised) after the first try. Defaults to 4.
+	// (with confirmation raised) after the first try. Defaults to 4;
+	// negative: none.
 	CommandRetries int
 	// (optional) InProgressTimeout is how long a command answered with
 	// MAV_RESULT_IN_PROGRESS may run without further news. Defaults to 30 s.
@@ -57,7 +58,7 @@ type Config struct {
 	// Defaults to 1.5 s, as the protocol suggests.
 	MissionTimeout time.Duration
 	// (optional) MissionRetries is how often a mission step is repeated.
-	// Defaults to 5.
+	// Defaults to 5; negative: never.
 	MissionRetries int
 
 	// (optional) StreamRate is the telemetry rate in Hz asked of every
@@ -158,12 +159,8 @@ func (c *Config) Validate() error {
 			return &ConfigError{name, fmt.Errorf("negative duration %v", d)}
 		}
 	}
-	if c.CommandRetries < 0 {
-		return &ConfigError{"CommandRetries", fmt.Errorf("negative: %d", c.CommandRetries)}
-	}
-	if c.MissionRetries < 0 {
-		return &ConfigError{"MissionRetries", fmt.Errorf("negative: %d", c.MissionRetries)}
-	}
+	c.CommandRetries = max(c.CommandRetries, 0)
+	c.MissionRetries = max(c.MissionRetries, 0)
 	if c.EventQueue < 0 || c.WriteQueue < 0 {
 		return &ConfigError{"EventQueue/WriteQueue", errors.New("negative queue size")}
 	}
