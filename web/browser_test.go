@@ -94,6 +94,15 @@ func TestBrowserDeploy(t *testing.T) {
 	if err := p.Deploy(); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.WaitUntil("a drone in flight", func() (bool, error) {
+		st, err := p.DroneStates()
+		return st[4] == "transit", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Screenshot(filepath.Join(dir, "console-transit.png")); err != nil {
+		t.Fatal(err)
+	}
 	planned := fl.plan.Coverage
 	if err := p.WaitUntil("covered fraction at the plan's", func() (bool, error) {
 		pub, err := p.Covered("public")

@@ -16,9 +16,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -42,6 +44,9 @@ func ChromiumPath() (string, error) {
 type Page struct {
 	t   testing.TB
 	ctx context.Context
+
+	mu     sync.Mutex
+	thrown []string // uncaught exceptions in the page
 }
 
 // Options size the browser's window and bound the whole test.
@@ -95,7 +100,30 @@ func NewPage(t testing.TB, o Options) *Page {
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(o.Width), int64(o.Height))); err != nil {
 		t.Fatalf("webtest: starting %s: %v", path, err)
 	}
-	return &Page{t: t, ctx: bctx}
+	p := &Page{t: t, ctx: bctx}
+	// An uncaught exception in the page fails the test: the page may look
+	// right in one screenshot and be broken the next second.
+	if err := chromedp.Listen(bctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			p.mu.Lock()
+			p.thrown = append(p.thrown, fmt.Sprintf("%s (line %d)", msg, e.ExceptionDetails.LineNumber+1))
+			p.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("webtest: listening to the page: %v", err)
+	}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, e := range p.thrown {
+			t.Errorf("webtest: the page threw: %s", e)
+		}
+	})
+	return p
 }
 
 // Context is the tab's context, for chromedp actions of your own.
