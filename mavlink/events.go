@@ -10,7 +10,8 @@ import (
 
 // Event is something that happened on the links. Concrete types:
 // *EventDiscovered, *EventLost, *EventRegained, *EventArmed, *EventMode,
-// *EventStatusText, *EventTelemetry, *EventTxDropped and *EventOverflow.
+// *EventCell, *EventStatusText, *EventTelemetry, *EventTxDropped and
+// *EventOverflow.
 type Event interface{ isEvent() }
 
 // EventDiscovered: a vehicle was heard for the first time.
@@ -42,6 +43,14 @@ type EventArmed struct {
 type EventMode struct {
 	Vehicle        VehicleID
 	Mode, Previous string
+}
+
+// EventCell: one of the drone's base stations changed state (BS_PUB or
+// BS_PRV), first report included (Previous is then CellAbsent).
+type EventCell struct {
+	Vehicle         VehicleID
+	Network         Network
+	State, Previous CellState
 }
 
 // EventStatusText: the vehicle sent a STATUSTEXT.
@@ -77,6 +86,7 @@ func (*EventLost) isEvent()       {}
 func (*EventRegained) isEvent()   {}
 func (*EventArmed) isEvent()      {}
 func (*EventMode) isEvent()       {}
+func (*EventCell) isEvent()       {}
 func (*EventStatusText) isEvent() {}
 func (*EventTelemetry) isEvent()  {}
 func (*EventTxDropped) isEvent()  {}

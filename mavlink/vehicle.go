@@ -445,9 +445,15 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 	case *common.MessageNamedValueInt:
 		switch m.Name {
 		case "BS_PUB":
-			t.PublicCell = CellState(m.Value)
+			if c := CellState(m.Value); c != t.PublicCell {
+				evs = append(evs, &EventCell{Vehicle: v.id, Network: Public, State: c, Previous: t.PublicCell})
+				t.PublicCell = c
+			}
 		case "BS_PRV":
-			t.PrivateCell = CellState(m.Value)
+			if c := CellState(m.Value); c != t.PrivateCell {
+				evs = append(evs, &EventCell{Vehicle: v.id, Network: Private, State: c, Previous: t.PrivateCell})
+				t.PrivateCell = c
+			}
 		case "BS_PUB_UE":
 			t.PublicUsers = int(m.Value)
 		case "BS_PRV_UE":

@@ -296,7 +296,8 @@ func TestEventsTellWhatChanged(t *testing.T) {
 	}
 	defer s.Close()
 	f := newFake(t, clk, s.Addrs()[0].String(), VehicleID{8, 1}, fakeOpts{})
-	want := map[string]bool{"discovered": false, "armed": false, "mode": false, "lost": false, "regained": false, "statustext": false, "telemetry": false}
+	want := map[string]bool{"discovered": false, "armed": false, "mode": false, "lost": false, "regained": false,
+		"statustext": false, "telemetry": false, "cell": false}
 	step := 0
 	deadline := time.After(30 * time.Second)
 	for {
@@ -309,7 +310,15 @@ func TestEventsTellWhatChanged(t *testing.T) {
 		switch ev := ev.(type) {
 		case *EventDiscovered:
 			want["discovered"] = ev.Vehicle == f.id
-			go func() { _ = s.Arm(context.Background(), f.id); _ = s.SetMode(context.Background(), f.id, "RTL") }()
+			go func() {
+				_ = s.Arm(context.Background(), f.id)
+				_ = s.SetPayload(context.Background(), f.id, Public, true)
+				_ = s.SetMode(context.Background(), f.id, "RTL")
+			}()
+		case *EventCell:
+			if ev.State == CellOn {
+				want["cell"] = ev.Network == Public && ev.Previous == CellOff && ev.Vehicle == f.id
+			}
 		case *EventArmed:
 			want["armed"] = ev.Armed
 		case *EventMode:
