@@ -12,13 +12,13 @@ import (
 // answers without panicking and never leaves its tether or the ground
 // below it.
 func FuzzCommand(f *testing.F) {
-	f.Add(uint16(common.MAV_CMD_DO_REPOSITION), float32(-1), float32(1), float32(45.465), float32(9.19), float32(30), true)
-	f.Add(uint16(common.MAV_CMD_NAV_TAKEOFF), float32(0), float32(0), float32(0), float32(0), float32(1e9), false)
-	f.Add(uint16(common.MAV_CMD_USER_1), float32(2), float32(1), float32(0), float32(0), float32(0), false)
-	f.Add(uint16(common.MAV_CMD_SET_MESSAGE_INTERVAL), float32(30), float32(-1), float32(0), float32(0), float32(0), false)
-	f.Add(uint16(common.MAV_CMD_DO_SET_MODE), float32(1), float32(6), float32(0), float32(0), float32(0), false)
-	f.Add(uint16(common.MAV_CMD_REQUEST_MESSAGE), float32(math.NaN()), float32(0), float32(0), float32(0), float32(0), true)
-	f.Fuzz(func(t *testing.T, cmd uint16, p1, p2, lat, lon, alt float32, asInt bool) {
+	f.Add(uint16(common.MAV_CMD_DO_REPOSITION), float32(-1), float32(1), float32(45.465), float32(9.19), float32(30), true, uint16(0))
+	f.Add(uint16(common.MAV_CMD_NAV_TAKEOFF), float32(0), float32(0), float32(0), float32(0), float32(1e9), false, uint16(0))
+	f.Add(uint16(common.MAV_CMD_USER_1), float32(2), float32(1), float32(0), float32(0), float32(0), false, uint16(0))
+	f.Add(uint16(common.MAV_CMD_SET_MESSAGE_INTERVAL), float32(30), float32(-1), float32(0), float32(0), float32(0), false, uint16(0))
+	f.Add(uint16(common.MAV_CMD_DO_SET_MODE), float32(1), float32(6), float32(0), float32(0), float32(0), false, uint16(0))
+	f.Add(uint16(common.MAV_CMD_REQUEST_MESSAGE), float32(math.NaN()), float32(0), float32(0), float32(0), float32(0), true, uint16(7))
+	f.Fuzz(func(t *testing.T, cmd uint16, p1, p2, lat, lon, alt float32, asInt bool, mask uint16) {
 		fl := &Fleet{cfg: Config{Wind: Wind{SpeedMS: 3, GustMS: 1}}, speed: 1}
 		fl.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		profs := BuiltinProfiles()
@@ -44,12 +44,13 @@ func FuzzCommand(f *testing.F) {
 				Param1: p1, Param2: p2, Param5: lat, Param6: lon, Param7: alt}, 255, 190)
 		}
 		v.receive(&common.MessageSetPositionTargetGlobalInt{TargetSystem: 1, CoordinateFrame: common.MAV_FRAME_GLOBAL_INT,
-			LatInt: int32(float64(lat) * 1e7), LonInt: int32(float64(lon) * 1e7), Alt: alt}, 255, 190)
+			TypeMask: common.POSITION_TARGET_TYPEMASK(mask), LatInt: int32(float64(lat) * 1e7), LonInt: int32(float64(lon) * 1e7), Alt: alt,
+			Vx: p1, Vy: p2, Vz: alt}, 255, 190)
 		for i := 0; i < 600; i++ {
 			run(1)
 			st := v.state()
-			if st.TetherUsed > st.TetherM+1e-6 || st.AltRel < -1e-6 || math.IsNaN(st.Lat) || math.IsNaN(st.AltMSL) {
-				t.Fatalf("after command %d: tether %.2f/%v m, alt %.2f, lat %v", cmd, st.TetherUsed, st.TetherM, st.AltRel, st.Lat)
+			if st.TetherUsed > st.TetherM+1e-6 || st.AltMSL < testHome.Alt-1e-6 || math.IsNaN(st.Lat) || math.IsNaN(st.AltMSL) {
+				t.Fatalf("after command %d: tether %.2f/%v m, alt %.2f MSL, lat %v", cmd, st.TetherUsed, st.TetherM, st.AltMSL, st.Lat)
 			}
 		}
 	})

@@ -223,3 +223,35 @@ func TestTetherTensionDescends(t *testing.T) {
 		t.Fatalf("tension: alt %.1f -> %.1f m, tether %.1f/%.1f m (worst %.3f)", before.AltRel, after.AltRel, after.TetherUsed, after.TetherM, worst)
 	}
 }
+
+// A velocity target flies for 3 s (renewed or not) and never out of a
+// tether's reach; DO_SET_HOME moves home.
+func TestVelocityTargetAndSetHome(t *testing.T) {
+	b := newBench(t, ProfileTethered, Config{})
+	b.takeoff(t, 30)
+	vel := func(n, e, d float32) {
+		b.v.receive(&common.MessageSetPositionTargetGlobalInt{TargetSystem: 1, TargetComponent: 1,
+			CoordinateFrame: common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+			TypeMask:        common.POSITION_TARGET_TYPEMASK_X_IGNORE | common.POSITION_TARGET_TYPEMASK_Y_IGNORE | common.POSITION_TARGET_TYPEMASK_Z_IGNORE,
+			Vx:              n, Vy: e, Vz: d}, 255, 190)
+	}
+	start := b.v.state()
+	vel(5, 0, 0)
+	b.run(10*time.Second, nil)
+	s := b.v.state()
+	n, _ := northEast(start.Lat, start.Lon, s.Lat, s.Lon)
+	if n < 8 || n > 16 || s.GroundSpeed > 0.1 {
+		t.Fatalf("3 s at 5 m/s then stop: moved %.1f m, now %.1f m/s", n, s.GroundSpeed)
+	}
+	for i := 0; i < 100; i++ { // renewed for 100 s towards the edge
+		vel(8, 0, -1)
+		b.run(time.Second, nil)
+		if st := b.v.state(); st.TetherUsed > 0.95*st.TetherM+0.5 {
+			t.Fatalf("velocity took the drone to %.1f of %.0f m", st.TetherUsed, st.TetherM)
+		}
+	}
+	b.v.command(command{cmd: common.MAV_CMD_DO_SET_HOME, p: [4]float64{1}, lat: math.NaN(), lon: math.NaN()})
+	if s := b.v.state(); s.Home.Lat != s.Lat || s.Home.Lon != s.Lon {
+		t.Fatalf("home %+v, drone at %.6f %.6f", s.Home, s.Lat, s.Lon)
+	}
+}

@@ -57,13 +57,14 @@ var (
 type phase int
 
 const (
-	phGround  phase = iota // disarmed or armed on the ground
-	phTakeoff              // climbing to tAlt over the takeoff point
-	phHold                 // flying to (tLat, tLon, tAlt) and holding there (Plane: loitering)
-	phLand                 // descending over (tLat, tLon) to touch down
-	phRTL                  // returning home (Copter then lands; Plane loiters)
-	phDrift                // no position control: holds altitude, drifts with the wind
-	phForced               // motor failure: straight down
+	phGround   phase = iota // disarmed or armed on the ground
+	phTakeoff               // climbing to tAlt over the takeoff point
+	phHold                  // flying to (tLat, tLon, tAlt) and holding there (Plane: loitering)
+	phLand                  // descending over (tLat, tLon) to touch down
+	phRTL                   // returning home (Copter then lands; Plane loiters)
+	phDrift                 // no position control: holds altitude, drifts with the wind
+	phForced                // motor failure: straight down
+	phVelocity              // GUIDED velocity target (SET_POSITION_TARGET_GLOBAL_INT), then hold
 )
 
 // vehicle is one simulated drone. Only the fleet loop touches it.
@@ -136,6 +137,10 @@ type vehicle struct {
 	homeSent    bool
 	fenceBreach bool
 	usersNext   time.Time
+	ground      float64 // flat terrain at the first home's altitude (MSL)
+	// velocity target of phVelocity, m/s NED, until velUntil
+	velN, velE, velD float64
+	velUntil         time.Time
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -145,6 +150,7 @@ func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, n
 		linkRng: rand.New(rand.NewPCG(seed^0x5bd1e995, uint64(dc.SysID)+7)),
 		boot:    now,
 		home:    dc.Home,
+		ground:  dc.Home.Alt,
 		lat:     dc.Home.Lat, lon: dc.Home.Lon, alt: dc.Home.Alt,
 		landed: OnGround, phase: phGround,
 		speed: prof.CruiseSpeed,
@@ -227,7 +233,7 @@ func (v *vehicle) fault(k FaultKind) *activeFault {
 func (v *vehicle) gpsOK() bool        { return !v.hasFault(FaultGPS) }
 func (v *vehicle) airborne() bool     { return v.armed && v.landed != OnGround }
 func (v *vehicle) altRel() float64    { return v.alt - v.home.Alt }
-func (v *vehicle) groundAlt() float64 { return v.home.Alt }
+func (v *vehicle) groundAlt() float64 { return v.ground }
 
 func (v *vehicle) pos() LatLonAlt { return LatLonAlt{v.lat, v.lon, v.alt} }
 
@@ -555,14 +561,50 @@ func (v *vehicle) stepCopter() {
 		hold = false
 		wantAlt = v.groundAlt() - 10
 		down = 3
+	case phVelocity:
+		if !v.now().Before(v.velUntil) {
+			v.holdHere()
+			tLat, tLon, wantAlt = v.tLat, v.tLon, v.tAlt
+		}
 	}
 	if !v.gpsOK() {
 		hold = false
 	}
+	velocity := v.phase == phVelocity
 
 	// horizontal: ground velocity demand
 	var dn, de float64
-	if hold {
+	if velocity {
+		dn, de = v.velN, v.velE
+		if sp := math.Hypot(dn, de); sp > limit {
+			dn, de = dn/sp*limit, de/sp*limit
+		}
+		up := -v.velD
+		// never fly out of reach on a velocity: scale the demand so that
+		// braking at the acceleration limits stops within reach
+		stops := func(k float64) bool {
+			tH := math.Hypot(dn, de)*k/(2*p.Accel) + s
+			tV := math.Abs(up)*k/(2*2.5) + s
+			var at LatLonAlt
+			at.Lat, at.Lon = offset(v.lat, v.lon, dn*k*tH, de*k*tH)
+			at.Alt = v.alt + up*k*tV
+			return v.reach(at) == ""
+		}
+		k := 1.0
+		if !stops(1) {
+			lo, hi := 0.0, 1.0
+			for i := 0; i < 16; i++ {
+				if mid := (lo + hi) / 2; stops(mid) {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			k = lo
+		}
+		dn, de = dn*k, de*k
+		wantAlt = v.alt + up*k // a climb-rate demand, clamped below
+	} else if hold {
 		n, e := northEast(v.lat, v.lon, tLat, tLon)
 		dist := math.Hypot(n, e)
 		if dist > 0.05 {
@@ -646,7 +688,7 @@ func (v *vehicle) touchdown() {
 		v.vd = 0
 	}
 	switch {
-	case v.phase == phLand || v.phase == phForced || (v.phase == phRTL && v.landed == Landing) || v.phase == phDrift:
+	case v.phase == phLand || v.phase == phForced || (v.phase == phRTL && v.landed == Landing) || v.phase == phDrift || v.phase == phVelocity:
 		v.disarm()
 		v.statustext(common.MAV_SEVERITY_INFO, "Landed, disarmed")
 		v.missionLanded()

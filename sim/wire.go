@@ -178,6 +178,10 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.missionMessage(msg, sys, comp)
 	case *common.MessageParamRequestList, *common.MessageParamRequestRead, *common.MessageParamSet:
 		v.paramMessage(msg, sys, comp)
+	case *common.MessageTimesync:
+		if m.Tc1 == 0 && (m.TargetSystem == 0 || m.TargetSystem == v.id) {
+			v.send(&common.MessageTimesync{Tc1: v.now().UnixNano(), Ts1: m.Ts1, TargetSystem: sys, TargetComponent: comp})
+		}
 	}
 }
 
@@ -360,6 +364,31 @@ func (v *vehicle) command(c command) {
 		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
 		v.tel.sendNow(msgAutopilotVersion)
 
+	case common.MAV_CMD_DO_SET_HOME:
+		h := LatLonAlt{v.lat, v.lon, v.alt}
+		if c.p[0] < 0.5 {
+			if math.IsNaN(c.lat) {
+				v.refuse(c.cmd, common.MAV_RESULT_DENIED, "Home: no position given")
+				return
+			}
+			h = LatLonAlt{c.lat, c.lon, c.alt}
+			if c.relAlt { // COMMAND_LONG and relative frames: MSL is what home holds
+				h.Alt = c.alt
+			}
+		}
+		if validPos("home", h) != nil {
+			v.refuse(c.cmd, common.MAV_RESULT_DENIED, "Home: bad position")
+			return
+		}
+		v.home = h
+		v.mission.home(v)
+		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
+		v.tel.sendNow(msgHomePosition)
+
+	case common.MAV_CMD_REQUEST_PROTOCOL_VERSION:
+		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
+		v.send(&common.MessageProtocolVersion{Version: 200, MinVersion: 100, MaxVersion: 200})
+
 	case common.MAV_CMD_DO_FENCE_ENABLE:
 		v.params()["FENCE_ENABLE"] = float32(math.Round(c.p[0]))
 		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
@@ -389,7 +418,20 @@ func (v *vehicle) positionTarget(m *common.MessageSetPositionTargetGlobalInt) {
 		return
 	}
 	const ignorePos = common.POSITION_TARGET_TYPEMASK_X_IGNORE | common.POSITION_TARGET_TYPEMASK_Y_IGNORE | common.POSITION_TARGET_TYPEMASK_Z_IGNORE
+	const ignoreVel = common.POSITION_TARGET_TYPEMASK_VX_IGNORE | common.POSITION_TARGET_TYPEMASK_VY_IGNORE | common.POSITION_TARGET_TYPEMASK_VZ_IGNORE
 	if m.TypeMask&ignorePos == ignorePos {
+		if m.TypeMask&ignoreVel == ignoreVel || !v.prof.copterish() {
+			return
+		}
+		// velocity control: ArduPilot flies it for 3 s unless renewed
+		vn, ve, vd := float64(m.Vx), float64(m.Vy), float64(m.Vz)
+		if math.IsNaN(vn+ve+vd) || math.IsInf(vn+ve+vd, 0) {
+			return
+		}
+		v.phase = phVelocity
+		v.velN, v.velE, v.velD = vn, ve, vd
+		v.velUntil = v.now().Add(3 * time.Second)
+		v.landed = InAir
 		return
 	}
 	c := command{lat: float64(m.LatInt) / 1e7, lon: float64(m.LonInt) / 1e7, alt: float64(m.Alt), relAlt: relativeFrame(m.CoordinateFrame)}
