@@ -69,9 +69,11 @@
 // NAV_RETURN_TO_LAUNCH, NAV_LAND, DO_CHANGE_SPEED, DO_SET_MODE,
 // MISSION_START, SET_MESSAGE_INTERVAL, GET_MESSAGE_INTERVAL,
 // REQUEST_MESSAGE, GET_HOME_POSITION, REQUEST_AUTOPILOT_CAPABILITIES,
-// DO_FENCE_ENABLE and USER_1 (payload); anything else is UNSUPPORTED. SET_MODE is acked with
+// REQUEST_PROTOCOL_VERSION, DO_SET_HOME, DO_FENCE_ENABLE and USER_1
+// (payload); anything else is UNSUPPORTED. TIMESYNC requests are answered. SET_MODE is acked with
 // command 11, as ArduPilot does. SET_POSITION_TARGET_GLOBAL_INT moves a
-// drone in GUIDED with no ack. Arming is refused (FAILED plus a STATUSTEXT
+// drone in GUIDED with no ack: to a position, or (Copter) at a velocity for
+// 3 s unless renewed, braking so as never to leave its tether or fence. Arming is refused (FAILED plus a STATUSTEXT
 // reason) when a pre-arm check fails, and in AUTO, RTL, LAND and BRAKE, as
 // Copter with AUTO_OPTIONS 0: arm in GUIDED, then AUTO starts the mission.
 // The mission protocol runs both ways for MAV_MISSION_TYPE_MISSION (item 0
@@ -133,7 +135,8 @@
 // failsafe) is a circling descent reported as AUTO. Wind: steady plus
 // Ornstein-Uhlenbeck gusts; the air speed costs power and caps ground speed
 // upwind, gusts push a holding multirotor about, and without GPS it drifts
-// with the air. GPS: Gauss-Markov error on GPS_RAW_INT (a third of it on
+// with the air. The ground is flat at the altitude of the drone's first
+// home. GPS: Gauss-Markov error on GPS_RAW_INT (a third of it on
 // GLOBAL_POSITION_INT); State holds the truth.
 //
 // Energy: power = hover (or level flight) + (cruise - hover) x (airspeed /
