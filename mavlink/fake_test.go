@@ -243,6 +243,11 @@ func (f *fakeVehicle) handle(m message.Message) {
 			f.target = &LatLon{float64(m.X) / 1e7, float64(m.Y) / 1e7}
 			f.alt = float64(m.Z)
 		}
+	case *common.MessageSetPositionTargetGlobalInt:
+		if me(m.TargetSystem, m.TargetComponent) && f.mode == 4 {
+			f.target = &LatLon{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7}
+			f.alt = float64(m.Alt)
+		}
 	case *common.MessageRequestDataStream:
 		if me(m.TargetSystem, m.TargetComponent) && m.StartStop == 1 {
 			f.dataStream++

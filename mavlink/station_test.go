@@ -286,3 +286,20 @@ func TestFleetOrdersGoOutInParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestGoToFallsBackToPositionTarget: a vehicle without DO_REPOSITION is
+// flown with SET_POSITION_TARGET_GLOBAL_INT in GUIDED.
+func TestGoToFallsBackToPositionTarget(t *testing.T) {
+	clk := scaled(t)
+	s, addr := openStation(t, clk, func(c *Config) { c.StreamRate = -1 })
+	f := newFake(t, clk, addr, VehicleID{13, 1}, fakeOpts{home: LatLon{45, 7},
+		result: map[common.MAV_CMD]common.MAV_RESULT{common.MAV_CMD_DO_REPOSITION: common.MAV_RESULT_UNSUPPORTED}})
+	waitVehicles(t, s, 1)
+	if err := s.GoTo(context.Background(), f.id, 45.003, 7.004, 35); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "position reached", 20*time.Second, func() bool {
+		v, _ := s.Vehicle(f.id)
+		return math.Abs(v.Lat-45.003) < 1e-5 && math.Abs(v.Lon-7.004) < 1e-5 && v.AltRel == 35 && v.Mode == "GUIDED"
+	})
+}
