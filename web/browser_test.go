@@ -135,7 +135,9 @@ func TestBrowserDeploy(t *testing.T) {
 // panel moves under the map.
 func TestBrowserTablet(t *testing.T) {
 	p := webtest.NewPage(t, webtest.Options{Width: 800, Height: 1200})
-	url := serve(t, newScriptedFleet())
+	fl := newScriptedFleet()
+	fl.noShapes = true // a controller that has computed no gap yet
+	url := serve(t, fl)
 	if err := p.Open(url, commanderToken); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +146,10 @@ func TestBrowserTablet(t *testing.T) {
 		return len(ids) == 5, err
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// Nothing covers the area, so all of it is a gap even without shapes.
+	if s, err := p.Text("#gap-label"); err != nil || s != "Coverage gap: public + private" {
+		t.Fatalf("gap legend %q (%v)", s, err)
 	}
 	if err := p.Screenshot(filepath.Join(screenshotDir(t), "console-tablet.png")); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ type scriptedFleet struct {
 	orders   []string
 	closed   bool // no incident open
 	lost     int  // a drone whose link is gone, 0 for none
+	noShapes bool // publish fractions without uncovered shapes
 }
 
 type fakeDrone struct {
@@ -190,6 +191,9 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 	}
 	snap.Coverage = f.coverage(onStation)
 	snap.Coverage.Time = now
+	if f.noShapes {
+		snap.Coverage.Uncovered = nil
+	}
 	return snap
 }
 

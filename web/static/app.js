@@ -400,6 +400,20 @@
     return plan.stations.find((s) => s.id === id) || null;
   }
 
+  // gapOf returns the uncovered polygons of a wanted network: as the
+  // controller reports them, or the whole area while nothing covers it and
+  // the controller has not reported a shape; null when not known.
+  function gapOf(net) {
+    const v = st.snap, inc = v && v.incident;
+    if (!inc) return null;
+    const wanted = inc.networks && inc.networks.length ? inc.networks : NETS;
+    if (!wanted.includes(net)) return null;
+    const f = ((v.uncovered && v.uncovered.features) || []).find((f) => f.properties.network === net);
+    if (f) return f.geometry.coordinates;
+    const frac = (v.coverage && v.coverage.fraction && v.coverage.fraction[net]) || 0;
+    return frac === 0 ? st.area : null;
+  }
+
   // footprints returns the circles each network's cells cover now: drones on
   // station with that cell on, radius from their station in the plan.
   function footprints(net) {
@@ -446,9 +460,10 @@
     // uncovered parts, hatched red, inside the area only
     ctx.save();
     if (st.area.length) { pathPolygons(st.area); ctx.clip("evenodd"); }
-    for (const f of (st.snap.incident && st.snap.uncovered && st.snap.uncovered.features) || []) {
-      if (!show[f.properties.network]) continue;
-      pathPolygons(f.geometry.coordinates);
+    for (const net of NETS) {
+      const g = gapOf(net);
+      if (!show[net] || !g || !g.length) continue;
+      pathPolygons(g);
       ctx.fillStyle = hatch;
       ctx.fill("evenodd");
     }
@@ -786,9 +801,7 @@
       $("cov-note-" + net).textContent = !inc || !wanted.includes(net) ? "" :
         short > 1e-9 ? "target " + pct(target) + " (−" + (short * 100).toFixed(1) + " pts)" : "target " + pct(target) + " met";
     }
-    const gaps = ((inc && v.uncovered && v.uncovered.features) || [])
-      .filter((f) => f.geometry.coordinates.length && $("show-" + f.properties.network).checked)
-      .map((f) => f.properties.network);
+    const gaps = NETS.filter((n) => { const g = gapOf(n); return g && g.length && $("show-" + n).checked; });
     $("gap-label").textContent = gaps.length ? "Coverage gap: " + gaps.join(" + ") : "No coverage gap";
     const counts = {};
     for (const d of v.drones) counts[d.state] = (counts[d.state] || 0) + 1;
