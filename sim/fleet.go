@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3"
@@ -373,6 +374,30 @@ func (d *directOut) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// refusalProof is a connected UDP socket that shrugs off "connection
+// refused" (an ICMP port-unreachable from a ground station not listening
+// yet): gomavlib would close the channel and redial 2 wall seconds later,
+// losing minutes of a sped-up flight. A radio does not care either.
+type refusalProof struct{ net.Conn }
+
+func (c refusalProof) Read(b []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(b)
+		if err != nil && errors.Is(err, syscall.ECONNREFUSED) {
+			continue
+		}
+		return n, err
+	}
+}
+
+func (c refusalProof) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if err != nil && errors.Is(err, syscall.ECONNREFUSED) {
+		return len(b), nil
+	}
+	return n, err
+}
+
 func (f *Fleet) openLinks() error {
 	var client, server []gomavlib.EndpointConf
 	for _, e := range f.cfg.Endpoints {
@@ -413,10 +438,12 @@ func (f *Fleet) openLinks() error {
 					Label: "udp:" + a, IsDatagram: true,
 					Connect: func(ctx context.Context) (net.Conn, error) {
 						c, err := (&net.Dialer{}).DialContext(ctx, "udp4", a)
-						if err == nil {
-							d.conn.Store(&c)
+						if err != nil {
+							return nil, err
 						}
-						return c, err
+						var rc net.Conn = refusalProof{c}
+						d.conn.Store(&rc)
+						return rc, nil
 					},
 				}
 			}
