@@ -3,6 +3,7 @@ package mavlink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -38,6 +39,16 @@ const (
 	Public  Network = 1
 	Private Network = 2
 )
+
+func (n Network) String() string {
+	switch n {
+	case Public:
+		return "public"
+	case Private:
+		return "private"
+	}
+	return fmt.Sprintf("Network(%d)", int(n))
+}
 
 // Send runs the command protocol: it sends c to the vehicle, waits
 // Config.CommandTimeout for its COMMAND_ACK, sends again (confirmation

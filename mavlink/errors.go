@@ -36,6 +36,8 @@ var (
 	ErrQueueFull = errors.New("mavlink: send queue full")
 	// ErrUnknownMode: no such flight mode for the vehicle's autopilot.
 	ErrUnknownMode = errors.New("mavlink: unknown mode")
+	// ErrClosed is the cause (with ErrCancelled) of calls cut short by Close.
+	ErrClosed = errors.New("mavlink: station closed")
 )
 
 // CommandError is a command that did not succeed. It wraps one of the
@@ -52,6 +54,9 @@ type CommandError struct {
 
 func (e *CommandError) Error() string {
 	s := fmt.Sprintf("mavlink: vehicle %v: %v: %v", e.Vehicle, e.Command, trimPrefix(e.Err))
+	if e.Command == 0 { // not a command: SET_POSITION_TARGET_GLOBAL_INT
+		s = fmt.Sprintf("mavlink: vehicle %v: %v", e.Vehicle, trimPrefix(e.Err))
+	}
 	if e.Answered {
 		s += " (" + e.Result.String() + ")"
 	}

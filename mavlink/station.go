@@ -1,7 +1,6 @@
 package mavlink
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"reflect"
@@ -388,6 +387,3 @@ func (s *Station) peersOf(sys uint8) []*peer {
 	}
 	return out
 }
-
-// ErrClosed is returned by calls on a closed Station.
-var ErrClosed = errors.New("mavlink: station closed")
