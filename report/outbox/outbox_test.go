@@ -68,21 +68,29 @@ func TestOutboxSurvivesReopen(t *testing.T) {
 
 // fakeConn records publishes and can be down.
 type fakeConn struct {
-	mu   sync.Mutex
-	down bool
-	sent []Entry
-	seen chan Entry
+	mu     sync.Mutex
+	down   bool
+	failed int // publishes refused while down
+	sent   []Entry
+	seen   chan Entry
 }
 
 func (f *fakeConn) publish(e Entry) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down {
+		f.failed++
 		return errors.New("down")
 	}
 	f.sent = append(f.sent, e)
 	f.seen <- e
 	return nil
+}
+
+func (f *fakeConn) failures() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
 }
 
 func (f *fakeConn) setDown(d bool) {
@@ -160,12 +168,12 @@ func TestSenderOrderWindowResendConfirm(t *testing.T) {
 	expectAfterAdvance(t, clk, f, "id-1", "id-2", "id-3")
 	// The connection drops and comes back: everything on disk goes again
 	// from the oldest.
-	f.setDown(true) // as the connection would be before the Sender hears of it
-	s.Up(false)
+	f.setDown(true) // the connection drops before the Sender hears of it:
 	s.Confirm("id-2")
-	for o.Len() != 3 { // the confirmation is handled apart from Up
+	for f.failures() == 0 { // the window had room for id-4, which failed
 		time.Sleep(time.Millisecond)
 	}
+	s.Up(false)
 	f.setDown(false)
 	s.Up(true)
 	for _, want := range []string{"id-1", "id-3", "id-4"} {
@@ -191,6 +199,9 @@ func TestSenderRetriesAfterFailedPublish(t *testing.T) {
 	s.Up(true)
 	appendN(t, o, 0, 2)
 	s.Kick()
-	f.setDown(false)
+	for f.failures() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	f.setDown(false) // nothing is sent until the retry, ResendAfter later
 	expectAfterAdvance(t, clk, f, "id-0", "id-1")
 }
