@@ -136,19 +136,18 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Clock = c
 	}
 
-	if *runFor > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *runFor)
-		defer cancel()
-	}
 	fleet, err := sim.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer fleet.Close()
 	ep := strings.Join(gcs, ", ")
+	snap := fleet.Snapshot()
+	if snap.Drones == nil { // stopped before it started (ctx ended)
+		return nil
+	}
 	for _, d := range fleet.Drones() {
-		st := d.State()
+		st := snap.Drones[d.SysID()]
 		line := fmt.Sprintf("drone sysid=%d profile=%s home=%.6f,%.6f,%.0f gcs=%s", st.SysID, st.Profile, st.Home.Lat, st.Home.Lon, st.Home.Alt, ep)
 		if st.GroundStation != nil {
 			line += fmt.Sprintf(" tether=%.0fm", st.TetherM)
@@ -156,6 +155,11 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if _, err := fmt.Fprintln(stdout, line); err != nil {
 			return err
 		}
+	}
+	if *runFor > 0 { // from now: the drones are up
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *runFor)
+		defer cancel()
 	}
 	<-ctx.Done()
 	return nil

@@ -109,3 +109,18 @@ func TestSimCommandBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A fleet file starts its mixed fleet, one line per drone.
+func TestSimCommandFleetFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), []string{"sim", "--fleet", "../../sim/testdata/fleet.yaml", "--gcs", "udpout:" + freeUDP(t),
+		"--fault", "kind=gps,sysid=10,at=1s,duration=5s", "--wind", "5,90,1", "--speed", "20", "--for", "300ms"}, &out, &errb)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[0], "profile=tethered-multirotor") || !strings.Contains(lines[0], "tether=150m") ||
+		!strings.Contains(lines[1], "profile=long-tether") || !strings.Contains(lines[5], "sysid=20 profile=fixed-wing-relay") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
