@@ -41,7 +41,7 @@ func ExampleModeName() {
 // Open a station, wait for a simulated drone, and order it about: the way
 // the fleet controller uses the link layer.
 func ExampleOpen() {
-	clk, _ := clock.NewScaled(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 50)
+	clk, _ := clock.NewScaled(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 10)
 	st, err := mavlink.Open(mavlink.Config{
 		Endpoints: []string{"udpin:127.0.0.1:0"}, // port 0: learn it from Addrs
 		Clock:     clk,

@@ -107,7 +107,6 @@ func TestMissionErrors(t *testing.T) {
 func TestThirtyPercentLoss(t *testing.T) {
 	clk := scaled(t)
 	s, addr := openStation(t, clk, func(c *Config) {
-		c.LinkLossTimeout = 10 * time.Second
 		c.CommandRetries = 8
 		c.MissionRetries = 10
 	})

@@ -222,7 +222,6 @@ func TestSimPayloadSwitch(t *testing.T) {
 func TestSimPacketLoss(t *testing.T) {
 	clk := scaled(t)
 	s, addr := openStation(t, clk, func(c *Config) {
-		c.LinkLossTimeout = 10 * time.Second
 		c.CommandRetries = 8
 		c.MissionRetries = 10
 	})

@@ -13,9 +13,9 @@ import (
 
 var testEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// scaled is the test clock: 50 virtual seconds per wall second.
+// scaled is the test clock: 25 virtual seconds per wall second.
 func scaled(t testing.TB) *clock.Scaled {
-	c, err := clock.NewScaled(testEpoch, 50)
+	c, err := clock.NewScaled(testEpoch, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,11 @@ func scaled(t testing.TB) *clock.Scaled {
 // returns it with that address.
 func openStation(t testing.TB, clk clock.Clock, edit func(*Config)) (*Station, string) {
 	t.Helper()
-	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk}
+	// A sped-up clock magnifies a stall of the loaded test machine: 100 ms
+	// of starvation is seconds of virtual silence. The tests' timeouts are
+	// therefore longer than a field configuration's.
+	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk,
+		LinkLossTimeout: 30 * time.Second, CommandTimeout: 3 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}

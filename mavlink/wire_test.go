@@ -258,7 +258,8 @@ func TestTlogWrittenAndReplayed(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "session.tlog")
 	clk := scaled(t)
-	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk, TlogPath: path}
+	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk, TlogPath: path,
+		LinkLossTimeout: 30 * time.Second, CommandTimeout: 3 * time.Second}
 	s, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +290,8 @@ func TestTlogWrittenAndReplayed(t *testing.T) {
 
 func TestEventsTellWhatChanged(t *testing.T) {
 	clk := scaled(t)
-	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk}
+	cfg := Config{Endpoints: []string{"udpin:127.0.0.1:0"}, Clock: clk,
+		LinkLossTimeout: 30 * time.Second, CommandTimeout: 3 * time.Second}
 	s, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
