@@ -82,6 +82,10 @@ type Config struct {
 	// to hear a drone it had tasked before giving its station to another.
 	// Defaults to 15 s.
 	StartGrace time.Duration
+	// (optional) OnCommand hears of every command sequence the controller
+	// finishes: what it was, how long it took on the controller's clock and
+	// how it ended. It runs beside the loop and must not block (metrics).
+	OnCommand func(what string, took time.Duration, err error)
 	// (optional) Seed makes planning reproducible.
 	Seed uint64
 }

@@ -51,6 +51,14 @@ func (l *loop) health(d *drone) {
 		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
 		l.dirty = true
 	}
+	if p := d.profile; !p.Tethered() && d.airborne() && d.tel.BatteryPct >= 0 {
+		at := float64(d.tel.BatteryPct) <= p.ReservePct+5
+		if at && !d.reserveTold {
+			l.emit(Event{Kind: "battery.reserve", Severity: Warning, Drone: d.id, Station: r.Station,
+				Text: fmt.Sprintf("drone %d battery at %d%%, near its reserve", d.id, d.tel.BatteryPct)})
+		}
+		d.reserveTold = at
+	}
 	if r.Failed != "" || r.Manual != nil {
 		return
 	}
@@ -239,7 +247,8 @@ func (l *loop) fill() {
 			kind, text = "rotation.begun", fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
 			reason = fmt.Sprintf("drone %d must leave for its reserve", n.st.Drone)
 		}
-		l.emit(Event{Kind: kind, Severity: Info, Drone: d.id, Station: n.st.ID, Text: text, Reason: reason})
+		eta := l.clk.Now().Add(l.timeTo(d, n.st.Lat, n.st.Lon, n.st.AltM) + 30*time.Second)
+		l.emit(Event{Kind: kind, Severity: Info, Drone: d.id, Station: n.st.ID, Text: text, Reason: reason, ETA: &eta})
 	}
 	var empty []string
 	for j, n := range needs {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,7 @@ type drone struct {
 	takeoffAt   time.Time
 	fenceFor    string // incident id whose fence is on board
 	onStationAt time.Time
+	reserveTold bool // battery.reserve reported for this flight
 	state       DroneState
 }
 
@@ -460,11 +462,15 @@ func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx co
 	l.opSeq++
 	o := &op{id: l.opSeq, what: what}
 	d.op = o
-	link, vid, id := l.cfg.Radio, d.vid, d.id
+	link, vid, id, clk, hook := l.cfg.Radio, d.vid, d.id, l.clk, l.cfg.OnCommand
 	l.opWG.Add(1)
 	go func() {
 		defer l.opWG.Done()
+		began := clk.Now()
 		err := fn(l.opCtx, link, vid)
+		if hook != nil {
+			hook(kindOf(what), clk.Since(began), err)
+		}
 		if reply != nil {
 			reply <- err
 		}
@@ -503,6 +509,15 @@ func (l *loop) opDone(r opResult) {
 			Text: fmt.Sprintf("drone %d out of service", d.id), Reason: d.rec.Failed})
 		l.releaseStation(d, "drone failed: "+r.what)
 	}
+}
+
+// kindOf is the kind of a command sequence, its name without the station
+// or order it names: "go to station S3" is "go to station".
+func kindOf(what string) string {
+	if i := strings.LastIndexByte(what, ' '); i > 0 && strings.HasPrefix(what, "go to station") {
+		return what[:i]
+	}
+	return what
 }
 
 func incidentID(inc *Incident) string {

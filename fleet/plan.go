@@ -3,7 +3,9 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -314,8 +316,14 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			if err != nil {
 				return nil, fmt.Errorf("fleet: profile %s: %w", d.profile.Name, err)
 			}
-			alt := math.Min(cells.AltM, d.profile.CeilingM)
-			cells.AltM = alt
+			if alt := d.profile.planAlt(cells.AltM); alt != cells.AltM {
+				// Off the radio optimum: the radii are those at the
+				// altitude flown.
+				m := l.models[d.profile.Name]
+				cells.AltM = alt
+				cells.PublicRadiusM = m.public.RadiusM(alt, m.publicPL)
+				cells.PrivateRadiusM = m.private.RadiusM(alt, m.privatePL)
+			}
 			g = &group{prof: d.profile, cells: cells, sites: map[string]int{}}
 			groups[d.profile.Name] = g
 		}
@@ -354,7 +362,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
 		if g.prof.Tethered() {
 			opts.Tethered = true
-			opts.TetherReachM = coverage.Limits{TetherM: g.prof.TetherM}.TetherReachM(g.cells.AltM)
+			opts.TetherReachM = g.prof.planReach(g.cells.AltM)
 			for _, s := range reg.Sites {
 				if c := g.sites[s.Name]; c > 0 {
 					s.Capacity = min(c, s.Capacity)
@@ -404,8 +412,12 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 // ground so that every station can be relieved: a station needs a drone on
 // it and, for the share of time a drone spends going home, charging and
 // coming back, another.
+//
+// Long-endurance airframes (over two hours: the fixed-wing relays) keep no
+// spare: covering twice the area for hours is worth more than a gap at
+// their one rotation, and a station left without relief is re-planned.
 func (l *loop) rotationSpares(p Profile, n int) int {
-	if p.Tethered() || n < 2 {
+	if p.Tethered() || n < 2 || p.Endurance > 2*time.Hour {
 		return 0
 	}
 	on := p.Endurance.Seconds()
@@ -417,16 +429,22 @@ func (l *loop) rotationSpares(p Profile, n int) int {
 
 func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite) {
 	nets := []Network{}
+	radius := map[Network]float64{}
 	for _, n := range Networks {
-		if l.st.Incident.wants(n) {
+		if l.st.Incident.wants(n) && p.carries(n) {
 			nets = append(nets, n)
 		}
+	}
+	if p.carries(Public) {
+		radius[Public] = cells.PublicRadiusM
+	}
+	if p.carries(Private) {
+		radius[Private] = cells.PrivateRadiusM
 	}
 	for i, dk := range pl.Disks {
 		ll := reg.Projection.Inverse(dk.C)
 		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
-			RadiusM:  map[Network]float64{Public: cells.PublicRadiusM, Private: cells.PrivateRadiusM},
-			Networks: nets, Profile: p.Name}
+			RadiusM: maps.Clone(radius), Networks: slices.Clone(nets), Profile: p.Name}
 		if i < len(pl.Site) && pl.Site[i] >= 0 && pl.Site[i] < len(sites) {
 			st.Site = sites[pl.Site[i]].Name
 		}
@@ -549,8 +567,8 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 			return fmt.Errorf("%w: tethered drone %d has no ground station", ErrLimit, d.id)
 		}
 		h := distanceM(site.Lat, site.Lon, lat, lon)
-		if slant := math.Hypot(h, alt); slant > p.TetherM {
-			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m", ErrLimit, slant, d.id, p.TetherM)
+		if slant := math.Hypot(h, alt); slant > p.ReachM() {
+			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m", ErrLimit, slant, d.id, p.ReachM())
 		}
 	}
 	if l.region != nil {

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aerocell/aerocell/coverage"
@@ -30,10 +31,56 @@ type Profile struct {
 	// FixedWing drones cannot hover: they loiter around their station and
 	// take off in their own mode.
 	FixedWing bool
+	// Cells are the networks the airframe carries a base station for.
+	Cells []Network
+}
+
+// carries reports whether the airframe has a cell of network n.
+func (p Profile) carries(n Network) bool {
+	for _, c := range p.Cells {
+		if c == n {
+			return true
+		}
+	}
+	return false
 }
 
 // Tethered reports whether the drone is tied to a ground station.
 func (p Profile) Tethered() bool { return p.TetherM > 0 }
+
+// Tether margins. An autopilot refuses orders near the end of the tether,
+// where tension starts (the simulator at 95%); the controller never orders
+// beyond ReachM and plans within PlanReachM, with the altitude at most
+// PlanAltFrac of the tether so that some horizontal reach is left.
+const (
+	tetherOrderFrac = 0.93
+	tetherPlanFrac  = 0.9
+	tetherAltFrac   = 0.8
+)
+
+// ReachM is the farthest slant distance from the ground station the
+// controller will order a tethered drone to.
+func (p Profile) ReachM() float64 { return tetherOrderFrac * p.TetherM }
+
+// planAlt clamps a planned altitude for the airframe: its ceiling and, for
+// a tethered drone, a share of the tether.
+func (p Profile) planAlt(alt float64) float64 {
+	alt = math.Min(alt, p.CeilingM)
+	if p.Tethered() {
+		alt = math.Min(alt, tetherAltFrac*p.TetherM)
+	}
+	return alt
+}
+
+// planReach is how far from its ground station a tethered station may be
+// planned at altitude alt.
+func (p Profile) planReach(alt float64) float64 {
+	r := tetherPlanFrac * p.TetherM
+	if alt >= r {
+		return 0
+	}
+	return math.Sqrt(r*r - alt*alt)
+}
 
 // BuiltinProfiles are the three airframes aerocell ships, with the radio of
 // coverage.BuiltinProfiles and the envelope the simulator flies.
@@ -43,16 +90,19 @@ func BuiltinProfiles() map[string]Profile {
 		coverage.ProfileTethered: {
 			Name: coverage.ProfileTethered, Radio: radio[coverage.ProfileTethered],
 			CruiseMS: 10, ClimbMS: 2.5, DescentMS: 1.5, CeilingM: 150, TetherM: 150, ReservePct: 20,
+			Cells: []Network{Public, Private},
 		},
 		coverage.ProfileHeavy: {
 			Name: coverage.ProfileHeavy, Radio: radio[coverage.ProfileHeavy],
 			CruiseMS: 12, ClimbMS: 3, DescentMS: 2, CeilingM: 500,
 			Endurance: 40 * time.Minute, ReservePct: 20,
+			Cells: []Network{Public, Private},
 		},
 		coverage.ProfileFixedWing: {
 			Name: coverage.ProfileFixedWing, Radio: radio[coverage.ProfileFixedWing],
 			CruiseMS: 25, ClimbMS: 5, DescentMS: 4, CeilingM: 6000,
 			Endurance: 6 * time.Hour, ReservePct: 15, FixedWing: true,
+			Cells: []Network{Public},
 		},
 	}
 }
@@ -73,6 +123,8 @@ func (p Profile) validate() error {
 		return fmt.Errorf("%w: profile %s: tether, endurance and reserve must be in range", ErrInvalid, p.Name)
 	case p.TetherM == 0 && p.Endurance == 0:
 		return fmt.Errorf("%w: profile %s: a free-flying drone needs an endurance", ErrInvalid, p.Name)
+	case len(p.Cells) == 0:
+		return fmt.Errorf("%w: profile %s: carries no cell", ErrInvalid, p.Name)
 	}
 	return nil
 }

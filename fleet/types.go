@@ -192,6 +192,8 @@ type Event struct {
 	Network  Network   `json:"network,omitempty"`
 	Text     string    `json:"text"`
 	Reason   string    `json:"reason,omitempty"`
+	// ETA is when a drone sent to a station is expected on it, cells on.
+	ETA *time.Time `json:"eta,omitempty"`
 }
 
 // OrderKind is a commander's order to one drone.

@@ -1,0 +1,418 @@
+// Package daemon is aerocell serve: it wires the link layer, the fleet
+// controller, the MQTT reporting and the commander's console into one
+// process, from a Config, and takes them down in order. It holds no fleet
+// logic of its own: decisions are the controller's, and the reporters only
+// read its snapshots and events.
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aerocell/aerocell/api"
+	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/aerocell/aerocell/report"
+	"github.com/aerocell/aerocell/report/broker"
+	"github.com/aerocell/aerocell/report/client"
+	"github.com/aerocell/aerocell/report/topic"
+	"github.com/aerocell/aerocell/store"
+	"github.com/aerocell/aerocell/web"
+)
+
+// Options are what a caller embedding the daemon (the SITL runner, tests)
+// may set beyond the configuration.
+type Options struct {
+	// Clock drives the controller and the link layer; the wall clock when
+	// nil. SITL runs pass a sped-up clock.
+	Clock clock.Clock
+	// Logger; a text or JSON logger on Stderr per Config.Log when nil.
+	Logger *slog.Logger
+	// Stderr receives the default logger's lines; os.Stderr when nil.
+	Stderr io.Writer
+	// Users adds logins to the embedded broker's (the demo's field team).
+	Users []broker.User
+	// Seed makes planning reproducible.
+	Seed uint64
+}
+
+// Daemon is a running aerocell serve.
+type Daemon struct {
+	cfg    Config
+	log    *slog.Logger
+	clk    clock.Clock
+	st     *store.Store
+	link   *mavlink.Station
+	ctl    *fleet.Controller
+	broker *broker.Broker
+	conn   *client.Client
+	bridge *bridge
+	api    *api.Server
+	http   *http.Server
+	httpLn net.Listener
+	met    *metrics
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errc   chan error
+	once   sync.Once
+	err    error
+}
+
+// Start brings the daemon up: state, link, controller, MQTT, HTTP. On an
+// error everything already started is taken down again.
+func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, clk: opt.Clock, errc: make(chan error, 4)}
+	if d.clk == nil {
+		d.clk = clock.Real()
+	}
+	d.log = opt.Logger
+	if d.log == nil {
+		d.log = newLogger(cfg.Log, opt.Stderr)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+
+	dir := cfg.Path(cfg.Storage.Dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	if d.st, err = store.Open(filepath.Join(dir, "state.db")); err != nil {
+		return nil, err
+	}
+
+	if d.link, err = openLink(cfg, d.clk); err != nil {
+		return nil, err
+	}
+	d.log.Info("mavlink up", "endpoints", strings.Join(cfg.MAVLink.Endpoints, " "), "addrs", addrList(d.link.Addrs()))
+
+	d.met = newMetrics()
+	drones, sites := cfg.fleetConfig()
+	d.ctl, err = fleet.New(fleet.Config{
+		Radio: d.link, Store: d.st, Clock: d.clk, Logger: d.log.With("part", "fleet"),
+		Drones: drones, DefaultProfile: cfg.Fleet.DefaultProfile, LaunchSites: sites,
+		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed,
+		OnCommand: d.met.command,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := d.ctl.Run(runCtx); err != nil {
+			d.errc <- fmt.Errorf("fleet: %w", err)
+		}
+	}()
+
+	if err := d.startMQTT(opt); err != nil {
+		return nil, err
+	}
+	var conn report.Conn
+	if d.conn != nil {
+		conn = d.conn
+	}
+	d.bridge = newBridge(d.ctl, conn, d.clk, d.log.With("part", "report"), dir, d.met, d.link, cfg.topicName())
+	if err := d.bridge.open(); err != nil {
+		return nil, err
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.bridge.run(runCtx)
+	}()
+
+	if err := d.openIncident(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.startHTTP(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func openLink(cfg Config, clk clock.Clock) (*mavlink.Station, error) {
+	m := cfg.MAVLink
+	mc := mavlink.Config{
+		Endpoints: m.Endpoints, Forward: m.Forward, SystemID: uint8(m.SystemID),
+		Clock: clk, LinkLossTimeout: m.LinkLossTimeout,
+		CommandTimeout: m.CommandTimeout, MissionTimeout: m.MissionTimeout,
+		InProgressTimeout: max(30*time.Second, 10*m.CommandTimeout),
+	}
+	if m.SigningKey != "" {
+		k, err := mavlink.ParseSigningKey(m.SigningKey)
+		if err != nil {
+			return nil, err
+		}
+		mc.SigningKey = k
+	}
+	if m.TlogDir != "" {
+		dir := cfg.Path(m.TlogDir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("tlog: %w", err)
+		}
+		mc.TlogPath = filepath.Join(dir, time.Now().UTC().Format("2006-01-02T15-04-05")+".tlog")
+	}
+	return mavlink.Open(mc)
+}
+
+// startMQTT starts the embedded broker (or connects to the external one)
+// and the controller's own session.
+func (d *Daemon) startMQTT(opt Options) error {
+	q := d.cfg.MQTT
+	if q.Disabled {
+		return nil
+	}
+	var (
+		url      = q.Broker
+		user     = q.Username
+		password = q.Password
+		tlsCfg   *tls.Config
+	)
+	if q.CAFile != "" {
+		pem, err := os.ReadFile(d.cfg.Path(q.CAFile))
+		if err != nil {
+			return fmt.Errorf("mqtt.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("mqtt.ca_file: no certificate in %s", q.CAFile)
+		}
+		tlsCfg = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	if q.Listen != "" {
+		users := &broker.Users{Version: broker.UsersVersion}
+		if q.UsersFile != "" {
+			u, err := broker.LoadUsers(d.cfg.Path(q.UsersFile))
+			if err != nil {
+				return err
+			}
+			users = u
+		}
+		users.Users = append(users.Users, opt.Users...)
+		// The controller's own login lives only in memory, with a fresh
+		// password each start.
+		user, password = broker.ControllerClientPrefix+"controller", broker.RandomPassword()
+		hash, err := broker.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		users.Users = append(users.Users, broker.User{Username: user, PasswordHash: hash, Role: broker.RoleController})
+		b, err := broker.Start(broker.Config{
+			TCPAddr: q.Listen, WSAddr: q.WSListen, Users: users,
+			StorePath: filepath.Join(d.cfg.Path(d.cfg.Storage.Dir), "broker.db"),
+			Logger:    d.log.With("part", "broker"),
+		})
+		if err != nil {
+			return err
+		}
+		d.broker = b
+		url = b.URL()
+		d.log.Info("mqtt broker up", "addr", b.Addr(), "ws", b.WSAddr())
+	}
+	tree, err := topic.New(d.cfg.topicName())
+	if err != nil {
+		return err
+	}
+	willTopic, willPayload := report.StatusWill(tree)
+	c, err := client.New(client.Config{
+		Broker: url, ClientID: q.ClientID, Username: user, Password: password, TLS: tlsCfg,
+		Will:   &client.Message{Topic: willTopic, QoS: 1, Retain: true, Payload: willPayload},
+		Logger: d.log.With("part", "mqtt"),
+	})
+	if err != nil {
+		return err
+	}
+	d.conn = c
+	return nil
+}
+
+// openIncident opens the configured incident when none is open.
+func (d *Daemon) openIncident(ctx context.Context) error {
+	inc := d.cfg.Incident
+	if inc == nil {
+		return nil
+	}
+	if s := d.ctl.Snapshot(); s.Incident != nil && s.Incident.State != fleet.IncidentClosed {
+		return nil
+	}
+	area, err := os.ReadFile(d.cfg.Path(inc.Area))
+	if err != nil {
+		return fmt.Errorf("incident.area: %w", err)
+	}
+	spec := fleet.IncidentSpec{Name: inc.Name, Area: area, TargetCoverage: inc.TargetCoverage}
+	for _, n := range inc.Networks {
+		spec.Networks = append(spec.Networks, fleet.Network(n))
+	}
+	if inc.NoFly != "" {
+		nf, err := os.ReadFile(d.cfg.Path(inc.NoFly))
+		if err != nil {
+			return fmt.Errorf("incident.no_fly: %w", err)
+		}
+		spec.NoFly = nf
+	}
+	if _, err := d.ctl.CreateIncident(ctx, spec); err != nil && !errors.Is(err, fleet.ErrIncidentOpen) {
+		return fmt.Errorf("incident: %w", err)
+	}
+	return nil
+}
+
+func (d *Daemon) startHTTP() error {
+	if d.cfg.HTTP.Listen == "" {
+		return nil
+	}
+	srv, err := api.New(api.Config{
+		Addr: d.cfg.HTTP.Listen, Tokens: d.cfg.HTTP.Tokens, Basemap: d.cfg.HTTP.Basemap,
+		Logger: d.log.With("part", "api"),
+	}, d.ctl, d.bridge)
+	if err != nil {
+		return err
+	}
+	d.api = srv
+	mux := http.NewServeMux()
+	mux.Handle(api.Prefix+"/", srv)
+	mux.Handle("/metrics", d.met.handler())
+	mux.HandleFunc("/healthz", d.health)
+	mux.Handle("/", web.Handler())
+	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	d.httpLn = ln
+	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	d.log.Info("console up", "url", "http://"+ln.Addr().String()+"/")
+	return nil
+}
+
+// health answers 200 while the controller runs and the link is up.
+func (d *Daemon) health(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	select {
+	case <-d.link.Done():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"status":"link down"}`+"\n")
+		return
+	default:
+	}
+	s := d.ctl.Snapshot()
+	fmt.Fprintf(w, `{"status":"ok","drones":%d,"time":%q}`+"\n", len(s.Drones), s.Time.Format(time.RFC3339))
+}
+
+// Controller is the fleet controller.
+func (d *Daemon) Controller() *fleet.Controller { return d.ctl }
+
+// Link is the MAVLink station.
+func (d *Daemon) Link() *mavlink.Station { return d.link }
+
+// HTTPAddr is the console's address ("" when off).
+func (d *Daemon) HTTPAddr() string {
+	if d.httpLn == nil {
+		return ""
+	}
+	return d.httpLn.Addr().String()
+}
+
+// MQTTAddr is the embedded broker's address ("" when none).
+func (d *Daemon) MQTTAddr() string {
+	if d.broker == nil {
+		return ""
+	}
+	return d.broker.Addr()
+}
+
+// Wait blocks until ctx ends or a part fails.
+func (d *Daemon) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-d.errc:
+		return err
+	}
+}
+
+// Close takes everything down: the console first, then the reporting, the
+// controller (which sends nothing to the aircraft on its way out), the link
+// and the state. It returns the first error.
+func (d *Daemon) Close() error {
+	d.once.Do(func() {
+		var errs []error
+		if d.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			errs = append(errs, d.http.Shutdown(ctx))
+			cancel()
+		}
+		if d.api != nil {
+			d.api.Close()
+		}
+		if d.cancel != nil {
+			d.cancel()
+		}
+		d.wg.Wait()
+		if d.bridge != nil {
+			errs = append(errs, d.bridge.close())
+		}
+		if d.conn != nil {
+			d.conn.Close(250 * time.Millisecond)
+		}
+		if d.broker != nil {
+			errs = append(errs, d.broker.Close())
+		}
+		if d.link != nil {
+			errs = append(errs, d.link.Close())
+		}
+		if d.st != nil {
+			errs = append(errs, d.st.Close())
+		}
+		d.err = errors.Join(errs...)
+	})
+	return d.err
+}
+
+func newLogger(c LogConfig, w io.Writer) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func addrList(as []net.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, " ")
+}
