@@ -188,6 +188,13 @@ func queued(t *testing.T, restart bool) {
 		ctl.Publish(t, tree+"/alerts", 1, false, fmt.Appendf(nil, "alert %d", i))
 	}
 	ctl.Disconnect(100)
+	// mochi acknowledges a publish before it routes it: wait until the
+	// controller's connection is gone, so that the last alert is queued
+	// before the team comes back (mochi loses a message routed while its
+	// session is being taken over).
+	for b.Clients() > 0 {
+		time.Sleep(time.Millisecond)
+	}
 	if restart {
 		if err := b.Close(); err != nil {
 			t.Fatal(err)
