@@ -28,6 +28,8 @@ func commands() map[string]command {
 		"cmd":      {"send one command to a vehicle (arm, mode, takeoff, goto, rtl, land)", runCmd},
 		"plan":     {"plan stations over a disaster area (GeoJSON) for a target coverage or a drone count", runPlan},
 		"radio":    {"air-to-ground radio model: best altitude and coverage radius for a path-loss budget", runRadio},
+		"serve":    {"run the ground-control daemon (MAVLink, fleet controller, MQTT, console); --demo for a simulated fleet", runServe},
+		"sitl":     {"play a SITL scenario: the daemon and the simulator under a sped-up clock, with a report", runSITL},
 		"sim":      {"run a simulated fleet of base-station drones (SITL) over MAVLink", runSim},
 		"status":   {"print the incident, coverage and drones needing attention, from the daemon's API", runStatus},
 		"deploy":   {"fly the plan for the open incident (or --preview it), through the daemon's API", runDeploy},

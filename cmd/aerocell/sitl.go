@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/aerocell/aerocell/sitl"
+)
+
+// runSITL plays a SITL scenario: the daemon and the simulator together under
+// the virtual clock.
+func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sitl", stderr)
+	out := fs.String("out", "sitl-out", "directory for report.json, coverage.svg/.png, tracks.geojson and the log")
+	speed := fs.Float64("speed", 0, "override the scenario's speed-up")
+	httpAddr := fs.String("http", "", "serve the console there during the run (e.g. 127.0.0.1:8080)")
+	quiet := fs.Bool("q", false, "no progress bar")
+	jsonOut := fs.Bool("json", false, "print the report summary as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"sitl: give one scenario file: aerocell sitl SCENARIO.yaml [--out DIR]"}
+	}
+	sc, err := sitl.LoadScenario(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	opt := sitl.Options{Out: *out, Speed: *speed, HTTP: *httpAddr}
+	if !*quiet {
+		opt.Progress = stderr
+	}
+	rep, err := sitl.Run(ctx, sc, opt)
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		sum := map[string]any{
+			"scenario": rep.Scenario, "time_to_first_coverage_s": rep.TimeToCoverageS, "first_full_deployment_s": rep.DeployedS,
+			"lowest_coverage_after_deployment": rep.Lowest, "coverage_hours_ratio": rep.Ratio, "stations": rep.Stations,
+			"wall_seconds": rep.WallSeconds, "out": *out,
+		}
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		_, err := fmt.Fprintln(stdout, string(b))
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d drones, %d stations, %.0f s of flight in %.0f s\n", rep.Scenario, rep.Drones, rep.Stations, rep.DurationS, rep.WallSeconds)
+	for _, n := range rep.Networks {
+		fmt.Fprintf(stdout, "  %-8s first coverage at %s, lowest after deployment %.1f%% (plan %.1f%%), coverage-hours %.1f%% of plan\n",
+			n, secs(rep.TimeToCoverageS[n]), 100*rep.Lowest[n], 100*rep.LowestPlanned[n], 100*rep.Ratio[n])
+	}
+	fmt.Fprintf(stdout, "  report: %s/report.json, plot: %s/coverage.svg, tracks: %s/tracks.geojson\n", *out, *out, *out)
+	return nil
+}
+
+func secs(s float64) string {
+	if s < 0 {
+		return "never"
+	}
+	return fmt.Sprintf("%.0f s", s)
+}
