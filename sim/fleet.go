@@ -16,7 +16,6 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
-	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
@@ -114,6 +113,7 @@ type Fleet struct {
 	byID     map[uint8]*vehicle
 	drones   map[uint8]*Drone
 	profiles []Profile
+	dialect  *dialect.Dialect
 
 	// transports
 	nodes  []*gomavlib.Node // per drone; parallel to vehicles, nil entries when none
@@ -283,6 +283,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 	if f.clk == nil {
 		f.clk = clock.Real()
 	}
+	f.dialect = wireDialect()
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
@@ -346,7 +347,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 func (f *Fleet) nodeConf(eps []gomavlib.EndpointConf, sysid uint8) *gomavlib.Node {
 	return &gomavlib.Node{
 		Endpoints:        eps,
-		Dialect:          ardupilotmega.Dialect,
+		Dialect:          f.dialect,
 		OutVersion:       gomavlib.V2,
 		OutSystemID:      sysid,
 		OutComponentID:   1,
@@ -407,7 +408,7 @@ func (f *Fleet) openLinks() error {
 			client = append(client, e)
 		}
 	}
-	drw, err := dialect.NewReadWriter(ardupilotmega.Dialect)
+	drw, err := dialect.NewReadWriter(f.dialect)
 	if err != nil {
 		return err
 	}
