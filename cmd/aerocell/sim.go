@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if len(cfg.Drones) == 0 {
+		known := []string{}
+		for _, p := range sim.BuiltinProfiles() {
+			known = append(known, p.Name)
+		}
+		if !slices.Contains(known, *profile) {
+			return usageError{fmt.Sprintf("sim: --profile %q: want one of %s (or use --fleet)", *profile, strings.Join(known, ", "))}
+		}
 		if *drones < 1 || *base < 1 || *base+*drones-1 > 254 {
 			return usageError{fmt.Sprintf("sim: --drones %d from --sysid-base %d: system ids must be within 1..254", *drones, *base)}
 		}

@@ -92,6 +92,7 @@ func TestSimCommandBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--drones", "300"}, "system ids"},
+		{[]string{"--profile", "zeppelin"}, "--profile"},
 		{[]string{"--home", "north"}, "--home"},
 		{[]string{"--gcs", "carrier-pigeon:1.2.3.4:5"}, "unknown kind"},
 		{[]string{"--speed", "-3"}, "--speed"},
