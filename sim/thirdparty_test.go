@@ -22,7 +22,7 @@ const nodeGCS = "testdata/nodegcs"
 
 // A ground station built on a MAVLink implementation not written here
 // (node-mavlink, ArduPilot's Node.js library) sees every simulated drone and
-// flies each: arm, takeoff, go to, RTL, land.
+// flies each: arm, takeoff, go to, then RTL (drone 1) or LAND (drone 2).
 func TestThirdPartyGCSFliesFleet(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -88,11 +88,11 @@ func TestThirdPartyGCSFliesFleet(t *testing.T) {
 	if !landed[1] || !landed[2] || events[len(events)-1].Event != "done" {
 		t.Fatalf("events %+v", events)
 	}
-	for _, id := range []uint8{1, 2} {
+	for id, north := range map[uint8]float64{1: 0, 2: 60} { // RTL home; LAND where it went
 		s := f.Drone(id).State()
-		n, e := northEast(s.Lat, s.Lon, s.Home.Lat, s.Home.Lon)
-		if s.Armed || s.AltRel > 0.1 || math.Hypot(n, e) > 3 {
-			t.Fatalf("drone %d after the flight: armed %v, %.1f m up, %.1f m from home", id, s.Armed, s.AltRel, math.Hypot(n, e))
+		n, e := northEast(s.Home.Lat, s.Home.Lon, s.Lat, s.Lon)
+		if s.Armed || s.AltRel > 0.1 || math.Hypot(n-north, e) > 3 {
+			t.Fatalf("drone %d after the flight: armed %v, %.1f m up, %.1f m N %.1f m E of home", id, s.Armed, s.AltRel, n, e)
 		}
 	}
 }

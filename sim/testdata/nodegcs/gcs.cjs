@@ -1,7 +1,8 @@
 // A minimal ground station on node-mavlink, a MAVLink implementation not
 // written here. It listens on UDP, waits for the heartbeats of the drones
-// named, then flies each in turn: GUIDED, arm, takeoff, go to, RTL, and waits
-// until it has landed and disarmed. One JSON line per step on stdout; exit 0
+// named, then flies each in turn: GUIDED, arm, takeoff, go to, then RTL (the
+// first drone) or LAND (the others), and waits until it has landed and
+// disarmed. One JSON line per step on stdout; exit 0
 // when every drone has flown.
 //
 // usage: node gcs.cjs PORT SYSIDS(comma-separated) [NORTH_M]
@@ -86,9 +87,13 @@ async function fly (sysid) {
   const there = await waitFor((s, msg) => s === sysid && msg instanceof common.GlobalPositionInt &&
     Math.abs(msg.lat / 1e7 - lat) * 111195 < 3 && Math.abs(msg.relativeAlt - 25000) < 1500 && msg)
   out({ event: 'arrived', sysid, lat: there.lat, lon: there.lon, relativeAlt: there.relativeAlt })
-  await step('rtl', common.MavCmd.NAV_RETURN_TO_LAUNCH, [])
-  await waitFor((s, msg) => s === sysid && isHB(msg) && msg.customMode === 6 && (msg.baseMode & 128) === 0)
-  out({ event: 'landed', sysid })
+  // the first drone comes home (RTL), the others land where they are (LAND)
+  const home = sysid === sysids[0]
+  if (home) await step('rtl', common.MavCmd.NAV_RETURN_TO_LAUNCH, [])
+  else await step('land', common.MavCmd.NAV_LAND, [])
+  const mode = home ? 6 : 9
+  await waitFor((s, msg) => s === sysid && isHB(msg) && msg.customMode === mode && (msg.baseMode & 128) === 0)
+  out({ event: 'landed', sysid, mode })
 }
 
 sock.bind(port, '127.0.0.1', async () => {
