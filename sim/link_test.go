@@ -337,3 +337,45 @@ func TestDeterministicGivenSeed(t *testing.T) {
 		t.Fatalf("the flight did not happen: %+v", a)
 	}
 }
+
+// What QGroundControl asks on connecting: AUTOPILOT_VERSION, the protocol
+// version and the whole parameter list, each answered.
+func TestConnectSequence(t *testing.T) {
+	_, g := startFleet(t, Config{Clock: scaled(t, 2), Drones: []DroneConfig{{SysID: 4, Profile: ProfileTethered, Home: testHome}}})
+	ctx := ctxT(t, 30*time.Second)
+	version := g.expect(4, func(m message.Message) bool { _, ok := m.(*common.MessageAutopilotVersion); return ok })
+	res, err := g.command(ctx, 4, common.MAV_CMD_REQUEST_MESSAGE, msgAutopilotVersion)
+	mustResult(t, "AUTOPILOT_VERSION", res, err, common.MAV_RESULT_ACCEPTED)
+	m, err := version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if av := m.(*common.MessageAutopilotVersion); av.Capabilities&common.MAV_PROTOCOL_CAPABILITY_MAVLINK2 == 0 || av.Capabilities&common.MAV_PROTOCOL_CAPABILITY_MISSION_INT == 0 {
+		t.Fatalf("capabilities %v", av.Capabilities)
+	}
+	proto := g.expect(4, func(m message.Message) bool { _, ok := m.(*common.MessageProtocolVersion); return ok })
+	res, err = g.command(ctx, 4, common.MAV_CMD_REQUEST_PROTOCOL_VERSION, 1)
+	mustResult(t, "PROTOCOL_VERSION", res, err, common.MAV_RESULT_ACCEPTED)
+	if _, err := proto(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ch, stop := g.subscribe()
+	defer stop()
+	g.send(&common.MessageParamRequestList{TargetSystem: 4, TargetComponent: 1})
+	got := map[string]float32{}
+	total := -1
+	for total < 0 || len(got) < total {
+		select {
+		case fr := <-ch:
+			if p, ok := fr.Message().(*common.MessageParamValue); ok && fr.SystemID() == 4 {
+				got[p.ParamId] = p.ParamValue
+				total = int(p.ParamCount)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d of %d parameters", len(got), total)
+		}
+	}
+	if got["SYSID_THISMAV"] != 4 || got["AC_TETHER_LEN"] != 150 || got["AC_PROFILE"] != 0 {
+		t.Fatalf("parameters %v", got)
+	}
+}
