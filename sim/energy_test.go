@@ -17,7 +17,7 @@ func TestHeavyHoverReachesReserveAtStatedEndurance(t *testing.T) {
 		}
 	}
 	start := flyUp(t, f, g, 1, 10) // the fleet time it got there, not when the test looked
-	s := wait(t, f, 60*time.Second, "battery failsafe", func(s Snapshot) bool { return s.Drones[1].Failsafe == "battery" })
+	s := wait(t, f, 3*time.Minute, "battery failsafe", func(s Snapshot) bool { return s.Drones[1].Failsafe == "battery" })
 	d := s.Drones[1]
 	flown := d.Time.Sub(start.Time)
 	if e := math.Abs(flown.Seconds()/prof.Endurance.Seconds() - 1); e > 0.03 {
@@ -45,7 +45,7 @@ func TestHeavyHoverReachesReserveAtStatedEndurance(t *testing.T) {
 func TestTetheredHoversOnGroundPowerAndLandsOnBackup(t *testing.T) {
 	f, g := startFleet(t, Config{Clock: scaled(t, 2000), Drones: []DroneConfig{{SysID: 3, Profile: ProfileTethered, Home: testHome}}})
 	start := flyUp(t, f, g, 3, 60)
-	s := wait(t, f, 60*time.Second, "six hours", func(s Snapshot) bool { return s.Time.Sub(start.Time) >= 6*time.Hour })
+	s := wait(t, f, 3*time.Minute, "six hours", func(s Snapshot) bool { return s.Time.Sub(start.Time) >= 6*time.Hour })
 	d := s.Drones[3]
 	if !d.Flying() || math.Abs(d.AltRel-60) > 1 || d.BatteryPct < 99.9 || !d.GroundPower {
 		t.Fatalf("after 6 h: flying %v at %.1f m, backup %.1f%%, ground power %v", d.Flying(), d.AltRel, d.BatteryPct, d.GroundPower)

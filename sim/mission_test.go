@@ -132,7 +132,7 @@ func TestFixedWingLoitersLikePlane(t *testing.T) {
 	})
 	start := f.Now()
 	lo, hi := math.Inf(1), 0.0
-	wait(t, f, 60*time.Second, "five minutes of loiter", func(s Snapshot) bool {
+	wait(t, f, 3*time.Minute, "five minutes of loiter", func(s Snapshot) bool {
 		d := s.Drones[9]
 		n, e := northEast(cLat, cLon, d.Lat, d.Lon)
 		if s.Time.Sub(start) > time.Minute {
