@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -126,6 +127,52 @@ func NewPage(t testing.TB, o Options) *Page {
 	return p
 }
 
+// StepTimeout bounds each step of a helper (a click, a wait), so that a stuck
+// step fails with its name instead of using up the whole test's time.
+const StepTimeout = 60 * time.Second
+
+// steps runs the actions in order, each within StepTimeout. On failure it
+// saves a screenshot beside the test's files and says which step failed.
+func (p *Page) steps(what string, actions ...chromedp.Action[chromedp.Void]) error {
+	for i, a := range actions {
+		ctx, cancel := context.WithTimeout(p.ctx, StepTimeout)
+		err := chromedp.Do(ctx, a)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("webtest: %s, step %d of %d: %w", what, i+1, len(actions), err)
+			p.failureShot(what)
+			return err
+		}
+	}
+	return nil
+}
+
+// read runs one reading action within StepTimeout.
+func read[T any](p *Page, a chromedp.Action[T]) (T, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, StepTimeout)
+	defer cancel()
+	return chromedp.Run(ctx, a)
+}
+
+// failureShot saves a screenshot of the page as it was when a step failed.
+func (p *Page) failureShot(what string) {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return
+	}
+	dir := os.Getenv("AEROCELL_SCREENSHOTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := strings.NewReplacer(" ", "-", "/", "-").Replace(p.t.Name() + "-" + what + "-failed.png")
+	path := filepath.Join(dir, name)
+	if os.WriteFile(path, buf, 0o644) == nil {
+		p.t.Logf("webtest: screenshot of the failure: %s", path)
+	}
+}
+
 // Context is the tab's context, for chromedp actions of your own.
 func (p *Page) Context() context.Context { return p.ctx }
 
@@ -136,7 +183,7 @@ func (p *Page) Open(baseURL, token string) error {
 	if token != "" {
 		u += "#token=" + token
 	}
-	return chromedp.Do(p.ctx,
+	return p.steps("open the page",
 		chromedp.Navigate(u),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
 	)
@@ -144,13 +191,13 @@ func (p *Page) Open(baseURL, token string) error {
 
 // DroneIDs returns the system ids in the page's drone list, in order.
 func (p *Page) DroneIDs() ([]int, error) {
-	return chromedp.Run(p.ctx, chromedp.Evaluate[[]int](
+	return read(p, chromedp.Evaluate[[]int](
 		`[...document.querySelectorAll('#drone-list tbody tr')].map(r => Number(r.dataset.drone))`))
 }
 
 // DroneStates returns each listed drone's state.
 func (p *Page) DroneStates() (map[int]string, error) {
-	m, err := chromedp.Run(p.ctx, chromedp.Evaluate[map[string]string](
+	m, err := read(p, chromedp.Evaluate[map[string]string](
 		`Object.fromEntries([...document.querySelectorAll('#drone-list tbody tr')].map(r => [r.dataset.drone, r.dataset.state]))`))
 	if err != nil {
 		return nil, err
@@ -167,18 +214,21 @@ func (p *Page) DroneStates() (map[int]string, error) {
 // Covered returns the covered fraction the page shows for network
 // ("public" or "private").
 func (p *Page) Covered(network string) (float64, error) {
-	return chromedp.Run(p.ctx, chromedp.Evaluate[float64](
+	return read(p, chromedp.Evaluate[float64](
 		fmt.Sprintf(`Number(document.getElementById(%q).dataset.fraction)`, "cov-"+network)))
 }
 
 // Text returns the text of the first element matching the CSS selector.
 func (p *Page) Text(sel string) (string, error) {
-	return chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	return read(p, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// WaitUntil polls cond until it holds, cond fails, or the test's time is up;
-// what names the wait in the error.
+// WaitUntil polls cond until it holds or cond fails, for at most twice
+// StepTimeout; what names the wait in the error. A failed wait saves a
+// screenshot.
 func (p *Page) WaitUntil(what string, cond func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(p.ctx, 2*StepTimeout)
+	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	var last error
@@ -191,8 +241,9 @@ func (p *Page) WaitUntil(what string, cond func() (bool, error)) error {
 			last = err
 		}
 		select {
-		case <-p.ctx.Done():
-			return fmt.Errorf("webtest: waiting for %s: %w (last error: %v)", what, p.ctx.Err(), last)
+		case <-ctx.Done():
+			p.failureShot(what)
+			return fmt.Errorf("webtest: waiting for %s: %w (last error: %v)", what, ctx.Err(), last)
 		case <-tick.C:
 		}
 	}
@@ -200,7 +251,7 @@ func (p *Page) WaitUntil(what string, cond func() (bool, error)) error {
 
 // Deploy presses the Deploy button and confirms the dialog.
 func (p *Page) Deploy() error {
-	return chromedp.Do(p.ctx,
+	return p.steps("deploy",
 		chromedp.WaitEnabled(chromedp.CSS(`#btn-deploy`)),
 		chromedp.Click(chromedp.CSS(`#btn-deploy`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#confirm[open] #confirm-ok`)),
@@ -211,7 +262,7 @@ func (p *Page) Deploy() error {
 
 // Screenshot saves a PNG of the whole window to path.
 func (p *Page) Screenshot(path string) error {
-	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	buf, err := read(p, chromedp.CaptureScreenshot())
 	if err != nil {
 		return err
 	}
@@ -220,7 +271,7 @@ func (p *Page) Screenshot(path string) error {
 
 // SelectDrone taps the drone's row in the list, which opens its orders.
 func (p *Page) SelectDrone(id int) error {
-	return chromedp.Do(p.ctx,
+	return p.steps(fmt.Sprintf("select drone %d", id),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#drone-list tr[data-drone="%d"]`, id)), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#drone-card`)),
 	)
@@ -233,7 +284,7 @@ func (p *Page) Order(kind string, confirm bool) error {
 	if confirm {
 		button = `#confirm-ok`
 	}
-	return chromedp.Do(p.ctx,
+	return p.steps("order "+kind,
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#drone-card [data-order=%q]`, kind)), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#confirm[open] `+button)),
 		chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible),
@@ -243,14 +294,14 @@ func (p *Page) Order(kind string, confirm bool) error {
 
 // Visible reports whether the first element matching sel is displayed.
 func (p *Page) Visible(sel string) (bool, error) {
-	return chromedp.Run(p.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+	return read(p, chromedp.Evaluate[bool](fmt.Sprintf(
 		`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null; })()`, sel)))
 }
 
 // CreateIncident fills in the page's new-incident form with name and the
 // GeoJSON file at path, and submits it.
 func (p *Page) CreateIncident(name, path string) error {
-	return chromedp.Do(p.ctx,
+	return p.steps("open an incident",
 		chromedp.WaitVisible(chromedp.CSS(`#no-incident`)),
 		chromedp.SendKeys(chromedp.CSS(`#new-name`), name),
 		chromedp.SetUploadFiles(chromedp.CSS(`#new-area`), []string{path}),
@@ -260,7 +311,7 @@ func (p *Page) CreateIncident(name, path string) error {
 
 // PreviewPlan presses "Preview plan" and returns the plan summary shown.
 func (p *Page) PreviewPlan() (string, error) {
-	if err := chromedp.Do(p.ctx,
+	if err := p.steps("preview the plan",
 		chromedp.Click(chromedp.CSS(`#btn-preview`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#plan-summary`)),
 	); err != nil {
@@ -272,7 +323,7 @@ func (p *Page) PreviewPlan() (string, error) {
 // SignIn opens the page at baseURL with no token, waits for the sign-in
 // dialog, types token into it and waits until the page has signed in.
 func (p *Page) SignIn(baseURL, token string) error {
-	return chromedp.Do(p.ctx,
+	return p.steps("sign in",
 		chromedp.Navigate(strings.TrimRight(baseURL, "/")+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#login[open] #login-token`)),
 		chromedp.SendKeys(chromedp.CSS(`#login-token`), token),
