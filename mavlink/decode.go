@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/subtle"
-	"errors"
 	"io"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
@@ -40,8 +39,31 @@ func (s *Station) newDecoder(l *link) *decoder {
 
 func isMagic(b byte) bool { return b == frame.V2MagicByte || b == frame.V1MagicByte }
 
+// frameLen is the length of the frame whose magic byte starts b, from its
+// header; 0 when b is too short to hold the header.
+func frameLen(b []byte) int {
+	switch {
+	case b[0] == frame.V2MagicByte && len(b) >= 10:
+		n := 10 + int(b[1]) + 2
+		if b[2]&frame.V2FlagSigned != 0 {
+			n += 13
+		}
+		return n
+	case b[0] == frame.V1MagicByte && len(b) >= 6:
+		return 6 + int(b[1]) + 2
+	}
+	return 0
+}
+
 // datagram decodes every frame in buf.
-func (d *decoder) datagram(p *peer, buf []byte) {
+func (d *decoder) datagram(p *peer, buf []byte) { d.parse(p, buf, false) }
+
+// parse decodes the frames in buf and returns how many bytes it used. A
+// frame cut by the end of buf is a parse error in a datagram (final); in a
+// stream it is left, unused, for the next read. After a bad frame the
+// decoder resynchronises on the next magic byte, inside the bad frame, so
+// one corrupted frame costs no good one.
+func (d *decoder) parse(p *peer, buf []byte, stream bool) int {
 	s := d.st
 	pos := 0
 	for pos < len(buf) {
@@ -53,10 +75,19 @@ func (d *decoder) datagram(p *peer, buf []byte) {
 			s.ctr.rxGarbage.Add(uint64(i - pos))
 		}
 		if i == len(buf) {
-			return
+			return i
 		}
 		rest := buf[i:]
-		d.src.Reset(rest)
+		n := frameLen(rest)
+		if n == 0 || n > len(rest) {
+			if stream {
+				return i // wait for the rest of the frame
+			}
+			s.ctr.rxParseErrors.Add(1)
+			pos = i + 1
+			continue
+		}
+		d.src.Reset(rest[:n])
 		d.br.Reset(&d.src)
 		fr, err := d.fr.Read()
 		if err != nil {
@@ -64,12 +95,11 @@ func (d *decoder) datagram(p *peer, buf []byte) {
 			pos = i + 1
 			continue
 		}
-		n := len(rest) - d.src.Len() - d.br.Buffered()
 		if n < len(rest) && !isMagic(rest[n]) && s.dialect.GetMessage(fr.GetMessage().GetID()) == nil {
-			// An unknown message id has no checksum to trust: inside a
-			// datagram it counts as a frame only if another frame or the
-			// datagram's end follows; otherwise it is noise that would
-			// swallow the good frames after it.
+			// An unknown message id has no checksum to trust: it counts as a
+			// frame only if another frame or the end of the data follows;
+			// otherwise it is noise that would swallow the good frames
+			// after it.
 			s.ctr.rxParseErrors.Add(1)
 			pos = i + 1
 			continue
@@ -80,23 +110,27 @@ func (d *decoder) datagram(p *peer, buf []byte) {
 			pos = i + 1
 		}
 	}
+	return pos
 }
 
-// stream decodes frames from a byte stream (TCP, serial) until it fails.
+// stream decodes frames from a byte stream (TCP, serial) until it fails,
+// with the same resynchronisation as datagrams: a serial radio's noise can
+// corrupt a length byte, and that must not swallow the frames behind it.
 func (d *decoder) stream(p *peer, r io.Reader) {
-	br := bufio.NewReaderSize(r, 4096)
-	fr := frame.Reader{BufByteReader: br}
+	buf := make([]byte, 0, 16<<10)
 	for {
-		f, err := fr.Read()
+		if len(buf) == cap(buf) { // a full buffer of unfinished frame: impossible, but never stall
+			d.st.ctr.rxGarbage.Add(uint64(len(buf)))
+			buf = buf[:0]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if err != nil {
-			var re frame.ReadError
-			if errors.As(err, &re) {
-				d.st.ctr.rxParseErrors.Add(1)
-				continue
-			}
+			d.parse(p, buf, false) // the end: what is cut is cut, the rest is read
 			return
 		}
-		d.frame(p, f, nil)
+		used := d.parse(p, buf, true)
+		buf = buf[:copy(buf, buf[used:])]
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
@@ -464,4 +465,38 @@ func TestStationHeartbeatIsSignedGCS(t *testing.T) {
 // newStreamReader reads typed frames from a byte stream.
 func newStreamReader(r io.Reader, drw *dialect.ReadWriter) *frame.Reader {
 	return &frame.Reader{BufByteReader: bufio.NewReader(r), DialectRW: drw}
+}
+
+// TestStreamResyncsAndReassembles: on a byte stream (serial, TCP) frames
+// split across reads are reassembled, and a corrupted frame, whose length
+// byte now claims the frames behind it, costs no good frame.
+func TestStreamResyncsAndReassembles(t *testing.T) {
+	s, _ := openStation(t, scaled(t), func(c *Config) { c.StreamRate = -1 })
+	l := s.links[0]
+	p := &peer{link: l, key: "stream", q: make(chan outItem, 16), closed: make(chan struct{})}
+	e := newEncoder(t, VehicleID{40, 1}, nil)
+	var in []byte
+	good := 0
+	for i := 0; i < 20; i++ {
+		f := e.frames(t, copterHeartbeat(), &common.MessageGlobalPositionInt{Lat: int32(i)})
+		if i%5 == 2 {
+			f[1] = 200 // a noisy length byte in the first frame of the pair
+			good++     // its position frame survives
+		} else {
+			good += 2
+		}
+		in = append(in, f...)
+		in = append(in, 0x00, 0x55) // line noise
+	}
+	s.newDecoder(l).stream(p, iotest.OneByteReader(bytes.NewReader(in)))
+	st := s.Stats()
+	if st.RxFrames != uint64(good) {
+		t.Fatalf("%d frames decoded, want %d (%+v)", st.RxFrames, good, st)
+	}
+	if st.RxBadChecksum+st.RxParseErrors == 0 || st.RxGarbageBytes == 0 {
+		t.Fatalf("the damage was not counted: %+v", st)
+	}
+	if v, _ := s.Vehicle(VehicleID{40, 1}); v.Lat != 19e-7 {
+		t.Fatalf("last position %v", v.Lat)
+	}
 }
