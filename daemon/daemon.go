@@ -65,6 +65,7 @@ type Daemon struct {
 	httpLn net.Listener
 	met    *metrics
 
+	runCtx context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	errc   chan error
@@ -87,7 +88,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 		d.log = newLogger(cfg.Log, opt.Stderr)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	d.runCtx, d.cancel = runCtx, cancel
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -274,6 +275,21 @@ func (d *Daemon) openIncident(ctx context.Context) error {
 	}
 	if _, err := d.ctl.CreateIncident(ctx, spec); err != nil && !errors.Is(err, fleet.ErrIncidentOpen) {
 		return fmt.Errorf("incident: %w", err)
+	}
+	if inc.Deploy {
+		// Deploy once the fleet had time to be heard.
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			select {
+			case <-d.clk.After(15 * time.Second):
+			case <-d.runCtx.Done():
+				return
+			}
+			if err := d.ctl.Deploy(d.runCtx); err != nil {
+				d.log.Error("configured deployment not started", "err", err)
+			}
+		}()
 	}
 	return nil
 }
