@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/daemon"
 	"github.com/aerocell/aerocell/sitl"
 )
@@ -23,7 +25,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&endpoints, "mavlink", "MAVLink endpoint, repeatable (udpin:0.0.0.0:14550, tcpout:HOST:PORT, serial:/dev/ttyUSB0:57600); replaces the config's")
 	dataDir := fs.String("data-dir", "", "where state lives (default aerocell-data)")
 	demo := fs.Bool("demo", false, "run the demo: a simulated fleet over a sample area, the embedded broker and the map, deployment started")
-	speed := fs.Float64("speed", 4, "with --demo: how much faster than real time the simulated fleet flies")
+	speed := fs.Float64("speed", 0, "simulated time factor: with --demo how much faster than real time the fleet flies (default 4); otherwise only for SITL against a simulator running at the same speed (never in the field)")
 	var forward multiFlag
 	fs.Var(&forward, "forward", "also send all MAVLink traffic there, repeatable (a QGroundControl on udpout:127.0.0.1:14550)")
 	verbose := fs.Bool("v", false, "with --demo: log to stderr")
@@ -36,6 +38,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *demo {
 		if *config != "" || len(endpoints) > 0 {
 			return usageError{"serve: --demo runs on embedded defaults; it takes no --config or --mavlink"}
+		}
+		if *speed == 0 {
+			*speed = 4
 		}
 		opt := sitl.DemoOptions{HTTP: orDefault(*httpAddr, "127.0.0.1:8080"), MQTT: orDefault(*mqttAddr, "127.0.0.1:1883"),
 			MQTTWS: orDefault(*mqttWS, "127.0.0.1:1884"), Speed: *speed, Dir: *dataDir, Forward: forward, Out: stdout}
@@ -74,7 +79,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	d, err := daemon.Start(ctx, cfg, daemon.Options{Stderr: stderr})
+	opt := daemon.Options{Stderr: stderr}
+	if *speed != 0 && *speed != 1 {
+		clk, err := clock.NewScaled(time.Now(), *speed)
+		if err != nil {
+			return usageError{"serve: --speed: " + err.Error()}
+		}
+		opt.Clock = clk
+		fmt.Fprintf(stderr, "aerocell: simulated time runs %gx real time (SITL only)\n", *speed)
+	}
+	d, err := daemon.Start(ctx, cfg, opt)
 	if err != nil {
 		return err
 	}
