@@ -143,3 +143,10 @@ func (c *Client) Exclude(ctx context.Context, id int, excluded bool) error {
 func (c *Client) PinDrone(ctx context.Context, id int, pinned bool) error {
 	return c.post(ctx, "/drones/"+strconv.Itoa(id)+"/pin", map[string]bool{"pinned": pinned}, nil)
 }
+
+// RecentEvents returns the last n events of the log, oldest first.
+func (c *Client) RecentEvents(ctx context.Context, n int) ([]fleet.Event, error) {
+	var evs []fleet.Event
+	err := c.do(ctx, http.MethodGet, "/events?tail="+strconv.Itoa(n), "", nil, &evs)
+	return evs, err
+}

@@ -26,6 +26,9 @@ func TestClient(t *testing.T) {
 	if ds, err := c.Drones(ctx); err != nil || len(ds) != 2 {
 		t.Fatalf("drones %v %v", ds, err)
 	}
+	if evs, err := c.RecentEvents(ctx, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("events %v %v", evs, err)
+	}
 	if _, err := c.PreviewPlan(ctx); err != nil {
 		t.Fatal(err)
 	}

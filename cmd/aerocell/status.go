@@ -61,15 +61,21 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	v, err := af.client().Snapshot(ctx)
+	c := af.client()
+	v, err := c.Snapshot(ctx)
 	if err != nil {
 		return err
 	}
 	if af.json {
 		return printJSON(stdout, v)
 	}
+	evs, err := c.RecentEvents(ctx, 100)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	writeStatus(&b, v)
+	writeAlerts(&b, evs, 5)
 	_, err = io.WriteString(stdout, b.String())
 	return err
 }
@@ -132,5 +138,29 @@ func writeStatus(b *strings.Builder, v api.View) {
 		if len(why) > 0 {
 			fmt.Fprintf(b, "  ! drone %d: %s\n", d.ID, strings.Join(why, ", "))
 		}
+	}
+}
+
+// writeAlerts lists the last n warnings and critical events of evs.
+func writeAlerts(b *strings.Builder, evs []fleet.Event, n int) {
+	var alerts []fleet.Event
+	for _, ev := range evs {
+		if ev.Severity == fleet.Warning || ev.Severity == fleet.Critical {
+			alerts = append(alerts, ev)
+		}
+	}
+	if len(alerts) > n {
+		alerts = alerts[len(alerts)-n:]
+	}
+	if len(alerts) == 0 {
+		return
+	}
+	b.WriteString("alerts:\n")
+	for _, ev := range alerts {
+		fmt.Fprintf(b, "  %s %-8s %s", ev.Time.Format("15:04:05"), ev.Severity, ev.Text)
+		if ev.Reason != "" {
+			fmt.Fprintf(b, " (%s)", ev.Reason)
+		}
+		b.WriteByte('\n')
 	}
 }

@@ -27,6 +27,8 @@ type apiFake struct {
 	deploy  func() error
 	order   func(id int, o fleet.Order) error
 
+	log []fleet.Event
+
 	mu     sync.Mutex
 	orders []string
 }
@@ -49,7 +51,15 @@ func (f *apiFake) Snapshot() fleet.Snapshot { return f.snap }
 func (f *apiFake) Subscribe() (<-chan fleet.Event, func()) {
 	return make(chan fleet.Event), func() {}
 }
-func (f *apiFake) Events(uint64, int) ([]fleet.Event, error) { return nil, nil }
+func (f *apiFake) Events(since uint64, limit int) ([]fleet.Event, error) {
+	var out []fleet.Event
+	for _, ev := range f.log {
+		if ev.Seq > since && len(out) < limit {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
 func (f *apiFake) CreateIncident(_ context.Context, s fleet.IncidentSpec) (fleet.Incident, error) {
 	f.record("create " + s.Name)
 	return fleet.Incident{ID: "inc-2", IncidentSpec: s, State: fleet.IncidentPlanned}, nil
@@ -135,7 +145,11 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 }
 
 func TestStatus(t *testing.T) {
-	url := startAPI(t, &apiFake{})
+	at := time.Date(2026, 11, 28, 9, 58, 0, 0, time.UTC)
+	url := startAPI(t, &apiFake{log: []fleet.Event{
+		{Seq: 1, Time: at, Severity: fleet.Info, Text: "Deploy ordered"},
+		{Seq: 2, Time: at, Severity: fleet.Critical, Text: "Drone 2 lost", Reason: "link timeout"},
+	}})
 	out, err := runCLI(t, "status", "--api", url, "--token", cliViewer)
 	if err != nil {
 		t.Fatal(err)
@@ -146,10 +160,14 @@ func TestStatus(t *testing.T) {
 		"private:    97.0% covered (target 95%: ok)",
 		"drones:    3 (1 lost, 2 on_station)",
 		"! drone 2: lost, battery 19%, public cell failed",
+		"alerts:\n  09:58:00 critical Drone 2 lost (link timeout)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "Deploy ordered") {
+		t.Errorf("info event listed as an alert:\n%s", out)
 	}
 	if strings.Contains(out, "drone 1:") || strings.Contains(out, "drone 3:") {
 		t.Errorf("healthy drone flagged:\n%s", out)
