@@ -67,3 +67,37 @@ func TestTetheredHoversOnGroundPowerAndLandsOnBackup(t *testing.T) {
 	wait(t, f, 30*time.Second, "ground power back", func(s Snapshot) bool { return s.Drones[3].GroundPower })
 	flyUp(t, f, g, 3, 20)
 }
+
+// With a ground crew (Config.BatterySwap), a drone that came home on its
+// reserve gets a full battery after the turnaround and flies again; without
+// one its battery stays as it landed.
+func TestBatterySwapAtHome(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 400), BatterySwap: 5 * time.Minute,
+		Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	flyUp(t, f, g, 1, 10)
+	s := wait(t, f, 3*time.Minute, "landed on the reserve", func(s Snapshot) bool {
+		return s.Drones[1].Failsafe == "battery" && !s.Drones[1].Armed
+	})
+	landed := s.Drones[1]
+	if landed.BatteryPct > 25 {
+		t.Fatalf("landed with %.1f%%", landed.BatteryPct)
+	}
+	s = wait(t, f, 2*time.Minute, "battery swapped", func(s Snapshot) bool { return s.Drones[1].BatteryPct >= 99.9 })
+	if took := s.Drones[1].Time.Sub(landed.Time); took < 5*time.Minute-time.Second {
+		t.Fatalf("battery full %v after landing, turnaround is 5m", took)
+	}
+	flyUp(t, f, g, 1, 20) // and it flies again
+
+	// No crew: the battery stays as it landed.
+	f2, g2 := startFleet(t, Config{Clock: scaled(t, 400), Drones: []DroneConfig{{SysID: 2, Profile: ProfileHeavy, Home: testHome}}})
+	flyUp(t, f2, g2, 2, 10)
+	s = wait(t, f2, 3*time.Minute, "landed on the reserve", func(s Snapshot) bool {
+		return s.Drones[2].Failsafe == "battery" && !s.Drones[2].Armed
+	})
+	pct := s.Drones[2].BatteryPct
+	t0 := s.Drones[2].Time
+	s = wait(t, f2, time.Minute, "ten minutes on the ground", func(s Snapshot) bool { return s.Drones[2].Time.Sub(t0) >= 10*time.Minute })
+	if s.Drones[2].BatteryPct > pct+0.1 {
+		t.Fatalf("battery rose from %.1f%% to %.1f%% with no crew", pct, s.Drones[2].BatteryPct)
+	}
+}

@@ -91,6 +91,11 @@ type Config struct {
 	// still enable it per drone with PARAM_SET FS_GCS_ENABLE and
 	// FS_GCS_TIMEOUT, as on ArduPilot.
 	GCSTimeout time.Duration
+	// BatterySwap is the ground crew's turnaround: a battery-powered drone
+	// landed and disarmed within 50 m of its home for this long gets a full
+	// battery ("Battery 1 replaced"), as a crew at the launch site would
+	// swap it. Zero: never, as ArduPilot SITL.
+	BatterySwap time.Duration
 	// MaxWallRate caps each drone's telemetry stream messages per wall
 	// second when the clock runs faster than real time (default: the
 	// drone's real-time rate). HEARTBEAT, acks, STATUSTEXT and mission
@@ -233,6 +238,9 @@ func (c *Config) Validate() error {
 	}
 	if math.IsNaN(c.GPSNoiseM) || c.GPSNoiseM > 1000 {
 		return fieldErr("GPSNoiseM", "must be at most 1000 m, got %v", c.GPSNoiseM)
+	}
+	if c.BatterySwap < 0 {
+		return fieldErr("BatterySwap", "must not be negative, got %v", c.BatterySwap)
 	}
 	if c.GCSTimeout < 0 {
 		return fieldErr("GCSTimeout", "must not be negative, got %v", c.GCSTimeout)

@@ -104,6 +104,7 @@ type vehicle struct {
 	voltage     float64
 	current     float64
 	consumedWh  float64
+	swapSince   time.Time // resting at home since, for Config.BatterySwap
 	groundPower bool
 	battFailed  bool
 	fsReserve   bool
@@ -445,6 +446,7 @@ func (v *vehicle) step() {
 		v.tether()
 	}
 	v.stepEnergy()
+	v.stepSwap(now)
 	v.stepGPS()
 	v.stepPayload(now)
 	if !now.Before(v.usersNext) { // users come and go once a second
@@ -869,6 +871,30 @@ func (v *vehicle) stepEnergy() {
 			v.phase = phForced
 			v.failsafe = "battery-empty"
 		}
+	}
+}
+
+// stepSwap gives a drone resting at home a full battery once the ground
+// crew's turnaround (Config.BatterySwap) has passed.
+func (v *vehicle) stepSwap(now time.Time) {
+	swap := v.f.cfg.BatterySwap
+	n, e := northEast(v.lat, v.lon, v.home.Lat, v.home.Lon)
+	resting := swap > 0 && v.gs == nil && !v.armed && v.landed == OnGround && math.Hypot(n, e) <= 50 &&
+		!v.battFailed && v.energyWh < 0.99*v.prof.Battery.CapacityWh
+	if !resting {
+		v.swapSince = time.Time{}
+		return
+	}
+	if v.swapSince.IsZero() {
+		v.swapSince = now
+		return
+	}
+	if now.Sub(v.swapSince) >= swap {
+		v.energyWh, v.consumedWh = v.prof.Battery.CapacityWh, 0
+		v.fsReserve, v.fsCritical = false, false
+		v.swapSince = time.Time{}
+		v.updateElectrics()
+		v.statustext(common.MAV_SEVERITY_INFO, "Battery 1 replaced")
 	}
 }
 

@@ -61,7 +61,8 @@ func DemoScenario() (*Scenario, error) {
 			{SysID: 5, Count: 2, Profile: sim.ProfileHeavy, Site: "centre"},
 			{SysID: 7, Profile: sim.ProfileFixedWing, Site: "centre"},
 		},
-		Wind: &sim.Wind{SpeedMS: 4, FromDeg: 250, GustMS: 1},
+		Wind:        &sim.Wind{SpeedMS: 4, FromDeg: 250, GustMS: 1},
+		BatterySwap: 5 * time.Minute,
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
@@ -126,7 +127,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	fl, err := sim.Start(ctx, sim.Config{
 		Drones:    sc.simDrones(),
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
-		Clock:     clk, Seed: sc.Seed, Wind: *sc.Wind, GPSNoiseM: 1, Logger: r.log.With("part", "sim"),
+		Clock:     clk, Seed: sc.Seed, Wind: *sc.Wind, GPSNoiseM: 1, BatterySwap: sc.BatterySwap, Logger: r.log.With("part", "sim"),
 	})
 	if err != nil {
 		return err

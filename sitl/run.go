@@ -169,12 +169,13 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		}
 	}()
 	scfg := sim.Config{
-		Drones:     r.sc.simDrones(),
-		Endpoints:  []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
-		Clock:      r.clk,
-		Seed:       r.sc.Seed,
-		GCSTimeout: r.sc.GCSTimeout,
-		Logger:     r.log.With("part", "sim"),
+		Drones:      r.sc.simDrones(),
+		Endpoints:   []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
+		Clock:       r.clk,
+		Seed:        r.sc.Seed,
+		GCSTimeout:  r.sc.GCSTimeout,
+		BatterySwap: r.sc.BatterySwap,
+		Logger:      r.log.With("part", "sim"),
 	}
 	if r.sc.Wind != nil {
 		scfg.Wind = *r.sc.Wind

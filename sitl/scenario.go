@@ -42,26 +42,31 @@ import (
 //	faults:
 //	  - {at: 30m, sysid: 3, kind: motor}
 //	  - {at: 1h, kind: packet-loss, percent: 30, duration: 20m}
+//	battery_swap: 5m                # the crew's turnaround for a drone back home
+//	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	restarts: [45m]                 # the daemon killed and started again
 type Scenario struct {
-	Name           string          `yaml:"name"`
-	Duration       time.Duration   `yaml:"duration"`
-	Speed          float64         `yaml:"speed"`
-	Seed           uint64          `yaml:"seed"`
-	Area           string          `yaml:"area"`
-	NoFly          string          `yaml:"no_fly"`
-	Networks       []string        `yaml:"networks"`
-	TargetCoverage float64         `yaml:"target_coverage"`
-	Environment    string          `yaml:"environment"`
-	Home           *sim.LatLonAlt  `yaml:"home"`
-	LaunchSites    []Site          `yaml:"launch_sites"`
-	Drones         []Drone         `yaml:"drones"`
-	Wind           *sim.Wind       `yaml:"wind"`
-	GCSTimeout     time.Duration   `yaml:"gcs_timeout"`
-	Faults         []sim.FileFault `yaml:"faults"`
-	Restarts       []time.Duration `yaml:"restarts"`
-	Sample         time.Duration   `yaml:"sample"`
-	MQTT           bool            `yaml:"mqtt"`
+	Name           string         `yaml:"name"`
+	Duration       time.Duration  `yaml:"duration"`
+	Speed          float64        `yaml:"speed"`
+	Seed           uint64         `yaml:"seed"`
+	Area           string         `yaml:"area"`
+	NoFly          string         `yaml:"no_fly"`
+	Networks       []string       `yaml:"networks"`
+	TargetCoverage float64        `yaml:"target_coverage"`
+	Environment    string         `yaml:"environment"`
+	Home           *sim.LatLonAlt `yaml:"home"`
+	LaunchSites    []Site         `yaml:"launch_sites"`
+	Drones         []Drone        `yaml:"drones"`
+	Wind           *sim.Wind      `yaml:"wind"`
+	GCSTimeout     time.Duration  `yaml:"gcs_timeout"`
+	// BatterySwap is the ground crew's turnaround at the launch site: a
+	// drone back home gets a full battery after it (0: never).
+	BatterySwap time.Duration   `yaml:"battery_swap"`
+	Faults      []sim.FileFault `yaml:"faults"`
+	Restarts    []time.Duration `yaml:"restarts"`
+	Sample      time.Duration   `yaml:"sample"`
+	MQTT        bool            `yaml:"mqtt"`
 
 	// area and noFly are the GeoJSON read from the files.
 	area, noFly []byte
@@ -250,6 +255,12 @@ func (s *Scenario) Validate() error {
 		if ft.SysID != 0 && !seen[int(ft.SysID)] {
 			return scenarioErr(fmt.Sprintf("faults[%d].sysid", i), "no drone %d", ft.SysID)
 		}
+	}
+	if s.BatterySwap < 0 {
+		return scenarioErr("battery_swap", "must not be negative")
+	}
+	if s.BatterySwap < 0 {
+		return scenarioErr("battery_swap", "must not be negative")
 	}
 	for i, r := range s.Restarts {
 		if r <= 0 || r >= s.Duration {
