@@ -828,7 +828,7 @@
       const batt = el("span", { class: "batt " + (b < 0 ? "" : b < 25 ? "low" : b < 45 ? "mid" : "") });
       batt.append(el("i", { style: "width:" + Math.max(0, Math.min(100, b)) + "%" }));
       const battText = b < 0 ? (d.tether ? "tether" : "n/a") : b + "%";
-      const mins = b >= 0 && d.time_left_s > 0 && d.state !== "idle" ? el("span", { class: "mins", title: "minutes of flight left", text: " " + Math.round(d.time_left_s / 60) + "′" }) : null;
+      const mins = b >= 0 && d.time_left_s > 0 && d.time_left_s < 86400 && d.state !== "idle" ? el("span", { class: "mins", title: "minutes of flight left", text: " " + Math.round(d.time_left_s / 60) + "′" }) : null;
       const link = d.link && d.link.up
         ? el("span", { text: d.link.loss_pct >= 1 ? Math.round(d.link.loss_pct) + "% loss" : "ok" })
         : el("span", { class: "link-down", text: "DOWN" });
@@ -880,7 +880,7 @@
       ["Position", d.lat.toFixed(5) + ", " + d.lon.toFixed(5)],
       ["Altitude", Math.round(d.alt_rel_m) + " m above launch (" + Math.round(d.alt_msl_m) + " m MSL)"],
       ["Heading · speed", Math.round(d.heading_deg) + "° · " + d.speed_ms.toFixed(1) + " m/s"],
-      ["Battery", d.battery_pct < 0 ? (d.tether ? "powered by the tether" : "unknown") : Math.round(d.battery_pct) + "% · " + d.voltage_v.toFixed(1) + " V" + (d.time_left_s > 0 ? " · " + Math.round(d.time_left_s / 60) + " min left" : "")],
+      ["Battery", d.battery_pct < 0 ? (d.tether ? "powered by the tether" : "unknown") : Math.round(d.battery_pct) + "% · " + d.voltage_v.toFixed(1) + " V" + (d.time_left_s > 0 && d.time_left_s < 86400 ? " · " + Math.round(d.time_left_s / 60) + " min left" : "")],
       ["Link", d.link && d.link.up ? "up, " + d.link.loss_pct.toFixed(0) + "% loss, " + d.link.rate_hz.toFixed(0) + " Hz" + (d.link.via && d.link.via.length ? " via " + d.link.via.join(", ") : "") : "DOWN since " + fmtTime(d.link && d.link.last_heard)],
       ["Mode", (d.armed ? "armed · " : "disarmed · ") + (d.mode || "?")],
       ["Station", d.station || "—"],
