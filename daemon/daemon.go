@@ -380,13 +380,13 @@ func (d *Daemon) Wait(ctx context.Context) error {
 func (d *Daemon) Close() error {
 	d.once.Do(func() {
 		var errs []error
+		if d.api != nil {
+			d.api.Close() // ends the live streams, which would hold Shutdown
+		}
 		if d.http != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			errs = append(errs, d.http.Shutdown(ctx))
 			cancel()
-		}
-		if d.api != nil {
-			d.api.Close()
 		}
 		if d.cancel != nil {
 			d.cancel()

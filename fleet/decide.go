@@ -290,7 +290,7 @@ func (l *loop) candidates() []*drone {
 	var out []*drone
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" {
+		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" || l.clk.Now().Before(d.restUntil) {
 			continue
 		}
 		if d.airborne() {
@@ -355,12 +355,11 @@ func (l *loop) enduranceLeft(d *drone) time.Duration {
 		usable = 0
 	}
 	est := time.Duration(usable * float64(p.Endurance))
-	if tl := d.tel.BatteryTimeLeft; tl > 0 && d.airborne() {
-		// The autopilot's figure runs to empty; take off the reserve share.
-		reserve := time.Duration(float64(tl) * p.ReservePct / float64(d.tel.BatteryPct))
-		if alt := tl - reserve; alt < est {
-			est = alt
-		}
+	// The autopilot's own figure (BATTERY_STATUS time_remaining, to the
+	// reserve at the present draw) catches wind and payload power that the
+	// profile's endurance does not.
+	if tl := d.tel.BatteryTimeLeft; tl > 0 && d.airborne() && tl < est {
+		est = tl
 	}
 	return est
 }
@@ -511,13 +510,7 @@ func (l *loop) actStation(d *drone) {
 					return fmt.Errorf("geofence upload: %w", err)
 				}
 			}
-			if err := link.SetMode(ctx, id, "GUIDED"); err != nil {
-				return fmt.Errorf("mode GUIDED: %w", err)
-			}
-			if err := link.Arm(ctx, id); err != nil {
-				return fmt.Errorf("arm: %w", err)
-			}
-			return takeoff(ctx, clk, link, id, alt)
+			return launch(ctx, clk, link, id, alt)
 		})
 		if needFence {
 			d.fenceFor = incID // set now; a failed launch resets it below
@@ -550,24 +543,34 @@ func (l *loop) actStation(d *drone) {
 	}
 }
 
-// takeoff climbs to alt. A takeoff that the vehicle refuses as temporarily
-// rejected is tried again a few times; one refused because an earlier copy
-// of the command already started the climb (its acknowledgement was lost)
-// counts as done.
-func takeoff(ctx context.Context, clk clock.Clock, link Radio, id mavlink.VehicleID, alt float64) error {
+// launch puts the drone in GUIDED, arms it and takes off to alt. An
+// autopilot refuses a takeoff as temporarily rejected when it is not ready:
+// not yet in GUIDED, or disarmed again by its own timer (ArduPilot disarms an
+// idle armed copter after a few seconds); the sequence is then run again a
+// few times. A takeoff refused because an earlier copy of the command
+// already started the climb (its acknowledgement was lost) counts as done.
+func launch(ctx context.Context, clk clock.Clock, link Radio, id mavlink.VehicleID, alt float64) error {
 	var err error
 	for try := 0; try < 4; try++ {
+		if try > 0 {
+			select {
+			case <-clk.After(time.Second):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if climbing(link, id) {
+				return nil
+			}
+		}
+		if err = link.SetMode(ctx, id, "GUIDED"); err != nil {
+			return fmt.Errorf("mode GUIDED: %w", err)
+		}
+		if err = link.Arm(ctx, id); err != nil {
+			return fmt.Errorf("arm: %w", err)
+		}
 		err = link.Takeoff(ctx, id, alt)
 		if err == nil || !errors.Is(err, mavlink.ErrTemporarilyRejected) {
 			break
-		}
-		if climbing(link, id) {
-			return nil
-		}
-		select {
-		case <-clk.After(2 * time.Second):
-		case <-ctx.Done():
-			return ctx.Err()
 		}
 		if climbing(link, id) {
 			return nil

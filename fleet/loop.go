@@ -64,7 +64,8 @@ type drone struct {
 	takeoffAt   time.Time
 	fenceFor    string // incident id whose fence is on board
 	onStationAt time.Time
-	reserveTold bool // battery.reserve reported for this flight
+	reserveTold bool      // battery.reserve reported for this flight
+	restUntil   time.Time // not tasked before (it would not launch)
 	state       DroneState
 }
 
@@ -122,6 +123,9 @@ func newLoop(c *Controller) (*loop, error) {
 		models:   map[string]*radioModels{},
 		reported: map[Network]float64{},
 		drawn:    make(chan uncovered, 1),
+		// No layout drawn yet: the first measurement draws even an empty
+		// sky (the whole area uncovered).
+		lastLiveKey: "none",
 	}
 	l.st.Drones = map[int]*droneRecord{}
 	err := c.cfg.Store.Get(stateKey, &l.st)
@@ -504,10 +508,21 @@ func (l *loop) opDone(r opResult) {
 	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
 	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
-		d.rec.Failed = fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
-		l.emit(Event{Kind: "drone.failed", Severity: Critical, Drone: d.id, Station: d.rec.Station,
-			Text: fmt.Sprintf("drone %d out of service", d.id), Reason: d.rec.Failed})
-		l.releaseStation(d, "drone failed: "+r.what)
+		reason := fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
+		if d.airborne() {
+			// A drone in the air that does not obey is out of service.
+			d.rec.Failed = reason
+			l.emit(Event{Kind: "drone.failed", Severity: Critical, Drone: d.id, Station: d.rec.Station,
+				Text: fmt.Sprintf("drone %d out of service", d.id), Reason: reason})
+		} else {
+			// On the ground it gives its task to another and rests before
+			// it is tried again.
+			d.failures = 0
+			d.restUntil = l.clk.Now().Add(2 * time.Minute)
+			l.emit(Event{Kind: "drone.resting", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+				Text: fmt.Sprintf("drone %d would not launch; another takes its station", d.id), Reason: reason})
+		}
+		l.releaseStation(d, reason)
 	}
 }
 

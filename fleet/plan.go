@@ -82,6 +82,7 @@ func (l *loop) createIncident(spec IncidentSpec) (Incident, error) {
 	l.st.NextIncident++
 	inc := &Incident{ID: fmt.Sprintf("inc-%d", l.st.NextIncident), IncidentSpec: spec, State: IncidentPlanned, CreatedAt: l.clk.Now()}
 	l.st.Incident, l.st.Plan, l.region = inc, nil, reg
+	l.lastLiveKey = "none" // draw the new area's uncovered parts
 	l.emit(Event{Kind: "incident.created", Severity: Info, Text: fmt.Sprintf("incident %s (%s) opened", inc.ID, inc.Name)})
 	return *inc, nil
 }
@@ -99,6 +100,7 @@ func (l *loop) updateIncident(spec IncidentSpec) (Incident, error) {
 		return Incident{}, err
 	}
 	inc.IncidentSpec, l.region = spec, reg
+	l.lastLiveKey = "none"
 	l.emit(Event{Kind: "incident.updated", Severity: Info, Text: fmt.Sprintf("incident %s edited", inc.ID)})
 	if l.st.Plan != nil {
 		if err := l.replanMoves("area edited"); err != nil {

@@ -246,8 +246,15 @@ func (v *vehicle) command(c command) {
 
 	case common.MAV_CMD_NAV_TAKEOFF:
 		okMode := v.mode.kind == mGuided || (!v.prof.copterish() && v.mode.kind == mTakeoff)
-		if !v.armed || !okMode || v.landed != OnGround || v.phase != phGround {
-			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "")
+		switch {
+		case !v.armed:
+			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "Takeoff: not armed")
+			return
+		case !okMode:
+			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "Takeoff: mode "+v.mode.name+" cannot take off")
+			return
+		case v.landed != OnGround || v.phase != phGround:
+			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "Takeoff: already flying")
 			return
 		}
 		rel := c.alt

@@ -114,8 +114,8 @@ func (r *runner) daemonConfig(port int) (daemon.Config, error) {
 		return max(virtual, time.Duration(float64(wallFloor)*speed))
 	}
 	cfg.MAVLink.LinkLossTimeout = wall(10*time.Second, 500*time.Millisecond)
-	cfg.MAVLink.CommandTimeout = wall(1500*time.Millisecond, 150*time.Millisecond)
-	cfg.MAVLink.MissionTimeout = wall(1500*time.Millisecond, 150*time.Millisecond)
+	cfg.MAVLink.CommandTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
+	cfg.MAVLink.MissionTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.Fleet.Environment = r.sc.Environment
 	cfg.Storage.Dir = filepath.Join(r.out, "state")
 	cfg.HTTP.Listen = r.opt.HTTP
@@ -157,6 +157,11 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sitl: %w", err)
 	}
+	// Each run starts from a clean state: a previous run's in the same
+	// directory is replaced.
+	if err := os.RemoveAll(filepath.Join(r.out, "state")); err != nil {
+		return nil, fmt.Errorf("sitl: %w", err)
+	}
 	if r.cfg, err = r.daemonConfig(port); err != nil {
 		return nil, err
 	}
@@ -175,6 +180,10 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		Seed:        r.sc.Seed,
 		GCSTimeout:  r.sc.GCSTimeout,
 		BatterySwap: r.sc.BatterySwap,
+		// Sped up, the simulator stretches telemetry to its real-time wall
+		// rate; the controller would see the fleet minutes late. Ten times
+		// that rate keeps it within seconds of flight at 300x.
+		MaxWallRate: 300,
 		Logger:      r.log.With("part", "sim"),
 	}
 	if r.sc.Wind != nil {

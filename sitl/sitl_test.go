@@ -3,6 +3,7 @@ package sitl
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,5 +55,53 @@ func TestMixedFleetReachesPlan(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	if err := json.Unmarshal(b, &back); err != nil || back.DeployedS != rep.DeployedS {
 		t.Errorf("report.json does not read back: %v", err)
+	}
+}
+
+// Six hours of battery rotation: coverage never falls below the plan minus
+// one station's share, coverage-hours reach 98% of the plan, and every
+// station is relieved at least three times.
+func TestSixHourRotation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("six hours of flight")
+	}
+	sc := load(t, "rotation-6h.yaml")
+	out := t.TempDir()
+	rep, err := Run(context.Background(), sc, Options{Out: out})
+	if os.Getenv("SITL_KEEP") != "" && rep != nil {
+		rep.write(os.Getenv("SITL_KEEP"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.DeployedS < 0 {
+		t.Fatal("never fully deployed")
+	}
+	perStation := map[string]int{}
+	for _, e := range rep.Events {
+		if e.Kind == "rotation.completed" {
+			perStation[e.Station]++
+		}
+	}
+	t.Logf("stations %d, deployed at %.0f s, rotations %v, lowest %v (planned %v), coverage-hours ratio %v, wall %.0f s",
+		rep.Stations, rep.DeployedS, perStation, rep.Lowest, rep.LowestPlanned, rep.Ratio, rep.WallSeconds)
+	if rep.Stations == 0 {
+		t.Fatal("no station")
+	}
+	for _, n := range rep.Networks {
+		planned := rep.LowestPlanned[n]
+		share := planned / float64(rep.Stations)
+		if rep.Lowest[n] < planned-share-1e-9 {
+			t.Errorf("%s coverage fell to %.3f; plan %.3f minus one station's share %.3f", n, rep.Lowest[n], planned, share)
+		}
+		if rep.Ratio[n] < 0.98 {
+			t.Errorf("%s coverage-hours %.3f of plan, want at least 0.98", n, rep.Ratio[n])
+		}
+	}
+	for i := 1; i <= rep.Stations; i++ {
+		id := fmt.Sprintf("S%d", i)
+		if perStation[id] < 3 {
+			t.Errorf("station %s relieved %d times in six hours, want at least 3", id, perStation[id])
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,18 @@ func TestRunNoArgsIsUsageError(t *testing.T) {
 	err := Run(context.Background(), nil, &errb, &errb)
 	if exitCode(err) != 2 {
 		t.Fatalf("exit code %d for no args", exitCode(err))
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	fs := newFlagSet("x", io.Discard)
+	out := fs.String("out", "", "")
+	q := fs.Bool("q", false, "")
+	pos, err := parseInterleaved(fs, []string{"a.yaml", "--out", "dir", "-q", "--", "-b"})
+	if err != nil || *out != "dir" || !*q || len(pos) != 2 || pos[0] != "a.yaml" || pos[1] != "-b" {
+		t.Fatalf("pos %v out %q q %v err %v", pos, *out, *q, err)
+	}
+	if _, err := parseInterleaved(fs, []string{"a", "--nope"}); exitCode(err) != 2 {
+		t.Fatalf("unknown flag: %v", err)
 	}
 }

@@ -18,13 +18,14 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	httpAddr := fs.String("http", "", "serve the console there during the run (e.g. 127.0.0.1:8080)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print the report summary as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageError{"sitl: give one scenario file: aerocell sitl SCENARIO.yaml [--out DIR]"}
 	}
-	sc, err := sitl.LoadScenario(fs.Arg(0))
+	sc, err := sitl.LoadScenario(pos[0])
 	if err != nil {
 		return err
 	}
