@@ -491,6 +491,9 @@ func (l *loop) actStation(d *drone) {
 	}
 	switch d.state {
 	case DroneLaunching:
+		if !d.airborne() && !d.launchedAt.IsZero() && l.clk.Since(d.launchedAt) < time.Minute {
+			return // the takeoff was accepted: telemetry will show the climb
+		}
 		if d.airborne() {
 			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(alt/d.profile.ClimbMS*float64(time.Second)) {
 				return // climbing

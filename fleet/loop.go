@@ -66,6 +66,7 @@ type drone struct {
 	onStationAt time.Time
 	reserveTold bool      // battery.reserve reported for this flight
 	restUntil   time.Time // not tasked before (it would not launch)
+	launchedAt  time.Time // its takeoff was accepted (telemetry may lag)
 	state       DroneState
 }
 
@@ -494,6 +495,9 @@ func (l *loop) opDone(r opResult) {
 	d.op = nil
 	if r.err == nil {
 		d.failures = 0
+		if r.what == "launch" {
+			d.launchedAt = l.clk.Now()
+		}
 		return
 	}
 	if o.onFail != nil {
