@@ -25,6 +25,7 @@ func (l *loop) decide() {
 	}
 	l.forgetGhosts()
 	l.handover()
+	l.grow()
 	l.fill()
 	l.dismissSurplus()
 	if inc.State == IncidentDeploying && l.allHeld() {

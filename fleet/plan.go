@@ -146,6 +146,7 @@ func (l *loop) deploy() error {
 	if err != nil {
 		return err
 	}
+	p.Planned = len(p.Stations)
 	l.st.Plan = p
 	inc.State = IncidentDeploying
 	l.emit(Event{Kind: "plan.deployed", Severity: Info,
@@ -510,6 +511,56 @@ func (l *loop) replanAround(empty []string) {
 	if err := l.replanMoves(reason); err != nil {
 		l.emit(Event{Kind: "plan.failed", Severity: Critical, Text: "re-plan failed: " + err.Error(), Reason: reason})
 	}
+}
+
+// grow adds a station back to a plan shrunk by losses when a drone able to
+// hold it is free again (back from a lost link, a new battery): the new
+// station starts where the drone stands and the re-plan moves the fewest
+// stations to make room for it.
+func (l *loop) grow() {
+	plan := l.st.Plan
+	if plan == nil || len(plan.Stations) >= plan.Planned || l.region == nil {
+		return
+	}
+	var spare *drone
+	for _, d := range l.candidates() {
+		if !d.profile.Tethered() {
+			spare = d
+			break
+		}
+	}
+	if spare == nil {
+		return
+	}
+	radius := map[Network]float64{}
+	nets := []Network{}
+	alt := 0.0
+	for _, st := range plan.Stations {
+		if st.Profile == spare.profile.Name {
+			radius, nets, alt = maps.Clone(st.RadiusM), slices.Clone(st.Networks), st.AltM
+			break
+		}
+	}
+	if alt == 0 {
+		return // no station of this airframe to take its radio plan from
+	}
+	next := 0
+	for _, st := range plan.Stations {
+		var n int
+		if _, err := fmt.Sscanf(st.ID, "S%d", &n); err == nil && n > next {
+			next = n
+		}
+	}
+	st := Station{ID: fmt.Sprintf("S%d", next+1), Lat: spare.tel.Lat, Lon: spare.tel.Lon, AltM: alt,
+		RadiusM: radius, Networks: nets, Profile: spare.profile.Name}
+	plan.Stations = append(plan.Stations, st)
+	l.emit(Event{Kind: "plan.grown", Severity: Info, Station: st.ID, Drone: spare.id,
+		Text: fmt.Sprintf("station %s added back for drone %d", st.ID, spare.id), Reason: "drone available again"})
+	if err := l.replanMoves("drone available again"); err != nil {
+		plan.Stations = plan.Stations[:len(plan.Stations)-1]
+		l.emit(Event{Kind: "plan.failed", Severity: Warning, Text: "re-plan failed: " + err.Error()})
+	}
+	l.dirty = true
 }
 
 // replanMoves moves the fewest stations of the current plan to get back to

@@ -75,9 +75,12 @@ type Plan struct {
 	Coverage map[Network]float64 `json:"coverage"`
 	// LowerBound is area / (pi r^2) for the largest radius: no plan can use
 	// fewer stations.
-	LowerBound float64   `json:"lower_bound"`
-	CreatedAt  time.Time `json:"created_at"`
-	Reason     string    `json:"reason"`
+	LowerBound float64 `json:"lower_bound"`
+	// Planned is how many stations the deployment planned; a plan shrunk
+	// after losses grows back towards it as drones return.
+	Planned   int       `json:"planned_stations"`
+	CreatedAt time.Time `json:"created_at"`
+	Reason    string    `json:"reason"`
 }
 
 // DroneState is the controller's state machine for one drone.
