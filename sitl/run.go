@@ -43,8 +43,11 @@ type Options struct {
 
 // Sample is the fleet seen at one instant of a run.
 type Sample struct {
-	T        time.Duration             `json:"t_s"`
+	T time.Duration `json:"t_s"`
+	// Coverage is measured from the simulator's drones (where they are,
+	// which cells are on); Reported is what the controller measured.
 	Coverage map[fleet.Network]float64 `json:"coverage"`
+	Reported map[fleet.Network]float64 `json:"reported"`
 	Planned  map[fleet.Network]float64 `json:"planned"`
 	States   map[fleet.DroneState]int  `json:"states"`
 	Drones   []fleet.Drone             `json:"-"`
@@ -198,7 +201,12 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	}
 	defer r.fleet.Close()
 
+	tr, err := newTruth(r.sc)
+	if err != nil {
+		return nil, err
+	}
 	rep := newReport(r.sc, r.clk.Speed())
+	var lastPlan map[fleet.Network]float64
 	started := r.clk.Now()
 	total := len(r.sc.simDrones())
 	if err := r.waitHeard(ctx, total, started); err != nil {
@@ -222,6 +230,15 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		t := r.clk.Since(started)
 		s := r.d.Controller().Snapshot()
 		smp := sampleOf(t, s)
+		// Coverage is the simulator's truth; the controller's own figure is
+		// kept beside it. While a restarted controller has no plan yet, the
+		// last plan still stands.
+		smp.Reported, smp.Coverage = smp.Coverage, tr.measure(r.fleet.Snapshot())
+		if s.Plan != nil {
+			lastPlan = smp.Planned
+		} else if lastPlan != nil {
+			smp.Planned = lastPlan
+		}
 		rep.add(smp)
 		if r.opt.Sample != nil {
 			r.opt.Sample(smp)

@@ -105,3 +105,63 @@ func TestSixHourRotation(t *testing.T) {
 		}
 	}
 }
+
+// The bad afternoon: each fault has its effect and the fleet its answer,
+// and the daemon's restart changes nothing in the air.
+func TestFaultsScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ninety minutes of flight")
+	}
+	sc := load(t, "quake-faults.yaml")
+	rep, err := Run(context.Background(), sc, Options{Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(kind string, drone int) *fleet.Event {
+		for i, e := range rep.Events {
+			if e.Kind == kind && (drone == 0 || e.Drone == drone) {
+				return &rep.Events[i]
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		kind  string
+		drone int
+	}{{"drone.down", 7}, {"drone.failsafe", 1}, {"drone.lost", 3}, {"drone.regained", 3}} {
+		e := find(c.kind, c.drone)
+		if e == nil {
+			t.Errorf("no %s event for drone %d", c.kind, c.drone)
+			continue
+		}
+		if c.kind != "drone.regained" && e.Reason == "" {
+			t.Errorf("%s for drone %d without a reason", c.kind, c.drone)
+		}
+	}
+	// The tethered drone that lost ground power and the one whose link
+	// dropped were each replaced by the spare at their site.
+	replaced := map[int]bool{}
+	for _, e := range rep.Events {
+		if e.Kind == "drone.assigned" && e.Reason == "station empty" && (e.Drone == 2 || e.Drone == 4) {
+			replaced[e.Drone] = true
+		}
+	}
+	if !replaced[2] || !replaced[4] {
+		t.Errorf("spares sent: %v, want drones 2 and 4", replaced)
+	}
+	if len(rep.Restarts) != 1 {
+		t.Fatalf("restarts %v", rep.Restarts)
+	}
+	at := rep.Restarts[0].AtS
+	for _, e := range rep.Events[rep.Restarts[0].EventsBefore:] {
+		if e.Kind == "drone.assigned" || e.Kind == "drone.home" || e.Kind == "station.released" {
+			t.Errorf("after the restart at %.0f s: %s %s", at, e.Kind, e.Text)
+		}
+	}
+	for _, s := range rep.Series {
+		if s.T.Seconds() >= at && s.Coverage[fleet.Public] < s.Planned[fleet.Public]*0.9 {
+			t.Errorf("public coverage %.3f at %.0f s after the restart, plan %.3f", s.Coverage[fleet.Public], s.T.Seconds(), s.Planned[fleet.Public])
+			break
+		}
+	}
+}
