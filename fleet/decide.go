@@ -79,6 +79,15 @@ func (l *loop) health(d *drone) {
 			l.emit(Event{Kind: "drone.failsafe", Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
 			l.releaseStation(d, r.HomeReason)
+		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
+			d.tel.AltRel < 0.7*l.targetAlt(d, st) && d.op == nil:
+			// Sinking far below its station with no order of ours: a
+			// failing motor or battery. Its cells will not hold the station.
+			r.Failed = "losing altitude on station"
+			l.emit(Event{Kind: "drone.failing", Severity: Critical, Drone: d.id, Station: st.ID,
+				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
+				Reason: r.Failed})
+			l.releaseStation(d, r.Failed)
 		case !d.airborne() && !d.onStationAt.IsZero():
 			r.Failed = "landed while on duty"
 			l.emit(Event{Kind: "drone.down", Severity: Critical, Drone: d.id, Station: st.ID,

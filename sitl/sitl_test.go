@@ -128,7 +128,7 @@ func TestFaultsScenario(t *testing.T) {
 	for _, c := range []struct {
 		kind  string
 		drone int
-	}{{"drone.down", 7}, {"drone.failsafe", 1}, {"drone.lost", 3}, {"drone.regained", 3}} {
+	}{{"drone.failing", 7}, {"drone.failsafe", 1}, {"drone.lost", 3}, {"drone.regained", 3}} {
 		e := find(c.kind, c.drone)
 		if e == nil {
 			t.Errorf("no %s event for drone %d", c.kind, c.drone)
