@@ -3,11 +3,11 @@ package mavlink
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/aerocell/aerocell/payload"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 )
@@ -32,23 +32,13 @@ type Ack struct {
 }
 
 // Network is a drone's cellular network, for SetPayload.
-type Network int
+type Network = payload.Network
 
 // The two networks a drone may carry.
 const (
-	Public  Network = 1
-	Private Network = 2
+	Public  = payload.Public
+	Private = payload.Private
 )
-
-func (n Network) String() string {
-	switch n {
-	case Public:
-		return "public"
-	case Private:
-		return "private"
-	}
-	return fmt.Sprintf("Network(%d)", int(n))
-}
 
 // Send runs the command protocol: it sends c to the vehicle, waits
 // Config.CommandTimeout for its COMMAND_ACK, sends again (confirmation
@@ -291,7 +281,7 @@ func (s *Station) SetPayload(ctx context.Context, id VehicleID, network Network,
 	if on {
 		p2 = 1
 	}
-	return s.long(ctx, id, common.MAV_CMD_USER_1, float32(network), p2)
+	return s.long(ctx, id, payload.Command, float32(network), p2)
 }
 
 // Each runs fn for every id at once and returns the errors by vehicle (nil

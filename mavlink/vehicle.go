@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aerocell/aerocell/payload"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
@@ -25,30 +26,16 @@ func (id VehicleID) less(o VehicleID) bool {
 }
 
 // CellState is the state of one of a drone's base stations, as its
-// BS_PUB / BS_PRV NAMED_VALUE_INT reports it.
-type CellState int8
+// BS_PUB / BS_PRV NAMED_VALUE_INT reports it (see package payload).
+type CellState = payload.CellState
 
 // Cell states. CellAbsent: the drone has no such cell (never reported).
 const (
-	CellAbsent CellState = -1
-	CellOff    CellState = 0
-	CellOn     CellState = 1
-	CellFailed CellState = 2
+	CellAbsent = payload.CellAbsent
+	CellOff    = payload.CellOff
+	CellOn     = payload.CellOn
+	CellFailed = payload.CellFailed
 )
-
-func (c CellState) String() string {
-	switch c {
-	case CellAbsent:
-		return "absent"
-	case CellOff:
-		return "off"
-	case CellOn:
-		return "on"
-	case CellFailed:
-		return "failed"
-	}
-	return fmt.Sprintf("CellState(%d)", int8(c))
-}
 
 // StatusText is one STATUSTEXT message.
 type StatusText struct {
@@ -444,21 +431,21 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 		evs = append(evs, &EventStatusText{Vehicle: v.id, Severity: m.Severity, Text: m.Text})
 	case *common.MessageNamedValueInt:
 		switch m.Name {
-		case "BS_PUB":
+		case payload.StateName(Public):
 			if c := CellState(m.Value); c != t.PublicCell {
 				evs = append(evs, &EventCell{Vehicle: v.id, Network: Public, State: c, Previous: t.PublicCell})
 				t.PublicCell = c
 			}
-		case "BS_PRV":
+		case payload.StateName(Private):
 			if c := CellState(m.Value); c != t.PrivateCell {
 				evs = append(evs, &EventCell{Vehicle: v.id, Network: Private, State: c, Previous: t.PrivateCell})
 				t.PrivateCell = c
 			}
-		case "BS_PUB_UE":
+		case payload.UsersName(Public):
 			t.PublicUsers = int(m.Value)
-		case "BS_PRV_UE":
+		case payload.UsersName(Private):
 			t.PrivateUsers = int(m.Value)
-		case "AC_PROFILE":
+		case payload.ProfileName:
 			t.Profile = int(m.Value)
 		}
 	case *common.MessageCommandAck:

@@ -66,21 +66,6 @@ type FileFault struct {
 	Network  Network       `yaml:"network"`
 }
 
-// UnmarshalYAML accepts "public", "private", 1 or 2.
-func (n *Network) UnmarshalYAML(node *yaml.Node) error {
-	switch strings.ToLower(strings.TrimSpace(node.Value)) {
-	case "public", "1":
-		*n = Public
-	case "private", "2":
-		*n = Private
-	case "0", "", "all":
-		*n = 0
-	default:
-		return fmt.Errorf("line %d: network %q: want public or private", node.Line, node.Value)
-	}
-	return nil
-}
-
 // maxFileSize bounds what ParseFile reads.
 const maxFileSize = 4 << 20
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/aerocell/aerocell/payload"
 )
 
 // Frame is an airframe class: it picks the MAVLink vehicle type, the
@@ -19,25 +21,14 @@ const (
 )
 
 // Network is a base-station network: the public cell any phone attaches to,
-// or the private cell for emergency services. The values are those of the
-// payload protocol (param1 of MAV_CMD_USER_1).
-type Network int
+// or the private cell for emergency services (see package payload).
+type Network = payload.Network
 
 // Networks.
 const (
-	Public  Network = 1
-	Private Network = 2
+	Public  = payload.Public
+	Private = payload.Private
 )
-
-func (n Network) String() string {
-	switch n {
-	case Public:
-		return "public"
-	case Private:
-		return "private"
-	}
-	return fmt.Sprintf("network(%d)", int(n))
-}
 
 // Profile is an airframe: performance, energy, tether and payload. Speeds in
 // m/s, altitudes in metres above home, power in watts, energy in Wh.

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"time"
+
+	"github.com/aerocell/aerocell/payload"
 )
 
 // Mode is a flight mode: its ArduPilot name and custom_mode number (Copter
@@ -38,27 +40,15 @@ func (l LandedState) String() string {
 }
 
 // CellState is a base station's state, numbered as on the wire (BS_PUB,
-// BS_PRV).
-type CellState int
+// BS_PRV; see package payload).
+type CellState = payload.CellState
 
 // Cell states.
 const (
-	CellOff    CellState = 0
-	CellOn     CellState = 1
-	CellFailed CellState = 2
+	CellOff    = payload.CellOff
+	CellOn     = payload.CellOn
+	CellFailed = payload.CellFailed
 )
-
-func (c CellState) String() string {
-	switch c {
-	case CellOff:
-		return "off"
-	case CellOn:
-		return "on"
-	case CellFailed:
-		return "failed"
-	}
-	return "unknown"
-}
 
 // CellStatus is one base station's state.
 type CellStatus struct {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/aerocell/aerocell/payload"
 )
 
 // MAVLink message ids the drones send.
@@ -174,16 +176,12 @@ func (t *telemetry) send(id int) bool {
 	switch id {
 	case msgNamedValueInt:
 		for _, c := range v.cells {
-			name := "BS_PUB"
-			if c.Network == Private {
-				name = "BS_PRV"
-			}
-			v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: name, Value: int32(c.State)})
-			v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: name + "_UE", Value: int32(c.Users)})
+			v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: payload.StateName(c.Network), Value: int32(c.State)})
+			v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: payload.UsersName(c.Network), Value: int32(c.Users)})
 		}
 		return true
 	case msgProfile:
-		v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: "AC_PROFILE", Value: int32(v.profIdx)})
+		v.send(&common.MessageNamedValueInt{TimeBootMs: v.bootMs(), Name: payload.ProfileName, Value: int32(v.profIdx)})
 		return true
 	}
 	m := v.message(id)

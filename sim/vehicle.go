@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/aerocell/aerocell/payload"
 )
 
 // dt is the fixed physics step on the fleet clock. Every drone steps by it,
@@ -1121,12 +1123,12 @@ func (v *vehicle) stepPayload(now time.Time) {
 				v.bootDone[i] = time.Time{}
 				c.Booting = false
 				c.State = CellOn
-				v.ack(common.MAV_CMD_USER_1, common.MAV_RESULT_ACCEPTED, 100)
+				v.ack(payload.Command, common.MAV_RESULT_ACCEPTED, 100)
 				v.statustext(common.MAV_SEVERITY_INFO, fmt.Sprintf("Payload: %s cell on", c.Network))
 			} else if !now.Before(v.bootAck[i]) {
 				left := v.bootDone[i].Sub(now)
 				prog := 100 - int(100*left/payloadBoot)
-				v.ack(common.MAV_CMD_USER_1, common.MAV_RESULT_IN_PROGRESS, uint8(clamp(float64(prog), 0, 99)))
+				v.ack(payload.Command, common.MAV_RESULT_IN_PROGRESS, uint8(clamp(float64(prog), 0, 99)))
 				v.bootAck[i] = now.Add(time.Second)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+
+	"github.com/aerocell/aerocell/payload"
 )
 
 // forceArm is the param2 of COMPONENT_ARM_DISARM that skips the checks.
@@ -400,7 +402,7 @@ func (v *vehicle) command(c command) {
 		v.params()["FENCE_ENABLE"] = float32(math.Round(c.p[0]))
 		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
 
-	case common.MAV_CMD_USER_1:
+	case payload.Command:
 		n := Network(int(c.p[0]))
 		res := v.switchCell(n, c.p[1] >= 0.5)
 		v.ack(c.cmd, res, 0)
