@@ -99,8 +99,8 @@ type loop struct {
 	stopped chan struct{}
 	pending []Event // events decided, written with the next save
 	dirty   bool
-	models  map[string]*radioModels
-	ready   bool // heard the fleet long enough after start to act
+	radii   map[string]CellRadii // by profile
+	ready   bool                 // heard the fleet long enough after start to act
 	started time.Time
 	// lastLiveKey is the station layout the uncovered polygons were
 	// computed for; reported the coverage last announced per network.
@@ -110,18 +110,13 @@ type loop struct {
 	drawn       chan uncovered
 }
 
-type radioModels struct {
-	public, private     coverage.Model
-	publicPL, privatePL float64
-}
-
 func newLoop(c *Controller) (*loop, error) {
 	l := &loop{
 		c: c, cfg: &c.cfg, clk: c.cfg.Clock, log: c.cfg.Logger,
 		drones:   map[int]*drone{},
 		results:  make(chan opResult, 64),
 		stopped:  make(chan struct{}),
-		models:   map[string]*radioModels{},
+		radii:    map[string]CellRadii{},
 		reported: map[Network]float64{},
 		drawn:    make(chan uncovered, 1),
 		// No layout drawn yet: the first measurement draws even an empty
@@ -152,13 +147,11 @@ func newLoop(c *Controller) (*loop, error) {
 		return nil, err
 	}
 	for name, p := range l.cfg.Profiles {
-		pub, err1 := coverage.NewModel(env, p.Radio.Public.FreqMHz)
-		prv, err2 := coverage.NewModel(env, p.Radio.Private.FreqMHz)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("fleet: profile %s: %w", name, err)
+		r, err := p.CellRadii(env)
+		if err != nil {
+			return nil, err
 		}
-		l.models[name] = &radioModels{public: pub, private: prv,
-			publicPL: p.Radio.Public.MaxPathLossDB(), privatePL: p.Radio.Private.MaxPathLossDB()}
+		l.radii[name] = r
 	}
 	return l, nil
 }

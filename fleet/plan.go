@@ -322,10 +322,8 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			if alt := d.profile.planAlt(cells.AltM); alt != cells.AltM {
 				// Off the radio optimum: the radii are those at the
 				// altitude flown.
-				m := l.models[d.profile.Name]
 				cells.AltM = alt
-				cells.PublicRadiusM = m.public.RadiusM(alt, m.publicPL)
-				cells.PrivateRadiusM = m.private.RadiusM(alt, m.privatePL)
+				cells.PublicRadiusM, cells.PrivateRadiusM = l.radii[d.profile.Name].At(alt)
 			}
 			g = &group{prof: d.profile, cells: cells, sites: map[string]int{}}
 			groups[d.profile.Name] = g
@@ -785,23 +783,13 @@ func (l *loop) measure() {
 		if !d.heard || d.tel.Lost || !d.airborne() {
 			continue
 		}
-		m := l.models[d.profile.Name]
-		if m == nil {
+		r, ok := l.radii[d.profile.Name]
+		if !ok {
 			continue
 		}
-		var nets coverage.Network
-		if d.tel.PublicCell == mavlink.CellOn {
-			nets |= coverage.Public
+		if st, ok := r.Live(d.tel.Lat, d.tel.Lon, d.tel.AltRel, d.tel.PublicCell == mavlink.CellOn, d.tel.PrivateCell == mavlink.CellOn); ok {
+			ss = append(ss, st)
 		}
-		if d.tel.PrivateCell == mavlink.CellOn {
-			nets |= coverage.Private
-		}
-		if nets == 0 {
-			continue
-		}
-		alt := math.Max(d.tel.AltRel, 1)
-		ss = append(ss, coverage.LiveStation{Pos: coverage.LonLat{Lon: d.tel.Lon, Lat: d.tel.Lat},
-			PublicRadiusM: m.public.RadiusM(alt, m.publicPL), PrivateRadiusM: m.private.RadiusM(alt, m.privatePL), Networks: nets})
 	}
 	rep, err := l.region.Live(ss, false)
 	if err != nil {

@@ -128,3 +128,46 @@ func (p Profile) validate() error {
 	}
 	return nil
 }
+
+// CellRadii gives the ground radius of an airframe's cells at any altitude,
+// in one radio environment.
+type CellRadii struct {
+	public, private     coverage.Model
+	publicPL, privatePL float64
+}
+
+// CellRadii builds the airframe's radio model for env.
+func (p Profile) CellRadii(env coverage.Environment) (CellRadii, error) {
+	pub, err := coverage.NewModel(env, p.Radio.Public.FreqMHz)
+	if err != nil {
+		return CellRadii{}, fmt.Errorf("fleet: profile %s: public cell: %w", p.Name, err)
+	}
+	prv, err := coverage.NewModel(env, p.Radio.Private.FreqMHz)
+	if err != nil {
+		return CellRadii{}, fmt.Errorf("fleet: profile %s: private cell: %w", p.Name, err)
+	}
+	return CellRadii{public: pub, private: prv,
+		publicPL: p.Radio.Public.MaxPathLossDB(), privatePL: p.Radio.Private.MaxPathLossDB()}, nil
+}
+
+// At is each cell's ground radius with the drone altM above the ground.
+func (r CellRadii) At(altM float64) (public, private float64) {
+	return r.public.RadiusM(altM, r.publicPL), r.private.RadiusM(altM, r.privatePL)
+}
+
+// Live is a drone as a live-coverage station: where it is, how high, and
+// which of its cells are on. It reports false when no cell is on.
+func (r CellRadii) Live(lat, lon, altRel float64, publicOn, privateOn bool) (coverage.LiveStation, bool) {
+	var nets coverage.Network
+	if publicOn {
+		nets |= coverage.Public
+	}
+	if privateOn {
+		nets |= coverage.Private
+	}
+	if nets == 0 {
+		return coverage.LiveStation{}, false
+	}
+	pub, prv := r.At(math.Max(altRel, 1))
+	return coverage.LiveStation{Pos: coverage.LonLat{Lon: lon, Lat: lat}, PublicRadiusM: pub, PrivateRadiusM: prv, Networks: nets}, true
+}

@@ -1,8 +1,6 @@
 package sitl
 
 import (
-	"math"
-
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/sim"
@@ -14,12 +12,7 @@ import (
 // view, which is what is under test (and blind while it restarts).
 type truth struct {
 	region *coverage.Region
-	radio  map[string]radioModel
-}
-
-type radioModel struct {
-	public, private     coverage.Model
-	publicPL, privatePL float64
+	radii  map[string]fleet.CellRadii
 }
 
 func newTruth(sc *Scenario) (*truth, error) {
@@ -35,17 +28,11 @@ func newTruth(sc *Scenario) (*truth, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &truth{region: reg, radio: map[string]radioModel{}}
+	t := &truth{region: reg, radii: map[string]fleet.CellRadii{}}
 	for name, p := range fleet.BuiltinProfiles() {
-		pub, err := coverage.NewModel(env, p.Radio.Public.FreqMHz)
-		if err != nil {
+		if t.radii[name], err = p.CellRadii(env); err != nil {
 			return nil, err
 		}
-		prv, err := coverage.NewModel(env, p.Radio.Private.FreqMHz)
-		if err != nil {
-			return nil, err
-		}
-		t.radio[name] = radioModel{pub, prv, p.Radio.Public.MaxPathLossDB(), p.Radio.Private.MaxPathLossDB()}
 	}
 	return t, nil
 }
@@ -54,23 +41,15 @@ func newTruth(sc *Scenario) (*truth, error) {
 func (t *truth) measure(s sim.Snapshot) map[fleet.Network]float64 {
 	var ss []coverage.LiveStation
 	for _, d := range s.Drones {
-		m, ok := t.radio[d.Profile]
+		r, ok := t.radii[d.Profile]
 		if !ok || !d.Armed || d.AltRel < 1 {
 			continue
 		}
-		var nets coverage.Network
-		if c, ok := d.Cell(sim.Public); ok && c.State == sim.CellOn {
-			nets |= coverage.Public
+		pub, _ := d.Cell(sim.Public)
+		prv, _ := d.Cell(sim.Private)
+		if st, ok := r.Live(d.Lat, d.Lon, d.AltRel, pub.State == sim.CellOn, prv.State == sim.CellOn); ok {
+			ss = append(ss, st)
 		}
-		if c, ok := d.Cell(sim.Private); ok && c.State == sim.CellOn {
-			nets |= coverage.Private
-		}
-		if nets == 0 {
-			continue
-		}
-		alt := math.Max(d.AltRel, 1)
-		ss = append(ss, coverage.LiveStation{Pos: coverage.LonLat{Lon: d.Lon, Lat: d.Lat},
-			PublicRadiusM: m.public.RadiusM(alt, m.publicPL), PrivateRadiusM: m.private.RadiusM(alt, m.privatePL), Networks: nets})
 	}
 	rep, err := t.region.Live(ss, false)
 	if err != nil {
