@@ -313,8 +313,8 @@ func (reg *Region) planFleet(req Request, net Network, target float64) (*Plan, e
 		if av.Count < 0 {
 			return nil, fmt.Errorf("%w: %d drones of %s", ErrBadParameter, av.Count, av.Profile.Name)
 		}
-		if av.Count == 0 {
-			continue
+		if av.Count == 0 || !av.Profile.Carries(net) {
+			continue // a public-only relay cannot serve both networks
 		}
 		c, err := av.Profile.PlanCells(env, net)
 		if err != nil {

@@ -5,6 +5,9 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/aerocell/aerocell/airframe"
+	"github.com/aerocell/aerocell/payload"
 )
 
 // Network names a cell carried by a drone.
@@ -137,45 +140,79 @@ type Profile struct {
 
 // Profile names of the built-in profiles.
 const (
-	ProfileTethered  = "tethered-multirotor"
-	ProfileHeavy     = "heavy-multirotor"
-	ProfileFixedWing = "fixed-wing-relay"
+	ProfileTethered  = airframe.Tethered
+	ProfileHeavy     = airframe.Heavy
+	ProfileFixedWing = airframe.FixedWing
 )
 
-// BuiltinProfiles returns the built-in drone profiles by name. The public
-// cell is an LTE small cell in band 20 (800 MHz); the private cell is a
-// private-LTE cell in band 48 (3.5 GHz) at lower power. With the suburban
-// environment the heavy multirotor covers about 2-3 km at 150-300 m and the
-// fixed wing about 6 km at 1-2 km.
+// Handset is the ground end of a network's link: what a phone (public) or
+// a team's radio (private) brings to the budget, and the margins planned
+// for. Public handsets are often indoors in damaged buildings; teams work
+// outdoors or from vehicles.
+type Handset struct {
+	RxGainDBi, RxSensitivityDBm, FadeMarginDB, PenetrationMarginDB float64
+}
+
+// Handsets are the ground ends of the two networks.
+var handsets = map[Network]Handset{
+	Public:  {RxGainDBi: 0, RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 15},
+	Private: {RxGainDBi: 2, RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 3},
+}
+
+// Budget is the downlink budget of an airframe's cell to network n's
+// handsets; the zero budget when the airframe carries no such cell.
+func Budget(a airframe.Airframe, n Network) LinkBudget {
+	net := payload.Public
+	if n == Private {
+		net = payload.Private
+	}
+	c := a.Cell(net)
+	if c == nil {
+		return LinkBudget{}
+	}
+	h := handsets[n]
+	return LinkBudget{FreqMHz: c.FreqMHz, TxPowerDBm: c.TxPowerDBm, TxGainDBi: c.AntennaGainDBi, RxGainDBi: h.RxGainDBi,
+		CableLossDB: c.CableLossDB, RxSensitivityDBm: h.RxSensitivityDBm, FadeMarginDB: h.FadeMarginDB, PenetrationMarginDB: h.PenetrationMarginDB}
+}
+
+// ProfileFor is the radio view of an airframe: the heights it holds a post
+// at, its tether and cruise speed, and its cells' budgets.
+func ProfileFor(a airframe.Airframe) Profile {
+	maxAlt := a.Ceiling
+	if a.StationAlt.MaxM > 0 {
+		maxAlt = math.Min(maxAlt, a.StationAlt.MaxM)
+	}
+	lim := Limits{MinAltM: a.StationAlt.MinM, MaxAltM: maxAlt, SpeedMS: a.CruiseSpeed}
+	if a.Tethered() {
+		lim.TetherM = a.Tether.LengthM
+	}
+	return Profile{Name: a.Name, Limits: lim, Public: Budget(a, Public), Private: Budget(a, Private)}
+}
+
+// BuiltinProfiles returns the radio view of the built-in airframes (package
+// airframe) by name. The public cell is an LTE small cell in band 20
+// (800 MHz); the private cell is a private-LTE cell in band 48 (3.5 GHz) at
+// lower power. With the suburban environment the heavy multirotor covers
+// about 2-3 km at 150-300 m and the fixed wing about 6 km at 1-2 km.
 func BuiltinProfiles() map[string]Profile {
-	public := func(txDBm, gainDBi float64) LinkBudget {
-		return LinkBudget{FreqMHz: 800, TxPowerDBm: txDBm, TxGainDBi: gainDBi, RxGainDBi: 0, CableLossDB: 1,
-			RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 15}
+	out := map[string]Profile{}
+	for _, a := range airframe.Builtin() {
+		out[a.Name] = ProfileFor(a)
 	}
-	private := func(txDBm, gainDBi float64) LinkBudget {
-		return LinkBudget{FreqMHz: 3550, TxPowerDBm: txDBm, TxGainDBi: gainDBi, RxGainDBi: 2, CableLossDB: 1,
-			RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 3}
+	return out
+}
+
+// Carries reports whether the profile has a cell of network n (both, for
+// Both).
+func (p Profile) Carries(n Network) bool {
+	ok := true
+	if n&Public != 0 {
+		ok = ok && p.Public.FreqMHz > 0
 	}
-	return map[string]Profile{
-		ProfileTethered: {
-			Name:    ProfileTethered,
-			Limits:  Limits{MinAltM: 30, MaxAltM: 150, TetherM: 150, SpeedMS: 10},
-			Public:  public(37, 3),
-			Private: private(30, 3),
-		},
-		ProfileHeavy: {
-			Name:    ProfileHeavy,
-			Limits:  Limits{MinAltM: 50, MaxAltM: 500, AirspaceCeilingM: 300, SpeedMS: 15},
-			Public:  public(37, 3),
-			Private: private(30, 3),
-		},
-		ProfileFixedWing: {
-			Name:    ProfileFixedWing,
-			Limits:  Limits{MinAltM: 1000, MaxAltM: 2000, SpeedMS: 25},
-			Public:  public(31.5, 0),
-			Private: private(27, 0),
-		},
+	if n&Private != 0 {
+		ok = ok && p.Private.FreqMHz > 0
 	}
+	return ok
 }
 
 // ProfileByName returns a built-in profile.
@@ -217,25 +254,38 @@ func (c Cells) Radius(n Network) float64 {
 // flies one altitude for both cells: it is the best altitude of the network
 // that matters (primary), and the other network's radius is evaluated there.
 func (p Profile) PlanCells(env Environment, primary Network) (Cells, error) {
-	if err := p.Public.Validate(); err != nil {
-		return Cells{}, err
+	if primary == 0 {
+		primary = Public
 	}
-	if err := p.Private.Validate(); err != nil {
-		return Cells{}, err
+	if !p.Carries(primary) {
+		return Cells{}, fmt.Errorf("%w: %s carries no %s cell", ErrBadParameter, p.Name, primary)
+	}
+	for _, n := range []Network{Public, Private} {
+		if b := p.budget(n); p.Carries(n) {
+			if err := b.Validate(); err != nil {
+				return Cells{}, err
+			}
+		}
 	}
 	lo, hi, err := p.Limits.AltRange()
 	if err != nil {
 		return Cells{}, err
 	}
-	pub, _ := NewModel(env, p.Public.FreqMHz)
-	prv, _ := NewModel(env, p.Private.FreqMHz)
-	pa, err := pub.BestAltitude(p.Public.MaxPathLossDB(), lo, hi)
-	if err != nil {
-		return Cells{}, err
+	var (
+		pub, prv Model
+		pa, va   Altitude
+	)
+	if p.Carries(Public) {
+		pub, _ = NewModel(env, p.Public.FreqMHz)
+		if pa, err = pub.BestAltitude(p.Public.MaxPathLossDB(), lo, hi); err != nil {
+			return Cells{}, err
+		}
 	}
-	va, err := prv.BestAltitude(p.Private.MaxPathLossDB(), lo, hi)
-	if err != nil {
-		return Cells{}, err
+	if p.Carries(Private) {
+		prv, _ = NewModel(env, p.Private.FreqMHz)
+		if va, err = prv.BestAltitude(p.Private.MaxPathLossDB(), lo, hi); err != nil {
+			return Cells{}, err
+		}
 	}
 	alt := pa.AltM
 	if primary == Private {
@@ -246,13 +296,21 @@ func (p Profile) PlanCells(env Environment, primary Network) (Cells, error) {
 			return math.Min(pub.RadiusM(h, p.Public.MaxPathLossDB()), prv.RadiusM(h, p.Private.MaxPathLossDB()))
 		}, lo, math.Min(hi, math.Max(pa.OptimalAltM, va.OptimalAltM)+1))
 	}
-	return Cells{
-		AltM:           alt,
-		PublicRadiusM:  pub.RadiusM(alt, p.Public.MaxPathLossDB()),
-		PrivateRadiusM: prv.RadiusM(alt, p.Private.MaxPathLossDB()),
-		Public:         pa,
-		Private:        va,
-	}, nil
+	c := Cells{AltM: alt, Public: pa, Private: va}
+	if p.Carries(Public) {
+		c.PublicRadiusM = pub.RadiusM(alt, p.Public.MaxPathLossDB())
+	}
+	if p.Carries(Private) {
+		c.PrivateRadiusM = prv.RadiusM(alt, p.Private.MaxPathLossDB())
+	}
+	return c, nil
+}
+
+func (p Profile) budget(n Network) LinkBudget {
+	if n == Private {
+		return p.Private
+	}
+	return p.Public
 }
 
 // goldenMax maximises a unimodal function on [lo, hi].

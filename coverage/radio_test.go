@@ -133,6 +133,16 @@ func TestBuiltinProfilesRadii(t *testing.T) {
 		if cells.PublicRadiusM < c.lo || cells.PublicRadiusM > c.hi {
 			t.Errorf("%s: public radius %.0f m, want %v-%v", c.name, cells.PublicRadiusM, c.lo, c.hi)
 		}
+		if !p.Carries(Private) {
+			// the fixed-wing relay carries a public cell only
+			if cells.PrivateRadiusM != 0 {
+				t.Errorf("%s: private radius %.0f m without a private cell", c.name, cells.PrivateRadiusM)
+			}
+			if _, err := p.PlanCells(env, Private); !errors.Is(err, ErrBadParameter) {
+				t.Errorf("%s: planning a private cell it lacks: %v", c.name, err)
+			}
+			continue
+		}
 		if !(cells.PrivateRadiusM > 0 && cells.PrivateRadiusM < cells.PublicRadiusM) {
 			t.Errorf("%s: private radius %.0f m vs public %.0f m", c.name, cells.PrivateRadiusM, cells.PublicRadiusM)
 		}

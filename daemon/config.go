@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
@@ -65,6 +67,24 @@ type FleetConfig struct {
 	Drones         []DroneEntry  `yaml:"drones"`
 	LaunchSites    []SiteEntry   `yaml:"launch_sites"`
 	Tick           time.Duration `yaml:"tick"`
+	// Airframes extend or override the built-in airframe table (package
+	// airframe), entry by entry: `- {name: long-tether, base:
+	// tethered-multirotor, tether: {length_m: 250}}`.
+	Airframes []yaml.Node `yaml:"airframes"`
+	// Wind is the forecast wind planned with until the drones report theirs.
+	Wind airframe.Wind `yaml:"wind"`
+
+	// table is the airframe table with Airframes merged (set by Validate).
+	table airframe.Table
+}
+
+// Table is the airframe table the fleet flies: the built-ins with the
+// configuration's airframes merged in.
+func (f *FleetConfig) Table() airframe.Table {
+	if f.table == nil {
+		return airframe.Builtin()
+	}
+	return f.table.Clone()
 }
 
 // DroneEntry configures one drone (or count drones from sysid on).
@@ -263,7 +283,20 @@ func (c *Config) Validate() error {
 		}
 	}
 	f := &c.Fleet
-	profiles := fleet.BuiltinProfiles()
+	tab, err := airframe.Builtin().MergeNodes(f.Airframes, "fleet.airframes")
+	if err != nil {
+		var fe *airframe.FieldError
+		if errors.As(err, &fe) {
+			return fieldErr(fe.Field, "%s", fe.Reason)
+		}
+		return fieldErr("fleet.airframes", "%v", err)
+	}
+	f.table = tab
+	w := f.Wind
+	if !(w.SpeedMS >= 0 && w.SpeedMS <= 60 && w.GustMS >= 0 && w.GustMS <= 30) || math.IsNaN(w.FromDeg) || math.Abs(w.FromDeg) > 360 {
+		return fieldErr("fleet.wind", "speed must be 0..60 m/s, gust 0..30 m/s, from -360..360°; got %+v", w)
+	}
+	profiles := fleet.ProfilesOf(tab)
 	if _, ok := profiles[f.DefaultProfile]; !ok {
 		return fieldErr("fleet.default_profile", "unknown profile %q (want %s)", f.DefaultProfile, profileNames(profiles))
 	}

@@ -22,6 +22,7 @@ type metrics struct {
 	linkLoss   *prometheus.GaugeVec
 	cmdSeconds *prometheus.HistogramVec
 	cmdFailed  *prometheus.CounterVec
+	cmdDrone   *prometheus.CounterVec
 	rx         *prometheus.GaugeVec
 }
 
@@ -47,11 +48,14 @@ func newMetrics() *metrics {
 		cmdFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aerocell_command_failures_total", Help: "Command sequences that failed after their retries.",
 		}, []string{"command"}),
+		cmdDrone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aerocell_drone_commands_total", Help: "Command sequences sent to each drone, by kind: a quiet link sends a holding drone a few an hour.",
+		}, []string{"drone", "command"}),
 		rx: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "aerocell_mavlink_frames", Help: "MAVLink frames by outcome since start (accepted, refused, dropped).",
 		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.drones, m.coverage, m.planned, m.linkLoss, m.cmdSeconds, m.cmdFailed, m.rx,
+	m.reg.MustRegister(m.drones, m.coverage, m.planned, m.linkLoss, m.cmdSeconds, m.cmdFailed, m.cmdDrone, m.rx,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,8 +64,9 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-func (m *metrics) command(what string, took time.Duration, err error) {
+func (m *metrics) command(drone int, what string, took time.Duration, err error) {
 	m.cmdSeconds.WithLabelValues(what).Observe(took.Seconds())
+	m.cmdDrone.WithLabelValues(strconv.Itoa(drone), what).Inc()
 	if err != nil {
 		m.cmdFailed.WithLabelValues(what).Inc()
 	}

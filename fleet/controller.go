@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/mavlink"
@@ -82,12 +83,21 @@ type Config struct {
 	// to hear a drone it had tasked before giving its station to another.
 	// Defaults to 15 s.
 	StartGrace time.Duration
+	// (optional) LinkGrace is how long a drone whose link drops keeps its
+	// station, while its last report said it was serving and had the
+	// battery for it. Defaults to 2 minutes.
+	LinkGrace time.Duration
 	// (optional) OnCommand hears of every command sequence the controller
-	// finishes: what it was, how long it took on the controller's clock and
-	// how it ended. It runs beside the loop and must not block (metrics).
-	OnCommand func(what string, took time.Duration, err error)
+	// finishes: the drone, what it was, how long it took on the
+	// controller's clock and how it ended. It runs beside the loop and
+	// must not block (metrics).
+	OnCommand func(drone int, what string, took time.Duration, err error)
 	// (optional) Seed makes planning reproducible.
 	Seed uint64
+	// (optional) Wind is the forecast wind the controller plans with until
+	// the drones report theirs (WIND): tethered posts lower and nearer
+	// their winch, battery endurance shortened.
+	Wind airframe.Wind
 }
 
 func (c *Config) setDefaults() error {
@@ -157,6 +167,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.FenceMarginM <= 0 {
 		c.FenceMarginM = 500
+	}
+	if c.LinkGrace <= 0 {
+		c.LinkGrace = 2 * time.Minute
 	}
 	if c.StartGrace <= 0 {
 		c.StartGrace = 15 * time.Second

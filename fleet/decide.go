@@ -40,12 +40,22 @@ func (l *loop) health(d *drone) {
 	r := d.rec
 	switch {
 	case d.state == DroneLost:
-		if r.Station != "" {
+		if d.lostAt.IsZero() {
+			d.lostAt = l.clk.Now()
+		}
+		if r.Station != "" && !l.keepThroughLoss(d) {
 			l.releaseStation(d, "link lost")
+			r.Adrift = r.Manual == nil && r.Failed == "" && !r.Home
+			l.dirty = true
 		}
 		return
 	case d.state == DroneExcluded:
 		return
+	}
+	d.lostAt = time.Time{}
+	if r.Adrift && (r.Station != "" || r.Manual != nil || !d.airborne()) {
+		r.Adrift = false // tasked again, under orders, or down
+		l.dirty = true
 	}
 	if r.Home && d.onGroundDisarmed() {
 		r.Home, r.HomeReason = false, ""
@@ -98,6 +108,22 @@ func (l *loop) health(d *drone) {
 	if r.Station != "" && d.state == DroneOnStation && d.onStationAt.IsZero() {
 		d.onStationAt = l.clk.Now()
 	}
+}
+
+// keepThroughLoss reports whether d, whose link is lost, keeps its station
+// for now: it was on station when last heard, and has been silent for less
+// than the link grace and less than the flight time its last report left
+// it. A link drop is not a lost station; the drone keeps serving while its
+// last known state says it can.
+func (l *loop) keepThroughLoss(d *drone) bool {
+	if d.onStationAt.IsZero() || d.rec.Failed != "" || d.rec.Home {
+		return false
+	}
+	grace := l.cfg.LinkGrace
+	if left := l.enduranceLeft(d); left < grace {
+		grace = left
+	}
+	return l.clk.Since(d.lostAt) < grace
 }
 
 // forgetGhosts frees stations held by drones not heard since the
@@ -470,6 +496,9 @@ func (l *loop) actHome(d *drone) {
 		}
 	}
 	if len(on) > 0 {
+		if !l.settled(d, "cells off") {
+			return
+		}
 		l.startOp(d, "cells off", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 			for _, n := range on {
 				if err := link.SetPayload(ctx, id, n, false); err != nil {
@@ -480,7 +509,7 @@ func (l *loop) actHome(d *drone) {
 		})
 		return
 	}
-	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" {
+	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.settled(d, "return to launch") {
 		l.startOp(d, "return to launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 			return link.RTL(ctx, id)
 		})
@@ -532,13 +561,15 @@ func (l *loop) actStation(d *drone) {
 	case DroneTransit:
 		l.gotoStation(d, st, alt)
 	case DroneOnStation:
-		var off []mavlink.Network
-		for _, n := range st.Networks {
-			if cellState(d, n) == mavlink.CellOff {
-				off = append(off, linkNetwork(n))
-			}
-		}
+		off := l.cellsToSwitchOn(d, st)
 		if len(off) > 0 {
+			now := l.clk.Now()
+			if d.cellAsked == nil {
+				d.cellAsked = map[Network]time.Time{}
+			}
+			for _, n := range off {
+				d.cellAsked[fleetNetwork(n)] = now
+			}
 			l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 				for _, n := range off {
 					if err := link.SetPayload(ctx, id, n, true); err != nil {
@@ -554,6 +585,29 @@ func (l *loop) actStation(d *drone) {
 			l.gotoStation(d, st, alt)
 		}
 	}
+}
+
+// cellSettle is how long after a switch-on, beyond the airframe's payload
+// boot, a cell's telemetry (1 Hz) is given to show it on.
+const cellSettle = 3 * time.Second
+
+// cellsToSwitchOn lists the cells of st's networks that d carries, reports
+// off, and was not asked to switch on within its payload's boot time: a
+// ground station never commands a cell the airframe lacks, nor repeats a
+// switch-on the drone is still carrying out.
+func (l *loop) cellsToSwitchOn(d *drone, st *Station) []mavlink.Network {
+	var off []mavlink.Network
+	now := l.clk.Now()
+	for _, n := range st.Networks {
+		if !d.profile.carries(n) || cellState(d, n) != mavlink.CellOff {
+			continue
+		}
+		if at, ok := d.cellAsked[n]; ok && now.Before(at.Add(d.profile.Air.PayloadBoot+cellSettle)) {
+			continue
+		}
+		off = append(off, linkNetwork(n))
+	}
+	return off
 }
 
 // launch puts the drone in GUIDED, arms it and takes off to alt. An
@@ -624,6 +678,13 @@ func (l *loop) onFail(d *drone, fn func()) {
 	if d.op != nil {
 		d.op.onFail = fn
 	}
+}
+
+func fleetNetwork(n mavlink.Network) Network {
+	if n == mavlink.Private {
+		return Private
+	}
+	return Public
 }
 
 func linkNetwork(n Network) mavlink.Network {

@@ -41,6 +41,8 @@ type rigOptions struct {
 	cfg    Config // Radio, Store, Clock filled in
 	dbPath string
 	simCfg func(*sim.Config)
+	// linkLoss is the link-loss timeout (virtual); 10 s when zero.
+	linkLoss time.Duration
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -52,10 +54,13 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.linkLoss == 0 {
+		o.linkLoss = 10 * time.Second
+	}
 	link, err := mavlink.Open(mavlink.Config{
 		Endpoints:       []string{"udpin:127.0.0.1:0"},
 		Clock:           clk,
-		LinkLossTimeout: 10 * time.Second,
+		LinkLossTimeout: o.linkLoss,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,10 @@ type droneRecord struct {
 	Manual     *Order `json:"manual,omitempty"`
 	// Failed holds why the drone is out of service until it lands healthy.
 	Failed string `json:"failed,omitempty"`
+	// Adrift: the drone lost its station to a lost link while flying for
+	// us. Heard again in the air, healthy, it is ours to task again rather
+	// than a stranger's aircraft to leave alone.
+	Adrift bool `json:"adrift,omitempty"`
 }
 
 // drone is the loop's working view of one aircraft.
@@ -68,6 +72,36 @@ type drone struct {
 	restUntil   time.Time // not tasked before (it would not launch)
 	launchedAt  time.Time // its takeoff was accepted (telemetry may lag)
 	state       DroneState
+	// cellAsked is when each network's cell was last switched on: no
+	// switch-on is repeated before the payload has had time to boot and
+	// say so in its telemetry.
+	cellAsked map[Network]time.Time
+	// commands counts the command sequences sent since the start.
+	commands uint64
+	// lostAt is when the link to the drone was lost (zero while heard).
+	lostAt time.Time
+	// settleUntil holds, per kind of command sequence that succeeded, until
+	// when the drone's telemetry is given to show its effect: the same kind
+	// is not sent again before (a quiet link).
+	settleUntil map[string]time.Time
+}
+
+// settled reports whether a command sequence of kind may be sent to d: no
+// earlier one of that kind succeeded so recently that its effect may not
+// yet show in the telemetry.
+func (l *loop) settled(d *drone, kind string) bool {
+	return !l.clk.Now().Before(d.settleUntil[kind])
+}
+
+// settleTime is how long the effect of a command sequence of kind takes to
+// show in d's telemetry: a payload's boot for its cells, two heartbeats
+// for the rest.
+func settleTime(d *drone, kind string) time.Duration {
+	switch kind {
+	case "cells on", "cells off":
+		return d.profile.Air.PayloadBoot + cellSettle
+	}
+	return cellSettle
 }
 
 type op struct {
@@ -274,9 +308,10 @@ func (l *loop) assignProfile(d *drone, declared int) {
 	if dc, ok := l.cfg.Drones[d.id]; ok && dc.Profile != "" {
 		return
 	}
-	if declared >= 0 && declared < len(profileIndexNames) {
-		if p, ok := l.cfg.Profiles[profileIndexNames[declared]]; ok {
+	for _, p := range l.cfg.Profiles {
+		if p.Air.Index == declared {
 			d.profile = p
+			return
 		}
 	}
 }
@@ -321,7 +356,7 @@ func (l *loop) deriveState(d *drone) DroneState {
 		}
 		return DroneTransit
 	}
-	if d.airborne() {
+	if d.airborne() && !d.rec.Adrift {
 		return DroneManual // flying with no task of ours: left alone
 	}
 	return DroneIdle
@@ -460,6 +495,7 @@ func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx co
 	l.opSeq++
 	o := &op{id: l.opSeq, what: what}
 	d.op = o
+	d.commands++
 	link, vid, id, clk, hook := l.cfg.Radio, d.vid, d.id, l.clk, l.cfg.OnCommand
 	l.opWG.Add(1)
 	go func() {
@@ -467,7 +503,7 @@ func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx co
 		began := clk.Now()
 		err := fn(l.opCtx, link, vid)
 		if hook != nil {
-			hook(kindOf(what), clk.Since(began), err)
+			hook(id, kindOf(what), clk.Since(began), err)
 		}
 		if reply != nil {
 			reply <- err
@@ -488,6 +524,11 @@ func (l *loop) opDone(r opResult) {
 	d.op = nil
 	if r.err == nil {
 		d.failures = 0
+		if d.settleUntil == nil {
+			d.settleUntil = map[string]time.Time{}
+		}
+		k := kindOf(r.what)
+		d.settleUntil[k] = l.clk.Now().Add(settleTime(d, k))
 		if r.what == "launch" {
 			d.launchedAt = l.clk.Now()
 		}
@@ -500,8 +541,7 @@ func (l *loop) opDone(r opResult) {
 		return
 	}
 	d.failures++
-	backoff := time.Duration(d.failures) * 5 * time.Second
-	d.retryAt = l.clk.Now().Add(backoff)
+	d.retryAt = l.clk.Now().Add(retryBackoff(d.failures))
 	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
 	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
@@ -521,6 +561,23 @@ func (l *loop) opDone(r opResult) {
 		}
 		l.releaseStation(d, reason)
 	}
+}
+
+// Backoff after failed command sequences: 5 s after the first, doubling
+// with each further failure, never more than two minutes.
+const (
+	backoffFirst = 5 * time.Second
+	backoffCap   = 2 * time.Minute
+)
+
+// retryBackoff is how long a drone is left alone after its n-th consecutive
+// failed command sequence.
+func retryBackoff(n int) time.Duration {
+	b := backoffFirst
+	for i := 1; i < n && b < backoffCap; i++ {
+		b *= 2
+	}
+	return min(b, backoffCap)
 }
 
 // kindOf is the kind of a command sequence, its name without the station

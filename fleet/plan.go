@@ -313,6 +313,9 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		if d.profile.Tethered() && d.site == "" {
 			continue // a tethered drone needs its ground station
 		}
+		if !d.profile.carries(Network(primary.String())) {
+			continue // it carries no cell of the network that matters
+		}
 		g := groups[d.profile.Name]
 		if g == nil {
 			cells, err := d.profile.Radio.PlanCells(env, primary)

@@ -3,16 +3,22 @@ package fleet
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/payload"
 )
 
 // Profile is what the controller must know of a kind of drone to plan for it
-// and to fly it: its radio (for coverage) and its flight envelope and energy
-// (for timing launches, rotations and returns).
+// and to fly it: its airframe (package airframe, the table the simulator
+// flies too), its radio view (for coverage), and the envelope and energy
+// figures the loop reads often, derived from the airframe.
 type Profile struct {
-	Name  string
+	Name string
+	// Air is the airframe, as the one table defines it.
+	Air   airframe.Airframe
 	Radio coverage.Profile
 	// CruiseMS, ClimbMS and DescentMS are the speeds the autopilot flies at.
 	CruiseMS  float64
@@ -35,32 +41,46 @@ type Profile struct {
 	Cells []Network
 }
 
-// carries reports whether the airframe has a cell of network n.
-func (p Profile) carries(n Network) bool {
-	for _, c := range p.Cells {
-		if c == n {
-			return true
+// ProfileFrom derives the controller's view of an airframe.
+func ProfileFrom(a airframe.Airframe) Profile {
+	p := Profile{
+		Name: a.Name, Air: a, Radio: coverage.ProfileFor(a),
+		CruiseMS: a.CruiseSpeed, ClimbMS: a.ClimbRate, DescentMS: a.DescentRate, CeilingM: a.Ceiling,
+		Endurance: a.Endurance, ReservePct: a.Battery.ReservePct, FixedWing: !a.Copter(),
+	}
+	if a.Tethered() {
+		p.TetherM = a.Tether.LengthM
+		p.Endurance = 0
+	}
+	for _, c := range a.Cells {
+		switch c.Network {
+		case payload.Public:
+			p.Cells = append(p.Cells, Public)
+		case payload.Private:
+			p.Cells = append(p.Cells, Private)
 		}
 	}
-	return false
+	return p
 }
+
+// carries reports whether the airframe has a cell of network n.
+func (p Profile) carries(n Network) bool { return slices.Contains(p.Cells, n) }
 
 // Tethered reports whether the drone is tied to a ground station.
 func (p Profile) Tethered() bool { return p.TetherM > 0 }
 
-// Tether margins. An autopilot refuses orders near the end of the tether,
-// where tension starts (the simulator at 95%); the controller never orders
-// beyond ReachM and plans within PlanReachM, with the altitude at most
-// PlanAltFrac of the tether so that some horizontal reach is left.
+// Tether planning margins. The controller never orders beyond ReachM (the
+// airframe's reach: short of where its autopilot meets tension) and plans
+// within tetherPlanFrac of the tether, with the altitude at most
+// tetherAltFrac of it so that some horizontal reach is left.
 const (
-	tetherOrderFrac = 0.93
-	tetherPlanFrac  = 0.9
-	tetherAltFrac   = 0.8
+	tetherPlanFrac = 0.9
+	tetherAltFrac  = 0.8
 )
 
 // ReachM is the farthest slant distance from the ground station the
 // controller will order a tethered drone to.
-func (p Profile) ReachM() float64 { return tetherOrderFrac * p.TetherM }
+func (p Profile) ReachM() float64 { return p.Air.ReachM(airframe.Wind{}) }
 
 // planAlt clamps a planned altitude for the airframe: its ceiling and, for
 // a tethered drone, a share of the tether.
@@ -82,34 +102,18 @@ func (p Profile) planReach(alt float64) float64 {
 	return math.Sqrt(r*r - alt*alt)
 }
 
-// BuiltinProfiles are the three airframes aerocell ships, with the radio of
-// coverage.BuiltinProfiles and the envelope the simulator flies.
-func BuiltinProfiles() map[string]Profile {
-	radio := coverage.BuiltinProfiles()
-	return map[string]Profile{
-		coverage.ProfileTethered: {
-			Name: coverage.ProfileTethered, Radio: radio[coverage.ProfileTethered],
-			CruiseMS: 10, ClimbMS: 2.5, DescentMS: 1.5, CeilingM: 150, TetherM: 150, ReservePct: 20,
-			Cells: []Network{Public, Private},
-		},
-		coverage.ProfileHeavy: {
-			Name: coverage.ProfileHeavy, Radio: radio[coverage.ProfileHeavy],
-			CruiseMS: 12, ClimbMS: 3, DescentMS: 2, CeilingM: 500,
-			Endurance: 40 * time.Minute, ReservePct: 20,
-			Cells: []Network{Public, Private},
-		},
-		coverage.ProfileFixedWing: {
-			Name: coverage.ProfileFixedWing, Radio: radio[coverage.ProfileFixedWing],
-			CruiseMS: 25, ClimbMS: 5, DescentMS: 4, CeilingM: 6000,
-			Endurance: 6 * time.Hour, ReservePct: 15, FixedWing: true,
-			Cells: []Network{Public},
-		},
-	}
-}
+// BuiltinProfiles are the airframes aerocell ships (package airframe), as
+// the controller sees them.
+func BuiltinProfiles() map[string]Profile { return ProfilesOf(airframe.Builtin()) }
 
-// profileIndexNames maps the AC_PROFILE index a drone declares over MAVLink
-// to a built-in profile name.
-var profileIndexNames = [...]string{coverage.ProfileTethered, coverage.ProfileHeavy, coverage.ProfileFixedWing}
+// ProfilesOf is the controller's view of an airframe table, by name.
+func ProfilesOf(t airframe.Table) map[string]Profile {
+	out := make(map[string]Profile, len(t))
+	for _, a := range t {
+		out[a.Name] = ProfileFrom(a)
+	}
+	return out
+}
 
 func (p Profile) validate() error {
 	switch {
@@ -136,23 +140,35 @@ type CellRadii struct {
 	publicPL, privatePL float64
 }
 
-// CellRadii builds the airframe's radio model for env.
+// CellRadii builds the airframe's radio model for env. A network the
+// airframe carries no cell for has radius 0.
 func (p Profile) CellRadii(env coverage.Environment) (CellRadii, error) {
-	pub, err := coverage.NewModel(env, p.Radio.Public.FreqMHz)
-	if err != nil {
-		return CellRadii{}, fmt.Errorf("fleet: profile %s: public cell: %w", p.Name, err)
+	var r CellRadii
+	var err error
+	if p.Radio.Carries(coverage.Public) {
+		if r.public, err = coverage.NewModel(env, p.Radio.Public.FreqMHz); err != nil {
+			return CellRadii{}, fmt.Errorf("fleet: profile %s: public cell: %w", p.Name, err)
+		}
+		r.publicPL = p.Radio.Public.MaxPathLossDB()
 	}
-	prv, err := coverage.NewModel(env, p.Radio.Private.FreqMHz)
-	if err != nil {
-		return CellRadii{}, fmt.Errorf("fleet: profile %s: private cell: %w", p.Name, err)
+	if p.Radio.Carries(coverage.Private) {
+		if r.private, err = coverage.NewModel(env, p.Radio.Private.FreqMHz); err != nil {
+			return CellRadii{}, fmt.Errorf("fleet: profile %s: private cell: %w", p.Name, err)
+		}
+		r.privatePL = p.Radio.Private.MaxPathLossDB()
 	}
-	return CellRadii{public: pub, private: prv,
-		publicPL: p.Radio.Public.MaxPathLossDB(), privatePL: p.Radio.Private.MaxPathLossDB()}, nil
+	return r, nil
 }
 
 // At is each cell's ground radius with the drone altM above the ground.
 func (r CellRadii) At(altM float64) (public, private float64) {
-	return r.public.RadiusM(altM, r.publicPL), r.private.RadiusM(altM, r.privatePL)
+	if r.publicPL != 0 {
+		public = r.public.RadiusM(altM, r.publicPL)
+	}
+	if r.privatePL != 0 {
+		private = r.private.RadiusM(altM, r.privatePL)
+	}
+	return public, private
 }
 
 // Live is a drone as a live-coverage station: where it is, how high, and

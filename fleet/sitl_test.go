@@ -2,7 +2,9 @@ package fleet
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,5 +225,59 @@ func TestHoldsUnderPacketLoss(t *testing.T) {
 	}
 	if s2.Coverage.Fraction[Public] < s.Plan.Coverage[Public]-0.02 {
 		t.Errorf("coverage fell to %.3f under loss (planned %.3f)", s2.Coverage.Fraction[Public], s.Plan.Coverage[Public])
+	}
+}
+
+// A quiet link: once the stations are held, the controller sends each drone
+// a handful of command sequences an hour (rotations included), never a
+// switch-on for a cell the airframe lacks (the fixed-wing relay carries
+// only the public cell, the incident wants both networks), and no
+// switch-on is repeated while a payload boots.
+func TestQuietLinkWhileHolding(t *testing.T) {
+	drones := []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, base)}
+	for id := 4; id <= 5; id++ {
+		d := heavyAt(id, base)
+		d.Profile = sim.ProfileFixedWing
+		drones = append(drones, d)
+	}
+	var mu sync.Mutex
+	kinds := map[string]int{}
+	cfg := Config{OnCommand: func(drone int, what string, _ time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		kinds[fmt.Sprintf("drone %d %s (err %v)", drone, what, err != nil)]++
+	}}
+	r, s := deployed(t, rigOptions{speed: 100, linkLoss: 30 * time.Second, drones: drones, cfg: cfg,
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }}, 10)
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Logf("command sequences by drone and kind: %v", kinds)
+	}()
+	start := map[int]uint64{}
+	for _, d := range s.Drones {
+		start[d.ID] = d.Commands
+	}
+	from := s.Time
+	s = r.waitFor("an hour of holding", 90*time.Minute, func(s Snapshot) bool { return s.Time.Sub(from) >= time.Hour })
+	hours := s.Time.Sub(from).Hours()
+	for _, st := range s.Plan.Stations {
+		t.Logf("station %s %v held by %d", st.ID, st.Networks, st.Drone)
+	}
+	for _, d := range s.Drones {
+		rate := float64(d.Commands-start[d.ID]) / hours
+		t.Logf("drone %d (%s, %s): %.1f command sequences per hour", d.ID, d.Profile, d.State, rate)
+		if rate >= 10 {
+			t.Errorf("drone %d (%s): %.1f command sequences per hour while holding, want single digits", d.ID, d.Profile, rate)
+		}
+	}
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Kind == "command.failed" {
+			t.Errorf("a command failed on a healthy fleet: %s", e.Text)
+		}
 	}
 }

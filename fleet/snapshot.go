@@ -53,7 +53,7 @@ func (l *loop) view(d *drone) Drone {
 		BatteryPct: float64(t.BatteryPct), VoltageV: t.BatteryVoltage, TimeLeftS: t.BatteryTimeLeft.Seconds(),
 		Link: Link{Up: d.heard && !t.Lost, LastHeard: t.Quality.LastHeard, LossPct: t.Quality.LossPct,
 			RateHz: t.Quality.Rate, Via: append([]string(nil), t.Quality.Links...)},
-		Payload: map[Network]PayloadState{},
+		Payload: map[Network]PayloadState{}, Commands: d.commands,
 	}
 	if d.profile.Tethered() {
 		v.BatteryPct = math.Max(v.BatteryPct, -1)

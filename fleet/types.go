@@ -142,6 +142,9 @@ type Drone struct {
 	Payload    map[Network]PayloadState `json:"payload"`
 	Tether     *Tether                  `json:"tether,omitempty"`
 	Status     string                   `json:"status_text,omitempty"` // last STATUSTEXT
+	// Commands counts the command sequences sent to the drone since the
+	// controller started.
+	Commands uint64 `json:"commands"`
 }
 
 // Coverage is what is covered now, computed from the drones' actual

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/aerocell/aerocell/airframe"
 )
 
 // File is a fleet or scenario file (YAML). Every section is optional:
@@ -33,14 +35,14 @@ type File struct {
 	GCSTimeout time.Duration `yaml:"gcs_timeout"`
 	Drones     []FileDrone   `yaml:"drones"`
 	Faults     []FileFault   `yaml:"faults"`
+
+	// table is the airframe table with the file's profiles merged in.
+	table airframe.Table
 }
 
 // FileProfile is a profile in a file: Base names the profile it starts
-// from (fields not given are inherited).
-type FileProfile struct {
-	Base    string `yaml:"base"`
-	Profile `yaml:",inline"`
-}
+// from (fields not given are inherited). See airframe.Table.Merge.
+type FileProfile = airframe.Entry
 
 // FileDrone is one drone, or Count drones with consecutive system ids
 // spaced SpacingM metres apart eastwards.
@@ -85,45 +87,22 @@ func ParseFile(r io.Reader) (*File, error) {
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, namedYAMLError(data, err)
 	}
-	// Second pass: profiles with a base start from a copy of it.
+	// Second pass: the profiles merge into the airframe table (a base
+	// starts from a copy of it; the same name overrides).
 	var raw struct {
 		Profiles []yaml.Node `yaml:"profiles"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
-	known := BuiltinProfiles()
-	for i := range f.Profiles {
-		fp := &f.Profiles[i]
-		if fp.Base == "" {
-			known = upsert(known, fp.Profile)
-			continue
-		}
-		var base *Profile
-		for j := range known {
-			if known[j].Name == fp.Base {
-				b := known[j]
-				base = &b
-			}
-		}
-		if base == nil {
-			return nil, fieldErr(fmt.Sprintf("profiles[%d].base", i), "unknown profile %q", fp.Base)
-		}
-		b := *base
-		b.Cells = append([]Cell(nil), base.Cells...)
-		if base.Tether != nil {
-			t := *base.Tether
-			b.Tether = &t
-		}
-		out := FileProfile{Profile: b}
-		if i < len(raw.Profiles) {
-			if err := raw.Profiles[i].Decode(&out); err != nil {
-				return nil, fmt.Errorf("sim: profiles[%d]: %w", i, err)
-			}
-		}
-		fp.Profile = out.Profile
-		known = upsert(known, fp.Profile)
+	tab, err := airframe.Builtin().MergeNodes(raw.Profiles, "profiles")
+	if err != nil {
+		return nil, profileErr(err)
 	}
+	for i := range f.Profiles {
+		f.Profiles[i].Airframe, _ = tab.ByName(f.Profiles[i].Name)
+	}
+	f.table = tab
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -201,32 +180,19 @@ func pathAt(n *yaml.Node, line int, val, prefix string) string {
 	return ""
 }
 
-func upsert(ps []Profile, p Profile) []Profile {
-	for i := range ps {
-		if ps[i].Name == p.Name {
-			ps[i] = p
-			return ps
-		}
-	}
-	return append(ps, p)
-}
-
 // ProfileList returns the built-in profiles with the file's profiles
 // overriding them by name or added after them, in file order.
 func (f *File) ProfileList() []Profile {
-	ps := BuiltinProfiles()
-	for _, fp := range f.Profiles {
-		ps = upsert(ps, fp.Profile)
+	if f.table == nil {
+		return BuiltinProfiles()
 	}
-	return ps
+	return f.table.Clone()
 }
 
 // Validate checks the file's sections; errors name the field.
 func (f *File) Validate() error {
-	for i, fp := range f.Profiles {
-		if err := fp.Profile.Validate(fmt.Sprintf("profiles[%d]", i)); err != nil {
-			return err
-		}
+	if err := airframe.Table(f.ProfileList()).Validate("profiles"); err != nil {
+		return profileErr(err)
 	}
 	if f.Home != nil {
 		if err := validPos("home", *f.Home); err != nil {

@@ -76,7 +76,7 @@ func TestParseFileErrorsNameTheField(t *testing.T) {
 		{"profiles:\n  - {name: x, base: nothing}\n", "profiles[0].base"},
 		{"profiles:\n  - {name: x, frame: blimp}\n", "profiles[0].frame"},
 		{"profiles:\n  - {name: x, base: heavy-multirotor, battery: {cells: 0}}\n", "profiles[0].battery.cells"},
-		{"profiles:\n  - {name: x, base: heavy-multirotor, cells: [{network: public}, {network: public}]}\n", "profiles[0].cells[1].network"},
+		{"profiles:\n  - {name: x, base: heavy-multirotor, cells: [{network: public, freq_mhz: 800}, {network: public, freq_mhz: 800}]}\n", "profiles[0].cells[1].network"},
 		{"profiles:\n  - {name: x, base: heavy-multirotor, cells: [{network: mobile}]}\n", "network"},
 		{"profiles:\n  - {name: x, base: fixed-wing-relay, tether: {length_m: 100}}\n", "profiles[0].tether"},
 		{"profiles:\n  - {name: x, base: heavy-multirotor, cruise_speed: -1}\n", "profiles[0].cruise_speed"},

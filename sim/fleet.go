@@ -19,21 +19,15 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
 )
 
 // ErrClosed is returned by calls on a closed fleet.
 var ErrClosed = errors.New("sim: fleet closed")
 
-// Wind is the air mass: a steady wind plus gusts.
-type Wind struct {
-	// SpeedMS is the steady wind speed and FromDeg the direction it blows
-	// from (meteorological, degrees).
-	SpeedMS float64 `yaml:"speed"`
-	FromDeg float64 `yaml:"from"`
-	// GustMS is the standard deviation of the gusts on each horizontal axis.
-	GustMS float64 `yaml:"gust"`
-}
+// Wind is the air mass: a steady wind plus gusts (see package airframe).
+type Wind = airframe.Wind
 
 // DroneConfig is one simulated drone.
 type DroneConfig struct {
@@ -183,15 +177,12 @@ func (c *Config) Validate() error {
 	if profiles == nil {
 		profiles = BuiltinProfiles()
 	}
+	if err := airframe.Table(profiles).Validate("Profiles"); err != nil {
+		return profileErr(err)
+	}
 	names := map[string]bool{}
-	for i := range profiles {
-		if err := profiles[i].Validate(fmt.Sprintf("Profiles[%d]", i)); err != nil {
-			return err
-		}
-		if names[profiles[i].Name] {
-			return fieldErr(fmt.Sprintf("Profiles[%d].name", i), "duplicate profile %q", profiles[i].Name)
-		}
-		names[profiles[i].Name] = true
+	for _, p := range profiles {
+		names[p.Name] = true
 	}
 	seen := map[uint8]bool{}
 	for i, d := range c.Drones {

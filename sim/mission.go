@@ -406,7 +406,7 @@ func (v *vehicle) beginItem(it common.MessageMissionItemInt) {
 		if !ok {
 			p = LatLonAlt{v.lat, v.lon, v.alt}
 		}
-		if !v.prof.copterish() {
+		if !v.prof.Copter() {
 			v.planeLand(p.Lat, p.Lon)
 			v.mode = v.modeByKind(mAuto)
 			return
@@ -428,7 +428,7 @@ func (v *vehicle) itemReached(it common.MessageMissionItemInt) bool {
 	case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_LOITER_TURNS, common.MAV_CMD_NAV_LOITER_TO_ALT:
 		n, e := northEast(v.lat, v.lon, v.tLat, v.tLon)
 		radius := math.Max(2, float64(it.Param2))
-		if !v.prof.copterish() {
+		if !v.prof.Copter() {
 			radius = math.Max(radius, v.prof.LoiterRadius*1.2)
 		}
 		if math.Hypot(n, e) > radius || math.Abs(v.alt-v.tAlt) > 3 {

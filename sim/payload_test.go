@@ -39,7 +39,7 @@ func TestPayloadProtocol(t *testing.T) {
 		t.Fatalf("names from the fixed wing: %v", seen)
 	}
 	res, err := g.command(ctx, 2, common.MAV_CMD_USER_1, 2, 1)
-	mustResult(t, "private on, no private cell", res, err, common.MAV_RESULT_DENIED)
+	mustResult(t, "private on, no private cell", res, err, common.MAV_RESULT_UNSUPPORTED)
 
 	// switch-on reports progress, then ACCEPTED
 	acks, stop := g.subscribe()

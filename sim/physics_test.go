@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+
+	"github.com/aerocell/aerocell/airframe"
 )
 
 // bench is a vehicle flown without sockets, for physics tests: only the
@@ -145,7 +147,7 @@ func TestEnergyModelMatchesProfiles(t *testing.T) {
 			continue
 		}
 		b := p.Battery
-		model := time.Duration(b.CapacityWh * (1 - b.ReservePct/100) / b.HoverW * float64(time.Hour))
+		model := time.Duration(b.CapacityWh * (1 - b.ReservePct/100) / (b.HoverW + airframe.AvionicsW) * float64(time.Hour))
 		if e := math.Abs(model.Seconds()/p.Endurance.Seconds() - 1); e > 0.02 {
 			t.Fatalf("%s: model endurance %v, stated %v", p.Name, model, p.Endurance)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/payload"
 )
 
@@ -159,7 +160,7 @@ func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, n
 		speed: prof.CruiseSpeed,
 	}
 	v.heading = wrap360(dc.Heading)
-	if prof.copterish() {
+	if prof.Copter() {
 		v.mode = copterModes[0]
 	} else {
 		v.mode = planeModes[0]
@@ -189,7 +190,7 @@ func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, n
 }
 
 func (v *vehicle) modes() []modeDef {
-	if v.prof.copterish() {
+	if v.prof.Copter() {
 		return copterModes
 	}
 	return planeModes
@@ -274,7 +275,21 @@ func (v *vehicle) reach(t LatLonAlt) string {
 
 // usableTether is how far from its ground station a tethered drone may be
 // ordered: a margin short of the tether length, where tension starts.
-func (v *vehicle) usableTether() float64 { return 0.95 * v.tetherM }
+func (v *vehicle) usableTether() float64 {
+	t := v.tetherSpec()
+	return t.UsableM(v.f.cfg.Wind.SpeedMS)
+}
+
+// tetherSpec is the drone's tether: its airframe's, at its own length.
+func (v *vehicle) tetherSpec() airframe.Tether {
+	t := *v.prof.Tether
+	t.LengthM = v.tetherM
+	return t
+}
+
+// airSpeedNow is the speed of the air at the drone this instant, gusts
+// included: what bows its tether.
+func (v *vehicle) airSpeedNow() float64 { return math.Hypot(v.windNE()) }
 
 // setMode changes the flight mode; it returns a refusal reason or "".
 func (v *vehicle) setMode(m modeDef) string {
@@ -287,7 +302,7 @@ func (v *vehicle) setMode(m modeDef) string {
 	if m.kind == mAuto && len(v.mission.items) < 2 {
 		return "Mode change failed: no mission"
 	}
-	if m.kind == mCircle && !v.prof.copterish() {
+	if m.kind == mCircle && !v.prof.Copter() {
 		m = v.modeByKind(mLoiter) // fly CIRCLE as a loiter
 		m.name, m.num = "CIRCLE", 1
 	}
@@ -390,7 +405,7 @@ func (v *vehicle) preArm() string {
 	}
 	switch v.mode.kind {
 	case mAuto, mRTL, mLand, mBrake:
-		if v.prof.copterish() {
+		if v.prof.Copter() {
 			return "Arm: Mode not armable"
 		}
 	}
@@ -439,7 +454,7 @@ func (v *vehicle) step() {
 	if v.mode.kind == mAuto && v.armed {
 		v.missionStep()
 	}
-	if v.prof.copterish() {
+	if v.prof.Copter() {
 		v.stepCopter()
 	} else {
 		v.stepPlane()
@@ -787,7 +802,10 @@ func (v *vehicle) stepPlane() {
 func (v *vehicle) tether() {
 	gs := *v.gs
 	d := slant(gs, v.pos())
-	if d > 0.97*v.tetherM && v.airborne() {
+	spec := v.tetherSpec()
+	air := v.airSpeedNow()
+	chord := spec.ChordM(air)
+	if d > spec.TensionM(air) && v.airborne() {
 		if !v.tensionMsg {
 			v.tensionMsg = true
 			v.statustext(common.MAV_SEVERITY_WARNING, "Tether tension high: descending")
@@ -798,14 +816,15 @@ func (v *vehicle) tether() {
 		if h := math.Hypot(n, e); h > 1 && (v.phase == phHold || v.phase == phTakeoff) {
 			v.tLat, v.tLon = offset(v.lat, v.lon, n/h*2, e/h*2)
 		}
-	} else if d < 0.9*v.tetherM {
+	} else if d < 0.9*chord {
 		v.tensionMsg = false
 	}
-	if d > v.tetherM {
-		// the tether is a hard limit: pull back onto the sphere
+	if d > chord {
+		// the tether, bowed by the wind, is a hard limit: pull back onto
+		// the sphere its chord spans
 		n, e := northEast(gs.Lat, gs.Lon, v.lat, v.lon)
 		up := v.alt - gs.Alt
-		k := v.tetherM / d
+		k := chord / d
 		v.lat, v.lon = offset(gs.Lat, gs.Lon, n*k, e*k)
 		v.alt = gs.Alt + up*k
 		// remove the outward velocity
@@ -837,7 +856,7 @@ func (v *vehicle) groundPowerChanged() {
 // ground for a tethered drone on ground power).
 func (v *vehicle) stepEnergy() {
 	b := v.prof.Battery
-	p := 15.0 // avionics
+	p := airframe.AvionicsW
 	for i, c := range v.cells {
 		if c.State == CellOn || !v.bootDone[i].IsZero() {
 			p += c.PowerW
@@ -845,13 +864,7 @@ func (v *vehicle) stepEnergy() {
 	}
 	if v.armed && (v.landed != OnGround || v.phase == phTakeoff) {
 		climb := math.Max(0, -v.vd)
-		if v.prof.copterish() {
-			r := v.airspeed / v.prof.CruiseSpeed
-			p += b.HoverW + (b.CruiseW-b.HoverW)*r*r
-		} else {
-			r := v.airspeed / v.prof.CruiseSpeed
-			p += b.HoverW * r * r
-		}
+		p += v.prof.FlightPowerW(v.airspeed, 0)
 		p += b.ClimbW * climb / v.prof.ClimbRate
 	} else if v.armed {
 		p += 0.05 * b.HoverW // spinning at idle
@@ -951,7 +964,7 @@ func (v *vehicle) energyHome() float64 {
 	b := v.prof.Battery
 	t := math.Hypot(n, e)/v.prof.CruiseSpeed + math.Max(0, v.altRel())/v.prof.DescentRate
 	w := b.CruiseW
-	if !v.prof.copterish() || w < b.HoverW {
+	if !v.prof.Copter() || w < b.HoverW {
 		w = b.HoverW
 	}
 	return w * t / 3600
@@ -968,7 +981,7 @@ func (v *vehicle) checkFailsafes(now time.Time) {
 			v.fsCritical, v.fsReserve = true, true
 			v.failsafe = "battery-critical"
 			v.statustext(common.MAV_SEVERITY_CRITICAL, "Battery 1 is critical: LAND")
-			if v.prof.copterish() {
+			if v.prof.Copter() {
 				v.mode = v.modeByKind(mLand)
 				v.landHere()
 			} else {
@@ -982,7 +995,7 @@ func (v *vehicle) checkFailsafes(now time.Time) {
 				v.setMode(v.modeByKind(mRTL))
 			} else {
 				v.statustext(common.MAV_SEVERITY_CRITICAL, "Battery 1 is low, home out of reach: LAND")
-				if v.prof.copterish() {
+				if v.prof.Copter() {
 					v.setMode(v.modeByKind(mLand))
 				} else {
 					v.planeLand(v.lat, v.lon)
@@ -1001,7 +1014,7 @@ func (v *vehicle) checkFailsafes(now time.Time) {
 	if !v.gpsOK() && v.airborne() && needsPosition(v.mode.kind) {
 		v.failsafe = "gps"
 		v.statustext(common.MAV_SEVERITY_CRITICAL, "EKF Failsafe: GPS lost, LAND")
-		if v.prof.copterish() {
+		if v.prof.Copter() {
 			v.mode = v.modeByKind(mLand)
 			v.phase = phLand
 			v.landed = Landing
@@ -1054,7 +1067,7 @@ func (v *vehicle) inject(f Fault) {
 		v.statustext(common.MAV_SEVERITY_EMERGENCY, "Motor failure: forced landing")
 		if v.airborne() {
 			v.failsafe = "motor"
-			if v.prof.copterish() {
+			if v.prof.Copter() {
 				v.mode = v.modeByKind(mLand)
 			}
 			v.phase = phForced
@@ -1127,16 +1140,13 @@ func (v *vehicle) stepPayload(now time.Time) {
 				v.statustext(common.MAV_SEVERITY_INFO, fmt.Sprintf("Payload: %s cell on", c.Network))
 			} else if !now.Before(v.bootAck[i]) {
 				left := v.bootDone[i].Sub(now)
-				prog := 100 - int(100*left/payloadBoot)
+				prog := 100 - int(100*left/max(v.prof.PayloadBoot, time.Millisecond))
 				v.ack(payload.Command, common.MAV_RESULT_IN_PROGRESS, uint8(clamp(float64(prog), 0, 99)))
 				v.bootAck[i] = now.Add(time.Second)
 			}
 		}
 	}
 }
-
-// payloadBoot is how long a base station takes to switch on.
-const payloadBoot = 3 * time.Second
 
 // stepUsers moves the attached-user counts; called once a second.
 func (v *vehicle) stepUsers() {
@@ -1177,11 +1187,13 @@ func (v *vehicle) switchCell(n Network, on bool) common.MAV_RESULT {
 			return common.MAV_RESULT_IN_PROGRESS
 		}
 		c.Booting = true
-		v.bootDone[i] = v.now().Add(payloadBoot)
+		v.bootDone[i] = v.now().Add(v.prof.PayloadBoot)
 		v.bootAck[i] = v.now().Add(time.Second)
 		return common.MAV_RESULT_IN_PROGRESS
 	}
-	return common.MAV_RESULT_DENIED
+	// No such cell on this airframe: the command is not supported here,
+	// as an autopilot answers a command it does not implement.
+	return common.MAV_RESULT_UNSUPPORTED
 }
 
 // state copies the vehicle's state.

@@ -247,7 +247,7 @@ func (v *vehicle) command(c command) {
 		v.refuse(c.cmd, res, reason)
 
 	case common.MAV_CMD_NAV_TAKEOFF:
-		okMode := v.mode.kind == mGuided || (!v.prof.copterish() && v.mode.kind == mTakeoff)
+		okMode := v.mode.kind == mGuided || (!v.prof.Copter() && v.mode.kind == mTakeoff)
 		switch {
 		case !v.armed:
 			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "Takeoff: not armed")
@@ -303,7 +303,7 @@ func (v *vehicle) command(c command) {
 		v.ack(c.cmd, v.changeMode(v.modeByKind(mRTL).num), 0)
 
 	case common.MAV_CMD_NAV_LAND:
-		if v.prof.copterish() {
+		if v.prof.Copter() {
 			v.ack(c.cmd, v.changeMode(v.modeByKind(mLand).num), 0)
 			return
 		}
@@ -413,7 +413,7 @@ func (v *vehicle) command(c command) {
 }
 
 func (v *vehicle) setSpeed(s float64) {
-	if v.prof.copterish() {
+	if v.prof.Copter() {
 		v.speed = clamp(s, 0.5, v.prof.CruiseSpeed)
 	} else {
 		v.speed = clamp(s, 0.7*v.prof.CruiseSpeed, 1.3*v.prof.CruiseSpeed)
@@ -429,7 +429,7 @@ func (v *vehicle) positionTarget(m *common.MessageSetPositionTargetGlobalInt) {
 	const ignorePos = common.POSITION_TARGET_TYPEMASK_X_IGNORE | common.POSITION_TARGET_TYPEMASK_Y_IGNORE | common.POSITION_TARGET_TYPEMASK_Z_IGNORE
 	const ignoreVel = common.POSITION_TARGET_TYPEMASK_VX_IGNORE | common.POSITION_TARGET_TYPEMASK_VY_IGNORE | common.POSITION_TARGET_TYPEMASK_VZ_IGNORE
 	if m.TypeMask&ignorePos == ignorePos {
-		if m.TypeMask&ignoreVel == ignoreVel || !v.prof.copterish() {
+		if m.TypeMask&ignoreVel == ignoreVel || !v.prof.Copter() {
 			return
 		}
 		// velocity control: ArduPilot flies it for 3 s unless renewed

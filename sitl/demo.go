@@ -128,6 +128,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 		Drones:    sc.simDrones(),
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
 		Clock:     clk, Seed: sc.Seed, Wind: *sc.Wind, GPSNoiseM: 1, BatterySwap: sc.BatterySwap, Logger: r.log.With("part", "sim"),
+		Profiles: sc.Table(),
 	})
 	if err != nil {
 		return err

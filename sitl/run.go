@@ -120,6 +120,10 @@ func (r *runner) daemonConfig(port int) (daemon.Config, error) {
 	cfg.MAVLink.CommandTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.MAVLink.MissionTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.Fleet.Environment = r.sc.Environment
+	cfg.Fleet.Airframes = r.sc.Airframes
+	if r.sc.Wind != nil {
+		cfg.Fleet.Wind = *r.sc.Wind
+	}
 	cfg.Storage.Dir = filepath.Join(r.out, "state")
 	cfg.HTTP.Listen = r.opt.HTTP
 	if r.sc.MQTT {
@@ -188,6 +192,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		// that rate keeps it within seconds of flight at 300x.
 		MaxWallRate: 300,
 		Logger:      r.log.With("part", "sim"),
+		Profiles:    r.sc.Table(),
 	}
 	if r.sc.Wind != nil {
 		scfg.Wind = *r.sc.Wind

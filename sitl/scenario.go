@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/sim"
@@ -67,9 +68,24 @@ type Scenario struct {
 	Restarts    []time.Duration `yaml:"restarts"`
 	Sample      time.Duration   `yaml:"sample"`
 	MQTT        bool            `yaml:"mqtt"`
+	// Airframes extend or override the built-in airframe table for both
+	// the simulator and the controller (see package airframe).
+	Airframes []yaml.Node `yaml:"airframes"`
 
 	// area and noFly are the GeoJSON read from the files.
 	area, noFly []byte
+	// table is the airframe table both sides fly (set by validate).
+	table airframe.Table
+}
+
+// Table is the airframe table of the run: the built-ins with the
+// scenario's airframes merged in and, where the scenario sets a battery
+// swap, that swap for every battery airframe.
+func (s *Scenario) Table() airframe.Table {
+	if s.table == nil {
+		return airframe.Builtin()
+	}
+	return s.table.Clone()
 }
 
 // Site is a launch site: where drones stand, and a tethered drone's ground
@@ -211,7 +227,21 @@ func (s *Scenario) Validate() error {
 		}
 		sites[st.Name] = st
 	}
-	profiles := fleet.BuiltinProfiles()
+	tab, err := airframe.Builtin().MergeNodes(s.Airframes, "airframes")
+	if err != nil {
+		var fe *airframe.FieldError
+		if errors.As(err, &fe) {
+			return scenarioErr(fe.Field, "%s", fe.Reason)
+		}
+		return scenarioErr("airframes", "%v", err)
+	}
+	if s.BatterySwap > 0 {
+		for i := range tab {
+			tab[i].Battery.Swap = s.BatterySwap
+		}
+	}
+	s.table = tab
+	profiles := fleet.ProfilesOf(tab)
 	seen := map[int]bool{}
 	n := 0
 	for i, d := range s.Drones {

@@ -29,7 +29,7 @@ func newTruth(sc *Scenario) (*truth, error) {
 		return nil, err
 	}
 	t := &truth{region: reg, radii: map[string]fleet.CellRadii{}}
-	for name, p := range fleet.BuiltinProfiles() {
+	for name, p := range fleet.ProfilesOf(sc.Table()) {
 		if t.radii[name], err = p.CellRadii(env); err != nil {
 			return nil, err
 		}

@@ -57,7 +57,7 @@ func TestPlanJSON(t *testing.T) {
 
 func TestPlanProfileGeoJSON(t *testing.T) {
 	var out, errb bytes.Buffer
-	err := runPlan(context.Background(), []string{"--area", testArea, "--profile", "fixed-wing-relay", "--env", "suburban", "--drones", "3", "--network", "both", "--format", "geojson", "--lattice=false"}, &out, &errb)
+	err := runPlan(context.Background(), []string{"--area", testArea, "--profile", "heavy-multirotor", "--env", "suburban", "--drones", "3", "--network", "both", "--format", "geojson", "--lattice=false"}, &out, &errb)
 	if err != nil {
 		t.Fatalf("runPlan: %v (stderr %s)", err, errb.String())
 	}
