@@ -122,7 +122,7 @@ func (b *bridge) snapshot() {
 	for _, d := range s.Drones {
 		ds := report.DroneState{
 			Time: s.Time, ID: d.ID, Lat: d.Lat, Lon: d.Lon, AltMSL: d.AltMSL, AltRel: d.AltRel,
-			BatteryPct: d.BatteryPct, TimeLeftS: d.TimeLeftS, Mode: d.Mode, State: string(d.State), Station: d.Station,
+			BatteryPct: d.BatteryPct, TimeLeftS: d.TimeLeftS, Mode: d.Mode, State: string(d.State), Station: d.Station, ReliefFor: d.ReliefFor,
 			Link:    report.Link{Up: d.Link.Up, LossPct: d.Link.LossPct},
 			Payload: map[report.Network]report.PayloadState{},
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -98,6 +99,13 @@ func (l *loop) health(d *drone) {
 				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
 				Reason: r.Failed})
 			l.releaseStation(d, r.Failed)
+		case d.airborne() && !d.profile.Tethered() && d.tel.BatteryPct >= 0 && l.enduranceLeft(d) <= l.homeCost(d)+30*time.Second:
+			// No relief in time: it must leave now to reach home above
+			// its reserve, before its own failsafe lands it where it is.
+			r.Home, r.HomeReason = true, "battery: must leave now to reach home"
+			l.emit(Event{Kind: "drone.home", Severity: Warning, Drone: d.id, Station: st.ID,
+				Text: fmt.Sprintf("drone %d leaves %s for home: no relief on station in time", d.id, st.ID), Reason: r.HomeReason})
+			l.handOver(d, st)
 		case !d.airborne() && !d.onStationAt.IsZero():
 			r.Failed = "landed while on duty"
 			l.emit(Event{Kind: "drone.down", Severity: Critical, Drone: d.id, Station: st.ID,
@@ -166,6 +174,21 @@ func cellState(d *drone, n Network) mavlink.CellState {
 		return d.tel.PrivateCell
 	}
 	return d.tel.PublicCell
+}
+
+// handOver gives st to the relief flying to it, if any, as d leaves it;
+// else releases it.
+func (l *loop) handOver(d *drone, st *Station) {
+	rel := l.enRoute(st.ID)
+	if rel == nil || rel == d {
+		l.releaseStation(d, d.rec.HomeReason)
+		return
+	}
+	d.rec.Station, d.rec.Relief = "", false
+	d.onStationAt = time.Time{}
+	rel.rec.Relief = false
+	st.Drone = rel.id
+	l.dirty = true
 }
 
 // releaseStation takes d off its station; the station is filled again by
@@ -383,14 +406,17 @@ func (l *loop) enduranceLeft(d *drone) time.Duration {
 	if p.Tethered() {
 		return time.Duration(math.MaxInt64)
 	}
+	// Holding a post with the cells on in the forecast wind: the
+	// airframe's endurance as sold (still air, cells off) is longer.
+	full := p.Air.HoldEndurance(l.cfg.Wind, 0)
 	if d.tel.BatteryPct < 0 {
-		return p.Endurance
+		return full
 	}
 	usable := (float64(d.tel.BatteryPct) - p.ReservePct) / (100 - p.ReservePct)
 	if usable < 0 {
 		usable = 0
 	}
-	est := time.Duration(usable * float64(p.Endurance))
+	est := time.Duration(usable * float64(full))
 	// The autopilot's own figure (BATTERY_STATUS time_remaining, to the
 	// reserve at the present draw) catches wind and payload power that the
 	// profile's endurance does not.
@@ -406,8 +432,7 @@ func (l *loop) reliefDue(h *drone, st *Station, cands []*drone) bool {
 	if h.profile.Tethered() || h.state != DroneOnStation || h.rec.Station != st.ID {
 		return false
 	}
-	home := l.timeHome(h)
-	mustLeave := l.enduranceLeft(h) - home - l.cfg.RotationMargin
+	mustLeave := l.enduranceLeft(h) - l.homeCost(h) - l.cfg.RotationMargin
 	lead := l.reliefLead(st, cands)
 	return mustLeave <= lead
 }
@@ -420,6 +445,14 @@ func (l *loop) timeHome(d *drone) time.Duration {
 	}
 	s := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)/d.profile.CruiseMS + d.tel.AltRel/d.profile.DescentMS
 	return time.Duration(s * float64(time.Second))
+}
+
+// homeCost is the hold time the flight home costs d: the time home, at the
+// power cruising draws rather than holding.
+func (l *loop) homeCost(d *drone) time.Duration {
+	a := d.profile.Air
+	k := (a.FlightPowerW(a.CruiseSpeed, 0) + airframe.AvionicsW) / a.HoldPowerW(l.cfg.Wind, 0)
+	return time.Duration(float64(l.timeHome(d)) * math.Max(1, k))
 }
 
 // reliefLead is how long the best spare would need to be on st with its
@@ -587,9 +620,11 @@ func (l *loop) actStation(d *drone) {
 	}
 }
 
-// cellSettle is how long after a switch-on, beyond the airframe's payload
-// boot, a cell's telemetry (1 Hz) is given to show it on.
-const cellSettle = 3 * time.Second
+// cellSettle is how long after a switch acknowledged, beyond the
+// airframe's payload boot, a cell's report is given to show it: the drone
+// said it is done; a ground station that asks again before its report had
+// time to arrive only crowds the radio.
+const cellSettle = 30 * time.Second
 
 // cellsToSwitchOn lists the cells of st's networks that d carries, reports
 // off, and was not asked to switch on within its payload's boot time: a

@@ -93,15 +93,17 @@ func (l *loop) settled(d *drone, kind string) bool {
 	return !l.clk.Now().Before(d.settleUntil[kind])
 }
 
-// settleTime is how long the effect of a command sequence of kind takes to
-// show in d's telemetry: a payload's boot for its cells, two heartbeats
-// for the rest.
+// settleTime is how long the effect of a command sequence of kind is
+// trusted to be on its way to d's telemetry: the drone acknowledged it,
+// and its payload reports (1 Hz on a good link, far rarer on a slow radio)
+// take a while to say so. HEARTBEAT, which carries the mode, is never held
+// back.
 func settleTime(d *drone, kind string) time.Duration {
 	switch kind {
 	case "cells on", "cells off":
 		return d.profile.Air.PayloadBoot + cellSettle
 	}
-	return cellSettle
+	return 5 * time.Second
 }
 
 type op struct {

@@ -298,13 +298,11 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		primary = coverage.Private
 	}
 	// Available drones by profile; tethered ones by site.
-	type group struct {
-		prof  Profile
-		cells coverage.Cells
-		n     int
-		sites map[string]int
-	}
 	groups := map[string]*group{}
+	anyKnown := false
+	for _, d := range l.drones {
+		anyKnown = anyKnown || (d.heard && !d.tel.Lost && l.airframeKnown(d))
+	}
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
 		if d.rec.Excluded || d.rec.Failed != "" || d.rec.Manual != nil || !d.heard || d.tel.Lost {
@@ -313,97 +311,106 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		if d.profile.Tethered() && d.site == "" {
 			continue // a tethered drone needs its ground station
 		}
-		if !d.profile.carries(Network(primary.String())) {
-			continue // it carries no cell of the network that matters
+		if anyKnown && !l.airframeKnown(d) {
+			continue // planned as what it is, once it says
 		}
 		g := groups[d.profile.Name]
 		if g == nil {
-			cells, err := d.profile.Radio.PlanCells(env, primary)
-			if err != nil {
-				return nil, fmt.Errorf("fleet: profile %s: %w", d.profile.Name, err)
-			}
-			if alt := d.profile.planAlt(cells.AltM); alt != cells.AltM {
-				// Off the radio optimum: the radii are those at the
-				// altitude flown.
-				cells.AltM = alt
-				cells.PublicRadiusM, cells.PrivateRadiusM = l.radii[d.profile.Name].At(alt)
-			}
-			g = &group{prof: d.profile, cells: cells, sites: map[string]int{}}
+			g = &group{prof: d.profile, sites: map[string]int{}}
 			groups[d.profile.Name] = g
 		}
 		g.n++
 		if d.profile.Tethered() {
 			g.sites[d.site]++
+		} else {
+			g.launch = append(g.launch, l.launchPoint(d))
 		}
 	}
 	if len(groups) == 0 {
 		return nil, fmt.Errorf("%w: no drone available to plan with", ErrLimit)
 	}
-	names := make([]string, 0, len(groups))
-	for n := range groups {
-		names = append(names, n)
+	// The network that matters first, then the other: drones the first
+	// leaves free serve the second rather than stay on the ground.
+	nets := []coverage.Network{primary}
+	if primary == coverage.Public && inc.wants(Private) {
+		nets = append(nets, coverage.Private)
 	}
-	// Tethered first (they cannot move), then by radius, largest first.
-	sort.Slice(names, func(i, j int) bool {
-		a, b := groups[names[i]], groups[names[j]]
-		if a.prof.Tethered() != b.prof.Tethered() {
-			return a.prof.Tethered()
-		}
-		ra, rb := a.cells.Radius(primary), b.cells.Radius(primary)
-		if ra != rb {
-			return ra > rb
-		}
-		return names[i] < names[j]
-	})
 	reg := l.region
 	plan := &Plan{CreatedAt: l.clk.Now(), Reason: reason, Coverage: map[Network]float64{}}
-	var fixed []coverage.Disk
 	next := 1
-	for _, name := range names {
-		g := groups[name]
-		r := g.cells.Radius(primary)
-		opts := coverage.PlaceOptions{Area: reg.Area, RadiusM: r, Target: inc.TargetCoverage, NoFly: reg.NoFly,
-			Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
-		if g.prof.Tethered() {
-			opts.Tethered = true
-			opts.TetherReachM = g.prof.planReach(g.cells.AltM)
-			for _, s := range reg.Sites {
-				if c := g.sites[s.Name]; c > 0 {
-					s.Capacity = min(c, s.Capacity)
-					opts.Sites = append(opts.Sites, s)
-				}
+	for pass, net := range nets {
+		fixed := l.stationDisks(plan, Network(net.String()))
+		cells := map[string]coverage.Cells{}
+		var names []string
+		for name, g := range groups {
+			if !g.prof.carries(Network(net.String())) || (pass > 0 && g.prof.Tethered()) {
+				continue // no such cell; tethered drones are all placed in the first pass
 			}
-			opts.Drones = 0
-			for _, s := range opts.Sites {
-				opts.Drones += s.Capacity
+			c, err := l.groupCells(g.prof, env, net)
+			if err != nil {
+				return nil, err
 			}
-			if opts.Drones == 0 {
+			cells[name] = c
+			names = append(names, name)
+		}
+		// Tethered first (they cannot move), then by radius, largest first.
+		sort.Slice(names, func(i, j int) bool {
+			a, b := groups[names[i]], groups[names[j]]
+			if a.prof.Tethered() != b.prof.Tethered() {
+				return a.prof.Tethered()
+			}
+			ra, rb := cells[names[i]].Radius(net), cells[names[j]].Radius(net)
+			if ra != rb {
+				return ra > rb
+			}
+			return names[i] < names[j]
+		})
+		for _, name := range names {
+			g, c := groups[name], cells[name]
+			r := c.Radius(net)
+			if r <= 0 {
 				continue
-			}
-		} else {
-			usable := g.n - l.rotationSpares(g.prof, g.n)
-			if usable < 1 {
-				usable = 1
 			}
 			if len(fixed) > 0 && coverage.Measure(reg.Area, fixed).Fraction >= inc.TargetCoverage {
 				break
 			}
-			pl, err := coverage.Place(opts)
+			opts := coverage.PlaceOptions{Area: reg.Area, RadiusM: r, Target: inc.TargetCoverage, NoFly: reg.NoFly,
+				Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
+			if g.prof.Tethered() {
+				opts.Tethered = true
+				opts.TetherReachM = g.prof.planReach(c.AltM, l.cfg.Wind)
+				for _, s := range reg.Sites {
+					if n := g.sites[s.Name]; n > 0 {
+						s.Capacity = min(n, s.Capacity)
+						opts.Sites = append(opts.Sites, s)
+						opts.Drones += s.Capacity
+					}
+				}
+				if opts.Drones == 0 {
+					continue
+				}
+				pl, err := coverage.Place(opts)
+				if err != nil {
+					return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
+				}
+				l.addStations(plan, pl, g.prof, c, reg, &next, &fixed, opts.Sites, false)
+				g.used = float64(g.n)
+				continue
+			}
+			free := float64(g.n) - g.used
+			if free < 0.5 {
+				continue
+			}
+			pl, cost, intermittent, err := l.placeHeld(g, c, opts, free)
 			if err != nil {
 				return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
 			}
-			if len(pl.Disks) > usable {
-				opts.Drones = usable
-			} else {
-				l.addStations(plan, pl, g.prof, g.cells, reg, &next, &fixed, opts.Sites)
+			if len(pl.Disks) == 0 {
 				continue
 			}
+			g.used += cost
+			l.addStations(plan, pl, g.prof, c, reg, &next, &fixed, nil, intermittent)
 		}
-		pl, err := coverage.Place(opts)
-		if err != nil {
-			return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
-		}
-		l.addStations(plan, pl, g.prof, g.cells, reg, &next, &fixed, opts.Sites)
 	}
 	if len(plan.Stations) == 0 {
 		return nil, fmt.Errorf("%w: no station could be placed", ErrLimit)
@@ -412,26 +419,123 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 	return plan, nil
 }
 
-// rotationSpares is how many of n battery drones of a profile to keep on the
-// ground so that every station can be relieved: a station needs a drone on
-// it and, for the share of time a drone spends going home, charging and
-// coming back, another.
-//
-// Long-endurance airframes (over two hours: the fixed-wing relays) keep no
-// spare: covering twice the area for hours is worth more than a gap at
-// their one rotation, and a station left without relief is re-planned.
-func (l *loop) rotationSpares(p Profile, n int) int {
-	if p.Tethered() || n < 2 || p.Endurance > 2*time.Hour {
-		return 0
+// profileWait is how long after a drone is first heard the planner waits
+// for it to declare its airframe (AC_PROFILE, every 5 s) before planning
+// it as the configured default.
+const profileWait = 15 * time.Second
+
+// airframeKnown reports whether d's airframe is known: configured,
+// declared, or not declared within profileWait of its discovery.
+func (l *loop) airframeKnown(d *drone) bool {
+	if dc, ok := l.cfg.Drones[d.id]; ok && dc.Profile != "" {
+		return true
 	}
-	on := p.Endurance.Seconds()
-	off := (10 * 60.0) + 2*(3*60.0) // battery swap and two transits, typical
-	per := 1 + off/math.Max(on-2*3*60, 60)
-	stations := int(math.Floor(float64(n) / per))
-	return n - max(stations, 1)
+	return d.tel.Profile >= 0 || l.clk.Since(d.tel.Discovered) >= profileWait
 }
 
-func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite) {
+// group is the drones of one airframe available to a plan.
+type group struct {
+	prof   Profile
+	n      int
+	used   float64          // drones the plan's stations of this group need
+	sites  map[string]int   // tethered: drones per ground station
+	launch []coverage.Point // battery: where each drone takes off
+}
+
+// groupCells is the radio plan of an airframe for network net: the best
+// altitude for it within the airframe's limits (and, tethered, the tether's
+// reach in the wind), and both cells' radii there.
+func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Network) (coverage.Cells, error) {
+	c, err := p.Radio.PlanCells(env, net)
+	if err != nil {
+		return coverage.Cells{}, fmt.Errorf("fleet: profile %s: %w", p.Name, err)
+	}
+	if alt := p.planAlt(c.AltM, l.cfg.Wind); alt != c.AltM {
+		// Off the radio optimum: the radii are those at the altitude flown.
+		c.AltM = alt
+		c.PublicRadiusM, c.PrivateRadiusM = l.radii[p.Name].At(alt)
+	}
+	return c, nil
+}
+
+// placeHeld places stations for a group of battery drones, free of them
+// available: as many as the drones keep served (each station costs the
+// drones its rotation needs, from its distance to the launch points, the
+// wind and the battery swap: see holdLoad), none farther than they can
+// hold at all. Where the drones fall short of continuous service by less
+// than half a station's load, one station more is placed and the group's
+// stations are shown as intermittent: over the horizon they give more
+// coverage than fewer continuous ones. It returns the placement, the
+// drones it uses and whether it is intermittent.
+func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions, free float64) (coverage.Placement, float64, bool, error) {
+	reach := l.holdReachM(g.prof, c.AltM)
+	if reach == 0 {
+		return coverage.Placement{}, 0, false, nil // the wind forbids it
+	}
+	k0 := l.holdLoad(g.prof, g.launch, g.launch[0], c.AltM)
+	if k0 == 0 {
+		return coverage.Placement{}, 0, false, nil
+	}
+	limit := int(math.Floor(free/k0 + 1e-9))
+	if free/k0-float64(limit) >= 0.5 || limit == 0 {
+		limit++ // one more, served with gaps
+	}
+	limit = min(limit, int(math.Floor(free+1e-9)))
+	fits := func(pl *coverage.Placement) (float64, bool, bool) {
+		cost, ok := l.fitHeld(g, pl, c.AltM, reach)
+		return cost, ok && cost <= free+1e-9, ok && cost <= free+0.5*k0
+	}
+	pl, err := coverage.Place(opts)
+	if err != nil {
+		return coverage.Placement{}, 0, false, err
+	}
+	if len(pl.Disks) <= limit {
+		if cost, whole, part := fits(&pl); whole || part {
+			return pl, math.Min(cost, free), !whole, nil
+		}
+		limit = len(pl.Disks) - 1
+	}
+	for n := limit; n >= 1; n-- {
+		opts.Drones = n
+		pl, err := coverage.Place(opts)
+		if err != nil {
+			return coverage.Placement{}, 0, false, err
+		}
+		cost, whole, part := fits(&pl)
+		if whole || part || n == 1 {
+			return pl, math.Min(cost, free), !whole, nil
+		}
+	}
+	return coverage.Placement{}, 0, false, nil
+}
+
+// fitHeld brings each of pl's stations within reach of the group's launch
+// points and adds up the drones they need; false if one cannot be held.
+func (l *loop) fitHeld(g *group, pl *coverage.Placement, altM, reach float64) (float64, bool) {
+	cost := 0.0
+	for i := range pl.Disks {
+		pl.Disks[i].C = bringWithin(pl.Disks[i].C, g.launch, reach)
+		k := l.holdLoad(g.prof, g.launch, pl.Disks[i].C, altM)
+		if k == 0 {
+			return cost, false
+		}
+		cost += k
+	}
+	return cost, true
+}
+
+// stationDisks are the plan's cells of network n, in the region's plane.
+func (l *loop) stationDisks(plan *Plan, n Network) []coverage.Disk {
+	var ds []coverage.Disk
+	for _, st := range plan.Stations {
+		if r := st.RadiusM[n]; r > 0 && st.carries(n) {
+			ds = append(ds, coverage.Disk{C: l.region.Projection.Forward(coverage.LonLat{Lon: st.Lon, Lat: st.Lat}), R: r})
+		}
+	}
+	return ds
+}
+
+func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite, intermittent bool) {
 	nets := []Network{}
 	radius := map[Network]float64{}
 	for _, n := range Networks {
@@ -448,7 +552,7 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 	for i, dk := range pl.Disks {
 		ll := reg.Projection.Inverse(dk.C)
 		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
-			RadiusM: maps.Clone(radius), Networks: slices.Clone(nets), Profile: p.Name}
+			RadiusM: maps.Clone(radius), Networks: slices.Clone(nets), Profile: p.Name, Intermittent: intermittent}
 		if i < len(pl.Site) && pl.Site[i] >= 0 && pl.Site[i] < len(sites) {
 			st.Site = sites[pl.Site[i]].Name
 		}
@@ -464,13 +568,7 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 // measurePlan fills the plan's coverage per network from its stations.
 func (l *loop) measurePlan(plan *Plan) {
 	for _, n := range Networks {
-		var ds []coverage.Disk
-		for _, st := range plan.Stations {
-			if r := st.RadiusM[n]; r > 0 && st.carries(n) {
-				ds = append(ds, coverage.Disk{C: l.region.Projection.Forward(coverage.LonLat{Lon: st.Lon, Lat: st.Lat}), R: r})
-			}
-		}
-		plan.Coverage[n] = coverage.Measure(l.region.Area, ds).Fraction
+		plan.Coverage[n] = coverage.Measure(l.region.Area, l.stationDisks(plan, n)).Fraction
 	}
 }
 
@@ -621,8 +719,9 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 			return fmt.Errorf("%w: tethered drone %d has no ground station", ErrLimit, d.id)
 		}
 		h := distanceM(site.Lat, site.Lon, lat, lon)
-		if slant := math.Hypot(h, alt); slant > p.ReachM() {
-			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m", ErrLimit, slant, d.id, p.ReachM())
+		if reach := p.ReachM(l.cfg.Wind); math.Hypot(h, alt) > reach {
+			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m in %.0f m/s wind",
+				ErrLimit, math.Hypot(h, alt), d.id, reach, l.cfg.Wind.SpeedMS)
 		}
 	}
 	if l.region != nil {

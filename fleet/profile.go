@@ -70,32 +70,33 @@ func (p Profile) carries(n Network) bool { return slices.Contains(p.Cells, n) }
 func (p Profile) Tethered() bool { return p.TetherM > 0 }
 
 // Tether planning margins. The controller never orders beyond ReachM (the
-// airframe's reach: short of where its autopilot meets tension) and plans
-// within tetherPlanFrac of the tether, with the altitude at most
+// airframe's reach in the wind: short of where its autopilot meets
+// tension) and plans within tetherPlanFrac of it, with the altitude at most
 // tetherAltFrac of it so that some horizontal reach is left.
 const (
-	tetherPlanFrac = 0.9
+	tetherPlanFrac = 0.97
 	tetherAltFrac  = 0.8
 )
 
 // ReachM is the farthest slant distance from the ground station the
-// controller will order a tethered drone to.
-func (p Profile) ReachM() float64 { return p.Air.ReachM(airframe.Wind{}) }
+// controller will order a tethered drone to in wind w.
+func (p Profile) ReachM(w airframe.Wind) float64 { return p.Air.ReachM(w) }
 
 // planAlt clamps a planned altitude for the airframe: its ceiling and, for
-// a tethered drone, a share of the tether.
-func (p Profile) planAlt(alt float64) float64 {
+// a tethered drone, a share of the tether's reach in wind w (lower in
+// wind, where the tether bows and gusts push the drone about).
+func (p Profile) planAlt(alt float64, w airframe.Wind) float64 {
 	alt = math.Min(alt, p.CeilingM)
 	if p.Tethered() {
-		alt = math.Min(alt, tetherAltFrac*p.TetherM)
+		alt = math.Min(alt, tetherAltFrac*p.ReachM(w))
 	}
 	return alt
 }
 
 // planReach is how far from its ground station a tethered station may be
-// planned at altitude alt.
-func (p Profile) planReach(alt float64) float64 {
-	r := tetherPlanFrac * p.TetherM
+// planned at altitude alt in wind w.
+func (p Profile) planReach(alt float64, w airframe.Wind) float64 {
+	r := tetherPlanFrac * p.ReachM(w)
 	if alt >= r {
 		return 0
 	}

@@ -57,7 +57,17 @@ func deployed(t *testing.T, o rigOptions, km float64) (*rig, Snapshot) {
 	t.Helper()
 	r := newRig(t, o)
 	n := len(o.drones)
-	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == n })
+	r.waitFor("drones heard, airframes declared", 30*time.Second, func(s Snapshot) bool {
+		if len(s.Drones) != n {
+			return false
+		}
+		for i, d := range s.Drones {
+			if want := o.drones[i].Profile; want != "" && d.Profile != want {
+				return false
+			}
+		}
+		return true
+	})
 	ctx := context.Background()
 	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "test", Area: square(base.Lat, base.Lon, km)}); err != nil {
 		t.Fatal(err)
@@ -247,8 +257,8 @@ func TestQuietLinkWhileHolding(t *testing.T) {
 		defer mu.Unlock()
 		kinds[fmt.Sprintf("drone %d %s (err %v)", drone, what, err != nil)]++
 	}}
-	r, s := deployed(t, rigOptions{speed: 100, linkLoss: 30 * time.Second, drones: drones, cfg: cfg,
-		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }}, 10)
+	r, s := deployed(t, rigOptions{speed: 50, linkLoss: 30 * time.Second, drones: drones, cfg: cfg,
+		simCfg: func(c *sim.Config) { c.BatterySwap, c.MaxWallRate = 10*time.Minute, 300 }}, 10)
 	defer func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -266,7 +276,10 @@ func TestQuietLinkWhileHolding(t *testing.T) {
 	}
 	for _, d := range s.Drones {
 		rate := float64(d.Commands-start[d.ID]) / hours
-		t.Logf("drone %d (%s, %s): %.1f command sequences per hour", d.ID, d.Profile, d.State, rate)
+		t.Logf("drone %d (%s, %s, relief for %q): %.1f command sequences per hour", d.ID, d.Profile, d.State, d.ReliefFor, rate)
+		if d.State == DroneIdle && d.ReliefFor == "" {
+			t.Errorf("drone %d idle on the ground, neither on a station nor kept as a relief", d.ID)
+		}
 		if rate >= 10 {
 			t.Errorf("drone %d (%s): %.1f command sequences per hour while holding, want single digits", d.ID, d.Profile, rate)
 		}

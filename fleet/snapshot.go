@@ -37,10 +37,39 @@ func (l *loop) publish() {
 	for k, v := range l.cov.Fraction {
 		s.Coverage.Fraction[k] = v
 	}
+	relief := l.reliefs()
 	for _, id := range sortedIDs(l.drones) {
-		s.Drones = append(s.Drones, l.view(l.drones[id]))
+		v := l.view(l.drones[id])
+		v.ReliefFor = relief[id]
+		s.Drones = append(s.Drones, v)
 	}
 	l.c.snap.Store(s)
+}
+
+// reliefs names the station each idle battery drone is kept for: the plan
+// counts, per station, the drones its rotation needs, and those not flying
+// wait on the ground to relieve the holder. Spares of an airframe are
+// handed to its stations in turn.
+func (l *loop) reliefs() map[int]string {
+	if l.st.Plan == nil || l.st.Incident == nil || l.st.Incident.State == IncidentRecalled || l.st.Incident.State == IncidentClosed {
+		return nil
+	}
+	stations := map[string][]string{}
+	for _, st := range l.st.Plan.Stations {
+		stations[st.Profile] = append(stations[st.Profile], st.ID)
+	}
+	out := map[int]string{}
+	next := map[string]int{}
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		ids := stations[d.profile.Name]
+		if d.profile.Tethered() || len(ids) == 0 || d.state != DroneIdle || d.rec.Station != "" {
+			continue
+		}
+		out[id] = ids[next[d.profile.Name]%len(ids)]
+		next[d.profile.Name]++
+	}
+	return out
 }
 
 // view is the published picture of one drone.

@@ -66,6 +66,10 @@ type Station struct {
 	Site     string              `json:"launch_site,omitempty"` // tethered stations
 	Pinned   bool                `json:"pinned"`
 	Drone    int                 `json:"drone,omitempty"` // system id assigned, 0 if none
+	// Intermittent: the drones there are cannot keep this station served
+	// without a gap (too few for its rotation, or too far): it is served
+	// while a drone can be there, and shown as such.
+	Intermittent bool `json:"intermittent,omitempty"`
 }
 
 // Plan is the set of stations the controller is flying to.
@@ -145,6 +149,9 @@ type Drone struct {
 	// Commands counts the command sequences sent to the drone since the
 	// controller started.
 	Commands uint64 `json:"commands"`
+	// ReliefFor names the station an idle drone is kept on the ground for,
+	// to relieve its holder when that one must go home for a battery.
+	ReliefFor string `json:"relief_for,omitempty"`
 }
 
 // Coverage is what is covered now, computed from the drones' actual

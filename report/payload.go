@@ -68,20 +68,23 @@ type Link struct {
 // DroneState is one drone's state as the controller sees it; it is also the
 // payload of drones/{id}/state (with Schema set by the reporter).
 type DroneState struct {
-	Schema     int                      `json:"schema"`
-	Time       time.Time                `json:"time"`
-	ID         int                      `json:"id"` // MAVLink system id
-	Lat        float64                  `json:"lat"`
-	Lon        float64                  `json:"lon"`
-	AltMSL     float64                  `json:"alt_msl_m"`
-	AltRel     float64                  `json:"alt_rel_m"`
-	BatteryPct float64                  `json:"battery_pct"`
-	TimeLeftS  float64                  `json:"time_left_s,omitempty"`
-	Mode       string                   `json:"mode"`  // flight mode, e.g. "GUIDED"
-	State      string                   `json:"state"` // controller state, e.g. "on_station"
-	Station    string                   `json:"station,omitempty"`
-	Link       Link                     `json:"link"`
-	Payload    map[Network]PayloadState `json:"payload"`
+	Schema     int       `json:"schema"`
+	Time       time.Time `json:"time"`
+	ID         int       `json:"id"` // MAVLink system id
+	Lat        float64   `json:"lat"`
+	Lon        float64   `json:"lon"`
+	AltMSL     float64   `json:"alt_msl_m"`
+	AltRel     float64   `json:"alt_rel_m"`
+	BatteryPct float64   `json:"battery_pct"`
+	TimeLeftS  float64   `json:"time_left_s,omitempty"`
+	Mode       string    `json:"mode"`  // flight mode, e.g. "GUIDED"
+	State      string    `json:"state"` // controller state, e.g. "on_station"
+	Station    string    `json:"station,omitempty"`
+	// ReliefFor names the station an idle drone waits on the ground to
+	// relieve.
+	ReliefFor string                   `json:"relief_for,omitempty"`
+	Link      Link                     `json:"link"`
+	Payload   map[Network]PayloadState `json:"payload"`
 }
 
 // Coverage is what is covered now, per network: the fraction of the area

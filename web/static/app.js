@@ -883,10 +883,11 @@
       ["Battery", d.battery_pct < 0 ? (d.tether ? "powered by the tether" : "unknown") : Math.round(d.battery_pct) + "% · " + d.voltage_v.toFixed(1) + " V" + (d.time_left_s > 0 && d.time_left_s < 86400 ? " · " + Math.round(d.time_left_s / 60) + " min left" : "")],
       ["Link", d.link && d.link.up ? "up, " + d.link.loss_pct.toFixed(0) + "% loss, " + d.link.rate_hz.toFixed(0) + " Hz" + (d.link.via && d.link.via.length ? " via " + d.link.via.join(", ") : "") : "DOWN since " + fmtTime(d.link && d.link.last_heard)],
       ["Mode", (d.armed ? "armed · " : "disarmed · ") + (d.mode || "?")],
-      ["Station", d.station || "—"],
+      ["Station", d.station || (d.relief_for ? "relief for " + d.relief_for : "—")],
       ["Profile", d.profile + (d.tether ? " · tethered to " + d.tether.site + " (" + Math.round(d.tether.length_m) + " m)" : "")],
     ];
     if (d.status_text) rows.push(["Last message", d.status_text]);
+    rows.push(["Commands sent", String(d.commands || 0)]);
     const dl = $("drone-detail");
     dl.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
     const excluded = d.state === "excluded";

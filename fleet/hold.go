@@ -1,0 +1,103 @@
+package fleet
+
+import (
+	"math"
+	"time"
+
+	"github.com/aerocell/aerocell/airframe"
+	"github.com/aerocell/aerocell/coverage"
+)
+
+// planHorizon is how long a plan is meant to hold: stations are chosen for
+// the coverage they keep over it, not for the first minute.
+const planHorizon = 6 * time.Hour
+
+// launchPoints are where a group of battery drones takes off and lands
+// for a new battery, in the region's plane: their launch site, else their
+// home, else where they stand.
+func (l *loop) launchPoint(d *drone) coverage.Point {
+	ll := coverage.LonLat{Lon: d.tel.Lon, Lat: d.tel.Lat}
+	if s, ok := l.site(d.site); ok {
+		ll = coverage.LonLat{Lon: s.Lon, Lat: s.Lat}
+	} else if d.tel.HomeSet {
+		ll = coverage.LonLat{Lon: d.tel.HomeLon, Lat: d.tel.HomeLat}
+	}
+	return l.region.Projection.Forward(ll)
+}
+
+// holdLoad is how many drones of airframe p launching from one of from it
+// takes, on average, to keep a post at pt, altM high, served over the
+// plan's horizon in the forecast wind: a drone serves OnStation of every
+// cycle (out, on station, back, swap, and the overlap a relief keeps with
+// the drone it relieves), so a post costs cycle/OnStation drones; 1 for a
+// tethered drone or one that outlasts the horizon. The least over the
+// launch points; 0 when none can hold it at all.
+func (l *loop) holdLoad(p Profile, from []coverage.Point, pt coverage.Point, altM float64) float64 {
+	if p.Tethered() {
+		return 1
+	}
+	best := 0.0
+	for _, f := range from {
+		dx, dy := pt.X-f.X, pt.Y-f.Y
+		post := airframe.Post{DistM: math.Hypot(dx, dy), BearingDeg: math.Atan2(dx, dy) * 180 / math.Pi, AltM: altM}
+		if k := l.rotationLoad(p, post); k > 0 && (best == 0 || k < best) {
+			best = k
+		}
+	}
+	return best
+}
+
+// rotationLoad is the drones a post costs (see holdLoad), 0 if unholdable.
+func (l *loop) rotationLoad(p Profile, post airframe.Post) float64 {
+	r := p.Air.Rotation(post, l.cfg.Wind, 0, planHorizon)
+	switch {
+	case r.Drones == 0:
+		return 0
+	case r.Drones == 1:
+		return 1
+	}
+	return (r.Cycle() + l.cfg.RotationMargin).Seconds() / r.OnStation.Seconds()
+}
+
+// holdReachM is the farthest from its launch point, whatever the bearing
+// in the wind, that airframe p can hold a post at all: stations beyond it
+// are brought in.
+func (l *loop) holdReachM(p Profile, altM float64) float64 {
+	ok := func(d float64) bool {
+		for b := 0.0; b < 360; b += 45 {
+			if l.rotationLoad(p, airframe.Post{DistM: d, BearingDeg: b, AltM: altM}) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if !ok(0) {
+		return 0
+	}
+	lo, hi := 0.0, 200e3
+	for i := 0; i < 40 && hi-lo > 10; i++ {
+		if mid := (lo + hi) / 2; ok(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// bringWithin moves a disk's centre towards the nearest launch point until
+// it is within reach of it.
+func bringWithin(c coverage.Point, from []coverage.Point, reach float64) coverage.Point {
+	bi, bd := -1, math.Inf(1)
+	for i, f := range from {
+		if d := math.Hypot(c.X-f.X, c.Y-f.Y); d < bd {
+			bi, bd = i, d
+		}
+	}
+	if bi < 0 || bd <= reach {
+		return c
+	}
+	f := from[bi]
+	k := reach / bd
+	return coverage.Point{X: f.X + (c.X-f.X)*k, Y: f.Y + (c.Y-f.Y)*k}
+}
