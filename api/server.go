@@ -107,13 +107,9 @@ func New(cfg Config, ctrl Controller, teams Teams) (*Server, error) {
 	for _, rt := range routes() {
 		h := rt.h
 		need := rt.need
-		s.mux.HandleFunc(rt.method+" "+Prefix+rt.path, func(w http.ResponseWriter, r *http.Request) {
-			r, ok := s.authorize(w, r, need)
-			if !ok {
-				return
-			}
+		s.mux.Handle(rt.method+" "+Prefix+rt.path, s.Protect(need, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h(s, w, r)
-		})
+		})))
 	}
 	s.mux.HandleFunc(Prefix+"/", s.noRoute)
 	// A page on another site open in the commander's browser must not be
@@ -131,6 +127,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.csrf.Handler(s.mux).ServeHTTP(w, r)
+}
+
+// Protect serves h only to callers the API itself would let do what need
+// requires: with tokens, a bearer token of that role; without, a loopback
+// peer that names this machine in its Host header (not a browser led here
+// by DNS rebinding). The daemon puts /metrics behind it, with Viewer.
+func (s *Server) Protect(need Role, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, ok := s.authorize(w, r, need)
+		if !ok {
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Close ends every open stream and closes the MBTiles file; call it before http.Server.Shutdown (e.g.

@@ -74,6 +74,22 @@ func ParseArea(data []byte) (GeoMultiPolygon, error) {
 	return inc.Area, nil
 }
 
+// CheckArea is the one validation of an area, wherever it comes from (a
+// commander's incident through the API, a field team's work area over
+// MQTT): [ParseArea], then the planar checks [Prepare] makes (rings that
+// cross themselves or each other, holes outside, zero area, an area too
+// large for a local projection). It returns the area as parsed.
+func CheckArea(data []byte) (GeoMultiPolygon, error) {
+	area, err := ParseArea(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Prepare(Incident{Area: area}); err != nil {
+		return nil, err
+	}
+	return area, nil
+}
+
 // ParseIncident reads an incident from GeoJSON (RFC 7946, lon/lat). It
 // checks that the input is GeoJSON, that every ring is closed and has at
 // least four positions, that coordinates are finite and in range, and that no

@@ -242,3 +242,24 @@ func TestOverlappingFeaturesMerged(t *testing.T) {
 		t.Errorf("%d polygons after merging, want 1", len(reg.Area))
 	}
 }
+
+// CheckArea makes, at parse time, the planar checks Prepare makes: what the
+// API path refuses when it plans, the MQTT path refuses on receipt.
+func TestCheckArea(t *testing.T) {
+	if _, err := CheckArea([]byte(`{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45.01],[6,45]]]}`)); err != nil {
+		t.Errorf("square: %v", err)
+	}
+	for name, c := range map[string]struct {
+		doc  string
+		want error
+	}{
+		"bow-tie":      {`{"type":"Polygon","coordinates":[[[6,45],[6.01,45.01],[6.01,45],[6,45.01],[6,45]]]}`, ErrSelfIntersection},
+		"hole outside": {`{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45]],[[7,46],[7.001,46],[7.001,46.001],[7,46]]]}`, ErrHoleOutside},
+		"open ring":    {`{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45.5]]]}`, ErrRingNotClosed},
+		"too large":    {`{"type":"Polygon","coordinates":[[[0,0],[40,0],[40,40],[0,40],[0,0]]]}`, ErrAreaTooLarge},
+	} {
+		if _, err := CheckArea([]byte(c.doc)); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", name, err, c.want)
+		}
+	}
+}

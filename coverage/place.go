@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -70,6 +71,24 @@ type Lattice struct {
 	Disks       []Disk      `json:"-"`
 }
 
+// Limits on the size of a placement problem, so that no request can keep a
+// caller waiting for hours: the cells the area needs (area / pi r^2), and
+// the hexagonal lattice over the area's bounding box, which also bounds the
+// drones worth placing (that lattice alone covers everything).
+const (
+	MaxCells        = 50_000
+	MaxLatticeCells = 250_000
+)
+
+// coverBound counts the cells of a hexagonal lattice of spacing sqrt(3) r
+// (which covers the plane) needed to cover the area's bounding box.
+func coverBound(area MultiPolygon, r float64) float64 {
+	lo, hi := area.Bounds()
+	cols := math.Ceil((hi.X-lo.X)/(math.Sqrt(3)*r)) + 2
+	rows := math.Ceil((hi.Y-lo.Y)/(1.5*r)) + 2
+	return cols * rows
+}
+
 func (o *PlaceOptions) check() error {
 	if len(o.Area) == 0 {
 		return ErrEmptyGeometry
@@ -120,8 +139,17 @@ func (o *PlaceOptions) check() error {
 		return fmt.Errorf("%w: drone count %d", ErrBadParameter, o.Drones)
 	}
 	a := o.Area.Area()
-	if n := a / (math.Pi * o.RadiusM * o.RadiusM); n > 50_000 {
-		return fmt.Errorf("%w: about %.0f cells needed; raise the radius or split the area", ErrBadParameter, n)
+	if n := a / (math.Pi * o.RadiusM * o.RadiusM); n > MaxCells {
+		return fmt.Errorf("%w: about %.0f cells of radius %.0f m needed (limit %d); raise the radius or split the area", ErrBadParameter, n, o.RadiusM, MaxCells)
+	}
+	cover := coverBound(o.Area, o.RadiusM)
+	if cover > MaxLatticeCells {
+		return fmt.Errorf("%w: a lattice of about %.0f cells of radius %.0f m over the area's bounds (limit %d); raise the radius or split the area", ErrBadParameter, cover, o.RadiusM, MaxLatticeCells)
+	}
+	if !o.Tethered {
+		if lim := 2*int(cover) + 16; o.Drones > lim {
+			return fmt.Errorf("%w: %d drones is more than this area could ever use: %.0f cells of radius %.0f m cover its whole bounding box (limit %d)", ErrBadParameter, o.Drones, cover, o.RadiusM, lim)
+		}
 	}
 	if o.Tethered && len(o.Sites) == 0 {
 		return fmt.Errorf("%w: tethered drones need launch sites", ErrInfeasible)
@@ -138,14 +166,32 @@ func (o *PlaceOptions) check() error {
 // useful disk into the largest hole. Coverage figures are then measured
 // exactly from the disks ([Measure]).
 func Place(o PlaceOptions) (Placement, error) {
+	return PlaceContext(context.Background(), o)
+}
+
+// PlaceContext is [Place] that gives up when ctx ends: it then returns
+// ctx.Err() (and no placement) soon after, whatever the problem's size.
+func PlaceContext(ctx context.Context, o PlaceOptions) (Placement, error) {
 	if err := o.check(); err != nil {
 		return Placement{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Placement{}, err
+	}
+	out, err := place(ctx, o)
+	if cerr := ctx.Err(); cerr != nil {
+		return Placement{}, cerr
+	}
+	return out, err
+}
+
+func place(ctx context.Context, o PlaceOptions) (Placement, error) {
 	r := o.RadiusM
 	a := o.Area.Area()
 	h := sampleSpacing(a, r)
 	reg := newRegionIndex(o.Area, h)
 	p := newPlacer(o.Area, reg, h, o.Seed)
+	p.ctx = ctx
 	if len(o.NoFly) > 0 {
 		p.noFlyMP = o.NoFly
 		p.noFly = newRegionIndex(o.NoFly, h)
@@ -240,10 +286,10 @@ func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) Lattice {
 	best := Lattice{Drones: math.MaxInt}
 	bestCov := 0.0
 	clipped := math.MaxInt
-	for ri := 0; ri < rot; ri++ {
+	for ri := 0; ri < rot && !p.stopped(); ri++ {
 		th := float64(ri) * (math.Pi / 3) / float64(rot)
-		for oi := 0; oi < off; oi++ {
-			for oj := 0; oj < off; oj++ {
+		for oi := 0; oi < off && !p.stopped(); oi++ {
+			for oj := 0; oj < off && !p.stopped(); oj++ {
 				ox, oy := float64(oi)/float64(off), float64(oj)/float64(off)
 				cs := p.hexLattice(s, th, ox, oy, r)
 				if c := clippedCount(p, s, th, ox, oy, r); c < clipped {
@@ -263,7 +309,7 @@ func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) Lattice {
 	// The pruning works on samples; make sure the exact figure holds by
 	// adding back lattice disks (most useful first) if it does not.
 	all := p.hexLattice(s, best.RotationDeg*math.Pi/180, best.Offset[0], best.Offset[1], r)
-	for {
+	for !p.stopped() {
 		m := Measure(o.Area, append(append([]Disk(nil), o.Fixed...), best.Disks...))
 		best.Coverage = m
 		if m.Fraction >= o.Target || len(best.Disks) >= len(all) {
@@ -321,11 +367,18 @@ func distToSegments(segs []segment, c Point) float64 {
 // touch the area and then pruned, weakest cell first, while the target still
 // holds. Its coverage is measured exactly. Fixed cells count as covered.
 func BestLattice(area MultiPolygon, r, target float64, fixed []Disk) Lattice {
+	return bestLatticeContext(context.Background(), area, r, target, fixed)
+}
+
+// bestLatticeContext is BestLattice cut short (with a partial result the
+// caller must drop) when ctx ends.
+func bestLatticeContext(ctx context.Context, area MultiPolygon, r, target float64, fixed []Disk) Lattice {
 	if target == 0 {
 		target = DefaultTarget
 	}
 	h := sampleSpacing(area.Area(), r)
 	p := newPlacer(area, newRegionIndex(area, h), h, 1)
+	p.ctx = ctx
 	rot, off := 12, 6
 	if area.Area()/(math.Pi*r*r) > 300 {
 		rot, off = 4, 3
@@ -444,7 +497,7 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 		// disks at the largest holes until the target holds again.
 		load(p, o.Fixed, best)
 		p.constrainAll()
-		for guard := 0; guard < len(best)+10; guard++ {
+		for guard := 0; guard < len(best)+10 && !p.stopped(); guard++ {
 			if cand := movableDisks(p); feasible(o, cand) {
 				break
 			}
@@ -490,13 +543,13 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 		minK = max(2, len(best)/150)
 	}
 	k := max(minK, int(math.Round(0.03*float64(len(best)))))
-	for k >= minK && len(best)-k >= max(1, floor) {
+	for k >= minK && len(best)-k >= max(1, floor) && !p.stopped() {
 		if !try(k, false) {
 			k /= 2
 		}
 	}
 	if big {
-		for len(best)-1 >= max(1, floor) {
+		for len(best)-1 >= max(1, floor) && !p.stopped() {
 			if !try(1, true) && !try(1, false) {
 				break
 			}
@@ -504,9 +557,9 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 	}
 	// Small problems: restarts from k-means layouts one drone below.
 	if len(best) <= 40 {
-		for n := len(best) - 1; n >= max(1, floor); n-- {
+		for n := len(best) - 1; n >= max(1, floor) && !p.stopped(); n-- {
 			ok := false
-			for try := 0; try < 8 && !ok; try++ {
+			for try := 0; try < 8 && !ok && !p.stopped(); try++ {
 				load(p, o.Fixed, disksOf(p.kmeansInit(n, 12), o.RadiusM))
 				optimiseWithDemand(p, o, rounds, iters)
 				if cand := movableDisks(p); feasible(o, cand) {
@@ -543,7 +596,7 @@ func placeN(o PlaceOptions, p *placer) []Disk {
 		if m := len(p.disks) - len(o.Fixed); m > n {
 			p.removeWeakest(m - n)
 		}
-		for len(p.disks)-len(o.Fixed) < n {
+		for len(p.disks)-len(o.Fixed) < n && !p.stopped() {
 			p.rebuild()
 			c, _, ok := p.hole(r)
 			if !ok {
@@ -574,7 +627,7 @@ func placeN(o PlaceOptions, p *placer) []Disk {
 	case n > 300:
 		tries = 1
 	}
-	for t := 0; t < tries; t++ {
+	for t := 0; t < tries && !p.stopped(); t++ {
 		var start []Disk
 		if t%2 == 0 {
 			cs := p.hexLattice(s, p.rng.Float64()*math.Pi/3, p.rng.Float64(), p.rng.Float64(), r)
@@ -601,7 +654,7 @@ func placeTethered(o PlaceOptions, p *placer, out Placement) (Placement, error) 
 	used := make([]int, len(o.Sites))
 	var site []int
 	limit := o.Drones
-	for {
+	for !p.stopped() {
 		if limit > 0 && len(site) >= limit {
 			break
 		}

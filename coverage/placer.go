@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -42,7 +43,14 @@ type placer struct {
 	rng *rand.Rand
 	// circle holds the unit-circle points for the gradient.
 	circle []Point
+
+	// ctx ends the search early: every loop that may run long checks
+	// stopped() and returns what it has; the caller reports ctx.Err().
+	ctx context.Context
 }
+
+// stopped reports whether the caller gave up on the search.
+func (p *placer) stopped() bool { return p.ctx.Err() != nil }
 
 type anchor struct {
 	p Point
@@ -75,7 +83,7 @@ func newPlacer(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *pla
 
 func newPlacerAt(area MultiPolygon, reg *regionIndex, h float64, seed uint64) *placer {
 	lo, hi := area.Bounds()
-	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), circle: unitCircleCoarse}
+	p := &placer{area: area, reg: reg, lo: lo, h: h, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), circle: unitCircleCoarse, ctx: context.Background()}
 	p.gx = int(math.Ceil((hi.X-lo.X)/h)) + 1
 	p.gy = int(math.Ceil((hi.Y-lo.Y)/h)) + 1
 	p.inside = make([]bool, p.gx*p.gy)
@@ -427,7 +435,7 @@ func (p *placer) descend(iters int, gamma0, gamma1 float64) {
 	var flat []int32
 	moved := math.Inf(1)
 	next := make([]Point, n)
-	for t := 0; t < iters; t++ {
+	for t := 0; t < iters && !p.stopped(); t++ {
 		if 2*moved >= margin {
 			p.buildHash()
 			flat = flat[:0]
@@ -535,7 +543,7 @@ func absInt(v int) int {
 func (p *placer) relocate(maxMoves int) int {
 	moves := 0
 	p.rebuild()
-	for moves < maxMoves {
+	for moves < maxMoves && !p.stopped() {
 		weak, weakN := -1, math.MaxInt
 		for i := range p.disks {
 			if !p.movable[i] || len(p.anchors[i]) > 0 {
@@ -564,7 +572,7 @@ func (p *placer) relocate(maxMoves int) int {
 
 // optimise alternates gradient descent and relocations.
 func (p *placer) optimise(rounds, iters int) {
-	for r := 0; r < rounds; r++ {
+	for r := 0; r < rounds && !p.stopped(); r++ {
 		g0 := 0.25 / float64(r+1)
 		p.descend(iters, g0, 0.02)
 		if r == rounds-1 {
@@ -673,6 +681,9 @@ func (p *placer) kmeansInit(n int, iters int) []Point {
 		d2[i] = math.Inf(1)
 	}
 	for len(cs) < n {
+		if len(cs)%64 == 0 && p.stopped() {
+			return cs
+		}
 		last := cs[len(cs)-1]
 		var sum float64
 		for i, q := range pts {
@@ -692,7 +703,7 @@ func (p *placer) kmeansInit(n int, iters int) []Point {
 	}
 	sums := make([]Point, n)
 	cnt := make([]int, n)
-	for it := 0; it < iters; it++ {
+	for it := 0; it < iters && !p.stopped(); it++ {
 		clear(sums)
 		clear(cnt)
 		for _, q := range pts {
@@ -777,7 +788,7 @@ func (p *placer) lazyRemove(ok func(loss int) bool, limit int) (removedAt []Poin
 	for i := range idx {
 		idx[i] = i
 	}
-	for removed := 0; removed < limit && len(q) > 0; {
+	for removed := 0; removed < limit && len(q) > 0 && !p.stopped(); {
 		it := q[0]
 		cur := p.exclusive(idx[it.id])
 		if len(q) > 1 && cur > q[1].n {

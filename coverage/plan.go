@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -118,15 +119,35 @@ func (p *Plan) Region() *Region { return p.region }
 // PlanStations projects the incident, chooses the altitude and radii and
 // places the stations.
 func PlanStations(req Request) (*Plan, error) {
+	return PlanStationsContext(context.Background(), req)
+}
+
+// PlanStationsContext is [PlanStations] that gives up when ctx ends,
+// returning ctx.Err().
+func PlanStationsContext(ctx context.Context, req Request) (*Plan, error) {
 	reg, err := Prepare(req.Incident)
 	if err != nil {
 		return nil, err
 	}
-	return reg.Plan(req)
+	return reg.PlanContext(ctx, req)
 }
 
 // Plan places stations on a prepared region (req.Incident is ignored).
 func (reg *Region) Plan(req Request) (*Plan, error) {
+	return reg.PlanContext(context.Background(), req)
+}
+
+// PlanContext is [Region.Plan] that gives up when ctx ends, returning
+// ctx.Err() (and no plan) soon after.
+func (reg *Region) PlanContext(ctx context.Context, req Request) (*Plan, error) {
+	p, err := reg.plan(ctx, req)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	return p, err
+}
+
+func (reg *Region) plan(ctx context.Context, req Request) (*Plan, error) {
 	net := req.Network
 	if net == 0 {
 		net = Public
@@ -135,8 +156,11 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 	if target == 0 {
 		target = DefaultTarget
 	}
+	if req.RelayRangeM < 0 || math.IsNaN(req.RelayRangeM) || math.IsInf(req.RelayRangeM, 0) {
+		return nil, fmt.Errorf("%w: relay range %v m (want a finite range >= 0, 0 for none)", ErrBadParameter, req.RelayRangeM)
+	}
 	if len(req.Fleet) > 0 {
-		return reg.planFleet(req, net, target)
+		return reg.planFleet(ctx, req, net, target)
 	}
 	var cells Cells
 	var haveCells bool
@@ -197,7 +221,7 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 		// over the area, counting the stage-1 stations' public cells.
 		o1 := base
 		o1.Area, o1.RadiusM, o1.Demand, o1.Drones = reg.WorkZones, cells.PrivateRadiusM, nil, 0
-		p1, err := Place(o1)
+		p1, err := PlaceContext(ctx, o1)
 		if err != nil {
 			return nil, fmt.Errorf("work zones: %w", err)
 		}
@@ -215,7 +239,7 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 		var p2 Placement
 		if o2.Drones == 0 && req.Drones > 0 {
 			p2 = Placement{LowerBound: reg.Area.Area() / (math.Pi * o2.RadiusM * o2.RadiusM)}
-		} else if p2, err = Place(o2); err != nil {
+		} else if p2, err = PlaceContext(ctx, o2); err != nil {
 			return nil, err
 		}
 		disks = append(append(disks, p1.Disks...), p2.Disks...)
@@ -227,13 +251,13 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 		if !(o.RadiusM > 0) {
 			return nil, fmt.Errorf("%w: the %s cell has no coverage at %.0f m", ErrInfeasible, net, cells.AltM)
 		}
-		pl, err := Place(o)
+		pl, err := PlaceContext(ctx, o)
 		if err != nil {
 			return nil, err
 		}
 		disks, sites, planR, lowerBound = pl.Disks, pl.Site, o.RadiusM, pl.LowerBound
 		if req.CompareLattice && !tethered {
-			l := BestLattice(reg.Area, o.RadiusM, target, nil)
+			l := bestLatticeContext(ctx, reg.Area, o.RadiusM, target, nil)
 			lat = &l
 		}
 	}
@@ -262,13 +286,13 @@ func (reg *Region) Plan(req Request) (*Plan, error) {
 		s.Profile = req.Profile.Name
 		plan.Stations = append(plan.Stations, s)
 	}
-	return reg.finish(plan, req, cells, net, target, lat), nil
+	return reg.finish(ctx, plan, req, cells, net, target, lat), nil
 }
 
 // finish adds the backhaul and the figures measured from the stations.
-func (reg *Region) finish(plan *Plan, req Request, cells Cells, net Network, target float64, lat *Lattice) *Plan {
+func (reg *Region) finish(ctx context.Context, plan *Plan, req Request, cells Cells, net Network, target float64, lat *Lattice) *Plan {
 	if req.RelayRangeM > 0 {
-		plan.Backhaul = reg.connect(plan, req.RelayRangeM, req.Drones == 0, cells, net)
+		plan.Backhaul = reg.connect(ctx, plan, req.RelayRangeM, req.Drones == 0, cells, net)
 	}
 	plan.measure()
 	plan.TargetReached = plan.Mode == "fewest" && plan.Coverage >= target && plan.DemandWeightCovered == 1
@@ -288,7 +312,7 @@ func (reg *Region) finish(plan *Plan, req Request, cells Cells, net Network, tar
 }
 
 // planFleet places a mixed fleet, biggest cells first.
-func (reg *Region) planFleet(req Request, net Network, target float64) (*Plan, error) {
+func (reg *Region) planFleet(ctx context.Context, req Request, net Network, target float64) (*Plan, error) {
 	if net == Both && len(reg.WorkZones) > 0 {
 		return nil, fmt.Errorf("%w: work zones with both networks need a single profile", ErrBadParameter)
 	}
@@ -364,14 +388,14 @@ func (reg *Region) planFleet(req Request, net Network, target float64) (*Plan, e
 		var err error
 		done := false
 		if req.Drones == 0 {
-			if pl, err = Place(o); err != nil && !errors.Is(err, ErrInfeasible) {
+			if pl, err = PlaceContext(ctx, o); err != nil && !errors.Is(err, ErrInfeasible) {
 				return nil, err
 			}
 			done = err == nil && len(pl.Disks) <= count
 		}
 		if !done {
 			o.Drones = count
-			if pl, err = Place(o); err != nil {
+			if pl, err = PlaceContext(ctx, o); err != nil {
 				return nil, err
 			}
 		}
@@ -390,7 +414,7 @@ func (reg *Region) planFleet(req Request, net Network, target float64) (*Plan, e
 			break
 		}
 	}
-	return reg.finish(plan, req, kinds[len(kinds)-1].cells, net, target, nil), nil
+	return reg.finish(ctx, plan, req, kinds[len(kinds)-1].cells, net, target, nil), nil
 }
 
 func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {
@@ -455,9 +479,9 @@ func (p *Plan) measure() {
 // connect checks the backhaul mesh and, when allowed, adds relay stations
 // along the shortest gap between the connected part and each other
 // component until everything is connected.
-func (reg *Region) connect(p *Plan, rng float64, add bool, cells Cells, net Network) *Backhaul {
+func (reg *Region) connect(ctx context.Context, p *Plan, rng float64, add bool, cells Cells, net Network) *Backhaul {
 	bh := &Backhaul{RangeM: rng}
-	for iter := 0; iter < 10_000; iter++ {
+	for iter := 0; iter < 10_000 && ctx.Err() == nil; iter++ {
 		nodes := make([]Point, 0, len(reg.Gateways)+len(p.Stations))
 		nodes = append(nodes, reg.Gateways...)
 		for _, s := range p.Stations {
@@ -514,7 +538,10 @@ func (reg *Region) connect(p *Plan, rng float64, add bool, cells Cells, net Netw
 			bh.Moved++
 			continue
 		}
-		k := int(math.Ceil(bd/rng)) - 1
+		k := int(math.Min(math.Ceil(bd/rng), 2*MaxCells)) - 1
+		if bh.RelaysAdded+k > MaxCells {
+			return bh // no more relays than any fleet has: left unconnected
+		}
 		for s := 1; s <= max(1, k); s++ {
 			c := lerp(nodes[bi], nodes[bj], float64(s)/float64(k+1))
 			st := reg.station(len(p.Stations), c, cells, net)

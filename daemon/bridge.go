@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,18 +145,35 @@ func (b *bridge) snapshot() {
 	b.rep.UpdateCoverage(c)
 }
 
-// alertKinds are the controller's events that field teams are told of.
-var alertKinds = map[string]bool{
-	report.KindDroneLost: true, report.KindRotationBegun: true, report.KindBatteryReserve: true,
-	"drone.down": true, "drone.failsafe": true, "drone.payload_failed": true, "drone.failed": true,
-	"incident.recalled": true, "plan.shrunk": true,
+// teamAlert says whether field teams are told of a controller event, by
+// its severity and the family of its kind (the part before the dot) rather
+// than a list of kinds, so that a new way of failing reaches the teams
+// without anyone having to remember to list it:
+//   - every critical event (a drone lost, down, failing, failed, a failed
+//     payload or re-plan);
+//   - warnings about the hold on the area: the battery, the incident and
+//     the plan families (a drone at reserve, a recall, stations dropped);
+//   - a rotation beginning: a relief is on its way.
+//
+// The rest is the commander's: commands refused or failed, automation
+// notices, autopilot text, routine news. Coverage changes are not taken
+// from here: the reporter raises its own, with the uncovered area.
+func teamAlert(e fleet.Event) bool {
+	family, _, _ := strings.Cut(e.Kind, ".")
+	switch e.Severity {
+	case fleet.Critical:
+		return true
+	case fleet.Warning:
+		return family == "battery" || family == "incident" || family == "plan"
+	}
+	return e.Kind == report.KindRotationBegun
 }
 
 func (b *bridge) event(e fleet.Event) {
 	if e.ETA != nil && e.Station != "" {
 		b.relief(e)
 	}
-	if b.rep == nil || !alertKinds[e.Kind] {
+	if b.rep == nil || !teamAlert(e) {
 		return
 	}
 	a := report.Alert{Time: e.Time, Kind: e.Kind, Severity: report.Severity(e.Severity), Text: e.Text,

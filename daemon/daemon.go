@@ -308,7 +308,8 @@ func (d *Daemon) startHTTP() error {
 	d.api = srv
 	mux := http.NewServeMux()
 	mux.Handle(api.Prefix+"/", srv)
-	mux.Handle("/metrics", d.met.handler())
+	// Metrics tell who flies where: the API's viewer token and Host checks.
+	mux.Handle("/metrics", srv.Protect(api.Viewer, d.met.handler()))
 	mux.HandleFunc("/healthz", d.health)
 	mux.Handle("/", web.Handler())
 	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)

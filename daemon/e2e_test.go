@@ -74,16 +74,7 @@ func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	users := &broker.Users{Version: broker.UsersVersion}
-	pass, err := broker.AddTeamLogin(users, "red", "red")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Start(context.Background(), cfg, Options{Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Users: users.Users})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d, pass := startWithTeam(t, cfg, clk)
 	f, err := sim.Start(context.Background(), sim.Config{
 		Drones:    drones,
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
@@ -94,6 +85,23 @@ func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	}
 	t.Cleanup(func() { f.Close() })
 	return &world{t: t, clk: clk, d: d, fleet: f, team: "red", pass: pass}
+}
+
+// startWithTeam starts the daemon, quiet, with a broker login for field
+// team red, and returns it with that login's password.
+func startWithTeam(t *testing.T, cfg Config, clk clock.Clock) (*Daemon, string) {
+	t.Helper()
+	users := &broker.Users{Version: broker.UsersVersion}
+	pass, err := broker.AddTeamLogin(users, "red", "red")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Start(context.Background(), cfg, Options{Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Users: users.Users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, pass
 }
 
 func (w *world) waitFor(what string, virtual time.Duration, cond func(fleet.Snapshot) bool) fleet.Snapshot {

@@ -9,10 +9,17 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/aerocell/aerocell/coverage"
 )
 
 // MaxPositionSize is the largest team position payload accepted, in bytes.
 const MaxPositionSize = 16 << 10
+
+// MaxClockSkew is how far ahead of the controller's clock a team's "time"
+// may be: a phone's clock a little fast is fine, a position dated hours
+// ahead would outlive every later one.
+const MaxClockSkew = 5 * time.Minute
 
 // MaxAreaPoints is the most points a team's work area may have, over all
 // its rings.
@@ -62,6 +69,10 @@ func ParsePosition(team string, data []byte, received time.Time) (TeamPosition, 
 	p.Team = team
 	if p.Time.IsZero() {
 		p.Time = received
+	}
+	if ahead := p.Time.Sub(received); ahead > MaxClockSkew {
+		return TeamPosition{}, fmt.Errorf("%w: time %s is %s ahead of the controller's clock (at most %s)",
+			ErrInvalidPosition, p.Time.UTC().Format(time.RFC3339), ahead.Round(time.Second), MaxClockSkew)
 	}
 	return p, nil
 }
@@ -196,6 +207,11 @@ func parsePolygon(raw json.RawMessage) (orb.Polygon, error) {
 			return nil, fmt.Errorf("ring %d is not closed", i)
 		}
 		poly = append(poly, r)
+	}
+	// The planar checks an incident area passes through the API: no ring
+	// crossing itself (a bow-tie) or another, holes inside, some area.
+	if _, err := coverage.CheckArea(bytes.TrimSpace(raw)); err != nil {
+		return nil, err
 	}
 	return poly, nil
 }

@@ -1,11 +1,14 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aerocell/aerocell/coverage"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -17,7 +20,13 @@ var positionCases = []struct {
 	why           string // part of the error
 }{
 	{"point", `{"schema":1,"lat":45.1,"lon":6.2}`, true, ""},
-	{"point with time and accuracy", `{"schema":1,"time":"2026-01-01T10:00:00Z","lat":-45,"lon":179.9,"accuracy_m":12.5,"extra":"ignored"}`, true, ""},
+	{"point with time and accuracy", `{"schema":1,"time":"2025-12-31T23:50:00Z","lat":-45,"lon":179.9,"accuracy_m":12.5,"extra":"ignored"}`, true, ""},
+	{"phone clock a little fast", `{"schema":1,"time":"2026-01-01T00:04:30Z","lat":45.1,"lon":6.2}`, true, ""},
+	{"time far ahead", `{"schema":1,"time":"2026-01-01T10:00:00Z","lat":45.1,"lon":6.2}`, false, "time 2026-01-01T10:00:00Z is 10h0m0s ahead of the controller's clock (at most 5m0s)"},
+	{"time years ahead", `{"schema":1,"time":"9999-12-31T23:59:59Z","area":{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45]]]}}`, false, "ahead of the controller's clock"},
+	{"bow-tie area", `{"schema":1,"area":{"type":"Polygon","coordinates":[[[6,45],[6.01,45.01],[6.01,45],[6,45.01],[6,45]]]}}`, false, "ring self-intersects"},
+	{"bow-tie feature", `{"schema":1,"area":{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[6,45],[6.01,45.01],[6.01,45],[6,45.01],[6,45]]]}}}`, false, "ring self-intersects"},
+	{"hole outside", `{"schema":1,"area":{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45]],[[7,46],[7.001,46],[7.001,46.001],[7,46]]]}}`, false, "hole not inside"},
 	{"area", `{"schema":1,"area":{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45]]]}}`, true, ""},
 	{"area as feature", `{"schema":1,"area":{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[6,45],[6.01,45],[6.01,45.01],[6,45]]]}}}`, true, ""},
 	{"empty", ``, false, "bad JSON"},
@@ -108,6 +117,16 @@ func FuzzParsePosition(f *testing.F) {
 		}
 		if (p.Point == nil) == (p.Area == nil) {
 			t.Fatalf("position with point %v and area %v", p.Point, p.Area)
+		}
+		if p.Time.Sub(epoch) > MaxClockSkew {
+			t.Fatalf("time %v trusted, more than %v after %v", p.Time, MaxClockSkew, epoch)
+		}
+		if p.Area != nil {
+			// What is accepted passes the API's own area check.
+			raw, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": p.Area})
+			if _, err := coverage.CheckArea(raw); err != nil {
+				t.Fatalf("accepted area %v fails the area check: %v", p.Area, err)
+			}
 		}
 		if p.Point != nil && checkLonLat(*p.Point) != nil {
 			t.Fatalf("point out of range: %v", *p.Point)

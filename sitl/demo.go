@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
@@ -15,6 +16,7 @@ import (
 	"github.com/aerocell/aerocell/examples"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/report/broker"
+	"github.com/aerocell/aerocell/report/topic"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
 )
@@ -36,6 +38,9 @@ type DemoOptions struct {
 	// Logger receives the daemon's and the simulator's logs.
 	Logger *slog.Logger
 }
+
+// demoTeam is the field team whose login the demo prints.
+const demoTeam = "rescue-1"
 
 // demoSites are where the demo's ground vehicles stand in quake-mountain.
 var demoSites = []Site{
@@ -114,7 +119,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 		return err
 	}
 	users := &broker.Users{Version: broker.UsersVersion}
-	password, err := broker.AddTeamLogin(users, "rescue-1", "rescue-1")
+	password, err := broker.AddTeamLogin(users, demoTeam, demoTeam)
 	if err != nil {
 		return err
 	}
@@ -146,7 +151,18 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	mport, _ := strconv.Atoi(portStr)
 	fmt.Fprintf(opt.Out, "aerocell demo: %d simulated drones over the quake-mountain area, flying at %gx real time\n", len(sc.simDrones()), opt.Speed)
 	fmt.Fprintf(opt.Out, "  map and orders:  http://%s/\n", d.HTTPAddr())
-	fmt.Fprintf(opt.Out, "  field team feed: %s  (subscribe to aerocell/v1/demo/#)\n", broker.LoginURL("rescue-1", password, host, mport))
+	// The team's filters within the demo incident: exactly what its login
+	// may read (a team may not subscribe to the whole incident, which would
+	// show it the other teams' alerts and positions).
+	tree, err := topic.New(cfg.MQTT.Topic)
+	if err != nil {
+		return err
+	}
+	read, _ := tree.TeamFilters(demoTeam)
+	fmt.Fprintf(opt.Out, "  field team login: %s\n", broker.LoginURL(demoTeam, password, host, mport))
+	fmt.Fprintf(opt.Out, "  its topics:       %s\n", strings.Join(read, " "))
+	fmt.Fprintf(opt.Out, "  for example:      mosquitto_sub -h %s -p %d -u %s -P '%s' -q 1 -v -t %s -t %s\n",
+		host, mport, demoTeam, password, tree.Alerts(), tree.TeamAlerts(demoTeam))
 	fmt.Fprintf(opt.Out, "  MAVLink:         the fleet talks to udpin:127.0.0.1:%d", port)
 	if len(opt.Forward) > 0 {
 		fmt.Fprintf(opt.Out, ", forwarded to %v", opt.Forward)

@@ -33,10 +33,23 @@ type Store struct {
 
 // Open opens or creates the state file at path. It fails, rather than wait,
 // when another process holds the file.
+//
+// A file that exists but is not a whole state file is refused with an error
+// naming the file and what is wrong with it (ErrDamaged), and left as it is:
+// an empty file is not taken for a new one (a fresh state would make a
+// restarted daemon forget the stations it holds), and a truncated one is
+// caught before bbolt maps it (reading past its end would crash the process).
 func Open(path string) (*Store, error) {
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := checkPages(db); err != nil {
+		db.Close()
+		return nil, &DamagedError{Path: path, Reason: err.Error()}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDocs, bucketEvents} {

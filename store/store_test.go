@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -117,5 +120,70 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestOpenMissingDirFails(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")); err == nil {
 		t.Fatal("open in a missing directory succeeded")
+	}
+}
+
+// writeState makes a state file as the controller leaves it: documents
+// rewritten and events appended until the file spans many pages.
+func writeState(t *testing.T, path string) {
+	t.Helper()
+	s := open(t, path)
+	defer s.Close()
+	big := strings.Repeat("x", 900)
+	for i := range 200 {
+		if _, err := s.PutAndAppend("plan", doc{big, i}, doc{big, i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestOpenRefusesDamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.db")
+	writeState(t, real)
+	whole, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"empty", "is empty (0 bytes)", nil},
+		{"half", "is truncated", whole[:len(whole)/2]},
+		{"one page", "is truncated", whole[:4096]},
+		{"a few bytes", "is truncated", whole[:100]},
+		{"a torn header", "is not a state file", whole[:40]},
+		{"random", "is not a state file", bytes.Repeat([]byte{0x5a, 0xc3, 0x17}, 10000)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".db")
+			if err := os.WriteFile(path, c.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(path)
+			if err == nil {
+				s.Close()
+				t.Fatal("damaged state file opened")
+			}
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q: want ErrDamaged naming %s and saying %q", err, path, c.want)
+			}
+			after, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(after, c.data) {
+				t.Fatalf("refused file changed: %d bytes, was %d", len(after), len(c.data))
+			}
+		})
+	}
+	// The whole file still opens, with its data.
+	s := open(t, real)
+	defer s.Close()
+	var got doc
+	if err := s.Get("plan", &got); err != nil || got.Count != 199 {
+		t.Fatalf("whole file: %+v %v", got, err)
 	}
 }

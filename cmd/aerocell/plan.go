@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -13,7 +13,10 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 )
 
-func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// runPlan plans stations. It stops, with an error saying so, when ctx ends
+// (main cancels it on SIGINT and SIGTERM): a big plan is abandoned, not
+// finished in the background.
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plan", stderr)
 	areaFile := fs.String("area", "", "GeoJSON file with the area (Polygon/MultiPolygon, Feature or FeatureCollection; features may carry role work-zone, no-fly, demand, launch-site, gateway)")
 	radius := fs.Float64("radius-m", 0, "cell ground radius in metres (instead of --profile)")
@@ -43,20 +46,22 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *areaFile == "" {
 		return usageError{"--area FILE is required"}
 	}
-	if n := btoi(*radius > 0) + btoi(*profile != "") + btoi(*fleet != ""); n != 1 {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["radius-m"] && !(*radius > 0 && *radius <= maxRadiusM) {
+		return usageError{fmt.Sprintf("--radius-m %v: want a cell ground radius in metres, > 0 and <= %g", *radius, maxRadiusM)}
+	}
+	if n := btoi(set["radius-m"]) + btoi(*profile != "") + btoi(*fleet != ""); n != 1 {
 		return usageError{"give exactly one of --radius-m R, --profile NAME and --fleet NAME=COUNT,..."}
 	}
-	if *radius < 0 || math.IsNaN(*radius) || math.IsInf(*radius, 0) {
-		return usageError{fmt.Sprintf("--radius-m %v is not a positive number", *radius)}
-	}
-	if *target != 0 && *drones != 0 {
+	if set["target-coverage"] && set["drones"] {
 		return usageError{"give at most one of --target-coverage and --drones"}
 	}
-	if *target < 0 || *target > 1 || math.IsNaN(*target) {
-		return usageError{fmt.Sprintf("--target-coverage %v is not in (0, 1]", *target)}
+	if set["target-coverage"] && !(*target > 0 && *target <= 1) {
+		return usageError{fmt.Sprintf("--target-coverage %v: want a fraction of the area in (0, 1]", *target)}
 	}
-	if *drones < 0 {
-		return usageError{fmt.Sprintf("--drones %d is negative", *drones)}
+	if set["drones"] && (*drones < 1 || *drones > maxDrones) {
+		return usageError{fmt.Sprintf("--drones %d: want a drone count from 1 to %d", *drones, maxDrones)}
 	}
 	if *format != "json" && *format != "geojson" {
 		return usageError{fmt.Sprintf("--format %q (want json or geojson)", *format)}
@@ -96,8 +101,11 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{err.Error()}
 		}
 	}
-	plan, err := coverage.PlanStations(req)
+	plan, err := coverage.PlanStationsContext(ctx, req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("plan: stopped before the plan was done (%w)", context.Cause(ctx))
+		}
 		return fmt.Errorf("%s: %w", *areaFile, err)
 	}
 	if *format == "geojson" {
@@ -112,6 +120,14 @@ func runPlan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(plan)
 }
+
+// Bounds of plan's flags. No fleet has more drones, and no base station
+// reaches further on the ground (a fixed-wing relay at its ceiling covers
+// some tens of kilometres); the planner then bounds the work per area.
+const (
+	maxDrones  = 10_000
+	maxRadiusM = 200e3
+)
 
 func btoi(b bool) int {
 	if b {

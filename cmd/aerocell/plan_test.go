@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +140,52 @@ func TestPlanErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want it to mention %q", c.args, err, c.want)
 		}
+	}
+}
+
+// Out-of-range flags are refused with the flag, the value and the valid
+// range named; absurd drone counts with the reason and the limit.
+func TestPlanRefusesOutOfRange(t *testing.T) {
+	town := "../../examples/areas/town.geojson"
+	for _, c := range []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{"--radius-m", "0"}, "--radius-m 0: want a cell ground radius in metres, > 0 and <= 200000", true},
+		{[]string{"--radius-m", "-5"}, "--radius-m -5: want a cell ground radius in metres, > 0", true},
+		{[]string{"--radius-m", "NaN"}, "--radius-m NaN: want a cell ground radius in metres, > 0", true},
+		{[]string{"--radius-m", "+Inf"}, "--radius-m +Inf: want", true},
+		{[]string{"--radius-m", "100", "--target-coverage", "0"}, "--target-coverage 0: want a fraction of the area in (0, 1]", true},
+		{[]string{"--radius-m", "100", "--target-coverage", "1.5"}, "--target-coverage 1.5: want a fraction", true},
+		{[]string{"--radius-m", "100", "--target-coverage", "NaN"}, "--target-coverage NaN: want a fraction", true},
+		{[]string{"--radius-m", "100", "--drones", "0"}, "--drones 0: want a drone count from 1 to 10000", true},
+		{[]string{"--radius-m", "100", "--drones", "100000"}, "--drones 100000: want a drone count from 1 to 10000", true},
+		{[]string{"--radius-m", "100", "--drones", "5000"}, "5000 drones is more than this area could ever use", false},
+	} {
+		var out, errb bytes.Buffer
+		err := runPlan(context.Background(), append([]string{"--area", town}, c.args...), &out, &errb)
+		var ue usageError
+		if err == nil || !strings.Contains(err.Error(), c.want) || errors.As(err, &ue) != c.usage {
+			t.Errorf("%v: error %v, want %q (usage error %v)", c.args, err, c.want, c.usage)
+		}
+		if out.Len() > 0 {
+			t.Errorf("%v: printed a plan", c.args)
+		}
+	}
+}
+
+// plan stops when its context ends (main ends it on SIGINT and SIGTERM)
+// and says why, instead of finishing the plan.
+func TestPlanStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("terminated signal received"))
+	var out, errb bytes.Buffer
+	err := runPlan(ctx, []string{"--area", "../../examples/areas/town.geojson", "--radius-m", "100", "--drones", "2000"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "plan: stopped before the plan was done (terminated signal received)") {
+		t.Fatalf("error %v", err)
+	}
+	if out.Len() > 0 {
+		t.Errorf("printed a plan: %s", out.String())
 	}
 }

@@ -150,16 +150,26 @@ func ObserverFilters() (read []string) {
 // alerts, its own alerts and its own position; it writes its own position
 // only. team must pass [CheckName].
 func TeamFilters(team string) (read, write []string) {
+	return teamFilters(incidents, team)
+}
+
+// TeamFilters are [TeamFilters] within this incident only: the filters to
+// give a team's login for it to subscribe to this incident's feed.
+func (t Tree) TeamFilters(team string) (read, write []string) {
+	return teamFilters(t.prefix, team)
+}
+
+func teamFilters(prefix, team string) (read, write []string) {
 	read = []string{
-		incidents + "/status",
-		incidents + "/drones/+/state",
-		incidents + "/coverage",
-		incidents + "/alerts",
-		incidents + "/alerts/cap",
-		incidents + "/teams/" + team + "/alerts",
-		incidents + "/teams/" + team + "/position",
+		prefix + "/status",
+		prefix + "/drones/+/state",
+		prefix + "/coverage",
+		prefix + "/alerts",
+		prefix + "/alerts/cap",
+		prefix + "/teams/" + team + "/alerts",
+		prefix + "/teams/" + team + "/position",
 	}
-	write = []string{incidents + "/teams/" + team + "/position"}
+	write = []string{prefix + "/teams/" + team + "/position"}
 	return read, write
 }
 

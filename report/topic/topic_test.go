@@ -1,6 +1,9 @@
 package topic
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCovers(t *testing.T) {
 	for _, c := range []struct {
@@ -63,5 +66,37 @@ func TestTree(t *testing.T) {
 		if Covers(r, tr.TeamAlerts("blue")) {
 			t.Errorf("team read rule %q covers another team's alerts", r)
 		}
+	}
+}
+
+// A tree's team filters are what a team login may subscribe to in that
+// incident: each is granted by the team's rules, none by another team's,
+// and the incident-wide filter a newcomer might try is not among them.
+func TestTreeTeamFilters(t *testing.T) {
+	tr, err := New("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := TeamFilters("rescue-1")
+	other, _ := TeamFilters("rescue-2")
+	granted := func(rules []string, f string) bool {
+		for _, r := range rules {
+			if Covers(r, f) {
+				return true
+			}
+		}
+		return false
+	}
+	read, write := tr.TeamFilters("rescue-1")
+	for _, f := range append(read, write...) {
+		if !strings.HasPrefix(f, tr.Prefix()+"/") || !granted(rules, f) {
+			t.Errorf("filter %q not granted to its team in %s", f, tr.Prefix())
+		}
+		if strings.Contains(f, "/teams/") && granted(other, f) {
+			t.Errorf("filter %q granted to another team", f)
+		}
+	}
+	if granted(rules, tr.All()) {
+		t.Errorf("%s granted to a team", tr.All())
 	}
 }

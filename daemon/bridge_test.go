@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/fleet"
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// The rule that picks the events field teams are told of: every critical
+// event, a new kind included; warnings of the battery, incident and plan
+// families; a rotation beginning. The kinds and severities are the ones
+// the controller emits.
+func TestTeamAlertRule(t *testing.T) {
+	for _, c := range []struct {
+		kind string
+		sev  fleet.Severity
+		want bool
+	}{
+		{"drone.failing", fleet.Critical, true},
+		{"drone.lost", fleet.Critical, true},
+		{"drone.down", fleet.Critical, true},
+		{"drone.failsafe", fleet.Critical, true},
+		{"drone.payload_failed", fleet.Critical, true},
+		{"drone.failed", fleet.Critical, true},
+		{"plan.failed", fleet.Critical, true},
+		{"drone.on_fire", fleet.Critical, true}, // a kind nobody has listed yet
+		{"battery.reserve", fleet.Warning, true},
+		{"incident.recalled", fleet.Warning, true},
+		{"plan.shrunk", fleet.Warning, true},
+		{"rotation.begun", fleet.Info, true},
+
+		{"command.failed", fleet.Warning, false},
+		{"command.refused", fleet.Warning, false},
+		{"automation", fleet.Warning, false},
+		{"drone.statustext", fleet.Warning, false},
+		{"drone.resting", fleet.Warning, false},
+		{"coverage.lost", fleet.Warning, false},
+		{"drone.assigned", fleet.Info, false},
+		{"incident.holding", fleet.Info, false},
+		{"rotation.completed", fleet.Info, false},
+	} {
+		if got := teamAlert(fleet.Event{Kind: c.kind, Severity: c.sev}); got != c.want {
+			t.Errorf("%s (%s): alert %v, want %v", c.kind, c.sev, got, c.want)
+		}
+	}
+}
+
+// A drone sinking on station (drone.failing) reaches the field teams: a
+// team logged in to the daemon's broker with its own login, on the alerts
+// topic its ACL lets it read, gets the alert.
+func TestDroneFailingReachesTeams(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	cfg := DefaultConfig()
+	cfg.MAVLink.Endpoints = []string{fmt.Sprintf("udpin:127.0.0.1:%d", freePort(t))}
+	cfg.Storage.Dir = t.TempDir()
+	cfg.HTTP.Listen = ""
+	cfg.MQTT.Listen = "127.0.0.1:0"
+	cfg.MQTT.Topic = "sink"
+	d, pass := startWithTeam(t, cfg, clk)
+
+	got := make(chan map[string]any, 8)
+	o := paho.NewClientOptions().AddBroker("tcp://" + d.MQTTAddr()).SetClientID("phone-red").
+		SetUsername("red").SetPassword(pass)
+	c := paho.NewClient(o)
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("team login: %v", tok.Error())
+	}
+	defer c.Disconnect(100)
+	tok := c.Subscribe("aerocell/v1/sink/alerts", 1, func(_ paho.Client, m paho.Message) {
+		var a map[string]any
+		if json.Unmarshal(m.Payload(), &a) == nil {
+			got <- a
+		}
+	})
+	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe: %v", tok.Error())
+	}
+
+	d.bridge.event(fleet.Event{Time: clk.Now(), Kind: "drone.failing", Severity: fleet.Critical, Drone: 4, Station: "S2",
+		Text: "drone 4 is sinking: 60 m, station at 120 m", Reason: "losing altitude on station"})
+	select {
+	case a := <-got:
+		if a["kind"] != "drone.failing" || a["severity"] != "critical" || a["drone"] != float64(4) || a["text"] != "drone 4 is sinking: 60 m, station at 120 m" {
+			t.Fatalf("alert %v", a)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no drone.failing alert on aerocell/v1/sink/alerts")
+	}
+}
