@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/paulmach/orb"
-	"github.com/schollz/progressbar/v3"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -205,35 +202,6 @@ func (r *Report) plot(dir string) error {
 		}
 	}
 	return nil
-}
-
-// progress is the bar a run shows on a terminal.
-type progress struct {
-	bar *progressbar.ProgressBar
-}
-
-func newProgress(w io.Writer, d time.Duration) *progress {
-	if w == nil {
-		return &progress{}
-	}
-	return &progress{bar: progressbar.NewOptions64(int64(d.Seconds()),
-		progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetDescription("flight time"))}
-}
-
-func (p *progress) set(t time.Duration, s Sample) {
-	if p.bar == nil {
-		return
-	}
-	p.bar.Describe(fmt.Sprintf("%s public %5.1f%% private %5.1f%%", fmtDur(t), 100*s.Coverage[fleet.Public], 100*s.Coverage[fleet.Private]))
-	_ = p.bar.Set64(int64(math.Min(t.Seconds(), float64(p.bar.GetMax64()))))
-}
-
-func (p *progress) done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }
 
 func fmtDur(t time.Duration) string {
