@@ -18,9 +18,24 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	httpAddr := fs.String("http", "", "serve the console there during the run (e.g. 127.0.0.1:8080)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print the report summary as JSON")
+	generate := fs.Int("generate", 0, "write this many random scenarios into --out instead of running one")
+	seed := fs.Uint64("seed", 1, "with --generate: the seed of the scenario family")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	if *generate != 0 {
+		if len(pos) != 0 {
+			return usageError{"sitl: --generate takes no scenario file: aerocell sitl --generate N --seed S --out DIR"}
+		}
+		paths, err := sitl.Generate(*out, *generate, *seed)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			fmt.Fprintln(stdout, p)
+		}
+		return nil
 	}
 	if len(pos) != 1 {
 		return usageError{"sitl: give one scenario file: aerocell sitl SCENARIO.yaml [--out DIR]"}
