@@ -53,7 +53,9 @@ type Sample struct {
 	Planned  map[fleet.Network]float64 `json:"planned"`
 	States   map[fleet.DroneState]int  `json:"states"`
 	Drones   []fleet.Drone             `json:"-"`
-	Stations int                       `json:"stations"`
+	// Truth is each drone as the simulator has it.
+	Truth    []DroneTruth `json:"truth,omitempty"`
+	Stations int          `json:"stations"`
 }
 
 // sampleJSON is a Sample as report.json holds it: the time in seconds.
@@ -262,6 +264,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		// last plan still stands.
 		fs := r.fleet.Snapshot()
 		smp.Reported, smp.Coverage = smp.Coverage, tr.measure(fs)
+		smp.Truth = truthOf(fs, s.Drones)
 		if s.Plan != nil {
 			lastPlan = smp.Planned
 		} else if lastPlan != nil {

@@ -18,6 +18,7 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	httpAddr := fs.String("http", "", "serve the console there during the run (e.g. 127.0.0.1:8080)")
 	quiet := fs.Bool("q", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print the report summary as JSON")
+	check := fs.Bool("check", false, "also check the run's properties (idle drones, command storms, unanswered failures, coverage under the upper bound) and print the violations")
 	generate := fs.Int("generate", 0, "write this many random scenarios into --out instead of running one")
 	seed := fs.Uint64("seed", 1, "with --generate: the seed of the scenario family")
 	pos, err := parseInterleaved(fs, args)
@@ -52,6 +53,10 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	var violations []sitl.Violation
+	if *check {
+		violations = sitl.Check(sc, rep, sitl.DefaultLimits())
+	}
 	if *jsonOut {
 		sum := map[string]any{
 			"scenario": rep.Scenario, "time_to_first_coverage_s": rep.FirstCoverageS, "time_to_plan_s": rep.TimeToPlanS,
@@ -59,6 +64,9 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			"lowest_coverage_after_deployment": rep.Lowest, "coverage_hours_ratio_to_first_plan": rep.FirstPlanRatio,
 			"coverage_hours_ratio_to_current_plan": rep.CurrentPlanRatio, "commands_per_drone_hour": rep.CommandsPerDroneHour,
 			"stations": rep.Stations, "wall_seconds": rep.WallSeconds, "out": *out,
+		}
+		if *check {
+			sum["violations"] = violations
 		}
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		_, err := fmt.Fprintln(stdout, string(b))
@@ -70,6 +78,12 @@ func runSITL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  %-8s mean %.1f%% (upper bound %.1f%%), first coverage at %s, plan reached at %s, lowest after deployment %.1f%% (plan %.1f%%), coverage-hours %.1f%% of the first plan\n",
 			n, 100*rep.Mean[n], 100*rep.Bound.Coverage[n], secs(rep.FirstCoverageS[n]), secs(rep.TimeToPlanS[n]),
 			100*rep.Lowest[n], 100*rep.LowestPlanned[n], 100*rep.FirstPlanRatio[n])
+	}
+	if *check {
+		fmt.Fprintf(stdout, "  %d property violations\n", len(violations))
+		for _, v := range violations {
+			fmt.Fprintf(stdout, "    %s\n", v)
+		}
 	}
 	fmt.Fprintf(stdout, "  report: %s/report.json, plot: %s/coverage.svg, tracks: %s/tracks.geojson\n", *out, *out, *out)
 	return nil
