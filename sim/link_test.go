@@ -379,3 +379,22 @@ func TestConnectSequence(t *testing.T) {
 		t.Fatalf("parameters %v", got)
 	}
 }
+
+// Each command addressed to a drone is counted once, whatever its answer;
+// commands for another drone are not.
+func TestCommandsCounted(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 20), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	ctx := ctxT(t, 30*time.Second)
+	before := f.Drone(1).State().Link.Commands
+	res, err := g.setMode(ctx, 1, 4)
+	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
+	res, err = g.command(ctx, 1, common.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 20)
+	mustResult(t, "takeoff disarmed", res, err, common.MAV_RESULT_TEMPORARILY_REJECTED)
+	g.send(&common.MessageCommandLong{TargetSystem: 2, TargetComponent: 1, Command: common.MAV_CMD_COMPONENT_ARM_DISARM, Param1: 1})
+	res, err = g.await(ctx, 1, common.MAV_CMD_COMPONENT_ARM_DISARM, &common.MessageCommandInt{
+		TargetSystem: 1, TargetComponent: 1, Command: common.MAV_CMD_COMPONENT_ARM_DISARM, Param1: 1})
+	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
+	if got := f.Drone(1).State().Link.Commands - before; got != 3 {
+		t.Errorf("%d commands counted, want 3 (SET_MODE, COMMAND_LONG, COMMAND_INT)", got)
+	}
+}

@@ -132,6 +132,10 @@ type LinkStats struct {
 	SendDropped uint64 // lost to link drop or packet loss
 	Received    uint64 // taken from the sockets (and handled)
 	RecvDropped uint64 // lost to link drop or packet loss
+	// Commands counts the commands that reached the drone and were
+	// addressed to it (COMMAND_LONG, COMMAND_INT, SET_MODE), whatever
+	// their answer: what a ground station's orders cost the radio.
+	Commands uint64
 }
 
 // Cell returns the status of the drone's cell on network n.

@@ -136,6 +136,7 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		if !v.forMe(m.TargetSystem, m.TargetComponent) {
 			return
 		}
+		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
 			lat: float64(m.Param5), lon: float64(m.Param6), alt: float64(m.Param7), relAlt: true}
@@ -147,6 +148,7 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		if !v.forMe(m.TargetSystem, m.TargetComponent) {
 			return
 		}
+		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
 			lat: float64(m.X) / 1e7, lon: float64(m.Y) / 1e7, alt: float64(m.Z), relAlt: relativeFrame(m.Frame)}
@@ -158,6 +160,7 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		if m.TargetSystem != v.id {
 			return
 		}
+		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		res := common.MAV_RESULT_FAILED
 		if m.BaseMode&common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED != 0 {

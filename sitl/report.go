@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,35 +11,66 @@ import (
 
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/paulmach/orb"
-	"github.com/schollz/progressbar/v3"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
 
-// Report is what a run wrote to report.json.
+// Report is what a run wrote to report.json. Times are seconds of flight
+// from the start of the run; coverage is the fraction of the area covered,
+// measured from the simulator's truth unless said otherwise.
 type Report struct {
-	Scenario    string  `json:"scenario"`
-	DurationS   float64 `json:"duration_s"`
-	Speed       float64 `json:"speed"`
-	WallSeconds float64 `json:"wall_seconds"`
-	Drones      int     `json:"drones"`
+	Scenario string `json:"scenario"`
+	// StartedAt is the virtual time the run's clock of flight starts from
+	// (events carry virtual times).
+	StartedAt   time.Time `json:"started_at"`
+	DurationS   float64   `json:"duration_s"`
+	Speed       float64   `json:"speed"`
+	WallSeconds float64   `json:"wall_seconds"`
+	Drones      int       `json:"drones"`
 	// Networks are the networks the incident wants.
 	Networks []fleet.Network `json:"networks"`
-	// TimeToCoverageS is, per network, the first time live coverage came
-	// within a percent point of the plan (-1: never).
-	TimeToCoverageS map[fleet.Network]float64 `json:"time_to_first_coverage_s"`
+	// FirstCoverageS is, per network, the first time any of the area was
+	// covered (-1: never).
+	FirstCoverageS map[fleet.Network]float64 `json:"time_to_first_coverage_s"`
+	// TimeToPlanS is, per network, the first time coverage came within a
+	// percent point of the plan then in force (-1: never).
+	TimeToPlanS map[fleet.Network]float64 `json:"time_to_plan_s"`
 	// Deployed is when every wanted network first reached its plan.
 	DeployedS float64 `json:"first_full_deployment_s"`
-	// Lowest is the lowest live coverage after the first full deployment.
+	// Mean is the mean coverage over the whole run.
+	Mean map[fleet.Network]float64 `json:"mean_coverage"`
+	// Bound is what the fleet could give at best over the run (see
+	// [Bound]); Mean can come near it, not above.
+	Bound *Bound `json:"upper_bound"`
+	// Lowest is the lowest coverage after the first full deployment.
 	Lowest map[fleet.Network]float64 `json:"lowest_coverage_after_deployment"`
 	// LowestPlanned is the planned coverage at that moment.
 	LowestPlanned map[fleet.Network]float64 `json:"planned_coverage_at_lowest"`
-	// Delivered and Planned are coverage-hours (fraction of the area times
-	// hours) from the first full deployment to the end; Ratio their ratio.
-	Delivered map[fleet.Network]float64 `json:"coverage_hours_delivered"`
-	Planned   map[fleet.Network]float64 `json:"coverage_hours_planned"`
-	Ratio     map[fleet.Network]float64 `json:"coverage_hours_ratio"`
+	// CoverageHours are coverage-hours (fraction of the area times hours)
+	// over the whole run; FirstPlan is the coverage of the first plan
+	// (the deployment's) and FirstPlanHours what holding it from the
+	// start to the end would give; FirstPlanRatio their ratio. Unlike
+	// the current plan, the first plan does not shrink when a controller
+	// gives stations up.
+	CoverageHours  map[fleet.Network]float64 `json:"coverage_hours"`
+	FirstPlan      map[fleet.Network]float64 `json:"first_plan_coverage"`
+	FirstPlanHours map[fleet.Network]float64 `json:"coverage_hours_first_plan"`
+	FirstPlanRatio map[fleet.Network]float64 `json:"coverage_hours_ratio_to_first_plan"`
+	// Delivered and CurrentPlanHours are coverage-hours from the first
+	// full deployment to the end, of the coverage and of the plan in
+	// force at each moment (which shrinks as stations are given up);
+	// CurrentPlanRatio is their ratio. It says how well the controller
+	// held its own plan, not how well it served the area.
+	Delivered        map[fleet.Network]float64 `json:"coverage_hours_delivered"`
+	CurrentPlanHours map[fleet.Network]float64 `json:"coverage_hours_current_plan"`
+	CurrentPlanRatio map[fleet.Network]float64 `json:"coverage_hours_ratio_to_current_plan"`
+	// Commands are the commands that reached the drones (COMMAND_LONG,
+	// COMMAND_INT, SET_MODE), counted by the simulator: in all, per drone
+	// and per drone-hour of the run.
+	Commands             uint64         `json:"commands"`
+	CommandsByDrone      map[int]uint64 `json:"commands_by_drone"`
+	CommandsPerDroneHour float64        `json:"commands_per_drone_hour"`
 	// Stations in the plan at the end.
 	Stations int            `json:"stations"`
 	Restarts []Restart      `json:"restarts,omitempty"`
@@ -60,17 +89,15 @@ type Restart struct {
 
 func newReport(sc *Scenario, speed float64) *Report {
 	r := &Report{Scenario: sc.Name, DurationS: sc.Duration.Seconds(), Speed: speed, Drones: len(sc.simDrones()),
-		TimeToCoverageS: map[fleet.Network]float64{}, Lowest: map[fleet.Network]float64{}, LowestPlanned: map[fleet.Network]float64{},
-		Delivered: map[fleet.Network]float64{}, Planned: map[fleet.Network]float64{}, Ratio: map[fleet.Network]float64{},
-		Counts: map[string]int{}, tracks: map[int]orb.LineString{}, DeployedS: -1}
-	for _, n := range sc.Networks {
-		r.Networks = append(r.Networks, fleet.Network(n))
-	}
-	if len(r.Networks) == 0 {
-		r.Networks = []fleet.Network{fleet.Public, fleet.Private}
-	}
+		FirstCoverageS: map[fleet.Network]float64{}, TimeToPlanS: map[fleet.Network]float64{}, Mean: map[fleet.Network]float64{},
+		Lowest: map[fleet.Network]float64{}, LowestPlanned: map[fleet.Network]float64{},
+		CoverageHours: map[fleet.Network]float64{}, FirstPlan: map[fleet.Network]float64{}, FirstPlanHours: map[fleet.Network]float64{},
+		FirstPlanRatio: map[fleet.Network]float64{}, Delivered: map[fleet.Network]float64{},
+		CurrentPlanHours: map[fleet.Network]float64{}, CurrentPlanRatio: map[fleet.Network]float64{},
+		CommandsByDrone: map[int]uint64{}, Counts: map[string]int{}, tracks: map[int]orb.LineString{}, DeployedS: -1}
+	r.Networks = networksOf(sc)
 	for _, n := range r.Networks {
-		r.TimeToCoverageS[n] = -1
+		r.FirstCoverageS[n], r.TimeToPlanS[n] = -1, -1
 	}
 	return r
 }
@@ -87,27 +114,35 @@ func (r *Report) add(s Sample) {
 			r.tracks[d.ID] = append(r.tracks[d.ID], orb.Point{d.Lon, d.Lat})
 		}
 	}
+	// Each sample stands for the time since the one before.
+	dt := s.T.Hours()
+	if k := len(r.Series); k > 0 {
+		dt = (s.T - r.Series[k-1].T).Hours()
+	}
 	all := true
 	for _, n := range r.Networks {
-		if r.TimeToCoverageS[n] < 0 && reached(s, n) {
-			r.TimeToCoverageS[n] = s.T.Seconds()
+		if r.FirstCoverageS[n] < 0 && s.Coverage[n] > 0 {
+			r.FirstCoverageS[n] = s.T.Seconds()
 		}
-		all = all && r.TimeToCoverageS[n] >= 0
+		if r.TimeToPlanS[n] < 0 && reached(s, n) {
+			r.TimeToPlanS[n] = s.T.Seconds()
+		}
+		all = all && r.TimeToPlanS[n] >= 0
+		if _, ok := r.FirstPlan[n]; !ok && s.Stations > 0 {
+			r.FirstPlan[n] = s.Planned[n]
+		}
+		r.CoverageHours[n] += s.Coverage[n] * dt
 	}
 	if all && r.DeployedS < 0 {
 		r.DeployedS = s.T.Seconds()
 	}
 	if r.DeployedS >= 0 {
-		dt := 0.0
-		if k := len(r.Series); k > 0 {
-			dt = (s.T - r.Series[k-1].T).Hours()
-		}
 		for _, n := range r.Networks {
 			if low, ok := r.Lowest[n]; !ok || s.Coverage[n] < low {
 				r.Lowest[n], r.LowestPlanned[n] = s.Coverage[n], s.Planned[n]
 			}
 			r.Delivered[n] += s.Coverage[n] * dt
-			r.Planned[n] += s.Planned[n] * dt
+			r.CurrentPlanHours[n] += s.Planned[n] * dt
 		}
 	}
 	s.Drones = nil
@@ -115,15 +150,35 @@ func (r *Report) add(s Sample) {
 	r.Stations = s.Stations
 }
 
-func (r *Report) finish(evs []fleet.Event, started time.Time) {
+// finish fills the figures of the whole run: events, means, ratios and the
+// commands the drones received (by sysid).
+func (r *Report) finish(evs []fleet.Event, commands map[int]uint64) {
 	r.Events = evs
 	for _, e := range evs {
 		r.Counts[e.Kind]++
 	}
+	hours := 0.0
+	if k := len(r.Series); k > 0 {
+		hours = r.Series[k-1].T.Hours()
+	}
 	for _, n := range r.Networks {
-		if r.Planned[n] > 0 {
-			r.Ratio[n] = r.Delivered[n] / r.Planned[n]
+		if hours > 0 {
+			r.Mean[n] = r.CoverageHours[n] / hours
 		}
+		r.FirstPlanHours[n] = r.FirstPlan[n] * hours
+		if r.FirstPlanHours[n] > 0 {
+			r.FirstPlanRatio[n] = r.CoverageHours[n] / r.FirstPlanHours[n]
+		}
+		if r.CurrentPlanHours[n] > 0 {
+			r.CurrentPlanRatio[n] = r.Delivered[n] / r.CurrentPlanHours[n]
+		}
+	}
+	for id, c := range commands {
+		r.CommandsByDrone[id] = c
+		r.Commands += c
+	}
+	if r.Drones > 0 && hours > 0 {
+		r.CommandsPerDroneHour = float64(r.Commands) / (float64(r.Drones) * hours)
 	}
 }
 
@@ -205,35 +260,6 @@ func (r *Report) plot(dir string) error {
 		}
 	}
 	return nil
-}
-
-// progress is the bar a run shows on a terminal.
-type progress struct {
-	bar *progressbar.ProgressBar
-}
-
-func newProgress(w io.Writer, d time.Duration) *progress {
-	if w == nil {
-		return &progress{}
-	}
-	return &progress{bar: progressbar.NewOptions64(int64(d.Seconds()),
-		progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetDescription("flight time"))}
-}
-
-func (p *progress) set(t time.Duration, s Sample) {
-	if p.bar == nil {
-		return
-	}
-	p.bar.Describe(fmt.Sprintf("%s public %5.1f%% private %5.1f%%", fmtDur(t), 100*s.Coverage[fleet.Public], 100*s.Coverage[fleet.Private]))
-	_ = p.bar.Set64(int64(math.Min(t.Seconds(), float64(p.bar.GetMax64()))))
-}
-
-func (p *progress) done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }
 
 func fmtDur(t time.Duration) string {

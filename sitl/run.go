@@ -2,6 +2,7 @@ package sitl
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,7 +44,8 @@ type Options struct {
 
 // Sample is the fleet seen at one instant of a run.
 type Sample struct {
-	T time.Duration `json:"t_s"`
+	// T is the flight time since the start (t_s in JSON: seconds).
+	T time.Duration `json:"-"`
 	// Coverage is measured from the simulator's drones (where they are,
 	// which cells are on); Reported is what the controller measured.
 	Coverage map[fleet.Network]float64 `json:"coverage"`
@@ -51,7 +53,33 @@ type Sample struct {
 	Planned  map[fleet.Network]float64 `json:"planned"`
 	States   map[fleet.DroneState]int  `json:"states"`
 	Drones   []fleet.Drone             `json:"-"`
-	Stations int                       `json:"stations"`
+	// Truth is each drone as the simulator has it.
+	Truth    []DroneTruth `json:"truth,omitempty"`
+	Stations int          `json:"stations"`
+}
+
+// sampleJSON is a Sample as report.json holds it: the time in seconds.
+type sampleJSON struct {
+	TS float64 `json:"t_s"`
+	sampleFields
+}
+
+type sampleFields Sample
+
+// MarshalJSON writes the sample with its time in seconds.
+func (s Sample) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sampleJSON{TS: s.T.Seconds(), sampleFields: sampleFields(s)})
+}
+
+// UnmarshalJSON reads a sample written by MarshalJSON.
+func (s *Sample) UnmarshalJSON(b []byte) error {
+	var j sampleJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = Sample(j.sampleFields)
+	s.T = time.Duration(math.Round(j.TS * float64(time.Second)))
+	return nil
 }
 
 // Run plays a scenario to its end (or until ctx ends) and writes its
@@ -220,6 +248,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if err := r.deploy(ctx); err != nil {
 		return nil, err
 	}
+	rep.StartedAt = started
 	bar := newProgress(r.opt.Progress, r.sc.Duration)
 	restarts := append([]time.Duration(nil), r.sc.Restarts...)
 	sort.Slice(restarts, func(i, j int) bool { return restarts[i] < restarts[j] })
@@ -238,7 +267,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		// Coverage is the simulator's truth; the controller's own figure is
 		// kept beside it. While a restarted controller has no plan yet, the
 		// last plan still stands.
-		smp.Reported, smp.Coverage = smp.Coverage, tr.measure(r.fleet.Snapshot())
+		fs := r.fleet.Snapshot()
+		smp.Reported, smp.Coverage = smp.Coverage, tr.measure(fs)
+		smp.Truth = truthOf(fs, s.Drones)
 		if s.Plan != nil {
 			lastPlan = smp.Planned
 		} else if lastPlan != nil {
@@ -265,7 +296,16 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.finish(evs, started)
+	commands := map[int]uint64{}
+	for id, d := range r.fleet.Snapshot().Drones {
+		commands[int(id)] = d.Link.Commands
+	}
+	rep.finish(evs, commands)
+	// The bound is computed after the flight: its placement takes wall
+	// time, which the sped-up clock would turn into minutes of flight.
+	if rep.Bound, err = UpperBound(r.sc, tr.radii); err != nil {
+		return nil, err
+	}
 	if err := rep.write(r.out); err != nil {
 		return nil, err
 	}

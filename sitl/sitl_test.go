@@ -33,7 +33,7 @@ func TestMixedFleetReachesPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range rep.Networks {
-		if rep.TimeToCoverageS[n] < 0 {
+		if rep.TimeToPlanS[n] < 0 {
 			t.Errorf("%s coverage never reached the plan", n)
 		}
 	}
@@ -83,8 +83,8 @@ func TestSixHourRotation(t *testing.T) {
 			perStation[e.Station]++
 		}
 	}
-	t.Logf("stations %d, deployed at %.0f s, rotations %v, lowest %v (planned %v), coverage-hours ratio %v, wall %.0f s",
-		rep.Stations, rep.DeployedS, perStation, rep.Lowest, rep.LowestPlanned, rep.Ratio, rep.WallSeconds)
+	t.Logf("stations %d, deployed at %.0f s, rotations %v, lowest %v (planned %v), coverage-hours ratio to the current plan %v, wall %.0f s",
+		rep.Stations, rep.DeployedS, perStation, rep.Lowest, rep.LowestPlanned, rep.CurrentPlanRatio, rep.WallSeconds)
 	if rep.Stations == 0 {
 		t.Fatal("no station")
 	}
@@ -94,8 +94,8 @@ func TestSixHourRotation(t *testing.T) {
 		if rep.Lowest[n] < planned-share-1e-9 {
 			t.Errorf("%s coverage fell to %.3f; plan %.3f minus one station's share %.3f", n, rep.Lowest[n], planned, share)
 		}
-		if rep.Ratio[n] < 0.98 {
-			t.Errorf("%s coverage-hours %.3f of plan, want at least 0.98", n, rep.Ratio[n])
+		if rep.CurrentPlanRatio[n] < 0.98 {
+			t.Errorf("%s coverage-hours %.3f of plan, want at least 0.98", n, rep.CurrentPlanRatio[n])
 		}
 	}
 	for i := 1; i <= rep.Stations; i++ {

@@ -1,0 +1,103 @@
+package sitl
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// propertyHorizon and propertySpeed keep the property runs short: the
+// first 45 minutes of flight of each scenario at 300 times real time.
+const (
+	propertyHorizon = 45 * time.Minute
+	propertySpeed   = 300
+)
+
+// enforced are the properties that hold on main today (6236b05); the
+// others are logged, to be enforced as the controller improves (issue
+// 10). Seen on main with this sample:
+//   - PropCommands: 40 to 1,300 commands per drone-hour over the fleet,
+//     up to 2,800 for one drone (limits 30 and 60);
+//   - PropIdle: rotation-6h keeps four heavies on the ground with one
+//     relief allowed while private coverage is 0.82; gen-s1-01 launches
+//     nothing for 23 minutes (tethered, heavy and fixed wing ready);
+//   - PropNearBound: private coverage 0.03 of a 0.045 bound
+//     (quake-mixed), 0.19 of 0.29 (gen-s1-02), 0.84 of 1.0 (rotation-6h);
+//   - PropAnswered: held in two runs, then under -race on a loaded machine
+//     drone 7's motor fault (quake-faults) and drone 5's GPS fault
+//     (gen-s1-04) went unnoticed for 5 minutes; in gen-s1-03's full two
+//     hours a battery and a GPS fault on the fixed wing go unnoticed.
+//
+// None holds on main reliably today, so none is enforced yet; the bound
+// itself (the mean never above it) is.
+var enforced = map[string]bool{}
+
+// shorten returns the scenario cut to its first d of flight: faults and
+// restarts after it are dropped.
+func shorten(t *testing.T, sc *Scenario, d time.Duration) *Scenario {
+	t.Helper()
+	s := *sc
+	if s.Duration > d {
+		s.Duration = d
+	}
+	s.Faults, s.Restarts = nil, nil
+	for _, f := range sc.Faults {
+		if f.At <= s.Duration {
+			s.Faults = append(s.Faults, f)
+		}
+	}
+	for _, r := range sc.Restarts {
+		if r < s.Duration {
+			s.Restarts = append(s.Restarts, r)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &s
+}
+
+// The shipped scenarios and a sample of the generated family, each run for
+// a short horizon, checked against the properties of issue 10.
+func TestProperties(t *testing.T) {
+	var scs []*Scenario
+	for _, name := range []string{"quake-mixed.yaml", "quake-faults.yaml", "rotation-6h.yaml"} {
+		scs = append(scs, load(t, name))
+	}
+	paths, err := Generate(t.TempDir(), 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		sc, err := LoadScenario(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scs = append(scs, sc)
+	}
+	for _, full := range scs {
+		sc := shorten(t, full, propertyHorizon)
+		t.Run(sc.Name, func(t *testing.T) {
+			rep, err := Run(context.Background(), sc, Options{Out: filepath.Join(t.TempDir(), "out"), Speed: propertySpeed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("mean %s, bound %s (stations %v), first coverage %v, plan %v, %.1f commands per drone-hour",
+				fmtNets(rep.Mean, rep.Networks), fmtNets(rep.Bound.Coverage, rep.Networks), rep.Bound.Stations,
+				rep.FirstCoverageS, rep.TimeToPlanS, rep.CommandsPerDroneHour)
+			for _, v := range Check(sc, rep, DefaultLimits()) {
+				if enforced[v.Property] {
+					t.Errorf("%v", v)
+				} else {
+					t.Logf("not yet enforced: %v", v)
+				}
+			}
+			for _, n := range rep.Networks {
+				if rep.Mean[n] > rep.Bound.Coverage[n]+1e-9 {
+					t.Errorf("%s: mean coverage %.3f above the upper bound %.3f", n, rep.Mean[n], rep.Bound.Coverage[n])
+				}
+			}
+		})
+	}
+}
