@@ -25,6 +25,7 @@ func (l *loop) decide() {
 		return
 	}
 	l.forgetGhosts()
+	l.fitTetheredToWind()
 	l.handover()
 	l.grow()
 	l.fill()
@@ -99,9 +100,11 @@ func (l *loop) health(d *drone) {
 				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
 				Reason: r.Failed})
 			l.releaseStation(d, r.Failed)
-		case d.airborne() && !d.profile.Tethered() && d.tel.BatteryPct >= 0 && l.enduranceLeft(d) <= l.homeCost(d)+30*time.Second:
-			// No relief in time: it must leave now to reach home above
-			// its reserve, before its own failsafe lands it where it is.
+		case d.airborne() && !d.profile.Tethered() && d.tel.BatteryPct >= 0 && l.enduranceLeft(d)+l.reserveFlight(d) <= l.homeCost(d)+time.Minute:
+			// No relief in time, and too far out for the reserve to bring
+			// it home: it must leave now, before its own failsafe lands it
+			// where it is. (Nearer in, the autopilot's reserve RTL is
+			// what the reserve is for.)
 			r.Home, r.HomeReason = true, "battery: must leave now to reach home"
 			l.emit(Event{Kind: "drone.home", Severity: Warning, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d leaves %s for home: no relief on station in time", d.id, st.ID), Reason: r.HomeReason})
@@ -132,6 +135,42 @@ func (l *loop) keepThroughLoss(d *drone) bool {
 		grace = left
 	}
 	return l.clk.Since(d.lostAt) < grace
+}
+
+// fitTetheredToWind brings tethered stations within what their airframe
+// holds in the wind now: lower, and nearer the winch, when the wind has
+// risen past what they were planned for. A tethered drone that could not
+// hold its station gets one it can hold, rather than meeting tension,
+// being given up and its spare sent into the same fate.
+func (l *loop) fitTetheredToWind() {
+	for i := range l.st.Plan.Stations {
+		st := &l.st.Plan.Stations[i]
+		p, ok := l.cfg.Profiles[st.Profile]
+		site, sok := l.site(st.Site)
+		if !ok || !sok || !p.Tethered() {
+			continue
+		}
+		alt := math.Min(st.AltM, p.planAlt(st.AltM, l.wind))
+		reach := p.planReach(alt, l.wind)
+		dist := distanceM(site.Lat, site.Lon, st.Lat, st.Lon)
+		if alt >= st.AltM-0.5 && dist <= reach+1 {
+			continue
+		}
+		if dist > reach && dist > 0 {
+			k := reach / dist
+			st.Lat = site.Lat + (st.Lat-site.Lat)*k
+			st.Lon = site.Lon + (st.Lon-site.Lon)*k
+		}
+		st.AltM = alt
+		pub, prv := l.radii[p.Name].At(alt)
+		for n := range st.RadiusM {
+			st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
+		}
+		l.dirty = true
+		l.emit(Event{Kind: "station.adjusted", Severity: Info, Station: st.ID, Drone: st.Drone,
+			Text:   fmt.Sprintf("station %s brought to %.0f m, %.0f m from its winch, for %.0f m/s wind", st.ID, alt, math.Min(dist, reach), l.wind.SpeedMS),
+			Reason: "wind"})
+	}
 }
 
 // forgetGhosts frees stations held by drones not heard since the
@@ -181,6 +220,9 @@ func cellState(d *drone, n Network) mavlink.CellState {
 func (l *loop) handOver(d *drone, st *Station) {
 	rel := l.enRoute(st.ID)
 	if rel == nil || rel == d {
+		// A gap in the rotation, not lost capacity: the next drone back
+		// with a fresh battery fills it, and nothing is re-planned.
+		l.rotationGap[st.ID] = true
 		l.releaseStation(d, d.rec.HomeReason)
 		return
 	}
@@ -294,6 +336,7 @@ func (l *loop) fill() {
 		}
 		d, n := cands[i], needs[j]
 		got[j] = true
+		delete(l.rotationGap, n.st.ID)
 		d.rec.Station, d.rec.Relief = n.st.ID, n.relief
 		d.onStationAt = time.Time{}
 		if !n.relief {
@@ -311,7 +354,9 @@ func (l *loop) fill() {
 	}
 	var empty []string
 	for j, n := range needs {
-		if !got[j] && !n.relief && n.st.Drone == 0 {
+		// An intermittent station waits for the next drone back with a
+		// fresh battery: its gap was planned, no reason to re-plan.
+		if !got[j] && !n.relief && n.st.Drone == 0 && !l.rotationGap[n.st.ID] {
 			empty = append(empty, n.st.ID)
 		}
 	}
@@ -408,7 +453,7 @@ func (l *loop) enduranceLeft(d *drone) time.Duration {
 	}
 	// Holding a post with the cells on in the forecast wind: the
 	// airframe's endurance as sold (still air, cells off) is longer.
-	full := p.Air.HoldEndurance(l.cfg.Wind, 0)
+	full := p.Air.HoldEndurance(l.wind, 0)
 	if d.tel.BatteryPct < 0 {
 		return full
 	}
@@ -447,11 +492,19 @@ func (l *loop) timeHome(d *drone) time.Duration {
 	return time.Duration(s * float64(time.Second))
 }
 
+// reserveFlight is how long d cruises on its reserve: from the reserve
+// down to the charge at which its autopilot lands wherever it is.
+func (l *loop) reserveFlight(d *drone) time.Duration {
+	a := d.profile.Air
+	wh := a.Battery.CapacityWh * (a.Battery.ReservePct - a.Battery.CriticalPct) / 100
+	return time.Duration(wh / (a.FlightPowerW(a.CruiseSpeed, 0) + airframe.AvionicsW) * float64(time.Hour))
+}
+
 // homeCost is the hold time the flight home costs d: the time home, at the
 // power cruising draws rather than holding.
 func (l *loop) homeCost(d *drone) time.Duration {
 	a := d.profile.Air
-	k := (a.FlightPowerW(a.CruiseSpeed, 0) + airframe.AvionicsW) / a.HoldPowerW(l.cfg.Wind, 0)
+	k := (a.FlightPowerW(a.CruiseSpeed, 0) + airframe.AvionicsW) / a.HoldPowerW(l.wind, 0)
 	return time.Duration(float64(l.timeHome(d)) * math.Max(1, k))
 }
 

@@ -49,7 +49,7 @@ func (l *loop) holdLoad(p Profile, from []coverage.Point, pt coverage.Point, alt
 
 // rotationLoad is the drones a post costs (see holdLoad), 0 if unholdable.
 func (l *loop) rotationLoad(p Profile, post airframe.Post) float64 {
-	r := p.Air.Rotation(post, l.cfg.Wind, 0, planHorizon)
+	r := p.Air.Rotation(post, l.wind, 0, planHorizon)
 	switch {
 	case r.Drones == 0:
 		return 0

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/mavlink"
@@ -86,6 +87,19 @@ type drone struct {
 	settleUntil map[string]time.Time
 }
 
+// windEstimate is the forecast wind, raised to the strongest steady wind
+// an airborne drone's autopilot reports (WIND), from its direction; the
+// gusts are the forecast's.
+func (l *loop) windEstimate() airframe.Wind {
+	w := l.cfg.Wind
+	for _, d := range l.drones {
+		if t := d.tel; d.heard && !t.Lost && t.WindSet && d.airborne() && t.WindMS > w.SpeedMS {
+			w.SpeedMS, w.FromDeg = t.WindMS, t.WindFromDeg
+		}
+	}
+	return w
+}
+
 // settled reports whether a command sequence of kind may be sent to d: no
 // earlier one of that kind succeeded so recently that its effect may not
 // yet show in the telemetry.
@@ -136,7 +150,13 @@ type loop struct {
 	pending []Event // events decided, written with the next save
 	dirty   bool
 	radii   map[string]CellRadii // by profile
-	ready   bool                 // heard the fleet long enough after start to act
+	// rotationGap holds the intermittent stations left by a holder gone
+	// home for a battery with no relief: a planned gap, not a hole.
+	rotationGap map[string]bool
+	// wind is the wind planned with: the configured forecast, raised to
+	// the strongest steady wind the drones in the air report.
+	wind    airframe.Wind
+	ready   bool // heard the fleet long enough after start to act
 	started time.Time
 	// lastLiveKey is the station layout the uncovered polygons were
 	// computed for; reported the coverage last announced per network.
@@ -153,8 +173,8 @@ func newLoop(c *Controller) (*loop, error) {
 		results:  make(chan opResult, 64),
 		stopped:  make(chan struct{}),
 		radii:    map[string]CellRadii{},
-		reported: map[Network]float64{},
-		drawn:    make(chan uncovered, 1),
+		reported: map[Network]float64{}, rotationGap: map[string]bool{}, wind: c.cfg.Wind,
+		drawn: make(chan uncovered, 1),
 		// No layout drawn yet: the first measurement draws even an empty
 		// sky (the whole area uncovered).
 		lastLiveKey: "none",
@@ -245,6 +265,7 @@ func (l *loop) step() {
 		// ground because its telemetry has not arrived yet.
 		l.ready = true
 	}
+	l.wind = l.windEstimate()
 	if l.ready {
 		l.decide()
 	}

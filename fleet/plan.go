@@ -293,6 +293,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.wind = l.windEstimate()
 	primary := coverage.Public
 	if !inc.wants(Public) {
 		primary = coverage.Private
@@ -378,7 +379,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 				Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
 			if g.prof.Tethered() {
 				opts.Tethered = true
-				opts.TetherReachM = g.prof.planReach(c.AltM, l.cfg.Wind)
+				opts.TetherReachM = g.prof.planReach(c.AltM, l.wind)
 				for _, s := range reg.Sites {
 					if n := g.sites[s.Name]; n > 0 {
 						s.Capacity = min(n, s.Capacity)
@@ -450,7 +451,7 @@ func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Netw
 	if err != nil {
 		return coverage.Cells{}, fmt.Errorf("fleet: profile %s: %w", p.Name, err)
 	}
-	if alt := p.planAlt(c.AltM, l.cfg.Wind); alt != c.AltM {
+	if alt := p.planAlt(c.AltM, l.wind); alt != c.AltM {
 		// Off the radio optimum: the radii are those at the altitude flown.
 		c.AltM = alt
 		c.PublicRadiusM, c.PrivateRadiusM = l.radii[p.Name].At(alt)
@@ -459,14 +460,16 @@ func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Netw
 }
 
 // placeHeld places stations for a group of battery drones, free of them
-// available: as many as the drones keep served (each station costs the
-// drones its rotation needs, from its distance to the launch points, the
-// wind and the battery swap: see holdLoad), none farther than they can
-// hold at all. Where the drones fall short of continuous service by less
-// than half a station's load, one station more is placed and the group's
-// stations are shown as intermittent: over the horizon they give more
-// coverage than fewer continuous ones. It returns the placement, the
-// drones it uses and whether it is intermittent.
+// available. Each station costs the drones its rotation needs, from its
+// distance to the launch points, the wind and the battery swap (see
+// holdLoad); none is farther than the drones can hold at all (moved in).
+// Over the horizon S stations of load L served by free drones give
+// S·min(1, free/(S·L)) stations' worth of coverage: more stations than the
+// drones keep served continuously add nothing once S·L passes free, and
+// fewer leave drones idle. The group places the nearest whole number of
+// stations to free/L, shown as intermittent when their load exceeds the
+// drones. It returns the placement, the drones it uses and whether it is
+// intermittent.
 func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions, free float64) (coverage.Placement, float64, bool, error) {
 	reach := l.holdReachM(g.prof, c.AltM)
 	if reach == 0 {
@@ -476,37 +479,22 @@ func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions,
 	if k0 == 0 {
 		return coverage.Placement{}, 0, false, nil
 	}
-	limit := int(math.Floor(free/k0 + 1e-9))
-	if free/k0-float64(limit) >= 0.5 || limit == 0 {
-		limit++ // one more, served with gaps
-	}
-	limit = min(limit, int(math.Floor(free+1e-9)))
-	fits := func(pl *coverage.Placement) (float64, bool, bool) {
-		cost, ok := l.fitHeld(g, pl, c.AltM, reach)
-		return cost, ok && cost <= free+1e-9, ok && cost <= free+0.5*k0
-	}
+	limit := max(1, min(int(math.Round(free/k0)), int(math.Floor(free+1e-9))))
 	pl, err := coverage.Place(opts)
 	if err != nil {
 		return coverage.Placement{}, 0, false, err
 	}
-	if len(pl.Disks) <= limit {
-		if cost, whole, part := fits(&pl); whole || part {
-			return pl, math.Min(cost, free), !whole, nil
-		}
-		limit = len(pl.Disks) - 1
-	}
-	for n := limit; n >= 1; n-- {
-		opts.Drones = n
-		pl, err := coverage.Place(opts)
-		if err != nil {
+	if len(pl.Disks) > limit {
+		opts.Drones = limit
+		if pl, err = coverage.Place(opts); err != nil {
 			return coverage.Placement{}, 0, false, err
 		}
-		cost, whole, part := fits(&pl)
-		if whole || part || n == 1 {
-			return pl, math.Min(cost, free), !whole, nil
-		}
 	}
-	return coverage.Placement{}, 0, false, nil
+	cost, ok := l.fitHeld(g, &pl, c.AltM, reach)
+	if !ok {
+		return coverage.Placement{}, 0, false, nil
+	}
+	return pl, math.Min(cost, free), cost > free+1e-9, nil
 }
 
 // fitHeld brings each of pl's stations within reach of the group's launch
@@ -719,9 +707,9 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 			return fmt.Errorf("%w: tethered drone %d has no ground station", ErrLimit, d.id)
 		}
 		h := distanceM(site.Lat, site.Lon, lat, lon)
-		if reach := p.ReachM(l.cfg.Wind); math.Hypot(h, alt) > reach {
+		if reach := p.ReachM(l.wind); math.Hypot(h, alt) > reach {
 			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m in %.0f m/s wind",
-				ErrLimit, math.Hypot(h, alt), d.id, reach, l.cfg.Wind.SpeedMS)
+				ErrLimit, math.Hypot(h, alt), d.id, reach, l.wind.SpeedMS)
 		}
 	}
 	if l.region != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/payload"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
@@ -81,6 +82,11 @@ type Telemetry struct {
 	GroundSpeed float64 `json:"ground_speed_ms"`
 	AirSpeed    float64 `json:"air_speed_ms"`
 	Climb       float64 `json:"climb_ms"`
+	// WindMS and WindFromDeg are the autopilot's wind estimate (WIND),
+	// valid when WindSet.
+	WindSet     bool    `json:"wind_set"`
+	WindMS      float64 `json:"wind_ms"`
+	WindFromDeg float64 `json:"wind_from_deg"`
 	Heading     float64 `json:"heading_deg"` // 0..360
 	// Roll, Pitch, Yaw in degrees.
 	Roll, Pitch, Yaw float64 `json:"-"`
@@ -375,6 +381,10 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 		if m.Hdg != math.MaxUint16 {
 			t.Heading = float64(m.Hdg) / 100
 			v.fineHeading = true
+		}
+	case *ardupilotmega.MessageWind:
+		if sp := float64(m.Speed); !math.IsNaN(sp) && sp >= 0 && sp < 100 && !math.IsNaN(float64(m.Direction)) {
+			t.WindSet, t.WindMS, t.WindFromDeg = true, sp, math.Mod(float64(m.Direction)+360, 360)
 		}
 	case *common.MessageVfrHud:
 		t.AirSpeed, t.GroundSpeed, t.Climb = float64(m.Airspeed), float64(m.Groundspeed), float64(m.Climb)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 )
@@ -24,6 +25,6 @@ func wireDialect() *dialect.Dialect {
 		&common.MessageMissionItemReached{}, &common.MessageMissionRequest{}, &common.MessageMissionRequestInt{},
 		&common.MessageMissionRequestList{}, &common.MessageMissionSetCurrent{}, &common.MessageParamRequestList{},
 		&common.MessageParamRequestRead{}, &common.MessageParamSet{}, &common.MessageParamValue{},
-		&common.MessageProtocolVersion{}, &common.MessageTimesync{},
+		&common.MessageProtocolVersion{}, &common.MessageTimesync{}, &ardupilotmega.MessageWind{},
 	}}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
@@ -24,6 +25,7 @@ const (
 	msgHomePosition     = 242
 	msgExtendedSysState = 245
 	msgNamedValueInt    = 252 // the payload state (BS_PUB, BS_PRV, *_UE)
+	msgWind             = 168 // ArduPilot's wind estimate (ardupilotmega WIND)
 	msgProfile          = -1  // AC_PROFILE, also a NAMED_VALUE_INT
 )
 
@@ -51,6 +53,7 @@ var defaultStreams = []streamDef{
 	{msgAttitude, 100 * time.Millisecond, common.MAV_DATA_STREAM_EXTRA1, false},
 	{msgVfrHud, 250 * time.Millisecond, common.MAV_DATA_STREAM_EXTRA2, false},
 	{msgBatteryStatus, 500 * time.Millisecond, common.MAV_DATA_STREAM_EXTRA3, false},
+	{msgWind, 500 * time.Millisecond, common.MAV_DATA_STREAM_EXTRA3, false},
 	{msgHomePosition, 0, 0, false},
 	{msgNamedValueInt, time.Second, 0, false},
 	{msgProfile, 5 * time.Second, 0, false},
@@ -262,6 +265,11 @@ func (v *vehicle) message(id int) message.Message {
 		}
 	case msgMissionCurrent:
 		return &common.MessageMissionCurrent{Seq: uint16(v.mission.cur), Total: uint16(max(len(v.mission.items)-1, 0)), MissionState: v.mission.state(v)}
+	case msgWind:
+		// The autopilot's estimate: the steady wind, which its filter
+		// separates from the gusts, the direction it blows from.
+		w := v.f.cfg.Wind
+		return &ardupilotmega.MessageWind{Direction: float32(math.Mod(w.FromDeg+360, 360)), Speed: float32(w.SpeedMS)}
 	case msgVfrHud:
 		thr := 0.0
 		if v.armed && v.landed != OnGround {

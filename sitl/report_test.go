@@ -91,7 +91,9 @@ func TestReportFields(t *testing.T) {
 	if last := raw.Series[n-1].TS; last < sc.Duration.Seconds() || last > sc.Duration.Seconds()+60 {
 		t.Errorf("last sample at t_s %v, want the run's %v s", last, sc.Duration.Seconds())
 	}
-	if first := raw.Series[0].TS; first < sc.Sample.Seconds()*0.5 || first > 60 {
+	// A starved machine may also skip the first ticks: up to three
+	// minutes of flight.
+	if first := raw.Series[0].TS; first < sc.Sample.Seconds()*0.5 || first > 180 {
 		t.Errorf("first sample at t_s %v, want about %v", first, sc.Sample.Seconds())
 	}
 	var back Report
@@ -113,7 +115,7 @@ func TestReportFields(t *testing.T) {
 		if want < 0 || raw.FirstCoverage[net] != want {
 			t.Errorf("%s: time_to_first_coverage_s %v, want %v (first sample covered)", net, raw.FirstCoverage[net], want)
 		}
-		if tp := raw.ToPlan[net]; tp < raw.FirstCoverage[net] {
+		if tp := raw.ToPlan[net]; tp != -1 && tp < raw.FirstCoverage[net] { // -1: plan never reached
 			t.Errorf("%s: time_to_plan_s %v before first coverage %v", net, tp, raw.FirstCoverage[net])
 		}
 		// Mean: the time-weighted mean of the series over the run.

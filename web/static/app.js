@@ -798,8 +798,13 @@
       $("cov-target-" + net).style.left = (target * 100).toFixed(1) + "%";
       $("cov-target-" + net).title = "target " + pct(target);
       const short = target - f;
+      // What this fleet can reach at best (its plan), against the target:
+      // a commander sees at once whether the gap is the fleet's size or a
+      // drone missing.
+      const reach = v.plan && v.plan.coverage ? v.plan.coverage[net] : undefined;
+      const reachNote = reach === undefined ? "" : " · fleet reaches " + pct(reach);
       $("cov-note-" + net).textContent = !inc || !wanted.includes(net) ? "" :
-        short > 1e-9 ? "target " + pct(target) + " (−" + (short * 100).toFixed(1) + " pts)" : "target " + pct(target) + " met";
+        (short > 1e-9 ? "target " + pct(target) + " (−" + (short * 100).toFixed(1) + " pts)" : "target " + pct(target) + " met") + reachNote;
     }
     const gaps = NETS.filter((n) => { const g = gapOf(n); return g && g.length && $("show-" + n).checked; });
     $("gap-label").textContent = gaps.length ? "Coverage gap: " + gaps.join(" + ") : "No coverage gap";
