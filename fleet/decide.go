@@ -47,7 +47,9 @@ func (l *loop) health(d *drone) {
 	case d.state == DroneExcluded:
 		return
 	}
-	if r.Home && d.onGroundDisarmed() {
+	// Home until down with nothing of ours running: a drone armed on the
+	// ground by a launch a recall cancelled is down too.
+	if r.Home && !d.airborne() && d.op == nil && !l.clk.Now().Before(d.settleUntil) {
 		r.Home, r.HomeReason = false, ""
 		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
 		l.dirty = true

@@ -33,6 +33,7 @@ type rig struct {
 	stop  context.CancelFunc
 	done  chan error
 	cfg   Config
+	radio func(*mavlink.Station) Radio
 }
 
 type rigOptions struct {
@@ -41,6 +42,8 @@ type rigOptions struct {
 	cfg    Config // Radio, Store, Clock filled in
 	dbPath string
 	simCfg func(*sim.Config)
+	// radio, when set, wraps the link the controller talks through.
+	radio func(*mavlink.Station) Radio
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -75,7 +78,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath}
+	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath, radio: o.radio}
 	if r.path == "" {
 		r.path = filepath.Join(t.TempDir(), "state.db")
 	}
@@ -91,6 +94,9 @@ func (r *rig) startController() {
 	}
 	cfg := r.cfg
 	cfg.Radio, cfg.Store, cfg.Clock = r.link, st, r.clk
+	if r.radio != nil {
+		cfg.Radio = r.radio(r.link)
+	}
 	if os.Getenv("FLEET_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	} else {

@@ -67,6 +67,10 @@ type drone struct {
 	reserveTold bool      // battery.reserve reported for this flight
 	restUntil   time.Time // not tasked before (it would not launch)
 	launchedAt  time.Time // its takeoff was accepted (telemetry may lag)
+	// settleUntil: a launch sequence ended (however it ended) just before;
+	// a takeoff it sent may still lift the drone, so a drone sent home is
+	// not taken for landed before then.
+	settleUntil time.Time
 	state       DroneState
 }
 
@@ -74,6 +78,7 @@ type op struct {
 	id     uint64
 	what   string
 	onFail func() // undoes what the loop assumed when it started the op
+	cancel context.CancelFunc
 }
 
 type opResult struct {
@@ -291,8 +296,6 @@ func (d *drone) airborne() bool {
 	return d.tel.Armed && d.tel.AltRel > 2
 }
 
-func (d *drone) onGroundDisarmed() bool { return !d.tel.Armed && !d.airborne() }
-
 func (l *loop) deriveState(d *drone) DroneState {
 	switch {
 	case d.rec.Excluded:
@@ -458,14 +461,16 @@ func (l *loop) save() error {
 // waiting for an order's acknowledgement).
 func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx context.Context, link Radio, id mavlink.VehicleID) error) {
 	l.opSeq++
-	o := &op{id: l.opSeq, what: what}
+	ctx, cancel := context.WithCancel(l.opCtx)
+	o := &op{id: l.opSeq, what: what, cancel: cancel}
 	d.op = o
 	link, vid, id, clk, hook := l.cfg.Radio, d.vid, d.id, l.clk, l.cfg.OnCommand
 	l.opWG.Add(1)
 	go func() {
 		defer l.opWG.Done()
+		defer cancel()
 		began := clk.Now()
-		err := fn(l.opCtx, link, vid)
+		err := fn(ctx, link, vid)
 		if hook != nil {
 			hook(kindOf(what), clk.Since(began), err)
 		}
@@ -486,6 +491,9 @@ func (l *loop) opDone(r opResult) {
 	}
 	o := d.op
 	d.op = nil
+	if r.what == "launch" {
+		d.settleUntil = l.clk.Now().Add(launchSettle)
+	}
 	if r.err == nil {
 		d.failures = 0
 		if r.what == "launch" {
@@ -522,6 +530,12 @@ func (l *loop) opDone(r opResult) {
 		l.releaseStation(d, reason)
 	}
 }
+
+// launchSettle is how long after a launch sequence ends a drone sent home
+// stays so even if it is seen on the ground: the takeoff may have gone out
+// (its acknowledgement lost, or the sequence cancelled once it was on the
+// air) and the telemetry may not show the climb yet.
+const launchSettle = 30 * time.Second
 
 // kindOf is the kind of a command sequence, its name without the station
 // or order it names: "go to station S3" is "go to station".

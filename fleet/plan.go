@@ -166,15 +166,34 @@ func (l *loop) recall() error {
 	return nil
 }
 
+// sendAllHome takes every station away and sends home every drone that
+// flies or may fly because of us: one in the air (a commander's own order
+// included: a recall is the later order), one with a station, one with a
+// command sequence under way. Launches and flights to a station that are
+// under way are cancelled; a takeoff already on the air still lifts its
+// drone, which then finds Home set and returns. Home is cleared only once
+// the drone is down, disarmed, with no sequence running (see health).
+// Excluded drones are the commander's alone and are left as they are.
 func (l *loop) sendAllHome(reason string) {
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
+		if d.rec.Excluded {
+			continue
+		}
+		tasked := d.rec.Station != "" || d.op != nil || d.airborne()
 		if d.rec.Station != "" {
 			d.rec.Station, d.rec.Relief = "", false
 			d.onStationAt = time.Time{}
-			if d.airborne() {
-				d.rec.Home, d.rec.HomeReason = true, reason
-			}
+		}
+		if !tasked {
+			continue
+		}
+		if d.op != nil && d.op.cancel != nil && (d.op.what == "launch" || strings.HasPrefix(d.op.what, "go to station") || d.op.what == "cells on") {
+			d.op.cancel()
+		}
+		d.rec.Manual = nil
+		if d.rec.Failed == "" {
+			d.rec.Home, d.rec.HomeReason = true, reason
 		}
 	}
 	l.dirty = true
