@@ -183,8 +183,8 @@ func (l *loop) run(ctx context.Context) error {
 			if err == nil {
 				err = l.save()
 			}
+			l.publish() // before the answer: the caller then sees its change
 			r.reply <- err
-			l.publish()
 		case ev, ok := <-events:
 			if !ok {
 				return errors.New("fleet: link closed")
