@@ -23,7 +23,7 @@ func holding(b testing.TB, n int, km float64) (*Controller, *fakeRadio, *clock.M
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctl, err := New(Config{Radio: radio, Store: st, Clock: clk})
+	ctl, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(n)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func BenchmarkLoopTick200(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	c, err := New(Config{Radio: radio, Store: st, Clock: clk})
+	c, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(200)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -42,6 +42,15 @@ func newFakeRadio(n int, lat, lon, km float64) *fakeRadio {
 	return f
 }
 
+// fleetOf lists drones 1..n as the configured fleet.
+func fleetOf(n int) map[int]DroneConfig {
+	m := map[int]DroneConfig{}
+	for i := 1; i <= n; i++ {
+		m[i] = DroneConfig{}
+	}
+	return m
+}
+
 func (f *fakeRadio) Events() <-chan mavlink.Event { return f.events }
 
 func (f *fakeRadio) Vehicles() []mavlink.Telemetry {

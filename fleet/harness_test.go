@@ -78,6 +78,12 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
+	if o.cfg.Drones == nil && !o.cfg.AdoptUnknown {
+		o.cfg.Drones = map[int]DroneConfig{} // the simulated drones are the fleet
+		for _, d := range o.drones {
+			o.cfg.Drones[int(d.SysID)] = DroneConfig{}
+		}
+	}
 	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath, radio: o.radio}
 	if r.path == "" {
 		r.path = filepath.Join(t.TempDir(), "state.db")

@@ -44,6 +44,8 @@ type droneRecord struct {
 	Manual     *Order `json:"manual,omitempty"`
 	// Failed holds why the drone is out of service until it lands healthy.
 	Failed string `json:"failed,omitempty"`
+	// Approved: a commander adopted this drone, not in the configured fleet.
+	Approved bool `json:"approved,omitempty"`
 }
 
 // drone is the loop's working view of one aircraft.
@@ -113,17 +115,20 @@ type loop struct {
 	reported    map[Network]float64
 	drawing     bool // a worker is drawing the uncovered parts
 	drawn       chan uncovered
+	// strangers are drones heard but not adopted, each reported once.
+	strangers map[int]bool
 }
 
 func newLoop(c *Controller) (*loop, error) {
 	l := &loop{
 		c: c, cfg: &c.cfg, clk: c.cfg.Clock, log: c.cfg.Logger,
-		drones:   map[int]*drone{},
-		results:  make(chan opResult, 64),
-		stopped:  make(chan struct{}),
-		radii:    map[string]CellRadii{},
-		reported: map[Network]float64{},
-		drawn:    make(chan uncovered, 1),
+		drones:    map[int]*drone{},
+		results:   make(chan opResult, 64),
+		stopped:   make(chan struct{}),
+		radii:     map[string]CellRadii{},
+		reported:  map[Network]float64{},
+		drawn:     make(chan uncovered, 1),
+		strangers: map[int]bool{},
 		// No layout drawn yet: the first measurement draws even an empty
 		// sky (the whole area uncovered).
 		lastLiveKey: "none",
@@ -234,6 +239,10 @@ func (l *loop) refresh() {
 		if t.ID.CompID != 1 || t.ID.SysID == 0 {
 			continue // autopilots only
 		}
+		if !l.adopted(int(t.ID.SysID)) {
+			l.stranger(int(t.ID.SysID))
+			continue
+		}
 		d := l.drone(int(t.ID.SysID))
 		d.vid = t.ID
 		if d.heard && d.tel.Profile != t.Profile && t.Profile >= 0 {
@@ -249,6 +258,48 @@ func (l *loop) refresh() {
 		d := l.drones[id]
 		d.state = l.deriveState(d)
 	}
+}
+
+// adopted reports whether drone id is one of the fleet: configured,
+// approved by a commander, already flying for the controller (a saved
+// task from before a restart), or any drone when AdoptUnknown is set.
+func (l *loop) adopted(id int) bool {
+	if _, ok := l.cfg.Drones[id]; ok || l.cfg.AdoptUnknown {
+		return true
+	}
+	r := l.st.Drones[id]
+	return r != nil && (r.Approved || r.Station != "" || r.Home)
+}
+
+// stranger reports, once, a drone heard that is not one of the fleet.
+func (l *loop) stranger(id int) {
+	if l.strangers[id] {
+		return
+	}
+	l.strangers[id] = true
+	l.emit(Event{Kind: "drone.unknown", Severity: Warning, Drone: id,
+		Text:   fmt.Sprintf("drone %d heard but not in the fleet: nothing is sent to it unless a commander approves it", id),
+		Reason: "not in fleet.drones"})
+}
+
+// approve adopts a stranger on a commander's order.
+func (l *loop) approve(id int) error {
+	if l.adopted(id) {
+		return nil
+	}
+	if !l.strangers[id] {
+		return fmt.Errorf("%w: %d (not heard)", ErrUnknownDrone, id)
+	}
+	rec := l.st.Drones[id]
+	if rec == nil {
+		rec = &droneRecord{}
+		l.st.Drones[id] = rec
+	}
+	rec.Approved = true
+	delete(l.strangers, id)
+	l.emit(Event{Kind: "drone.approved", Severity: Info, Drone: id,
+		Text: fmt.Sprintf("drone %d adopted into the fleet by a commander", id), Reason: "commander"})
+	return nil
 }
 
 // drone returns the view of drone id, creating it on first sight.
@@ -370,7 +421,22 @@ func (l *loop) atStation(d *drone, st *Station) bool {
 // linkEvent handles a link event; it reports whether the fleet must be
 // re-evaluated now rather than at the next tick.
 func (l *loop) linkEvent(ev mavlink.Event) bool {
+	if v, ok := vehicleOf(ev); ok && v.CompID == 1 && !l.adopted(int(v.SysID)) {
+		if _, ok := ev.(*mavlink.EventDiscovered); ok {
+			return true // refresh reports the stranger
+		}
+		if _, ok := ev.(*mavlink.EventConflict); !ok {
+			return false
+		}
+	}
 	switch e := ev.(type) {
+	case *mavlink.EventConflict:
+		id := int(e.Vehicle.SysID)
+		l.emit(Event{Kind: "link.conflict", Severity: Critical, Drone: id, Station: l.recStation(id),
+			Text: fmt.Sprintf("drone %d/%d: a second source %s speaks for it on %s, first heard from %s; its frames are refused",
+				e.Vehicle.SysID, e.Vehicle.CompID, e.Other, e.Link, e.Source),
+			Reason: "second source (spoofing?): sign the fleet's MAVLink"})
+		return false
 	case *mavlink.EventDiscovered:
 		if e.Vehicle.CompID == 1 {
 			l.emit(Event{Kind: "drone.discovered", Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
@@ -402,6 +468,23 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 		return true
 	}
 	return false
+}
+
+// vehicleOf is the vehicle a link event is about.
+func vehicleOf(ev mavlink.Event) (mavlink.VehicleID, bool) {
+	switch e := ev.(type) {
+	case *mavlink.EventDiscovered:
+		return e.Vehicle, true
+	case *mavlink.EventLost:
+		return e.Vehicle, true
+	case *mavlink.EventRegained:
+		return e.Vehicle, true
+	case *mavlink.EventStatusText:
+		return e.Vehicle, true
+	case *mavlink.EventConflict:
+		return e.Vehicle, true
+	}
+	return mavlink.VehicleID{}, false
 }
 
 func (l *loop) recStation(id int) string {

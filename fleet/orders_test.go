@@ -31,6 +31,9 @@ func newFakeRig(t *testing.T, n int, cfg Config) *fakeRig {
 		t.Fatal(err)
 	}
 	cfg.Radio, cfg.Store, cfg.Clock = radio, st, clk
+	if cfg.Drones == nil {
+		cfg.Drones = fleetOf(n)
+	}
 	ctl, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

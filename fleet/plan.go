@@ -245,6 +245,9 @@ func (l *loop) pin(station string, p bool) error {
 // order checks and starts a commander's order; the returned channel gets
 // the drone's answer.
 func (l *loop) order(id int, o Order) (<-chan error, error) {
+	if o.Kind == OrderApprove {
+		return nil, l.approve(id)
+	}
 	d, ok := l.drones[id]
 	if !ok {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownDrone, id)
@@ -285,7 +288,7 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 		l.emit(Event{Kind: "drone.released", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d handed back to automation", id)})
 		return nil, nil
 	default:
-		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land or release)", ErrInvalid, o.Kind)
+		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land, release or approve)", ErrInvalid, o.Kind)
 	}
 	order := o
 	d.rec.Manual = &order
