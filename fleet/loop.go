@@ -46,6 +46,10 @@ type droneRecord struct {
 	Failed string `json:"failed,omitempty"`
 	// Approved: a commander adopted this drone, not in the configured fleet.
 	Approved bool `json:"approved,omitempty"`
+	// Free: in the air for the controller with no task (a recalled drone
+	// a new deployment took back): given a station, or sent home as
+	// surplus.
+	Free bool `json:"free,omitempty"`
 }
 
 // drone is the loop's working view of one aircraft.
@@ -376,6 +380,9 @@ func (l *loop) deriveState(d *drone) DroneState {
 		return DroneTransit
 	}
 	if d.airborne() {
+		if d.rec.Free {
+			return DroneIdle // ours, in the air: a spare for fill or dismissSurplus
+		}
 		return DroneManual // flying with no task of ours: left alone
 	}
 	return DroneIdle

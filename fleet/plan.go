@@ -115,7 +115,7 @@ func (l *loop) closeIncident() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
-	l.sendAllHome("incident closed")
+	l.sendAllHome(homeClosed)
 	now := l.clk.Now()
 	inc.State, inc.ClosedAt = IncidentClosed, &now
 	l.st.Plan, l.region = nil, nil
@@ -149,9 +149,41 @@ func (l *loop) deploy() error {
 	p.Planned = len(p.Stations)
 	l.st.Plan = p
 	inc.State = IncidentDeploying
+	l.takeBack()
 	l.emit(Event{Kind: "plan.deployed", Severity: Info,
 		Text: fmt.Sprintf("deploying %d stations over %s", len(p.Stations), inc.ID), Reason: p.Reason})
 	return nil
+}
+
+// Why sendAllHome sent drones home: a deployment may take them back.
+const (
+	homeRecalled = "recalled"
+	homeClosed   = "incident closed"
+)
+
+// takeBack makes the drones a recall or a closed incident sent home, still
+// in the air and healthy, spares for the new deployment: the next fill gives
+// them stations (or dismissSurplus sends them home again) without waiting
+// for them to land, which a fixed wing loitering over home never does.
+func (l *loop) takeBack() {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		r := d.rec
+		if r.Home && (r.HomeReason == homeRecalled || r.HomeReason == homeClosed) &&
+			r.Failed == "" && r.Manual == nil && !r.Excluded && d.airborne() {
+			r.Home, r.HomeReason, r.Free = false, "", true
+			// Its last flight to a station is history: the next one is
+			// sent afresh, and its RTL is not taken for a failsafe.
+			d.gotoTarget, d.gotoAt, d.onStationAt = [3]float64{}, time.Time{}, time.Time{}
+			if d.op != nil && (d.op.what == "cells off" || d.op.what == "return to launch") {
+				// Its way home is abandoned: free for fill now. An RTL
+				// already on the air left before the next order will,
+				// and a cancelled command is not sent again.
+				d.op.cancel()
+				d.op = nil
+			}
+		}
+	}
 }
 
 func (l *loop) recall() error {
@@ -159,7 +191,7 @@ func (l *loop) recall() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
-	l.sendAllHome("recalled")
+	l.sendAllHome(homeRecalled)
 	l.st.Plan = nil
 	inc.State = IncidentRecalled
 	l.emit(Event{Kind: "incident.recalled", Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})
@@ -191,7 +223,7 @@ func (l *loop) sendAllHome(reason string) {
 		if d.op != nil && d.op.cancel != nil && (d.op.what == "launch" || strings.HasPrefix(d.op.what, "go to station") || d.op.what == "cells on") {
 			d.op.cancel()
 		}
-		d.rec.Manual = nil
+		d.rec.Manual, d.rec.Free = nil, false
 		if d.rec.Failed == "" {
 			d.rec.Home, d.rec.HomeReason = true, reason
 		}

@@ -58,7 +58,8 @@ func down(r *rig, n int) bool {
 // TestRecallStormLeavesNoDroneFlying: 200 parallel orders alternating
 // deploy and recall, then a recall decided while every launch's takeoff is
 // on the air: every drone comes home (none left hovering in GUIDED under
-// no one's order), and a deploy afterwards flies the whole plan again.
+// no one's order), and a deploy afterwards flies the whole plan again; a
+// deploy right after a recall takes the drones back in the air.
 func TestRecallStormLeavesNoDroneFlying(t *testing.T) {
 	const n = 4
 	var drones []sim.DroneConfig
@@ -147,6 +148,31 @@ func TestRecallStormLeavesNoDroneFlying(t *testing.T) {
 	for _, st := range s.Plan.Stations {
 		if st.Drone == 0 {
 			t.Errorf("station %s has no drone", st.ID)
+		}
+	}
+
+	// Recalled and deployed again at once: the drones still in the air are
+	// taken back where they are, none has to land first (a fixed wing
+	// loitering over home never would).
+	if err := r.ctl.Recall(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ctl.Deploy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	landed := map[int]bool{}
+	s = r.waitFor("the plan held again without landing", 30*time.Minute, func(s Snapshot) bool {
+		for i := 1; i <= n; i++ {
+			if r.fleet.Drone(uint8(i)).State().Landed == sim.OnGround {
+				landed[i] = true
+			}
+		}
+		return s.Incident.State == IncidentHolding
+	})
+	for _, st := range s.Plan.Stations {
+		if st.Drone == 0 || landed[st.Drone] {
+			r.dump(s)
+			t.Fatalf("station %s: drone %d (landed on the way: %v)", st.ID, st.Drone, landed[st.Drone])
 		}
 	}
 }
