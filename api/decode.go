@@ -339,14 +339,14 @@ func decodeOrder(data []byte) (fleet.Order, error) {
 		if math.IsNaN(o.AltM) || o.AltM <= 0 || o.AltM > maxAltM {
 			return o, fmt.Errorf("%w: alt_m %v is not in (0, %d]", ErrBadRequest, o.AltM, maxAltM)
 		}
-	case fleet.OrderRTL, fleet.OrderLand, fleet.OrderRelease:
+	case fleet.OrderRTL, fleet.OrderLand, fleet.OrderRelease, fleet.OrderApprove:
 		if in.Lat != nil || in.Lon != nil || in.AltM != nil {
 			return o, fmt.Errorf("%w: %s takes no lat, lon or alt_m", ErrBadRequest, in.Kind)
 		}
 	case "":
-		return o, fmt.Errorf("%w: kind is required: goto, rtl, land or release", ErrBadRequest)
+		return o, fmt.Errorf("%w: kind is required: goto, rtl, land, release or approve", ErrBadRequest)
 	default:
-		return o, fmt.Errorf("%w: kind %q is not goto, rtl, land or release", ErrBadRequest, in.Kind)
+		return o, fmt.Errorf("%w: kind %q is not goto, rtl, land, release or approve", ErrBadRequest, in.Kind)
 	}
 	return o, nil
 }

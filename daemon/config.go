@@ -62,11 +62,16 @@ type MAVLinkConfig struct {
 
 // FleetConfig describes the drones and where they stand.
 type FleetConfig struct {
-	DefaultProfile string        `yaml:"default_profile"`
-	Environment    string        `yaml:"environment"`
-	Drones         []DroneEntry  `yaml:"drones"`
-	LaunchSites    []SiteEntry   `yaml:"launch_sites"`
-	Tick           time.Duration `yaml:"tick"`
+	DefaultProfile string `yaml:"default_profile"`
+	Environment    string `yaml:"environment"`
+	// Drones are the fleet: a drone heard that is not listed is reported
+	// (drone.unknown) and flown only once a commander approves it.
+	Drones      []DroneEntry  `yaml:"drones"`
+	LaunchSites []SiteEntry   `yaml:"launch_sites"`
+	Tick        time.Duration `yaml:"tick"`
+	// AdoptUnknown flies every drone heard, listed or not. Unsafe (any
+	// sender of a HEARTBEAT is given a station): for labs only.
+	AdoptUnknown bool `yaml:"adopt_unknown"`
 	// Airframes extend or override the built-in airframe table (package
 	// airframe), entry by entry: `- {name: long-tether, base:
 	// tethered-multirotor, tether: {length_m: 250}}`.

@@ -113,7 +113,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	d.ctl, err = fleet.New(fleet.Config{
 		Radio: d.link, Store: d.st, Clock: d.clk, Logger: d.log.With("part", "fleet"),
 		Drones: drones, DefaultProfile: cfg.Fleet.DefaultProfile, LaunchSites: sites,
-		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed,
+		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed, AdoptUnknown: cfg.Fleet.AdoptUnknown,
 		OnCommand: d.met.command, Profiles: fleet.ProfilesOf(cfg.Fleet.Table()), Wind: cfg.Fleet.Wind,
 	})
 	if err != nil {

@@ -71,6 +71,9 @@ func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.MQTT.Listen = "127.0.0.1:0"
 	cfg.MQTT.Topic = "e2e"
+	for _, d := range drones { // the simulated drones are the fleet
+		cfg.Fleet.Drones = append(cfg.Fleet.Drones, DroneEntry{SysID: int(d.SysID)})
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func holding(b testing.TB, n int, km float64) (*Controller, *fakeRadio, *clock.M
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctl, err := New(Config{Radio: radio, Store: st, Clock: clk})
+	ctl, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(n)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func BenchmarkLoopTick200(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	c, err := New(Config{Radio: radio, Store: st, Clock: clk})
+	c, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(200)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,7 +112,8 @@ func BenchmarkLoopTick200(b *testing.B) {
 func BenchmarkLossToReplanCommand(b *testing.B) {
 	ctl, radio, clk, _, stop := holding(b, 200, 45)
 	defer stop()
-	radio.sent = make(chan mavlink.VehicleID, 1)
+	sent := make(chan mavlink.VehicleID, 1)
+	radio.watch(sent)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -129,14 +130,14 @@ func BenchmarkLossToReplanCommand(b *testing.B) {
 	drain:
 		for {
 			select {
-			case <-radio.sent:
+			case <-sent:
 			default:
 				break drain
 			}
 		}
 		b.StartTimer()
 		radio.events <- &mavlink.EventLost{Vehicle: victim}
-		for id := range radio.sent {
+		for id := range sent {
 			if id != victim {
 				break
 			}

@@ -58,8 +58,15 @@ type Config struct {
 	Logger *slog.Logger
 	// (optional) Profiles by name. Defaults to BuiltinProfiles.
 	Profiles map[string]Profile
-	// (optional) Drones by system id.
+	// (optional) Drones by system id: the fleet. A drone heard that is not
+	// listed here is not adopted (no geofence, no launch, no station) until
+	// a commander approves it (OrderApprove); a "drone.unknown" event says
+	// it appeared.
 	Drones map[int]DroneConfig
+	// (optional) AdoptUnknown takes every drone heard into the fleet, as
+	// if listed in Drones. Unsafe: any sender of a HEARTBEAT gets a launch
+	// order and a station. For labs and bench tests only.
+	AdoptUnknown bool
 	// (optional) DefaultProfile for drones neither configured nor declaring
 	// theirs. Defaults to heavy-multirotor.
 	DefaultProfile string

@@ -59,7 +59,13 @@ func (l *loop) health(d *drone) {
 		r.Adrift = false // tasked again, under orders, or down
 		l.dirty = true
 	}
-	if r.Home && d.onGroundDisarmed() {
+	// Home until down with nothing of ours running: a drone armed on the
+	// ground by a launch a recall cancelled is down too.
+	if r.Free && !d.airborne() {
+		r.Free = false
+		l.dirty = true
+	}
+	if r.Home && !d.airborne() && d.op == nil && !l.clk.Now().Before(d.launchSettled) {
 		r.Home, r.HomeReason = false, ""
 		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
 		l.dirty = true
@@ -337,7 +343,7 @@ func (l *loop) fill() {
 		d, n := cands[i], needs[j]
 		got[j] = true
 		delete(l.rotationGap, n.st.ID)
-		d.rec.Station, d.rec.Relief = n.st.ID, n.relief
+		d.rec.Station, d.rec.Relief, d.rec.Free = n.st.ID, n.relief, false
 		d.onStationAt = time.Time{}
 		if !n.relief {
 			n.st.Drone = d.id
@@ -531,8 +537,8 @@ func (l *loop) reliefLead(st *Station, cands []*drone) time.Duration {
 func (l *loop) dismissSurplus() {
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state == DroneIdle && d.airborne() && d.op == nil {
-			d.rec.Home, d.rec.HomeReason = true, "not needed"
+		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" {
+			d.rec.Home, d.rec.HomeReason, d.rec.Free = true, "not needed", false
 			l.dirty = true
 			l.emit(Event{Kind: "drone.home", Severity: Info, Drone: d.id,
 				Text: fmt.Sprintf("drone %d sent home: not needed", d.id), Reason: "surplus"})

@@ -42,6 +42,15 @@ func newFakeRadio(n int, lat, lon, km float64) *fakeRadio {
 	return f
 }
 
+// fleetOf lists drones 1..n as the configured fleet.
+func fleetOf(n int) map[int]DroneConfig {
+	m := map[int]DroneConfig{}
+	for i := 1; i <= n; i++ {
+		m[i] = DroneConfig{}
+	}
+	return m
+}
+
 func (f *fakeRadio) Events() <-chan mavlink.Event { return f.events }
 
 func (f *fakeRadio) Vehicles() []mavlink.Telemetry {
@@ -70,17 +79,25 @@ func (f *fakeRadio) obey(ctx context.Context, id mavlink.VehicleID, fn func(t *m
 	if ok {
 		fn(t)
 	}
+	sent := f.sent
 	f.mu.Unlock()
 	if !ok {
 		return mavlink.ErrUnknownVehicle
 	}
-	if f.sent != nil {
+	if sent != nil {
 		select {
-		case f.sent <- id:
+		case sent <- id:
 		default:
 		}
 	}
 	return nil
+}
+
+// watch makes every command obeyed from now on be told on ch.
+func (f *fakeRadio) watch(ch chan mavlink.VehicleID) {
+	f.mu.Lock()
+	f.sent = ch
+	f.mu.Unlock()
 }
 
 func (f *fakeRadio) SetMode(ctx context.Context, id mavlink.VehicleID, name string) error {

@@ -33,6 +33,7 @@ type rig struct {
 	stop  context.CancelFunc
 	done  chan error
 	cfg   Config
+	radio func(*mavlink.Station) Radio
 }
 
 type rigOptions struct {
@@ -43,6 +44,8 @@ type rigOptions struct {
 	simCfg func(*sim.Config)
 	// linkLoss is the link-loss timeout (virtual); 10 s when zero.
 	linkLoss time.Duration
+	// radio, when set, wraps the link the controller talks through.
+	radio func(*mavlink.Station) Radio
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -80,7 +83,13 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath}
+	if o.cfg.Drones == nil && !o.cfg.AdoptUnknown {
+		o.cfg.Drones = map[int]DroneConfig{} // the simulated drones are the fleet
+		for _, d := range o.drones {
+			o.cfg.Drones[int(d.SysID)] = DroneConfig{}
+		}
+	}
+	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath, radio: o.radio}
 	if r.path == "" {
 		r.path = filepath.Join(t.TempDir(), "state.db")
 	}
@@ -96,6 +105,9 @@ func (r *rig) startController() {
 	}
 	cfg := r.cfg
 	cfg.Radio, cfg.Store, cfg.Clock = r.link, st, r.clk
+	if r.radio != nil {
+		cfg.Radio = r.radio(r.link)
+	}
 	if os.Getenv("FLEET_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	} else {

@@ -49,6 +49,12 @@ type droneRecord struct {
 	// us. Heard again in the air, healthy, it is ours to task again rather
 	// than a stranger's aircraft to leave alone.
 	Adrift bool `json:"adrift,omitempty"`
+	// Approved: a commander adopted this drone, not in the configured fleet.
+	Approved bool `json:"approved,omitempty"`
+	// Free: in the air for the controller with no task (a recalled drone
+	// a new deployment took back): given a station, or sent home as
+	// surplus.
+	Free bool `json:"free,omitempty"`
 }
 
 // drone is the loop's working view of one aircraft.
@@ -72,7 +78,11 @@ type drone struct {
 	reserveTold bool      // battery.reserve reported for this flight
 	restUntil   time.Time // not tasked before (it would not launch)
 	launchedAt  time.Time // its takeoff was accepted (telemetry may lag)
-	state       DroneState
+	// launchSettled: a launch sequence ended (however it ended) just
+	// before; a takeoff it sent may still lift the drone, so a drone sent
+	// home is not taken for landed before then.
+	launchSettled time.Time
+	state         DroneState
 	// cellAsked is when each network's cell was last switched on: no
 	// switch-on is repeated before the payload has had time to boot and
 	// say so in its telemetry.
@@ -124,6 +134,7 @@ type op struct {
 	id     uint64
 	what   string
 	onFail func() // undoes what the loop assumed when it started the op
+	cancel context.CancelFunc
 }
 
 type opResult struct {
@@ -164,17 +175,22 @@ type loop struct {
 	reported    map[Network]float64
 	drawing     bool // a worker is drawing the uncovered parts
 	drawn       chan uncovered
+	// strangers are drones heard but not adopted, each reported once.
+	strangers map[int]bool
 }
 
 func newLoop(c *Controller) (*loop, error) {
 	l := &loop{
 		c: c, cfg: &c.cfg, clk: c.cfg.Clock, log: c.cfg.Logger,
-		drones:   map[int]*drone{},
-		results:  make(chan opResult, 64),
-		stopped:  make(chan struct{}),
-		radii:    map[string]CellRadii{},
-		reported: map[Network]float64{}, rotationGap: map[string]bool{}, wind: c.cfg.Wind,
-		drawn: make(chan uncovered, 1),
+		drones:      map[int]*drone{},
+		results:     make(chan opResult, 64),
+		stopped:     make(chan struct{}),
+		radii:       map[string]CellRadii{},
+		reported:    map[Network]float64{},
+		rotationGap: map[string]bool{},
+		wind:        c.cfg.Wind,
+		drawn:       make(chan uncovered, 1),
+		strangers:   map[int]bool{},
 		// No layout drawn yet: the first measurement draws even an empty
 		// sky (the whole area uncovered).
 		lastLiveKey: "none",
@@ -234,8 +250,8 @@ func (l *loop) run(ctx context.Context) error {
 			if err == nil {
 				err = l.save()
 			}
+			l.publish() // before the answer: the caller then sees its change
 			r.reply <- err
-			l.publish()
 		case ev, ok := <-events:
 			if !ok {
 				return errors.New("fleet: link closed")
@@ -286,6 +302,10 @@ func (l *loop) refresh() {
 		if t.ID.CompID != 1 || t.ID.SysID == 0 {
 			continue // autopilots only
 		}
+		if !l.adopted(int(t.ID.SysID)) {
+			l.stranger(int(t.ID.SysID))
+			continue
+		}
 		d := l.drone(int(t.ID.SysID))
 		d.vid = t.ID
 		if d.heard && d.tel.Profile != t.Profile && t.Profile >= 0 {
@@ -301,6 +321,48 @@ func (l *loop) refresh() {
 		d := l.drones[id]
 		d.state = l.deriveState(d)
 	}
+}
+
+// adopted reports whether drone id is one of the fleet: configured,
+// approved by a commander, already flying for the controller (a saved
+// task from before a restart), or any drone when AdoptUnknown is set.
+func (l *loop) adopted(id int) bool {
+	if _, ok := l.cfg.Drones[id]; ok || l.cfg.AdoptUnknown {
+		return true
+	}
+	r := l.st.Drones[id]
+	return r != nil && (r.Approved || r.Station != "" || r.Home)
+}
+
+// stranger reports, once, a drone heard that is not one of the fleet.
+func (l *loop) stranger(id int) {
+	if l.strangers[id] {
+		return
+	}
+	l.strangers[id] = true
+	l.emit(Event{Kind: "drone.unknown", Severity: Warning, Drone: id,
+		Text:   fmt.Sprintf("drone %d heard but not in the fleet: nothing is sent to it unless a commander approves it", id),
+		Reason: "not in fleet.drones"})
+}
+
+// approve adopts a stranger on a commander's order.
+func (l *loop) approve(id int) error {
+	if l.adopted(id) {
+		return nil
+	}
+	if !l.strangers[id] {
+		return fmt.Errorf("%w: %d (not heard)", ErrUnknownDrone, id)
+	}
+	rec := l.st.Drones[id]
+	if rec == nil {
+		rec = &droneRecord{}
+		l.st.Drones[id] = rec
+	}
+	rec.Approved = true
+	delete(l.strangers, id)
+	l.emit(Event{Kind: "drone.approved", Severity: Info, Drone: id,
+		Text: fmt.Sprintf("drone %d adopted into the fleet by a commander", id), Reason: "commander"})
+	return nil
 }
 
 // drone returns the view of drone id, creating it on first sight.
@@ -349,8 +411,6 @@ func (d *drone) airborne() bool {
 	return d.tel.Armed && d.tel.AltRel > 2
 }
 
-func (d *drone) onGroundDisarmed() bool { return !d.tel.Armed && !d.airborne() }
-
 func (l *loop) deriveState(d *drone) DroneState {
 	switch {
 	case d.rec.Excluded:
@@ -379,7 +439,12 @@ func (l *loop) deriveState(d *drone) DroneState {
 		}
 		return DroneTransit
 	}
-	if d.airborne() && !d.rec.Adrift {
+	if d.airborne() {
+		if d.rec.Free || d.rec.Adrift {
+			// ours, in the air with no task (taken back after a recall,
+			// or back from a lost link): a spare for fill or dismissSurplus
+			return DroneIdle
+		}
 		return DroneManual // flying with no task of ours: left alone
 	}
 	return DroneIdle
@@ -425,7 +490,22 @@ func (l *loop) atStation(d *drone, st *Station) bool {
 // linkEvent handles a link event; it reports whether the fleet must be
 // re-evaluated now rather than at the next tick.
 func (l *loop) linkEvent(ev mavlink.Event) bool {
+	if v, ok := vehicleOf(ev); ok && v.CompID == 1 && !l.adopted(int(v.SysID)) {
+		if _, ok := ev.(*mavlink.EventDiscovered); ok {
+			return true // refresh reports the stranger
+		}
+		if _, ok := ev.(*mavlink.EventConflict); !ok {
+			return false
+		}
+	}
 	switch e := ev.(type) {
+	case *mavlink.EventConflict:
+		id := int(e.Vehicle.SysID)
+		l.emit(Event{Kind: "link.conflict", Severity: Critical, Drone: id, Station: l.recStation(id),
+			Text: fmt.Sprintf("drone %d/%d: a second source %s speaks for it on %s, first heard from %s; its frames are refused",
+				e.Vehicle.SysID, e.Vehicle.CompID, e.Other, e.Link, e.Source),
+			Reason: "second source (spoofing?): sign the fleet's MAVLink"})
+		return false
 	case *mavlink.EventDiscovered:
 		if e.Vehicle.CompID == 1 {
 			l.emit(Event{Kind: "drone.discovered", Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
@@ -457,6 +537,23 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 		return true
 	}
 	return false
+}
+
+// vehicleOf is the vehicle a link event is about.
+func vehicleOf(ev mavlink.Event) (mavlink.VehicleID, bool) {
+	switch e := ev.(type) {
+	case *mavlink.EventDiscovered:
+		return e.Vehicle, true
+	case *mavlink.EventLost:
+		return e.Vehicle, true
+	case *mavlink.EventRegained:
+		return e.Vehicle, true
+	case *mavlink.EventStatusText:
+		return e.Vehicle, true
+	case *mavlink.EventConflict:
+		return e.Vehicle, true
+	}
+	return mavlink.VehicleID{}, false
 }
 
 func (l *loop) recStation(id int) string {
@@ -516,15 +613,17 @@ func (l *loop) save() error {
 // waiting for an order's acknowledgement).
 func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx context.Context, link Radio, id mavlink.VehicleID) error) {
 	l.opSeq++
-	o := &op{id: l.opSeq, what: what}
+	ctx, cancel := context.WithCancel(l.opCtx)
+	o := &op{id: l.opSeq, what: what, cancel: cancel}
 	d.op = o
 	d.commands++
 	link, vid, id, clk, hook := l.cfg.Radio, d.vid, d.id, l.clk, l.cfg.OnCommand
 	l.opWG.Add(1)
 	go func() {
 		defer l.opWG.Done()
+		defer cancel()
 		began := clk.Now()
-		err := fn(l.opCtx, link, vid)
+		err := fn(ctx, link, vid)
 		if hook != nil {
 			hook(id, kindOf(what), clk.Since(began), err)
 		}
@@ -545,6 +644,9 @@ func (l *loop) opDone(r opResult) {
 	}
 	o := d.op
 	d.op = nil
+	if r.what == "launch" {
+		d.launchSettled = l.clk.Now().Add(launchSettle)
+	}
 	if r.err == nil {
 		d.failures = 0
 		if d.settleUntil == nil {
@@ -602,6 +704,12 @@ func retryBackoff(n int) time.Duration {
 	}
 	return min(b, backoffCap)
 }
+
+// launchSettle is how long after a launch sequence ends a drone sent home
+// stays so even if it is seen on the ground: the takeoff may have gone out
+// (its acknowledgement lost, or the sequence cancelled once it was on the
+// air) and the telemetry may not show the climb yet.
+const launchSettle = 30 * time.Second
 
 // kindOf is the kind of a command sequence, its name without the station
 // or order it names: "go to station S3" is "go to station".

@@ -31,6 +31,9 @@ func newFakeRig(t *testing.T, n int, cfg Config) *fakeRig {
 		t.Fatal(err)
 	}
 	cfg.Radio, cfg.Store, cfg.Clock = radio, st, clk
+	if cfg.Drones == nil {
+		cfg.Drones = fleetOf(n)
+	}
 	ctl, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +134,7 @@ func TestOrdersCheckLimitsBeforeSending(t *testing.T) {
 	}
 	ctx := context.Background()
 	sent := make(chan mavlink.VehicleID, 16)
-	r.radio.sent = sent
+	r.radio.watch(sent)
 	for name, o := range map[string]Order{
 		"above the ceiling": {Kind: OrderGoto, Lat: base.Lat, Lon: base.Lon, AltM: 900},
 		"outside the fence": {Kind: OrderGoto, Lat: base.Lat + 0.5, Lon: base.Lon, AltM: 100},
@@ -175,7 +178,7 @@ func TestPauseSendsNothingAndExcludeHandsOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := make(chan mavlink.VehicleID, 64)
-	r.radio.sent = sent
+	r.radio.watch(sent)
 	// Paused, a lost holder is not replaced: nothing is sent.
 	victim := mavlink.VehicleID{SysID: uint8(holder), CompID: 1}
 	r.radio.set(victim, func(t *mavlink.Telemetry) { t.Lost = true })

@@ -115,7 +115,7 @@ func (l *loop) closeIncident() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
-	l.sendAllHome("incident closed")
+	l.sendAllHome(homeClosed)
 	now := l.clk.Now()
 	inc.State, inc.ClosedAt = IncidentClosed, &now
 	l.st.Plan, l.region = nil, nil
@@ -149,9 +149,41 @@ func (l *loop) deploy() error {
 	p.Planned = len(p.Stations)
 	l.st.Plan = p
 	inc.State = IncidentDeploying
+	l.takeBack()
 	l.emit(Event{Kind: "plan.deployed", Severity: Info,
 		Text: fmt.Sprintf("deploying %d stations over %s", len(p.Stations), inc.ID), Reason: p.Reason})
 	return nil
+}
+
+// Why sendAllHome sent drones home: a deployment may take them back.
+const (
+	homeRecalled = "recalled"
+	homeClosed   = "incident closed"
+)
+
+// takeBack makes the drones a recall or a closed incident sent home, still
+// in the air and healthy, spares for the new deployment: the next fill gives
+// them stations (or dismissSurplus sends them home again) without waiting
+// for them to land, which a fixed wing loitering over home never does.
+func (l *loop) takeBack() {
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		r := d.rec
+		if r.Home && (r.HomeReason == homeRecalled || r.HomeReason == homeClosed) &&
+			r.Failed == "" && r.Manual == nil && !r.Excluded && d.airborne() {
+			r.Home, r.HomeReason, r.Free = false, "", true
+			// Its last flight to a station is history: the next one is
+			// sent afresh, and its RTL is not taken for a failsafe.
+			d.gotoTarget, d.gotoAt, d.onStationAt = [3]float64{}, time.Time{}, time.Time{}
+			if d.op != nil && (d.op.what == "cells off" || d.op.what == "return to launch") {
+				// Its way home is abandoned: free for fill now. An RTL
+				// already on the air left before the next order will,
+				// and a cancelled command is not sent again.
+				d.op.cancel()
+				d.op = nil
+			}
+		}
+	}
 }
 
 func (l *loop) recall() error {
@@ -159,22 +191,41 @@ func (l *loop) recall() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
-	l.sendAllHome("recalled")
+	l.sendAllHome(homeRecalled)
 	l.st.Plan = nil
 	inc.State = IncidentRecalled
 	l.emit(Event{Kind: "incident.recalled", Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})
 	return nil
 }
 
+// sendAllHome takes every station away and sends home every drone that
+// flies or may fly because of us: one in the air (a commander's own order
+// included: a recall is the later order), one with a station, one with a
+// command sequence under way. Launches and flights to a station that are
+// under way are cancelled; a takeoff already on the air still lifts its
+// drone, which then finds Home set and returns. Home is cleared only once
+// the drone is down, disarmed, with no sequence running (see health).
+// Excluded drones are the commander's alone and are left as they are.
 func (l *loop) sendAllHome(reason string) {
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
+		if d.rec.Excluded {
+			continue
+		}
+		tasked := d.rec.Station != "" || d.op != nil || d.airborne()
 		if d.rec.Station != "" {
 			d.rec.Station, d.rec.Relief = "", false
 			d.onStationAt = time.Time{}
-			if d.airborne() {
-				d.rec.Home, d.rec.HomeReason = true, reason
-			}
+		}
+		if !tasked {
+			continue
+		}
+		if d.op != nil && d.op.cancel != nil && (d.op.what == "launch" || strings.HasPrefix(d.op.what, "go to station") || d.op.what == "cells on") {
+			d.op.cancel()
+		}
+		d.rec.Manual, d.rec.Free = nil, false
+		if d.rec.Failed == "" {
+			d.rec.Home, d.rec.HomeReason = true, reason
 		}
 	}
 	l.dirty = true
@@ -226,6 +277,9 @@ func (l *loop) pin(station string, p bool) error {
 // order checks and starts a commander's order; the returned channel gets
 // the drone's answer.
 func (l *loop) order(id int, o Order) (<-chan error, error) {
+	if o.Kind == OrderApprove {
+		return nil, l.approve(id)
+	}
 	d, ok := l.drones[id]
 	if !ok {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownDrone, id)
@@ -266,7 +320,7 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 		l.emit(Event{Kind: "drone.released", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d handed back to automation", id)})
 		return nil, nil
 	default:
-		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land or release)", ErrInvalid, o.Kind)
+		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land, release or approve)", ErrInvalid, o.Kind)
 	}
 	order := o
 	d.rec.Manual = &order

@@ -217,6 +217,8 @@ const (
 	OrderRTL     OrderKind = "rtl"
 	OrderLand    OrderKind = "land"
 	OrderRelease OrderKind = "release" // hand a manual drone back to automation
+	// OrderApprove adopts a drone heard but not in the configured fleet.
+	OrderApprove OrderKind = "approve"
 )
 
 // Order is a commander's order to one drone.

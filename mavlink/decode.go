@@ -185,6 +185,9 @@ func (d *decoder) frame(p *peer, fr frame.Frame, raw []byte) bool {
 	if fr.GetSystemID() == s.cfg.SystemID && fr.GetComponentID() == s.cfg.ComponentID {
 		return true // our own frames, echoed back by a router or a log
 	}
+	if !d.link.forward && s.secondSource(d.link, p, VehicleID{fr.GetSystemID(), fr.GetComponentID()}, fr.GetSequenceNumber(), now) {
+		return true // a second source for a known vehicle: neither logged, routed nor merged
+	}
 	if s.tlog != nil || s.routing {
 		if raw == nil {
 			raw = marshalFrame(fr)

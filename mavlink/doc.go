@@ -22,6 +22,20 @@
 // and signature timestamps are tracked per sender stream, as the signing
 // specification asks, so that refused frames can be counted by reason.
 //
+// One source per vehicle and link: a vehicle belongs, on each link, to the
+// far end it was first heard from (a remote address on a udpin listener, a
+// connection on a tcpin one). Frames claiming its (system, component) from
+// another far end of the same link while that one is heard are refused,
+// counted (Stats.RxConflicting) and reported (EventConflict, both
+// addresses); they change no telemetry and commands never go there. The
+// first source keeps the vehicle until it has been silent for
+// Config.LinkLossTimeout; then the next to speak takes it. Redundant radios
+// are configured as separate endpoints: a vehicle has a source on each of
+// its links and commands go out on the one heard last. This stops a second
+// sender from hijacking a drone already heard; it does not stop one heard
+// first, or one on another endpoint. Only signing (Config.SigningKey) makes
+// the link safe against a forger.
+//
 // The package knows nothing of fleets, coverage, MQTT or HTTP, holds no
 // package-level state and logs nothing: what a caller must react to comes out
 // as an error, an Event or a counter in Stats. A Station is safe for

@@ -10,8 +10,8 @@ import (
 
 // Event is something that happened on the links. Concrete types:
 // *EventDiscovered, *EventLost, *EventRegained, *EventArmed, *EventMode,
-// *EventCell, *EventStatusText, *EventTelemetry, *EventTxDropped and
-// *EventOverflow.
+// *EventCell, *EventStatusText, *EventTelemetry, *EventConflict,
+// *EventTxDropped and *EventOverflow.
 type Event interface{ isEvent() }
 
 // EventDiscovered: a vehicle was heard for the first time.
@@ -67,6 +67,22 @@ type EventTelemetry struct {
 	Vehicle VehicleID
 }
 
+// EventConflict: a second source speaks for a known vehicle on the same
+// link: another remote address on a udpin listener, or another connection
+// to a tcpin listener, while the first (Source) is still heard. Its frames
+// (Other) are refused: they update nothing and no command goes to it. The
+// first source stays the vehicle's until it has been silent for
+// Config.LinkLossTimeout. Reported once per refused source, again if it
+// comes back after such a silence; every refused frame is counted in
+// Stats.RxConflicting. A forger that speaks first, or over another
+// configured endpoint, is not caught by this: only signing stops it.
+type EventConflict struct {
+	Vehicle VehicleID
+	Link    string
+	Source  string // the remote address the vehicle was first heard from
+	Other   string // the refused one
+}
+
 // EventTxDropped: frames could not be queued on a link (its send queue was
 // full) and were dropped. Total counts every drop on the link so far.
 // Coalesced per link.
@@ -89,6 +105,7 @@ func (*EventMode) isEvent()       {}
 func (*EventCell) isEvent()       {}
 func (*EventStatusText) isEvent() {}
 func (*EventTelemetry) isEvent()  {}
+func (*EventConflict) isEvent()   {}
 func (*EventTxDropped) isEvent()  {}
 func (*EventOverflow) isEvent()   {}
 

@@ -41,7 +41,7 @@ type Station struct {
 
 type counters struct {
 	rxFrames, rxGarbage, rxParseErrors, rxBadChecksum, rxUnknown atomic.Uint64
-	rxUnsigned, rxBadSignature, rxReplayed                       atomic.Uint64
+	rxUnsigned, rxBadSignature, rxReplayed, rxConflicting        atomic.Uint64
 	txFrames, txDropped, txErrors, inboxDropped                  atomic.Uint64
 }
 
@@ -55,6 +55,7 @@ type Stats struct {
 	RxUnsigned       uint64 // refused: unsigned while signing is on
 	RxBadSignature   uint64 // refused: signed with another key
 	RxReplayed       uint64 // refused: signature timestamp too old
+	RxConflicting    uint64 // refused: a second source of a known vehicle (EventConflict)
 	TxFrames         uint64 // frames sent
 	TxDropped        uint64 // frames not sent because a send queue was full
 	TxErrors         uint64 // frames the socket refused
@@ -192,7 +193,8 @@ func (s *Station) Stats() Stats {
 		RxParseErrors: c.rxParseErrors.Load(), RxBadChecksum: c.rxBadChecksum.Load(),
 		RxUnknownMessage: c.rxUnknown.Load(), RxUnsigned: c.rxUnsigned.Load(),
 		RxBadSignature: c.rxBadSignature.Load(), RxReplayed: c.rxReplayed.Load(),
-		TxFrames: c.txFrames.Load(), TxDropped: c.txDropped.Load(), TxErrors: c.txErrors.Load(),
+		RxConflicting: c.rxConflicting.Load(),
+		TxFrames:      c.txFrames.Load(), TxDropped: c.txDropped.Load(), TxErrors: c.txErrors.Load(),
 		EventsDropped: s.events.dropped.Load(), InboxDropped: c.inboxDropped.Load(),
 	}
 	for _, l := range append(append([]*link(nil), s.links...), s.fwd...) {

@@ -155,6 +155,8 @@ type vehicle struct {
 
 	telemFlag   atomic.Bool // an EventTelemetry is queued
 	fineHeading bool        // GLOBAL_POSITION_INT gives the heading
+
+	refused map[*peer]time.Time // second sources, and when last heard
 }
 
 func newVehicle(id VehicleID, now time.Time) *vehicle {
@@ -229,6 +231,73 @@ func (v *vehicle) bestRoute() *peer {
 		return nil
 	}
 	return best.peer
+}
+
+// secondSource applies the one-source rule: on one link a known vehicle has
+// one source, the far end it was first heard from (a remote address on a
+// udpin listener, a connection on a tcpin one). A frame for it through
+// another peer of the same link while that source is heard is refused: it
+// is counted, reported once (EventConflict) and merged into nothing, and
+// no route to that peer is made, so no command or routed frame goes there.
+// Once the source has been silent for Config.LinkLossTimeout (or its
+// connection closed), the next peer to speak becomes the source: a drone
+// whose radio came back on another port is taken back, after the link-loss
+// timeout. Redundant links are configured endpoints: a vehicle heard on
+// two links has a source on each, and either carries its commands.
+//
+// It reports true when the frame must be dropped.
+func (s *Station) secondSource(l *link, p *peer, id VehicleID, seq uint8, now time.Time) bool {
+	v := s.vehicle(id)
+	if v == nil {
+		return false
+	}
+	v.mu.Lock()
+	var source *route
+	for _, r := range v.routes {
+		if r.peer == p {
+			v.mu.Unlock()
+			return false
+		}
+		if r.peer.link == l && !r.peer.isClosed() && now.Sub(r.heard) <= s.cfg.LinkLossTimeout {
+			source = r
+		}
+	}
+	if source == nil {
+		// The first source on this link, or the old one has fallen silent:
+		// this peer takes over; the silent one is forgotten, so that it
+		// cannot come back beside it.
+		keep := v.routes[:0]
+		for _, r := range v.routes {
+			if r.peer.link != l && !r.peer.isClosed() {
+				keep = append(keep, r)
+			}
+		}
+		v.routes = append(keep, &route{peer: p, lastSeq: seq - 1})
+		delete(v.refused, p)
+		v.mu.Unlock()
+		return false
+	}
+	if v.refused == nil {
+		v.refused = map[*peer]time.Time{}
+	}
+	last, seen := v.refused[p]
+	v.refused[p] = now
+	ev := &EventConflict{Vehicle: id, Link: l.name, Source: source.peer.key, Other: p.key}
+	v.mu.Unlock()
+	s.ctr.rxConflicting.Add(1)
+	if !seen || now.Sub(last) > s.cfg.LinkLossTimeout {
+		s.events.push(ev, nil)
+	}
+	return true
+}
+
+func (p *peer) isClosed() bool {
+	select {
+	case <-p.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // decodes reports whether the station decodes a message; the others are

@@ -2,6 +2,8 @@ package sitl
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	"github.com/aerocell/aerocell/daemon"
 	"github.com/aerocell/aerocell/examples"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/topic"
 	"github.com/aerocell/aerocell/sim"
@@ -115,6 +118,18 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	cfg.MQTT = daemon.DefaultConfig().MQTT
 	cfg.MQTT.Listen, cfg.MQTT.WSListen, cfg.MQTT.Topic = opt.MQTT, opt.MQTTWS, "demo"
 	cfg.MAVLink.Forward = opt.Forward
+	// The fleet signs: without it any sender on the port could speak for a
+	// drone. A fresh key each run, printed for a QGroundControl or MAVProxy
+	// that wants to join.
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	cfg.MAVLink.SigningKey = hex.EncodeToString(raw[:])
+	key, err := mavlink.ParseSigningKey(cfg.MAVLink.SigningKey)
+	if err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -133,7 +148,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 		Drones:    sc.simDrones(),
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: fmt.Sprintf("127.0.0.1:%d", port)}},
 		Clock:     clk, Seed: sc.Seed, Wind: *sc.Wind, GPSNoiseM: 1, BatterySwap: sc.BatterySwap, Logger: r.log.With("part", "sim"),
-		Profiles: sc.Table(),
+		Profiles: sc.Table(), SigningKey: key,
 	})
 	if err != nil {
 		return err
@@ -167,6 +182,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	if len(opt.Forward) > 0 {
 		fmt.Fprintf(opt.Out, ", forwarded to %v", opt.Forward)
 	}
-	fmt.Fprintf(opt.Out, "\n  state:           %s\n  Ctrl-C stops it; the drones keep their last order.\n", opt.Dir)
+	fmt.Fprintf(opt.Out, "\n  MAVLink signing: every frame signed; key %s\n", cfg.MAVLink.SigningKey)
+	fmt.Fprintf(opt.Out, "  state:           %s\n  Ctrl-C stops it; the drones keep their last order.\n", opt.Dir)
 	return d.Wait(ctx)
 }

@@ -19,7 +19,8 @@ func runDrones(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: aerocell drones [--api URL] [--token TOKEN] [--json] [ID [ORDER [ARGS]]]\n\n"+
 			"Lists the drones; with ID shows one; with an ORDER gives it (a commander's order):\n"+
-			"  rtl | land | release | goto LAT LON ALT_M | exclude | include | pin | unpin\n\nFlags:")
+			"  rtl | land | release | approve | goto LAT LON ALT_M | exclude | include | pin | unpin\n"+
+			"  (approve adopts a drone heard but not in the configured fleet)\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -74,7 +75,7 @@ func droneOrder(c *api.Client, id int, kind string, args []string) (func(context
 		return nil
 	}
 	switch kind {
-	case "rtl", "land", "release":
+	case "rtl", "land", "release", "approve":
 		if err := noArgs(); err != nil {
 			return nil, err
 		}
@@ -107,7 +108,7 @@ func droneOrder(c *api.Client, id int, kind string, args []string) (func(context
 		}
 		return func(ctx context.Context) error { return c.PinDrone(ctx, id, kind == "pin") }, nil
 	}
-	return nil, usageError{fmt.Sprintf("unknown order %q: rtl, land, release, goto, exclude, include, pin or unpin", kind)}
+	return nil, usageError{fmt.Sprintf("unknown order %q: rtl, land, release, approve, goto, exclude, include, pin or unpin", kind)}
 }
 
 func writeDrones(w io.Writer, ds []fleet.Drone) error {
