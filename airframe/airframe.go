@@ -41,6 +41,10 @@ type Airframe struct {
 	// CruiseSpeed is the horizontal airspeed in GUIDED, AUTO and RTL (Copter
 	// WPNAV_SPEED; Plane AIRSPEED_CRUISE, which Plane also holds loitering).
 	CruiseSpeed float64 `yaml:"cruise_speed"`
+	// MaxAirspeed is the fastest a Copter flies through the air to hold its
+	// position against wind and gusts (its lean-angle limit); 0: the
+	// cruise speed. Its wind limits must lie within it.
+	MaxAirspeed float64 `yaml:"max_airspeed"`
 	// Accel is the horizontal acceleration limit (m/s²).
 	Accel float64 `yaml:"accel"`
 	// ClimbRate and DescentRate are the vertical speed limits.
@@ -155,6 +159,15 @@ type Cell struct {
 	MaxUsers int `yaml:"max_users"`
 }
 
+// HoldAirspeed is the fastest the airframe flies through the air holding
+// its position.
+func (a *Airframe) HoldAirspeed() float64 {
+	if a.MaxAirspeed > a.CruiseSpeed {
+		return a.MaxAirspeed
+	}
+	return a.CruiseSpeed
+}
+
 // Copter reports whether the airframe flies with Copter semantics.
 func (a *Airframe) Copter() bool { return a.Frame != FrameFixedWing }
 
@@ -260,6 +273,24 @@ func (a *Airframe) Validate(prefix string) error {
 	} {
 		if err := nonNegative(f(c.name), c.v); err != nil {
 			return err
+		}
+	}
+	if err := nonNegative(f("max_airspeed"), a.MaxAirspeed); err != nil {
+		return err
+	}
+	if a.Copter() {
+		for _, w := range []struct {
+			name string
+			v    float64
+		}{{"wind.max_gust", a.Wind.MaxGustMS}, {"tether.wind.max_gust", func() float64 {
+			if a.Tether != nil {
+				return a.Tether.Wind.MaxGustMS
+			}
+			return 0
+		}()}} {
+			if w.v > a.HoldAirspeed()+1e-9 {
+				return fieldErr(f(w.name), "%v m/s is beyond the %v m/s the airframe flies to hold its position (max_airspeed)", w.v, a.HoldAirspeed())
+			}
 		}
 	}
 	if a.StationAlt.MaxM > 0 && a.StationAlt.MaxM < a.StationAlt.MinM {

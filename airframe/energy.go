@@ -132,8 +132,7 @@ func (r Rotation) Cycle() time.Duration { return r.Out + r.OnStation + r.Back + 
 // against or with the wind, the climb, the reserve, and the ground crew's
 // swap. Wind beyond the airframe's limits makes the post unholdable.
 func (a *Airframe) Rotation(p Post, w Wind, payloadKg float64, horizon time.Duration) Rotation {
-	lim := a.WindLimits()
-	if w.SpeedMS > lim.MaxMS || w.PeakMS() > lim.MaxGustMS {
+	if !a.HoldsIn(w) {
 		return Rotation{Reason: "wind beyond the airframe's limits"}
 	}
 	if a.Tethered() {
@@ -173,6 +172,13 @@ func (a *Airframe) Rotation(p Post, w Wind, payloadKg float64, horizon time.Dura
 	// each drone serves OnStation of every Cycle.
 	r.Drones = int(math.Ceil(r.Cycle().Seconds() / r.OnStation.Seconds()))
 	return r
+}
+
+// HoldsIn reports whether the airframe holds a post in wind w: the steady
+// wind and the gust peak within its limits, tethered or free.
+func (a *Airframe) HoldsIn(w Wind) bool {
+	lim := a.WindLimits()
+	return w.SpeedMS <= lim.MaxMS && w.PeakMS() <= lim.MaxGustMS
 }
 
 // WindLimits is the wind the airframe holds position in, tethered or free.

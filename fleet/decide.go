@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/aerocell/aerocell/airframe"
@@ -98,6 +99,14 @@ func (l *loop) health(d *drone) {
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
 			l.releaseStation(d, r.HomeReason)
 		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
+			d.tel.AltRel < 0.7*l.targetAlt(d, st) && d.op == nil && d.profile.Tethered() && l.tetherTension(d):
+			// Its autopilot is bringing it down out of tether tension: the
+			// wind is stronger on this post than planned for. The drone is
+			// sound; its post is lowered and pulled in, and it keeps it,
+			// rather than being given up and a spare sent into the same
+			// tension.
+			l.relieveTension(d, st)
+		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
 			d.tel.AltRel < 0.7*l.targetAlt(d, st) && d.op == nil:
 			// Sinking far below its station with no order of ours: a
 			// failing motor or battery. Its cells will not hold the station.
@@ -177,6 +186,40 @@ func (l *loop) fitTetheredToWind() {
 			Text:   fmt.Sprintf("station %s brought to %.0f m, %.0f m from its winch, for %.0f m/s wind", st.ID, alt, math.Min(dist, reach), l.wind.SpeedMS),
 			Reason: "wind"})
 	}
+}
+
+// tetherTension reports whether d's autopilot said, within the last
+// minute, that its tether is in tension.
+func (l *loop) tetherTension(d *drone) bool {
+	for _, t := range d.tel.StatusTexts {
+		if strings.Contains(strings.ToLower(t.Text), "tether tension") && l.clk.Since(t.Time) < time.Minute {
+			return true
+		}
+	}
+	return false
+}
+
+// relieveTension lowers a tethered post whose drone met tension to where
+// it now is (the autopilot's descent found the height the tether holds in
+// this wind) less a tenth, and pulls it in by a tenth of its offset.
+func (l *loop) relieveTension(d *drone, st *Station) {
+	site, ok := l.site(st.Site)
+	if !ok {
+		return
+	}
+	alt := math.Max(d.profile.Radio.Limits.MinAltM, 0.9*math.Min(d.tel.AltRel, st.AltM))
+	st.Lat = site.Lat + 0.9*(st.Lat-site.Lat)
+	st.Lon = site.Lon + 0.9*(st.Lon-site.Lon)
+	st.AltM = alt
+	pub, prv := l.radii[d.profile.Name].At(alt)
+	for n := range st.RadiusM {
+		st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
+	}
+	d.gotoAt = time.Time{} // the new post is sent
+	l.dirty = true
+	l.emit(Event{Kind: "station.adjusted", Severity: Warning, Station: st.ID, Drone: d.id,
+		Text:   fmt.Sprintf("station %s lowered to %.0f m: drone %d met tether tension", st.ID, alt, d.id),
+		Reason: "tether tension"})
 }
 
 // forgetGhosts frees stations held by drones not heard since the
@@ -581,6 +624,12 @@ func (l *loop) actHome(d *drone) {
 	if !d.airborne() {
 		return
 	}
+	if d.rec.Failed != "" && d.failures >= failedGiveUp {
+		// A failing aircraft whose autopilot refuses to come home (a motor
+		// out: it is in its own forced descent) is left to it: commanding
+		// again only crowds the link. Its failure was reported.
+		return
+	}
 	var on []mavlink.Network
 	for _, n := range Networks {
 		if cellState(d, n) == mavlink.CellOn {
@@ -678,6 +727,10 @@ func (l *loop) actStation(d *drone) {
 		}
 	}
 }
+
+// failedGiveUp is how many refused commands a failed drone gets before the
+// controller stops commanding it and leaves it to its autopilot.
+const failedGiveUp = 3
 
 // cellSettle is how long after a switch acknowledged, beyond the
 // airframe's payload boot, a cell's report is given to show it: the drone

@@ -86,7 +86,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.cfg.Drones == nil && !o.cfg.AdoptUnknown {
 		o.cfg.Drones = map[int]DroneConfig{} // the simulated drones are the fleet
 		for _, d := range o.drones {
-			o.cfg.Drones[int(d.SysID)] = DroneConfig{}
+			o.cfg.Drones[int(d.SysID)] = DroneConfig{Profile: d.Profile}
 		}
 	}
 	r := &rig{t: t, clk: clk, fleet: f, link: link, cfg: o.cfg, path: o.dbPath, radio: o.radio}

@@ -25,6 +25,17 @@ func (l *loop) launchPoint(d *drone) coverage.Point {
 	return l.region.Projection.Forward(ll)
 }
 
+// launchPointsOf are the launch points of the drones of an airframe.
+func (l *loop) launchPointsOf(profile string) []coverage.Point {
+	var out []coverage.Point
+	for _, id := range sortedIDs(l.drones) {
+		if d := l.drones[id]; d.profile.Name == profile && d.heard {
+			out = append(out, l.launchPoint(d))
+		}
+	}
+	return out
+}
+
 // holdLoad is how many drones of airframe p launching from one of from it
 // takes, on average, to keep a post at pt, altM high, served over the
 // plan's horizon in the forecast wind: a drone serves OnStation of every

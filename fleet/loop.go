@@ -669,6 +669,11 @@ func (l *loop) opDone(r opResult) {
 	d.retryAt = l.clk.Now().Add(retryBackoff(d.failures))
 	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
+	if d.rec.Failed != "" && d.failures == failedGiveUp {
+		l.emit(Event{Kind: "drone.unresponsive", Severity: Critical, Drone: d.id,
+			Text:   fmt.Sprintf("drone %d refused %s %d times: left to its autopilot", d.id, r.what, d.failures),
+			Reason: d.rec.Failed})
+	}
 	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
 		reason := fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
 		if d.airborne() {

@@ -432,6 +432,9 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			opts := coverage.PlaceOptions{Area: reg.Area, RadiusM: r, Target: inc.TargetCoverage, NoFly: reg.NoFly,
 				Fixed: fixed, Seed: l.cfg.Seed, TetherReachM: -1}
 			if g.prof.Tethered() {
+				if !g.prof.Air.HoldsIn(l.wind) {
+					continue // beyond what it holds on its tether: not planned
+				}
 				opts.Tethered = true
 				opts.TetherReachM = g.prof.planReach(c.AltM, l.wind)
 				for _, s := range reg.Sites {
@@ -732,10 +735,18 @@ func (l *loop) replanMoves(reason string) error {
 			continue
 		}
 		st := &plan.Stations[mv.Index]
-		ll := reg.Projection.Inverse(res.Disks[mv.Index].C)
+		c := res.Disks[mv.Index].C
+		if p := l.cfg.Profiles[st.Profile]; !p.Tethered() {
+			// never farther than its drones can hold it
+			if from := l.launchPointsOf(p.Name); len(from) > 0 {
+				c = bringWithin(c, from, l.holdReachM(p, st.AltM))
+			}
+		}
+		ll := reg.Projection.Inverse(c)
+		moved := distanceM(st.Lat, st.Lon, ll.Lat, ll.Lon)
 		st.Lat, st.Lon = ll.Lat, ll.Lon
 		l.emit(Event{Kind: "station.moved", Severity: Info, Station: st.ID, Drone: st.Drone,
-			Text: fmt.Sprintf("station %s moved %.0f m", st.ID, mv.DistanceM), Reason: reason})
+			Text: fmt.Sprintf("station %s moved %.0f m", st.ID, moved), Reason: reason})
 	}
 	l.measurePlan(plan)
 	plan.Reason = reason

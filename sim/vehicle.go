@@ -630,9 +630,10 @@ func (v *vehicle) stepCopter() {
 			sp := math.Min(limit, math.Sqrt(2*p.Accel*dist)*0.8)
 			sp = math.Min(sp, dist/s)
 			ux, uy := n/dist, e/dist
-			// the airframe flies at most CruiseSpeed through the air
+			// the airframe flies at most its hold airspeed through the air
 			dot := ux*wn + uy*we
-			disc := dot*dot - (wn*wn + we*we) + p.CruiseSpeed*p.CruiseSpeed
+			air := p.HoldAirspeed()
+			disc := dot*dot - (wn*wn + we*we) + air*air
 			if disc >= 0 {
 				sp = math.Min(sp, dot+math.Sqrt(disc))
 			}
