@@ -93,7 +93,7 @@ type Config struct {
 	// (optional) LinkGrace is how long a drone whose link drops keeps its
 	// station, while its last report said it was serving and had the
 	// battery for it (an autopilot without a GCS failsafe holds its
-	// GUIDED post). Defaults to 10 minutes.
+	// GUIDED post). Defaults to 15 minutes.
 	LinkGrace time.Duration
 	// (optional) OnCommand hears of every command sequence the controller
 	// finishes: the drone, what it was, how long it took on the
@@ -177,7 +177,7 @@ func (c *Config) setDefaults() error {
 		c.FenceMarginM = 500
 	}
 	if c.LinkGrace <= 0 {
-		c.LinkGrace = 10 * time.Minute
+		c.LinkGrace = 15 * time.Minute
 	}
 	if c.StartGrace <= 0 {
 		c.StartGrace = 15 * time.Second

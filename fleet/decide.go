@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -355,6 +356,7 @@ type need struct {
 func (l *loop) fill() {
 	var needs []need
 	cands := l.candidates()
+	early := l.earlyReliefs(cands)
 	for i := range l.st.Plan.Stations {
 		st := &l.st.Plan.Stations[i]
 		if l.enRoute(st.ID) != nil {
@@ -364,7 +366,7 @@ func (l *loop) fill() {
 			needs = append(needs, need{st: st})
 			continue
 		}
-		if h := l.drones[st.Drone]; h != nil && l.reliefDue(h, st, cands) {
+		if h := l.drones[st.Drone]; h != nil && (l.reliefDue(h, st, cands) || early[h.id]) {
 			needs = append(needs, need{st: st, relief: true})
 		}
 	}
@@ -526,9 +528,62 @@ func (l *loop) reliefDue(h *drone, st *Station, cands []*drone) bool {
 	if h.profile.Tethered() || h.state != DroneOnStation || h.rec.Station != st.ID {
 		return false
 	}
-	mustLeave := l.enduranceLeft(h) - l.homeCost(h) - l.cfg.RotationMargin
+	// The reserve is there for the flight home: the holder must be
+	// relieved before it reaches it, and then only needs the time home.
+	mustLeave := l.enduranceLeft(h) - l.timeHome(h) - l.cfg.RotationMargin
 	lead := l.reliefLead(st, cands)
 	return mustLeave <= lead
+}
+
+// earlyReliefs picks holders to relieve before they are due, so that a
+// fleet launched together falls out of step: when more holders of an
+// airframe will have to leave within a spare's turnaround (home, a fresh
+// battery, back out) than there are spares, the spares go now to the
+// holders due first, rather than wait and leave the later ones without
+// relief.
+func (l *loop) earlyReliefs(cands []*drone) map[int]bool {
+	type holder struct {
+		d    *drone
+		left time.Duration
+	}
+	holders := map[string][]holder{}
+	spares := map[string]int{}
+	for _, d := range cands {
+		if !d.profile.Tethered() && !d.airborne() {
+			spares[d.profile.Name]++
+		}
+	}
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.profile.Tethered() || d.state != DroneOnStation || d.rec.Relief || l.enRoute(d.rec.Station) != nil {
+			continue
+		}
+		left := l.enduranceLeft(d) - l.timeHome(d) - l.cfg.RotationMargin
+		holders[d.profile.Name] = append(holders[d.profile.Name], holder{d, left})
+	}
+	out := map[int]bool{}
+	for name, hs := range holders {
+		n := spares[name]
+		if n == 0 {
+			continue
+		}
+		sort.Slice(hs, func(i, j int) bool { return hs[i].left < hs[j].left })
+		a := hs[0].d.profile.Air
+		turnaround := 2*l.timeHome(hs[0].d) + a.Battery.Swap + l.cfg.RotationMargin
+		due := 0
+		for _, h := range hs {
+			if h.left <= turnaround {
+				due++
+			}
+		}
+		if due <= n {
+			continue
+		}
+		for _, h := range hs[:n] {
+			out[h.d.id] = true
+		}
+	}
+	return out
 }
 
 // timeHome is the flight time from d to its home and down.

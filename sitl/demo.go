@@ -52,9 +52,10 @@ var demoSites = []Site{
 	{Name: "east", Lat: 35.74, Lon: 102.88, Alt: 2400, Capacity: 2},
 }
 
-// DemoScenario is the demo's fleet: four tethered drones at two ground
-// vehicles, two heavy multirotors and one fixed-wing relay at the centre,
-// over the quake-mountain area.
+// DemoScenario is the demo's fleet over the quake-mountain area (557 km²):
+// four tethered drones at two ground vehicles, two heavy multirotors and
+// four fixed-wing relays at the centre, a fleet that can give most of the
+// area public coverage (a relay covers some 120 km², a heavy some 27).
 func DemoScenario() (*Scenario, error) {
 	area, err := examples.Files.ReadFile("areas/quake-mountain.geojson")
 	if err != nil {
@@ -67,7 +68,7 @@ func DemoScenario() (*Scenario, error) {
 			{SysID: 1, Count: 2, Profile: sim.ProfileTethered, Site: "west"},
 			{SysID: 3, Count: 2, Profile: sim.ProfileTethered, Site: "east"},
 			{SysID: 5, Count: 2, Profile: sim.ProfileHeavy, Site: "centre"},
-			{SysID: 7, Profile: sim.ProfileFixedWing, Site: "centre"},
+			{SysID: 7, Count: 4, Profile: sim.ProfileFixedWing, Site: "centre"},
 		},
 		Wind:        &sim.Wind{SpeedMS: 4, FromDeg: 250, GustMS: 1},
 		BatterySwap: 5 * time.Minute,

@@ -114,8 +114,8 @@ func TestDemoSigns(t *testing.T) {
 
 	var drones []fleet.Drone
 	getJSON(t, api+"/drones", &drones)
-	if len(drones) != 7 {
-		t.Fatalf("%d drones, want the demo's 7", len(drones))
+	if len(drones) != 10 {
+		t.Fatalf("%d drones, want the demo's 10", len(drones))
 	}
 	for _, d := range drones {
 		if d.ID == 50 || d.Lat == 10 {
