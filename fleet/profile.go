@@ -72,10 +72,11 @@ func (p Profile) Tethered() bool { return p.TetherM > 0 }
 // Tether planning margins. The controller never orders beyond ReachM (the
 // airframe's reach in the wind: short of where its autopilot meets
 // tension) and plans within tetherPlanFrac of it, with the altitude at most
-// tetherAltFrac of it so that some horizontal reach is left.
+// tetherAltFrac of it so that some horizontal reach is left (in still air
+// 0.86 x 0.93 = 80% of the tether, as before the reach knew the wind).
 const (
 	tetherPlanFrac = 0.97
-	tetherAltFrac  = 0.8
+	tetherAltFrac  = 0.86
 )
 
 // ReachM is the farthest slant distance from the ground station the
