@@ -41,6 +41,15 @@ type Footprint struct {
 // latitude between the station and the radial's end, which stays within
 // 3 m of the great circle at 6 km.
 func (m Model) TerrainFootprint(t Terrain, pr Projection, c Point, altAGLM, maxPLdB, radiusM, stepM float64) (*Footprint, error) {
+	inf := math.Inf(1)
+	return m.terrainFootprint(t, pr, c, altAGLM, maxPLdB, radiusM, stepM, Point{-inf, -inf}, Point{inf, inf})
+}
+
+// terrainFootprint is TerrainFootprint swept only as far as the box lo..hi
+// (local metres of pr): samples beyond the point where a radial leaves the
+// box for good are out of reach, so that terrain is read only where it
+// matters (the area measured and the paths to it).
+func (m Model) terrainFootprint(t Terrain, pr Projection, c Point, altAGLM, maxPLdB, radiusM, stepM float64, lo, hi Point) (*Footprint, error) {
 	switch {
 	case !(stepM > 0) || math.IsInf(stepM, 0):
 		return nil, fmt.Errorf("%w: sweep step %v m", ErrBadParameter, stepM)
@@ -89,7 +98,11 @@ func (m Model) TerrainFootprint(t Terrain, pr Projection, c Point, altAGLM, maxP
 		// height in the station's frame.
 		hs, hd, hz := math.Inf(-1), 0.0, 0.0
 		row := j * steps
-		for i := 0; i < steps; i++ {
+		last := min(steps, boxExit(c, Point{sin, cos}, lo, hi, stepM))
+		for i := last; i < steps; i++ {
+			f.pl[row+i] = float32(math.Inf(1))
+		}
+		for i := 0; i < last; i++ {
 			d := float64(i+1) * stepM
 			lon := ll0.Lon + float64(i+1)*dLon
 			if lon < -180 || lon > 180 {
@@ -120,6 +133,37 @@ func (m Model) TerrainFootprint(t Terrain, pr Projection, c Point, altAGLM, maxP
 		}
 	}
 	return f, nil
+}
+
+// boxExit is the number of samples stepM apart along the ray from c in
+// direction u (a unit vector) before the ray leaves the box lo..hi for
+// good, and 0 if it never meets the box; with half a step of margin.
+func boxExit(c, u, lo, hi Point, stepM float64) int {
+	t0, t1 := 0.0, math.Inf(1)
+	for _, a := range [2][4]float64{{c.X, u.X, lo.X, hi.X}, {c.Y, u.Y, lo.Y, hi.Y}} {
+		p, v, l, h := a[0], a[1], a[2]-stepM/2, a[3]+stepM/2
+		if math.IsInf(l, 0) && math.IsInf(h, 0) {
+			continue
+		}
+		if v == 0 {
+			if p < l || p > h {
+				return 0
+			}
+			continue
+		}
+		ta, tb := (l-p)/v, (h-p)/v
+		if ta > tb {
+			ta, tb = tb, ta
+		}
+		t0, t1 = math.Max(t0, ta), math.Min(t1, tb)
+	}
+	if t1 < t0 {
+		return 0
+	}
+	if t1 > 1e12 {
+		return math.MaxInt32
+	}
+	return int(t1/stepM) + 1
 }
 
 // sweepLossDB is terrainLossDB with the free-space loss at 1 m computed

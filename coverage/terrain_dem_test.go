@@ -2,6 +2,7 @@ package coverage_test
 
 import (
 	"math"
+	"os"
 	"testing"
 
 	"github.com/aerocell/aerocell/coverage"
@@ -116,4 +117,37 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestCrawfordNotchTerrain plans 8 heavy multirotors over Crawford Notch
+// on flat earth and evaluates the plan over the SRTM tile: the valley
+// walls hide much of what the flat plan claims.
+func TestCrawfordNotchTerrain(t *testing.T) {
+	data, err := os.ReadFile("testdata/terrain/crawford-notch.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := coverage.ParseIncident(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, _ := coverage.ProfileByName(coverage.ProfileHeavy)
+	req := coverage.Request{Incident: inc, Profile: prof, Drones: 8, Seed: 1}
+	plan, err := coverage.PlanStations(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.ApplyTerrain(whiteMountains(t), req, 0); err != nil {
+		t.Fatal(err)
+	}
+	tc := plan.Terrain
+	t.Logf("flat claim %.4f, terrain-aware %.4f, in sight of a station within its flat radius %.4f", tc.FlatCoverage, plan.Coverage, tc.LoSFraction)
+	if !(plan.Coverage < tc.FlatCoverage-0.05) || !(tc.LoSFraction < tc.FlatCoverage-0.05) {
+		t.Errorf("terrain-aware %.4f and in sight %.4f, flat claim %.4f: the notch should hide more than 5%%", plan.Coverage, tc.LoSFraction, tc.FlatCoverage)
+	}
+	for _, s := range plan.Stations {
+		if s.GroundM == nil || *s.GroundM < 115 || *s.GroundM > 1908 || *s.AltAMSLM != *s.GroundM+s.AltM {
+			t.Errorf("station %d: ground %v, amsl %v, alt %v", s.ID, s.GroundM, s.AltAMSLM, s.AltM)
+		}
+	}
 }

@@ -168,3 +168,76 @@ func TestTerrainBadInput(t *testing.T) {
 		t.Errorf("zero grid cell: %v", err)
 	}
 }
+
+// TestApplyTerrainFlat: over flat ground a plan's terrain-aware coverage is
+// its flat claim (to the grid), every station stands on that ground, and
+// every point covered is in sight.
+func TestApplyTerrainFlat(t *testing.T) {
+	area := blob(60, 2)
+	pr, _ := NewProjection(LonLat{Lon: 10, Lat: 45})
+	geo := pr.Unproject(area)
+	prof, _ := ProfileByName(ProfileHeavy)
+	req := Request{Incident: Incident{Area: geo}, Profile: prof, Drones: 4, Seed: 1}
+	plan, err := PlanStations(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := plan.Coverage
+	if err := plan.ApplyTerrain(flatTerrain(250), req, 60); err != nil {
+		t.Fatal(err)
+	}
+	if plan.Terrain == nil || plan.Terrain.FlatCoverage != flat {
+		t.Fatalf("terrain section %+v, want the flat claim %v kept", plan.Terrain, flat)
+	}
+	r := plan.Stations[0].PublicRadiusM
+	if tol := math.Pi*60/(4*r) + 0.01; math.Abs(plan.Coverage-flat) > tol {
+		t.Errorf("terrain-aware %.4f, flat %.4f (tolerance %.4f)", plan.Coverage, flat, tol)
+	}
+	if plan.Terrain.LoSFraction < plan.Coverage-1e-9 {
+		t.Errorf("in sight %.4f < covered %.4f", plan.Terrain.LoSFraction, plan.Coverage)
+	}
+	for _, s := range plan.Stations {
+		if s.GroundM == nil || *s.GroundM != 250 || *s.AltAMSLM != 250+s.AltM {
+			t.Errorf("station %d: ground %v, amsl %v, alt %v", s.ID, s.GroundM, s.AltAMSLM, s.AltM)
+		}
+	}
+
+	// A fixed-radius plan has no link budget: refused, plan unchanged.
+	rreq := Request{Incident: Incident{Area: geo}, RadiusM: 2000, Drones: 3}
+	rplan, err := PlanStations(rreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := rplan.Coverage
+	if err := rplan.ApplyTerrain(flatTerrain(0), rreq, 60); !errors.Is(err, ErrBadParameter) || rplan.Coverage != before || rplan.Terrain != nil || rplan.Stations[0].GroundM != nil {
+		t.Errorf("radius plan: %v, coverage %v -> %v", err, before, rplan.Coverage)
+	}
+	// A terrain error leaves the plan as it was.
+	fail := terrainFunc(func(float64, float64) (float64, error) { return 0, errors.New("no tile") })
+	plan2, _ := PlanStations(req)
+	if err := plan2.ApplyTerrain(fail, req, 60); err == nil || plan2.Terrain != nil || plan2.Stations[0].GroundM != nil {
+		t.Errorf("failing terrain: %v, plan changed", err)
+	}
+}
+
+func TestBoxExit(t *testing.T) {
+	lo, hi := Point{-100, -100}, Point{100, 100}
+	for _, c := range []struct {
+		c, u Point
+		want int
+	}{
+		{Point{}, Point{1, 0}, 11},        // leaves at x = 105 (half a step of margin): 11 samples, to 110 m
+		{Point{}, Point{0, -1}, 11},       // same going south
+		{Point{-300, 0}, Point{1, 0}, 41}, // enters at -105, leaves at 105
+		{Point{-300, 0}, Point{-1, 0}, 0}, // never meets the box
+		{Point{0, 300}, Point{1, 0}, 0},   // passes above it
+	} {
+		if got := boxExit(c.c, c.u, lo, hi, 10); got != c.want {
+			t.Errorf("boxExit(%v, %v) = %d, want %d", c.c, c.u, got, c.want)
+		}
+	}
+	inf := math.Inf(1)
+	if got := boxExit(Point{}, Point{1, 0}, Point{-inf, -inf}, Point{inf, inf}, 10); got != math.MaxInt32 {
+		t.Errorf("unbounded box: %d", got)
+	}
+}
