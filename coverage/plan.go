@@ -68,6 +68,11 @@ type Station struct {
 	Relay bool `json:"relay,omitempty"`
 	// Profile names the drone profile, when known.
 	Profile string `json:"profile,omitempty"`
+	// GroundM is the ground elevation under the station and AltAMSLM its
+	// height above mean sea level (AltM stays above the ground): set only
+	// when the plan was evaluated over terrain ([Plan.ApplyTerrain]).
+	GroundM  *float64 `json:"ground_m,omitempty"`
+	AltAMSLM *float64 `json:"alt_amsl_m,omitempty"`
 }
 
 // Backhaul reports the relay mesh.
@@ -109,6 +114,9 @@ type Plan struct {
 	RatioToPrunedLattice float64   `json:"ratio_to_pruned_lattice,omitempty"`
 	Backhaul             *Backhaul `json:"backhaul,omitempty"`
 	Cells                *Cells    `json:"cells,omitempty"`
+	// Terrain, when set, says the coverage figures above are terrain-aware
+	// and keeps what the flat model claimed ([Plan.ApplyTerrain]).
+	Terrain *TerrainCoverage `json:"terrain,omitempty"`
 
 	region *Region
 }
@@ -316,16 +324,9 @@ func (reg *Region) planFleet(ctx context.Context, req Request, net Network, targ
 	if net == Both && len(reg.WorkZones) > 0 {
 		return nil, fmt.Errorf("%w: work zones with both networks need a single profile", ErrBadParameter)
 	}
-	env := req.Env
-	if env.Name == "" {
-		name := req.EnvName
-		if name == "" {
-			name = DefaultEnv
-		}
-		var err error
-		if env, err = EnvironmentByName(name); err != nil {
-			return nil, err
-		}
+	env, err := req.environment()
+	if err != nil {
+		return nil, err
 	}
 	type kind struct {
 		av    Available

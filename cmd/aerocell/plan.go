@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/dem"
 )
 
 // runPlan plans stations. It stops, with an error saying so, when ctx ends
@@ -30,11 +31,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	relay := fs.Float64("relay-range-m", 0, "require a backhaul mesh: every cell within this range of a gateway or a connected cell")
 	lattice := fs.Bool("lattice", true, "also compute the best clipped hexagonal lattice for comparison")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same plan)")
+	demDir := fs.String("dem", "", "directory of SRTM .hgt tiles (N44W072.hgt): evaluate the plan's coverage over terrain (needs --profile or --fleet)")
+	demStep := fs.Float64("dem-step-m", coverage.DefaultTerrainStepM, "with --dem: terrain sweep step and measuring grid in metres")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: aerocell plan --area FILE (--radius-m R | --profile NAME | --fleet NAME=N,...) [--env ENV] (--target-coverage F | --drones N)\n"+
-			"                    [--network public|private|both] [--format json|geojson]\n\n"+
+			"                    [--network public|private|both] [--format json|geojson] [--dem DIR]\n\n"+
 			"Places stations over the area: the fewest drones for a target coverage, or the best coverage\n"+
-			"from N drones. Coverage is measured from the station positions.\n\nFlags:")
+			"from N drones. Coverage is measured from the station positions; with --dem it is measured\n"+
+			"over the terrain (each station gains ground_m and alt_amsl_m, alt_m stays above the ground,\n"+
+			"and terrain keeps the flat claim).\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -62,6 +67,19 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if set["drones"] && (*drones < 1 || *drones > maxDrones) {
 		return usageError{fmt.Sprintf("--drones %d: want a drone count from 1 to %d", *drones, maxDrones)}
+	}
+	if *demDir != "" && set["radius-m"] {
+		return usageError{"--dem needs link budgets: give --profile NAME or --fleet NAME=COUNT,..., not --radius-m"}
+	}
+	if set["dem-step-m"] && !(*demStep >= 10 && *demStep <= 1000) {
+		return usageError{fmt.Sprintf("--dem-step-m %v: want a step in metres from 10 to 1000", *demStep)}
+	}
+	var terrain *dem.Dir
+	if *demDir != "" {
+		var err error
+		if terrain, err = dem.Open(*demDir, dem.Options{}); err != nil {
+			return usageError{fmt.Sprintf("--dem: %v", err)}
+		}
 	}
 	if *format != "json" && *format != "geojson" {
 		return usageError{fmt.Sprintf("--format %q (want json or geojson)", *format)}
@@ -107,6 +125,11 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("plan: stopped before the plan was done (%w)", context.Cause(ctx))
 		}
 		return fmt.Errorf("%s: %w", *areaFile, err)
+	}
+	if terrain != nil {
+		if err := plan.ApplyTerrain(terrain, req, *demStep); err != nil {
+			return fmt.Errorf("--dem %s: %w", *demDir, err)
+		}
 	}
 	if *format == "geojson" {
 		b, err := plan.GeoJSON()

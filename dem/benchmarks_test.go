@@ -1,0 +1,34 @@
+package dem
+
+import "testing"
+
+// BenchmarkElevationM is one bilinear lookup in a cached tile, the inner
+// step of every terrain-aware coverage sweep.
+func BenchmarkElevationM(b *testing.B) {
+	d := openTestdata(b)
+	if _, err := d.ElevationM(-71.4, 44.2); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	lon := -71.4
+	for b.Loop() {
+		lon += 1e-6
+		if lon > -71.3 {
+			lon = -71.4
+		}
+		if _, err := d.ElevationM(lon, 44.2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseHGT is reading one SRTM3 tile from memory (void-free).
+func BenchmarkParseHGT(b *testing.B) {
+	buf := synthetic(func(r, c int) int16 { return int16(r + c) })
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseHGT(buf, 44, -72); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
