@@ -29,9 +29,12 @@ const (
 //     (gen-s1-04) went unnoticed for 5 minutes; in gen-s1-03's full two
 //     hours a battery and a GPS fault on the fixed wing go unnoticed.
 //
-// None holds on main reliably today, so none is enforced yet; the bound
-// itself (the mean never above it) is.
-var enforced = map[string]bool{}
+// None held on main reliably then. Since the quiet link (issue 10 item 5)
+// the fleets receive 4 to 21 commands per drone-hour on these scenarios
+// (measured under a machine load of 12), so the command storm is
+// enforced; the others are logged until they hold. The bound itself (the
+// mean never above it) is enforced.
+var enforced = map[string]bool{PropCommands: true}
 
 // shorten returns the scenario cut to its first d of flight: faults and
 // restarts after it are dropped.
