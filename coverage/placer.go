@@ -227,6 +227,9 @@ func (p *placer) exclusive(i int) int {
 	return n
 }
 
+// maxHashCells bounds the placer's spatial hash.
+const maxHashCells = 1 << 20
+
 func (p *placer) buildHash() {
 	maxR := 0.0
 	for _, d := range p.disks {
@@ -234,6 +237,12 @@ func (p *placer) buildHash() {
 	}
 	p.hcell = math.Max(2*maxR+p.hmargin, 1)
 	hi := Point{p.lo.X + float64(p.gx)*p.h, p.lo.Y + float64(p.gy)*p.h}
+	// Tiny cells over a large area would make the hash grid larger than
+	// memory (a 30 m cell over a 286 km² strip: 300 million buckets); the
+	// grid never has more than maxHashCells buckets, coarser if need be.
+	if w, h := hi.X-p.lo.X, hi.Y-p.lo.Y; w*h > 0 {
+		p.hcell = math.Max(p.hcell, math.Sqrt(w*h/maxHashCells))
+	}
 	p.hlo = p.lo.sub(Point{p.hcell, p.hcell})
 	p.hnx = int((hi.X-p.hlo.X)/p.hcell) + 2
 	p.hny = int((hi.Y-p.hlo.Y)/p.hcell) + 2

@@ -423,8 +423,8 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		for _, name := range names {
 			g, c := groups[name], cells[name]
 			r := c.Radius(net)
-			if r <= 0 {
-				continue
+			if r < minCellRadiusM {
+				continue // a cell this small adds nothing worth a drone
 			}
 			if len(fixed) > 0 && coverage.Measure(reg.Area, fixed).Fraction >= inc.TargetCoverage {
 				break
@@ -490,6 +490,9 @@ func (l *loop) airframeKnown(d *drone) bool {
 	}
 	return d.tel.Profile >= 0 || l.clk.Since(d.tel.Discovered) >= profileWait
 }
+
+// minCellRadiusM is the smallest cell worth a station.
+const minCellRadiusM = 50
 
 // group is the drones of one airframe available to a plan.
 type group struct {
