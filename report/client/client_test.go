@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
-	"github.com/aerocell/aerocell/report/internal/mqtttest"
 )
 
 const status = "aerocell/v1/inc1/status"
