@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,6 +247,42 @@ func (d *Daemon) startMQTT(opt Options) error {
 		return err
 	}
 	d.conn = c
+	if d.broker == nil {
+		return d.checkBroker(c)
+	}
+	return nil
+}
+
+// checkBroker waits for the first connection to the external broker and
+// refuses to start when retrying cannot help: the login refused, or the
+// broker's certificate not signed by the configured CA. A broker that is
+// only out of reach is not an error: the drones must be flown without it,
+// and the session connects when it comes back.
+func (d *Daemon) checkBroker(c *client.Client) error {
+	q := d.cfg.MQTT
+	where := q.Broker // without a password written in the URL
+	if u, err := url.Parse(q.Broker); err == nil {
+		where = u.Redacted()
+		if q.Username == "" && u.User != nil {
+			q.Username = u.User.Username()
+		}
+	}
+	ctx, cancel := context.WithTimeout(d.runCtx, 15*time.Second)
+	defer cancel()
+	err := c.Ready(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, client.ErrLogin):
+		return fieldErr("mqtt.password", "the broker %s refused the login %q (check mqtt.username and the password, or AEROCELL_MQTT_PASSWORD): %v", where, q.Username, err)
+	case errors.Is(err, client.ErrCertificate):
+		ca := "the system's CAs"
+		if q.CAFile != "" {
+			ca = q.CAFile
+		}
+		return fieldErr("mqtt.ca_file", "the broker %s presented a certificate not trusted by %s: %v", where, ca, err)
+	}
+	d.log.Warn("mqtt broker not reached yet; flying on and retrying", "broker", where, "err", err)
 	return nil
 }
 
