@@ -239,7 +239,7 @@ func (d *Daemon) startMQTT(opt Options) error {
 	}
 	willTopic, willPayload := report.StatusWill(tree)
 	c, err := client.New(client.Config{
-		Broker: url, ClientID: q.ClientID, Username: user, Password: password, TLS: tlsCfg,
+		Broker: url, ClientID: d.cfg.clientID(), Username: user, Password: password, TLS: tlsCfg,
 		Will:   &client.Message{Topic: willTopic, QoS: 1, Retain: true, Payload: willPayload},
 		Logger: d.log.With("part", "mqtt"),
 	})

@@ -89,7 +89,7 @@ func externalConfig(t *testing.T, m *mqtttest.Mosquitto, incident, caFile string
 	cfg.HTTP.Listen = ""
 	l := controllerLogin(incident)
 	cfg.MQTT = MQTTConfig{Broker: m.URL(), Username: l.Username, Password: l.Password, CAFile: caFile,
-		ClientID: "aerocell-controller-" + incident, Topic: incident}
+		Topic: incident} // the default client id, aerocell-controller-{topic}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +258,60 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 		t.Fatalf("broker out of reach: %v", err)
 	}
 	d.Close()
+}
+
+// Two incidents, one daemon each, on one broker: team red, whose login is
+// granted both incidents' feeds, receives from both; each daemon's login
+// may not publish into the other incident's tree.
+func TestTwoIncidentsOneBroker(t *testing.T) {
+	m, ca := startProvinceBroker(t, "quake-a", "quake-b")
+	clk, err := clock.NewScaled(epoch, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := followIncidents(t, m, ca, "quake-a", "quake-b")
+	homeB := base
+	homeB.Lon += 0.2 // another valley, 18 km east
+	flyIncident(t, m, ca, clk, "quake-a", base)
+	flyIncident(t, m, ca, clk, "quake-b", homeB)
+	feeds := receive(t, phone, clk, 20*time.Minute, "quake-a", "quake-b")
+	for inc, f := range feeds {
+		t.Logf("team red got from %s: status %v, alert %v", inc, f.status["state"], f.alert["kind"])
+	}
+
+	// A dashboard sees everything; each daemon's login tries to write into
+	// the other's tree (a false offline status, a false alert), then writes
+	// a marker into its own. Mosquitto handles one client's packets in
+	// order and delivers them to one subscriber in order, so once the
+	// dashboard has the marker it would have had the forged messages.
+	dash := mqtttest.MustConnect(t, mqtttest.Options(m.URL(), mqtttest.Observer, "dashboard", true).SetTLSConfig(ca.ClientTLS()))
+	dash.Subscribe(t, "aerocell/v1/#", 1)
+	for _, pair := range [][2]string{{"quake-a", "quake-b"}, {"quake-b", "quake-a"}} {
+		own, other := pair[0], pair[1]
+		l := controllerLogin(own)
+		intruder := mqtttest.MustConnect(t, mqtttest.Options(m.URL(), l, "intruder-"+own, true).SetTLSConfig(ca.ClientTLS()))
+		forged := "forged by " + l.Username
+		intruder.Publish(t, "aerocell/v1/"+other+"/status", 1, true, []byte(`{"schema":1,"state":"offline","reason":"`+forged+`"}`))
+		intruder.Publish(t, "aerocell/v1/"+other+"/alerts", 1, false, []byte(`{"schema":1,"id":"x","kind":"drone.lost","text":"`+forged+`"}`))
+		marker := "marker from " + l.Username
+		intruder.Publish(t, "aerocell/v1/"+own+"/probe", 1, false, []byte(marker))
+		for {
+			msg := dash.Next(t)
+			if strings.Contains(string(msg.Payload()), forged) {
+				t.Fatalf("%s published into %s's tree: %s %s", l.Username, other, msg.Topic(), msg.Payload())
+			}
+			if string(msg.Payload()) == marker {
+				break
+			}
+		}
+	}
+	// The retained statuses are still the daemons' own.
+	late := mqtttest.MustConnect(t, mqtttest.Options(m.URL(), mqtttest.Observer, "dashboard-late", true).SetTLSConfig(ca.ClientTLS()))
+	late.Subscribe(t, "aerocell/v1/+/status", 1)
+	for range 2 {
+		msg := late.Next(t)
+		if !strings.Contains(string(msg.Payload()), `"online"`) {
+			t.Fatalf("retained %s: %s", msg.Topic(), msg.Payload())
+		}
+	}
 }
