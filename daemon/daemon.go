@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 		}
 	}()
 
-	if err := d.startMQTT(opt); err != nil {
+	if err := d.startMQTT(ctx, opt); err != nil {
 		return nil, err
 	}
 	var conn report.Conn
@@ -181,7 +181,7 @@ func openLink(cfg Config, clk clock.Clock) (*mavlink.Station, error) {
 
 // startMQTT starts the embedded broker (or connects to the external one)
 // and the controller's own session.
-func (d *Daemon) startMQTT(opt Options) error {
+func (d *Daemon) startMQTT(ctx context.Context, opt Options) error {
 	q := d.cfg.MQTT
 	if q.Disabled {
 		return nil
@@ -248,7 +248,7 @@ func (d *Daemon) startMQTT(opt Options) error {
 	}
 	d.conn = c
 	if d.broker == nil {
-		return d.checkBroker(c)
+		return d.checkBroker(ctx, c)
 	}
 	return nil
 }
@@ -257,8 +257,8 @@ func (d *Daemon) startMQTT(opt Options) error {
 // refuses to start when retrying cannot help: the login refused, or the
 // broker's certificate not signed by the configured CA. A broker that is
 // only out of reach is not an error: the drones must be flown without it,
-// and the session connects when it comes back.
-func (d *Daemon) checkBroker(c *client.Client) error {
+// and the session connects when it comes back. The wait ends with ctx.
+func (d *Daemon) checkBroker(ctx context.Context, c *client.Client) error {
 	q := d.cfg.MQTT
 	where := q.Broker // without a password written in the URL
 	if u, err := url.Parse(q.Broker); err == nil {
@@ -267,12 +267,14 @@ func (d *Daemon) checkBroker(c *client.Client) error {
 			q.Username = u.User.Username()
 		}
 	}
-	ctx, cancel := context.WithTimeout(d.runCtx, 15*time.Second)
+	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	err := c.Ready(ctx)
+	err := c.Ready(wait)
 	switch {
 	case err == nil:
 		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case errors.Is(err, client.ErrLogin):
 		return fieldErr("mqtt.password", "the broker %s refused the login %q (check mqtt.username and the password, or AEROCELL_MQTT_PASSWORD): %v", where, q.Username, err)
 	case errors.Is(err, client.ErrCertificate):

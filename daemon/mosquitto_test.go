@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,8 +71,8 @@ func startProvinceBroker(t *testing.T, incidents ...string) (*mqtttest.Mosquitto
 
 // externalConfig is the configuration of the daemon of one incident over
 // a 3 km square around home, deployed at once, reporting to the external
-// broker m with its own login, trusting caFile.
-func externalConfig(t *testing.T, m *mqtttest.Mosquitto, incident, caFile string, speed float64, port int, home sim.LatLonAlt) Config {
+// broker at brokerURL with its own login, trusting caFile.
+func externalConfig(t *testing.T, brokerURL string, incident, caFile string, speed float64, port int, home sim.LatLonAlt) Config {
 	t.Helper()
 	dir := t.TempDir()
 	area := filepath.Join(dir, "area.geojson")
@@ -88,7 +89,7 @@ func externalConfig(t *testing.T, m *mqtttest.Mosquitto, incident, caFile string
 	cfg.Storage.Dir = filepath.Join(dir, "data")
 	cfg.HTTP.Listen = ""
 	l := controllerLogin(incident)
-	cfg.MQTT = MQTTConfig{Broker: m.URL(), Username: l.Username, Password: l.Password, CAFile: caFile,
+	cfg.MQTT = MQTTConfig{Broker: brokerURL, Username: l.Username, Password: l.Password, CAFile: caFile,
 		Topic: incident} // the default client id, aerocell-controller-{topic}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func flyIncident(t *testing.T, m *mqtttest.Mosquitto, ca *mqtttest.CA, clk *cloc
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	d, err := Start(context.Background(), externalConfig(t, m, incident, ca.File, clk.Speed(), port, home), quiet(clk))
+	d, err := Start(context.Background(), externalConfig(t, m.URL(), incident, ca.File, clk.Speed(), port, home), quiet(clk))
 	if err != nil {
 		t.Fatalf("serve %s through mosquitto: %v\n%s", incident, err, m.Log())
 	}
@@ -232,7 +233,7 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 		{"no CA", "mqtt.ca_file", "not trusted by the system's CAs", func(c *Config) { c.MQTT.CAFile = "" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := externalConfig(t, m, "quake-a", ca.File, 30, freePort(t), base)
+			cfg := externalConfig(t, m.URL(), "quake-a", ca.File, 30, freePort(t), base)
 			c.edit(&cfg)
 			d, err := Start(context.Background(), cfg, quiet(clk))
 			if err == nil {
@@ -251,7 +252,7 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 
 	// A broker out of reach is no reason not to fly: serve starts, and
 	// its session keeps trying.
-	cfg := externalConfig(t, m, "quake-a", ca.File, 30, freePort(t), base)
+	cfg := externalConfig(t, m.URL(), "quake-a", ca.File, 30, freePort(t), base)
 	cfg.MQTT.Broker = "mqtts://" + mqtttest.FreeAddr(t)
 	d, err := Start(context.Background(), cfg, quiet(clk))
 	if err != nil {
@@ -313,5 +314,37 @@ func TestTwoIncidentsOneBroker(t *testing.T) {
 		if !strings.Contains(string(msg.Payload()), `"online"`) {
 			t.Fatalf("retained %s: %s", msg.Topic(), msg.Payload())
 		}
+	}
+}
+
+// Stopping serve while it waits for its broker (here one that accepts the
+// connection and never answers) ends Start then, with ctx's error, rather
+// than after the wait.
+func TestServeStartStopsWhileWaitingForBroker(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		if c, err := ln.Accept(); err == nil { // the session waits for a CONNACK
+			defer c.Close()
+			cancel()
+			_, _ = io.Copy(io.Discard, c)
+		}
+	}()
+	clk, err := clock.NewScaled(epoch, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := externalConfig(t, "mqtt://"+ln.Addr().String(), "quake-a", "", 30, freePort(t), base)
+	d, err := Start(ctx, cfg, quiet(clk))
+	if err == nil {
+		d.Close()
+		t.Fatal("started")
+	}
+	if !errors.Is(err, context.Canceled) || strings.HasPrefix(err.Error(), "incident") {
+		t.Fatalf("Start: %v, want the cancellation while waiting for the broker", err)
 	}
 }
