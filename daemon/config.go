@@ -146,6 +146,12 @@ type MQTTConfig struct {
 	Username string `yaml:"username"`
 	// Password; prefer AEROCELL_MQTT_PASSWORD.
 	Password string `yaml:"password"`
+	// ClientID names the controller's persistent session; it must stay the
+	// same across restarts and differ between daemons on one broker.
+	// Default: aerocell-controller with the embedded broker,
+	// aerocell-controller-{topic} with an external one, so that the
+	// daemons of several incidents on one broker do not take over each
+	// other's session.
 	ClientID string `yaml:"client_id"`
 	CAFile   string `yaml:"ca_file"`
 	// Topic is the {incident} level of the topic tree,
@@ -181,7 +187,7 @@ func DefaultConfig() Config {
 		Fleet:   FleetConfig{DefaultProfile: coverage.ProfileHeavy, Environment: coverage.EnvSuburban, Tick: time.Second},
 		Storage: StorageConfig{Dir: "aerocell-data"},
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080"},
-		MQTT:    MQTTConfig{Listen: "127.0.0.1:1883", ClientID: "aerocell-controller"},
+		MQTT:    MQTTConfig{Listen: "127.0.0.1:1883"},
 		Log:     LogConfig{Level: "info", Format: "text"},
 	}
 }
@@ -397,9 +403,6 @@ func (c *Config) Validate() error {
 				return fieldErr(name, "%v", err)
 			}
 		}
-		if q.ClientID == "" {
-			return fieldErr("mqtt.client_id", "a stable client id is needed for a persistent session")
-		}
 		if err := topic.CheckName(c.topicName()); err != nil {
 			return fieldErr("mqtt.topic", "%v", err)
 		}
@@ -415,6 +418,18 @@ func (c *Config) Validate() error {
 		return fieldErr("log.format", "%q (want text or json)", c.Log.Format)
 	}
 	return nil
+}
+
+// clientID is the controller's MQTT client id: mqtt.client_id, or its
+// default.
+func (c *Config) clientID() string {
+	switch {
+	case c.MQTT.ClientID != "":
+		return c.MQTT.ClientID
+	case c.MQTT.Broker != "":
+		return "aerocell-controller-" + c.topicName()
+	}
+	return "aerocell-controller"
 }
 
 // topicName is the {incident} level of the MQTT topic tree.

@@ -105,6 +105,26 @@ func TestDefaultsAreValid(t *testing.T) {
 	}
 }
 
+// The daemons of several incidents on one external broker get distinct
+// client ids by default: with one shared id each connection would take
+// the other's session over.
+func TestDefaultClientID(t *testing.T) {
+	for _, c := range []struct{ yml, want string }{
+		{"", "aerocell-controller"}, // the embedded broker
+		{`mqtt: {listen: "", broker: "mqtts://b:8883", topic: quake-a}`, "aerocell-controller-quake-a"},
+		{`mqtt: {listen: "", broker: "mqtts://b:8883", topic: flood-b}`, "aerocell-controller-flood-b"},
+		{`mqtt: {listen: "", broker: "mqtts://b:8883", client_id: ops-1}`, "ops-1"},
+	} {
+		cfg, err := ParseConfig(strings.NewReader(c.yml), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.clientID(); got != c.want {
+			t.Errorf("%s: client id %q, want %q", c.yml, got, c.want)
+		}
+	}
+}
+
 func FuzzParseConfig(f *testing.F) {
 	f.Add("mavlink: {endpoints: [\"udpin:0.0.0.0:14550\"]}\n")
 	f.Add("fleet: {drones: [{sysid: 1, count: 4, profile: heavy-multirotor}]}\n")

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,7 +128,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 		}
 	}()
 
-	if err := d.startMQTT(opt); err != nil {
+	if err := d.startMQTT(ctx, opt); err != nil {
 		return nil, err
 	}
 	var conn report.Conn
@@ -180,7 +181,7 @@ func openLink(cfg Config, clk clock.Clock) (*mavlink.Station, error) {
 
 // startMQTT starts the embedded broker (or connects to the external one)
 // and the controller's own session.
-func (d *Daemon) startMQTT(opt Options) error {
+func (d *Daemon) startMQTT(ctx context.Context, opt Options) error {
 	q := d.cfg.MQTT
 	if q.Disabled {
 		return nil
@@ -238,7 +239,7 @@ func (d *Daemon) startMQTT(opt Options) error {
 	}
 	willTopic, willPayload := report.StatusWill(tree)
 	c, err := client.New(client.Config{
-		Broker: url, ClientID: q.ClientID, Username: user, Password: password, TLS: tlsCfg,
+		Broker: url, ClientID: d.cfg.clientID(), Username: user, Password: password, TLS: tlsCfg,
 		Will:   &client.Message{Topic: willTopic, QoS: 1, Retain: true, Payload: willPayload},
 		Logger: d.log.With("part", "mqtt"),
 	})
@@ -246,6 +247,44 @@ func (d *Daemon) startMQTT(opt Options) error {
 		return err
 	}
 	d.conn = c
+	if d.broker == nil {
+		return d.checkBroker(ctx, c)
+	}
+	return nil
+}
+
+// checkBroker waits for the first connection to the external broker and
+// refuses to start when retrying cannot help: the login refused, or the
+// broker's certificate not signed by the configured CA. A broker that is
+// only out of reach is not an error: the drones must be flown without it,
+// and the session connects when it comes back. The wait ends with ctx.
+func (d *Daemon) checkBroker(ctx context.Context, c *client.Client) error {
+	q := d.cfg.MQTT
+	where := q.Broker // without a password written in the URL
+	if u, err := url.Parse(q.Broker); err == nil {
+		where = u.Redacted()
+		if q.Username == "" && u.User != nil {
+			q.Username = u.User.Username()
+		}
+	}
+	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	err := c.Ready(wait)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, client.ErrLogin):
+		return fieldErr("mqtt.password", "the broker %s refused the login %q (check mqtt.username and the password, or AEROCELL_MQTT_PASSWORD): %v", where, q.Username, err)
+	case errors.Is(err, client.ErrCertificate):
+		ca := "the system's CAs"
+		if q.CAFile != "" {
+			ca = q.CAFile
+		}
+		return fieldErr("mqtt.ca_file", "the broker %s presented a certificate not trusted by %s: %v", where, ca, err)
+	}
+	d.log.Warn("mqtt broker not reached yet; flying on and retrying", "broker", where, "err", err)
 	return nil
 }
 

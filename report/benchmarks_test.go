@@ -13,9 +13,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
-	"github.com/aerocell/aerocell/report/internal/mqtttest"
 )
 
 const benchDrones, benchTeams = 500, 200

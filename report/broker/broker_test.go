@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/broker"
-	"github.com/aerocell/aerocell/report/internal/mqtttest"
 )
 
 const tree = "aerocell/v1/inc1"

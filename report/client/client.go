@@ -16,7 +16,9 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +37,14 @@ var (
 	ErrNotConnected = errors.New("client: not connected")
 	ErrClosed       = errors.New("client: closed")
 	ErrRefused      = errors.New("client: subscription refused")
+	// ErrLogin: the broker refused the user name and password (CONNACK
+	// "bad user name or password" or "not authorised"). Retrying with the
+	// same login cannot succeed.
+	ErrLogin = errors.New("client: broker refused the login")
+	// ErrCertificate: the broker's TLS certificate failed verification
+	// (not signed by a trusted CA, expired, or for another name).
+	// Retrying with the same CA cannot succeed.
+	ErrCertificate = errors.New("client: broker's certificate not trusted")
 )
 
 // Message is a topic and payload, as for a Last Will.
@@ -136,6 +146,10 @@ type Client struct {
 	up       bool
 	lastErr  error
 	closed   bool
+
+	first     chan struct{} // closed when the first connection attempt ends
+	firstOnce sync.Once
+	firstErr  error // the first attempt's error, nil if it connected
 }
 
 type sub struct {
@@ -149,7 +163,7 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.initialize(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, log: cfg.Logger, subs: map[string]sub{}}
+	c := &Client{cfg: cfg, log: cfg.Logger, subs: map[string]sub{}, first: make(chan struct{})}
 	o := paho.NewClientOptions().
 		AddBroker(cfg.Broker).
 		SetClientID(cfg.ClientID).
@@ -176,6 +190,7 @@ func New(cfg Config) (*Client, error) {
 		SetConnectionNotificationHandler(func(_ paho.Client, n paho.ConnectionNotification) {
 			if f, ok := n.(paho.ConnectionNotificationFailed); ok {
 				c.setErr(f.Reason)
+				c.attempted(f.Reason)
 			}
 		}).
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
@@ -231,6 +246,7 @@ func (c *Client) onConnect() {
 			ws := append([]func(bool){}, c.watchers...)
 			c.mu.Unlock()
 			c.log.Info("mqtt connected", "broker", c.cfg.Broker, "client_id", c.cfg.ClientID)
+			c.attempted(nil)
 			for _, w := range ws {
 				w(true)
 			}
@@ -253,6 +269,49 @@ func (c *Client) onConnect() {
 				}
 			}
 		}
+	}
+}
+
+// attempted records the end of the first connection attempt.
+func (c *Client) attempted(err error) {
+	c.firstOnce.Do(func() {
+		c.firstErr = classify(err)
+		close(c.first)
+	})
+}
+
+// classify wraps a connection error that retrying cannot cure in ErrLogin
+// or ErrCertificate.
+func classify(err error) error {
+	var (
+		verify  *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		invalid x509.CertificateInvalidError
+		host    x509.HostnameError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword), errors.Is(err, packets.ErrorRefusedNotAuthorised):
+		return fmt.Errorf("%w: %w", ErrLogin, err)
+	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &invalid), errors.As(err, &host):
+		return fmt.Errorf("%w: %w", ErrCertificate, err)
+	}
+	return err
+}
+
+// Ready waits for the end of the first connection attempt and returns nil
+// if it connected, its error if it failed (wrapping ErrLogin or
+// ErrCertificate when retrying cannot help), or ctx's error if the attempt
+// is still going on. Whatever it returns, the session goes on retrying in
+// the background until Close: a caller that cannot work with a refused
+// login or an untrusted broker closes it.
+func (c *Client) Ready(ctx context.Context) error {
+	select {
+	case <-c.first:
+		return c.firstErr
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -1,14 +1,15 @@
 package client_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
-	"github.com/aerocell/aerocell/report/internal/mqtttest"
 )
 
 const status = "aerocell/v1/inc1/status"
@@ -131,5 +132,38 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := client.New(cfg); !errors.Is(err, client.ErrConfig) {
 			t.Errorf("%+v: %v", cfg, err)
 		}
+	}
+}
+
+// TestReady: the first connection attempt's outcome tells a refused login
+// and an untrusted certificate, which retrying cannot cure, from a broker
+// that is only out of reach.
+func TestReady(t *testing.T) {
+	srvTLS, cliTLS := mqtttest.TLS(t)
+	b, err := broker.Start(broker.Config{TCPAddr: "127.0.0.1:0", TLS: srvTLS, Users: mqtttest.Users(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ready := func(c *client.Client) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return c.Ready(ctx)
+	}
+	if err := ready(newClient(t, client.Config{Broker: b.URL(), TLS: cliTLS})); err != nil {
+		t.Fatalf("good login: %v", err)
+	}
+	err = ready(newClient(t, client.Config{Broker: b.URL(), TLS: cliTLS, ClientID: "wrong-password",
+		Username: mqtttest.Controller.Username, Password: "not-the-password"}))
+	if !errors.Is(err, client.ErrLogin) || errors.Is(err, client.ErrCertificate) {
+		t.Fatalf("wrong password: %v, want ErrLogin", err)
+	}
+	err = ready(newClient(t, client.Config{Broker: b.URL(), ClientID: "untrusted"})) // system roots
+	if !errors.Is(err, client.ErrCertificate) || errors.Is(err, client.ErrLogin) {
+		t.Fatalf("untrusted certificate: %v, want ErrCertificate", err)
+	}
+	err = ready(newClient(t, client.Config{Broker: "mqtt://" + mqtttest.FreeAddr(t), ClientID: "nobody-there"}))
+	if err == nil || errors.Is(err, client.ErrLogin) || errors.Is(err, client.ErrCertificate) {
+		t.Fatalf("no broker: %v, want a connection error that retrying may cure", err)
 	}
 }

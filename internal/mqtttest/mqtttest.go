@@ -1,6 +1,6 @@
-// Package mqtttest starts real brokers on loopback ports for the report
-// packages' tests: the embedded one, and Mosquitto from the system's
-// packages. It fails a test under CI (CI set) when Mosquitto is missing and
+// Package mqtttest starts real brokers on loopback ports for the tests of
+// the report packages and of the daemon: the embedded one, and Mosquitto
+// from the system's packages (with TLS from a throwaway CA if asked). It fails a test under CI (CI set) when Mosquitto is missing and
 // skips it elsewhere.
 package mqtttest
 
@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/aerocell/aerocell/report/broker"
+	"github.com/aerocell/aerocell/report/topic"
 )
 
 // Login is a user name and password of a test broker.
@@ -81,6 +82,7 @@ type Mosquitto struct {
 	t    testing.TB
 	cmd  *exec.Cmd
 	log  *os.File
+	tls  bool
 }
 
 // MosquittoBinary finds mosquitto; under CI its absence fails the test,
@@ -105,32 +107,37 @@ func MosquittoBinary(t testing.TB) string {
 // process is stopped at the end of the test.
 func StartMosquitto(t testing.TB) *Mosquitto {
 	t.Helper()
+	return StartMosquittoConfig(t, MosquittoConfig{})
+}
+
+// MosquittoConfig is a Mosquitto other than the default one.
+type MosquittoConfig struct {
+	// Logins are the password file's users; (optional) Logins when nil.
+	Logins []Login
+	// ACL is the acl_file's text; (optional) when empty, a section per
+	// login granting what the embedded broker grants its role.
+	ACL string
+	// CA, when set, makes the listener TLS only, with a certificate for
+	// 127.0.0.1 and localhost signed by it; URL is then mqtts://.
+	CA *CA
+}
+
+// StartMosquittoConfig is StartMosquitto with other logins, access rules
+// or TLS.
+func StartMosquittoConfig(t testing.TB, c MosquittoConfig) *Mosquitto {
+	t.Helper()
 	bin := MosquittoBinary(t)
 	dir := t.TempDir()
-	m := &Mosquitto{Addr: FreeAddr(t), dir: dir, t: t}
-
-	var pw, acl strings.Builder
-	for _, l := range Logins {
+	m := &Mosquitto{Addr: FreeAddr(t), dir: dir, t: t, tls: c.CA != nil}
+	if c.Logins == nil {
+		c.Logins = Logins
+	}
+	var pw strings.Builder
+	for _, l := range c.Logins {
 		pw.WriteString(l.Username + ":" + mosquittoHash(l.Password) + "\n")
-		fmt.Fprintf(&acl, "user %s\n", l.Username)
-		var read, write []string
-		switch l.Role {
-		case broker.RoleController:
-			read, write = []string{"aerocell/v1/#"}, []string{"aerocell/v1/#"}
-		case broker.RoleObserver:
-			read = []string{"aerocell/v1/#"}
-		case broker.RoleTeam:
-			read = []string{"aerocell/v1/+/status", "aerocell/v1/+/drones/+/state", "aerocell/v1/+/coverage",
-				"aerocell/v1/+/alerts", "aerocell/v1/+/teams/" + l.Team + "/alerts", "aerocell/v1/+/teams/" + l.Team + "/position"}
-			write = []string{"aerocell/v1/+/teams/" + l.Team + "/position"}
-		}
-		for _, f := range read {
-			fmt.Fprintf(&acl, "topic read %s\n", f)
-		}
-		for _, f := range write {
-			fmt.Fprintf(&acl, "topic write %s\n", f)
-		}
-		acl.WriteString("\n")
+	}
+	if c.ACL == "" {
+		c.ACL = roleACL(c.Logins)
 	}
 	host, port, _ := net.SplitHostPort(m.Addr)
 	// "user root" keeps mosquitto from switching to its own user when the
@@ -149,7 +156,11 @@ log_dest stderr
 log_type error
 log_type warning
 `, port, host, filepath.Join(dir, "passwd"), filepath.Join(dir, "acl"), dir)
-	for name, data := range map[string]string{"passwd": pw.String(), "acl": acl.String(), "mosquitto.conf": conf} {
+	if c.CA != nil {
+		cert, key := c.CA.Issue(t, dir)
+		conf += fmt.Sprintf("certfile %s\nkeyfile %s\n", cert, key)
+	}
+	for name, data := range map[string]string{"passwd": pw.String(), "acl": c.ACL, "mosquitto.conf": conf} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -157,6 +168,39 @@ log_type warning
 	m.start(bin)
 	t.Cleanup(m.Stop)
 	return m
+}
+
+// roleACL grants each login what the embedded broker grants its role.
+func roleACL(logins []Login) string {
+	var acl strings.Builder
+	for _, l := range logins {
+		fmt.Fprintf(&acl, "user %s\n", l.Username)
+		var read, write []string
+		switch l.Role {
+		case broker.RoleController:
+			read, write = topic.ControllerFilters()
+		case broker.RoleObserver:
+			read = topic.ObserverFilters()
+		case broker.RoleTeam:
+			read, write = topic.TeamFilters(l.Team)
+		}
+		acl.WriteString(ACLTopics(read, write))
+		acl.WriteString("\n")
+	}
+	return acl.String()
+}
+
+// ACLTopics are Mosquitto ACL lines granting read on read and write on
+// write.
+func ACLTopics(read, write []string) string {
+	var b strings.Builder
+	for _, f := range read {
+		fmt.Fprintf(&b, "topic read %s\n", f)
+	}
+	for _, f := range write {
+		fmt.Fprintf(&b, "topic write %s\n", f)
+	}
+	return b.String()
 }
 
 // mosquittoHash is a mosquitto 2 password hash: PBKDF2-SHA512, 101
@@ -235,8 +279,13 @@ func (m *Mosquitto) Log() string {
 	return out.String()
 }
 
-// URL is mqtt://ADDR.
-func (m *Mosquitto) URL() string { return "mqtt://" + m.Addr }
+// URL is mqtt://ADDR, or mqtts://ADDR with TLS.
+func (m *Mosquitto) URL() string {
+	if m.tls {
+		return "mqtts://" + m.Addr
+	}
+	return "mqtt://" + m.Addr
+}
 
 // Field is a field client: a plain paho client as a team's phone or a
 // dashboard would use, with a channel of what it receives.
@@ -249,7 +298,8 @@ type Field struct {
 // Options are the usual options of a field client: MQTT 3.1.1, no
 // automatic reconnection unless the caller sets it.
 func Options(url string, l Login, clientID string, clean bool) *paho.ClientOptions {
-	o := paho.NewClientOptions().AddBroker(strings.Replace(url, "mqtt://", "tcp://", 1)).
+	url = strings.Replace(strings.Replace(url, "mqtts://", "ssl://", 1), "mqtt://", "tcp://", 1)
+	o := paho.NewClientOptions().AddBroker(url).
 		SetClientID(clientID).SetUsername(l.Username).SetPassword(l.Password).
 		SetCleanSession(clean).SetProtocolVersion(4).SetAutoReconnect(false).
 		SetConnectTimeout(5 * time.Second).SetOrderMatters(true).
