@@ -214,8 +214,10 @@ func (l *loop) run(ctx context.Context) error {
 			if err == nil {
 				err = l.save()
 			}
-			r.reply <- err
+			// Publish before answering, so that whoever reads the
+			// snapshot after the answer sees what the request did.
 			l.publish()
+			r.reply <- err
 		case ev, ok := <-events:
 			if !ok {
 				return errors.New("fleet: link closed")
