@@ -31,7 +31,7 @@ func (l *loop) decide() {
 	l.dismissSurplus()
 	if inc.State == IncidentDeploying && l.allHeld() {
 		inc.State = IncidentHolding
-		l.emit(Event{Kind: "incident.holding", Severity: Info, Text: fmt.Sprintf("every station of %s held", inc.ID)})
+		l.emit(Event{Kind: EventIncidentHolding, Severity: Info, Text: fmt.Sprintf("every station of %s held", inc.ID)})
 	}
 }
 
@@ -60,13 +60,13 @@ func (l *loop) health(d *drone) {
 	}
 	if r.Home && d.onGroundDisarmed() {
 		r.Home, r.HomeReason = false, ""
-		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
+		l.emit(Event{Kind: EventDroneLanded, Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
 		l.dirty = true
 	}
 	if p := d.profile; !p.Tethered() && d.airborne() && d.tel.BatteryPct >= 0 {
 		at := float64(d.tel.BatteryPct) <= p.ReservePct+5
 		if at && !d.reserveTold {
-			l.emit(Event{Kind: "battery.reserve", Severity: Warning, Drone: d.id, Station: r.Station,
+			l.emit(Event{Kind: EventBatteryReserve, Severity: Warning, Drone: d.id, Station: r.Station,
 				Text: fmt.Sprintf("drone %d battery at %d%%, near its reserve", d.id, d.tel.BatteryPct)})
 		}
 		d.reserveTold = at
@@ -81,13 +81,13 @@ func (l *loop) health(d *drone) {
 			l.releaseStation(d, "station no longer in the plan")
 		case d.airborne() && l.cellFailed(d, st):
 			r.Failed = "payload failed"
-			l.emit(Event{Kind: "drone.payload_failed", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDronePayloadFailed, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d: base station failed", d.id), Reason: "payload reported failed"})
 			l.releaseStation(d, "payload failed")
 		case d.airborne() && (d.tel.Mode == "RTL" || d.tel.Mode == "LAND" || d.tel.Mode == "QRTL" || d.tel.Mode == "QLAND") &&
 			d.op == nil && !d.gotoAt.IsZero() && l.clk.Since(d.gotoAt) > 5*time.Second:
 			r.Home, r.HomeReason = true, "autopilot failsafe ("+d.tel.Mode+")"
-			l.emit(Event{Kind: "drone.failsafe", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneFailsafe, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
 			l.releaseStation(d, r.HomeReason)
 		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
@@ -95,7 +95,7 @@ func (l *loop) health(d *drone) {
 			// Sinking far below its station with no order of ours: a
 			// failing motor or battery. Its cells will not hold the station.
 			r.Failed = "losing altitude on station"
-			l.emit(Event{Kind: "drone.failing", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
 				Reason: r.Failed})
 			l.releaseStation(d, r.Failed)
@@ -103,12 +103,12 @@ func (l *loop) health(d *drone) {
 			// No relief in time: it must leave now to reach home above
 			// its reserve, before its own failsafe lands it where it is.
 			r.Home, r.HomeReason = true, "battery: must leave now to reach home"
-			l.emit(Event{Kind: "drone.home", Severity: Warning, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneHome, Severity: Warning, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d leaves %s for home: no relief on station in time", d.id, st.ID), Reason: r.HomeReason})
 			l.handOver(d, st)
 		case !d.airborne() && !d.onStationAt.IsZero():
 			r.Failed = "landed while on duty"
-			l.emit(Event{Kind: "drone.down", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneDown, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d came down while on duty", d.id), Reason: "landed unexpectedly"})
 			l.releaseStation(d, r.Failed)
 		}
@@ -152,7 +152,7 @@ func (l *loop) forgetGhosts() {
 		if r := l.st.Drones[st.Drone]; r != nil {
 			r.Station, r.Relief = "", false
 		}
-		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: st.Drone, Station: st.ID,
+		l.emit(Event{Kind: EventStationReleased, Severity: Warning, Drone: st.Drone, Station: st.ID,
 			Text: fmt.Sprintf("station %s: drone %d not heard since the controller started", st.ID, st.Drone), Reason: "link lost"})
 		st.Drone = 0
 		l.dirty = true
@@ -202,7 +202,7 @@ func (l *loop) releaseStation(d *drone, reason string) {
 	d.onStationAt = time.Time{}
 	if st := l.station(id); st != nil && st.Drone == d.id {
 		st.Drone = 0
-		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: d.id, Station: id,
+		l.emit(Event{Kind: EventStationReleased, Severity: Warning, Drone: d.id, Station: id,
 			Text: fmt.Sprintf("station %s lost its drone %d", id, d.id), Reason: reason})
 	}
 	l.dirty = true
@@ -228,7 +228,7 @@ func (l *loop) handover() {
 			old.rec.Station = ""
 			old.rec.Home, old.rec.HomeReason = true, fmt.Sprintf("relieved by drone %d", d.id)
 			old.onStationAt = time.Time{}
-			l.emit(Event{Kind: "rotation.completed", Severity: Info, Drone: old.id, Station: st.ID,
+			l.emit(Event{Kind: EventRotationCompleted, Severity: Info, Drone: old.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d relieved on %s by drone %d, going home", old.id, st.ID, d.id), Reason: "battery rotation"})
 		}
 	}
@@ -300,10 +300,10 @@ func (l *loop) fill() {
 			n.st.Drone = d.id
 		}
 		l.dirty = true
-		kind, text := "drone.assigned", fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
+		kind, text := EventDroneAssigned, fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
 		reason := "station empty"
 		if n.relief {
-			kind, text = "rotation.begun", fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
+			kind, text = EventRotationBegun, fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
 			reason = fmt.Sprintf("drone %d must leave for its reserve", n.st.Drone)
 		}
 		eta := l.clk.Now().Add(l.timeTo(d, n.st.Lat, n.st.Lon, n.st.AltM) + 30*time.Second)
@@ -481,7 +481,7 @@ func (l *loop) dismissSurplus() {
 		if d.state == DroneIdle && d.airborne() && d.op == nil {
 			d.rec.Home, d.rec.HomeReason = true, "not needed"
 			l.dirty = true
-			l.emit(Event{Kind: "drone.home", Severity: Info, Drone: d.id,
+			l.emit(Event{Kind: EventDroneHome, Severity: Info, Drone: d.id,
 				Text: fmt.Sprintf("drone %d sent home: not needed", d.id), Reason: "surplus"})
 		}
 	}
@@ -556,7 +556,7 @@ func (l *loop) actStation(d *drone) {
 	}
 	alt := l.targetAlt(d, st)
 	if err := l.checkLimits(d, st.Lat, st.Lon, alt); err != nil {
-		l.emit(Event{Kind: "command.refused", Severity: Warning, Drone: d.id, Station: st.ID,
+		l.emit(Event{Kind: EventCommandRefused, Severity: Warning, Drone: d.id, Station: st.ID,
 			Text: fmt.Sprintf("drone %d not sent to %s: %v", d.id, st.ID, err), Reason: "limit"})
 		l.releaseStation(d, err.Error())
 		return

@@ -409,20 +409,20 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 	switch e := ev.(type) {
 	case *mavlink.EventDiscovered:
 		if e.Vehicle.CompID == 1 {
-			l.emit(Event{Kind: "drone.discovered", Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
+			l.emit(Event{Kind: EventDroneDiscovered, Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
 			return true
 		}
 	case *mavlink.EventLost:
 		if e.Vehicle.CompID == 1 {
 			id := int(e.Vehicle.SysID)
-			l.emit(Event{Kind: "drone.lost", Severity: Critical, Drone: id, Station: l.recStation(id),
+			l.emit(Event{Kind: EventDroneLost, Severity: Critical, Drone: id, Station: l.recStation(id),
 				Text: fmt.Sprintf("drone %d lost: no heartbeat", id), Reason: "link timeout"})
 			return true
 		}
 	case *mavlink.EventRegained:
 		if e.Vehicle.CompID == 1 {
 			id := int(e.Vehicle.SysID)
-			l.emit(Event{Kind: "drone.regained", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d heard again", id)})
+			l.emit(Event{Kind: EventDroneRegained, Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d heard again", id)})
 			return true
 		}
 	case *mavlink.EventStatusText:
@@ -431,7 +431,7 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 			if e.Severity <= common.MAV_SEVERITY_WARNING {
 				sev = Warning
 			}
-			l.emit(Event{Kind: "drone.statustext", Severity: sev, Drone: int(e.Vehicle.SysID), Text: e.Text})
+			l.emit(Event{Kind: EventDroneStatusText, Severity: sev, Drone: int(e.Vehicle.SysID), Text: e.Text})
 		}
 	case *mavlink.EventOverflow:
 		l.log.Warn("link events overflowed: re-reading every vehicle")
@@ -546,21 +546,21 @@ func (l *loop) opDone(r opResult) {
 	}
 	d.failures++
 	d.retryAt = l.clk.Now().Add(retryBackoff(d.failures))
-	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+	l.emit(Event{Kind: EventCommandFailed, Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
 	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
 		reason := fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
 		if d.airborne() {
 			// A drone in the air that does not obey is out of service.
 			d.rec.Failed = reason
-			l.emit(Event{Kind: "drone.failed", Severity: Critical, Drone: d.id, Station: d.rec.Station,
+			l.emit(Event{Kind: EventDroneFailed, Severity: Critical, Drone: d.id, Station: d.rec.Station,
 				Text: fmt.Sprintf("drone %d out of service", d.id), Reason: reason})
 		} else {
 			// On the ground it gives its task to another and rests before
 			// it is tried again.
 			d.failures = 0
 			d.restUntil = l.clk.Now().Add(2 * time.Minute)
-			l.emit(Event{Kind: "drone.resting", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+			l.emit(Event{Kind: EventDroneResting, Severity: Warning, Drone: d.id, Station: d.rec.Station,
 				Text: fmt.Sprintf("drone %d would not launch; another takes its station", d.id), Reason: reason})
 		}
 		l.releaseStation(d, reason)

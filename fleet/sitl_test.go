@@ -90,7 +90,7 @@ func holderOf(s Snapshot, station string) int {
 	return 0
 }
 
-func hasEvent(t *testing.T, r *rig, kind string, drone int) Event {
+func hasEvent(t *testing.T, r *rig, kind EventKind, drone int) Event {
 	t.Helper()
 	evs, err := r.ctl.Events(0, 0)
 	if err != nil {
@@ -126,11 +126,11 @@ func TestDroneKilledSpareThenReplan(t *testing.T) {
 	})
 	// The motor failure makes the autopilot land: the controller sees the
 	// drone leave in LAND (or come down) and gives up its station.
-	down := hasEvent(t, r, "station.released", victim)
+	down := hasEvent(t, r, EventStationReleased, victim)
 	if down.Station != first.ID || down.Reason == "" {
 		t.Fatalf("event for the downed drone: %+v", down)
 	}
-	assigned := hasEvent(t, r, "drone.assigned", holderOf(s, first.ID))
+	assigned := hasEvent(t, r, EventDroneAssigned, holderOf(s, first.ID))
 	if assigned.Reason == "" {
 		t.Fatalf("assignment without a reason: %+v", assigned)
 	}
@@ -144,7 +144,7 @@ func TestDroneKilledSpareThenReplan(t *testing.T) {
 	s = r.waitFor("re-planned around the hole", 15*time.Minute, func(s Snapshot) bool {
 		return len(s.Plan.Stations) == 1 && s.Incident.State == IncidentHolding
 	})
-	hasEvent(t, r, "plan.replanned", 0)
+	hasEvent(t, r, EventPlanReplanned, 0)
 	live := r.waitFor("live coverage of the one drone left", 10*time.Minute, func(s Snapshot) bool {
 		return s.Coverage.Fraction[Public] >= s.Plan.Coverage[Public]-0.02
 	})
@@ -188,7 +188,7 @@ func TestRestartKeepsDronesOnStation(t *testing.T) {
 	}
 	for _, e := range evs {
 		switch e.Kind {
-		case "drone.assigned", "drone.home", "rotation.begun", "station.released", "command.failed":
+		case EventDroneAssigned, EventDroneHome, EventRotationBegun, EventStationReleased, EventCommandFailed:
 			t.Errorf("after restart: %s %s", e.Kind, e.Text)
 		}
 	}
@@ -289,7 +289,7 @@ func TestQuietLinkWhileHolding(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range evs {
-		if e.Kind == "command.failed" {
+		if e.Kind == EventCommandFailed {
 			t.Errorf("a command failed on a healthy fleet: %s", e.Text)
 		}
 	}
