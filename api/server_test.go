@@ -460,7 +460,7 @@ func TestEventsPassesSinceAndLimit(t *testing.T) {
 	var gotLimit int
 	f := &fakeCtrl{events: func(since uint64, limit int) ([]fleet.Event, error) {
 		gotSince, gotLimit = since, limit
-		return []fleet.Event{{Seq: since + 1, Kind: "drone.lost"}}, nil
+		return []fleet.Event{{Seq: since + 1, Kind: fleet.EventDroneLost}}, nil
 	}}
 	s := newTestServer(t, f, testTokens)
 	rec := call{"GET", "/api/v1/events?since=41&limit=5", viewerTok, "", ""}.do(t, s)

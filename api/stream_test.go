@@ -111,7 +111,7 @@ func TestStreamSnapshotsAndEvents(t *testing.T) {
 	// An event already replayed is not sent twice; a new one is, and a
 	// snapshot follows it.
 	events <- fleet.Event{Seq: 5, Kind: "replayed"}
-	events <- fleet.Event{Seq: 6, Kind: "drone.lost", Drone: 2, Severity: fleet.Critical}
+	events <- fleet.Event{Seq: 6, Kind: fleet.EventDroneLost, Drone: 2, Severity: fleet.Critical}
 	m = rd.nextOf(t, "event")
 	var ev fleet.Event
 	if err := json.Unmarshal([]byte(m.data), &ev); err != nil || ev.Seq != 6 || ev.Kind != "drone.lost" || m.id != "6" {

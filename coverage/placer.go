@@ -289,11 +289,6 @@ func (p *placer) bucket(i, j int) []int32 {
 	return p.hidx[p.hstart[c]:p.hstart[c+1]]
 }
 
-// neighbours appends the disks that may overlap disk i.
-func (p *placer) neighbours(i int, out []int32) []int32 {
-	return p.neighboursWithin(i, 0, out)
-}
-
 // neighboursWithin appends the disks whose circle comes within extra of
 // disk i's (extra must not exceed the hash margin).
 func (p *placer) neighboursWithin(i int, extra float64, out []int32) []int32 {
@@ -646,23 +641,6 @@ func (p *placer) setDisks(ds []Disk, movable []bool) {
 	p.disks = append(p.disks[:0], ds...)
 	p.movable = append(p.movable[:0], movable...)
 	p.anchors = make([][]anchor, len(ds))
-}
-
-func (p *placer) snapshot() ([]Disk, []bool, [][]anchor) {
-	a := make([][]anchor, len(p.anchors))
-	for i := range a {
-		a[i] = append([]anchor(nil), p.anchors[i]...)
-	}
-	return append([]Disk(nil), p.disks...), append([]bool(nil), p.movable...), a
-}
-
-func (p *placer) restore(d []Disk, m []bool, a [][]anchor) {
-	p.disks = append(p.disks[:0], d...)
-	p.movable = append(p.movable[:0], m...)
-	p.anchors = make([][]anchor, len(a))
-	for i := range a {
-		p.anchors[i] = append([]anchor(nil), a[i]...)
-	}
 }
 
 // kmeansInit places n centres by k-means++ seeding on the samples and a few

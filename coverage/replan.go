@@ -144,7 +144,7 @@ func Replan(o ReplanOptions) (Replanned, error) {
 	for len(nearHole) < len(o.Current) {
 		nearHole = append(nearHole, nearHole[len(nearHole)-1])
 	}
-	best, bestM := ref, refM
+	best := ref
 	for k := 1; k < len(order); k = nextK(k) {
 		mask := make([]bool, len(o.Current))
 		for _, i := range order[:k] {
@@ -178,7 +178,7 @@ func Replan(o ReplanOptions) (Replanned, error) {
 			}
 		}
 		if cm.Fraction >= out.Best-o.Tolerance {
-			best, bestM = cand, cm
+			best = cand
 			break
 		}
 	}
@@ -202,8 +202,7 @@ func Replan(o ReplanOptions) (Replanned, error) {
 		}
 		best[i] = keep
 	}
-	bestM = Measure(o.Area, best)
-	out.Disks, out.Coverage = best, bestM
+	out.Disks = best
 	for i := range best {
 		if d := best[i].C.Dist(o.Current[i].C); d >= minMoveM {
 			out.Moves = append(out.Moves, Move{Index: i, From: o.Current[i].C, To: best[i].C, DistanceM: d})

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -159,14 +158,17 @@ func (b *bridge) snapshot() {
 // notices, autopilot text, routine news. Coverage changes are not taken
 // from here: the reporter raises its own, with the uncovered area.
 func teamAlert(e fleet.Event) bool {
-	family, _, _ := strings.Cut(e.Kind, ".")
 	switch e.Severity {
 	case fleet.Critical:
 		return true
 	case fleet.Warning:
-		return family == "battery" || family == "incident" || family == "plan"
+		switch e.Kind.Family() {
+		case fleet.FamilyBattery, fleet.FamilyIncident, fleet.FamilyPlan:
+			return true
+		}
+		return false
 	}
-	return e.Kind == report.KindRotationBegun
+	return e.Kind == fleet.EventRotationBegun
 }
 
 func (b *bridge) event(e fleet.Event) {
@@ -176,7 +178,7 @@ func (b *bridge) event(e fleet.Event) {
 	if b.rep == nil || !teamAlert(e) {
 		return
 	}
-	a := report.Alert{Time: e.Time, Kind: e.Kind, Severity: report.Severity(e.Severity), Text: e.Text,
+	a := report.Alert{Time: e.Time, Kind: string(e.Kind), Severity: report.Severity(e.Severity), Text: e.Text,
 		Drone: e.Drone, Network: report.Network(e.Network)}
 	if d, ok := b.drone(e.Drone); ok && e.Drone != 0 {
 		a.Area, _ = json.Marshal(map[string]any{"type": "Point", "coordinates": []float64{d.Lon, d.Lat}})

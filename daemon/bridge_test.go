@@ -17,32 +17,32 @@ import (
 // the controller emits.
 func TestTeamAlertRule(t *testing.T) {
 	for _, c := range []struct {
-		kind string
+		kind fleet.EventKind
 		sev  fleet.Severity
 		want bool
 	}{
-		{"drone.failing", fleet.Critical, true},
-		{"drone.lost", fleet.Critical, true},
-		{"drone.down", fleet.Critical, true},
-		{"drone.failsafe", fleet.Critical, true},
-		{"drone.payload_failed", fleet.Critical, true},
-		{"drone.failed", fleet.Critical, true},
-		{"plan.failed", fleet.Critical, true},
+		{fleet.EventDroneFailing, fleet.Critical, true},
+		{fleet.EventDroneLost, fleet.Critical, true},
+		{fleet.EventDroneDown, fleet.Critical, true},
+		{fleet.EventDroneFailsafe, fleet.Critical, true},
+		{fleet.EventDronePayloadFailed, fleet.Critical, true},
+		{fleet.EventDroneFailed, fleet.Critical, true},
+		{fleet.EventPlanFailed, fleet.Critical, true},
 		{"drone.on_fire", fleet.Critical, true}, // a kind nobody has listed yet
-		{"battery.reserve", fleet.Warning, true},
-		{"incident.recalled", fleet.Warning, true},
-		{"plan.shrunk", fleet.Warning, true},
-		{"rotation.begun", fleet.Info, true},
+		{fleet.EventBatteryReserve, fleet.Warning, true},
+		{fleet.EventIncidentRecalled, fleet.Warning, true},
+		{fleet.EventPlanShrunk, fleet.Warning, true},
+		{fleet.EventRotationBegun, fleet.Info, true},
 
-		{"command.failed", fleet.Warning, false},
-		{"command.refused", fleet.Warning, false},
-		{"automation", fleet.Warning, false},
-		{"drone.statustext", fleet.Warning, false},
-		{"drone.resting", fleet.Warning, false},
-		{"coverage.lost", fleet.Warning, false},
-		{"drone.assigned", fleet.Info, false},
-		{"incident.holding", fleet.Info, false},
-		{"rotation.completed", fleet.Info, false},
+		{fleet.EventCommandFailed, fleet.Warning, false},
+		{fleet.EventCommandRefused, fleet.Warning, false},
+		{fleet.EventAutomation, fleet.Warning, false},
+		{fleet.EventDroneStatusText, fleet.Warning, false},
+		{fleet.EventDroneResting, fleet.Warning, false},
+		{fleet.EventCoverageLost, fleet.Warning, false},
+		{fleet.EventDroneAssigned, fleet.Info, false},
+		{fleet.EventIncidentHolding, fleet.Info, false},
+		{fleet.EventRotationCompleted, fleet.Info, false},
 	} {
 		if got := teamAlert(fleet.Event{Kind: c.kind, Severity: c.sev}); got != c.want {
 			t.Errorf("%s (%s): alert %v, want %v", c.kind, c.sev, got, c.want)
@@ -81,7 +81,7 @@ func TestDroneFailingReachesTeams(t *testing.T) {
 		t.Fatalf("subscribe: %v", tok.Error())
 	}
 
-	d.bridge.event(fleet.Event{Time: clk.Now(), Kind: "drone.failing", Severity: fleet.Critical, Drone: 4, Station: "S2",
+	d.bridge.event(fleet.Event{Time: clk.Now(), Kind: fleet.EventDroneFailing, Severity: fleet.Critical, Drone: 4, Station: "S2",
 		Text: "drone 4 is sinking: 60 m, station at 120 m", Reason: "losing altitude on station"})
 	select {
 	case a := <-got:

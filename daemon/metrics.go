@@ -8,6 +8,7 @@ import (
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -56,7 +57,7 @@ func newMetrics() *metrics {
 		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(m.drones, m.coverage, m.planned, m.linkLoss, m.cmdSeconds, m.cmdFailed, m.cmdDrone, m.rx,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -96,3 +96,22 @@ func TestMetricsRefuseForeignHost(t *testing.T) {
 		}
 	}
 }
+
+// The registry carries the Go runtime and process collectors beside the
+// daemon's own metrics, so that a dashboard sees memory, goroutines and file
+// descriptors of the daemon it watches.
+func TestMetricsRuntimeCollectors(t *testing.T) {
+	mfs, err := newMetrics().reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, mf := range mfs {
+		seen[mf.GetName()] = true
+	}
+	for _, name := range []string{"go_goroutines", "go_memstats_heap_alloc_bytes", "process_start_time_seconds"} {
+		if !seen[name] {
+			t.Errorf("metric %s not gathered", name)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (l *loop) decide() {
 	l.dismissSurplus()
 	if inc.State == IncidentDeploying && l.allHeld() {
 		inc.State = IncidentHolding
-		l.emit(Event{Kind: "incident.holding", Severity: Info, Text: fmt.Sprintf("every station of %s held", inc.ID)})
+		l.emit(Event{Kind: EventIncidentHolding, Severity: Info, Text: fmt.Sprintf("every station of %s held", inc.ID)})
 	}
 }
 
@@ -69,13 +69,13 @@ func (l *loop) health(d *drone) {
 	}
 	if r.Home && !d.airborne() && d.op == nil && !l.clk.Now().Before(d.launchSettled) {
 		r.Home, r.HomeReason = false, ""
-		l.emit(Event{Kind: "drone.landed", Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
+		l.emit(Event{Kind: EventDroneLanded, Severity: Info, Drone: d.id, Text: fmt.Sprintf("drone %d landed", d.id)})
 		l.dirty = true
 	}
 	if p := d.profile; !p.Tethered() && d.airborne() && d.tel.BatteryPct >= 0 {
 		at := float64(d.tel.BatteryPct) <= p.ReservePct+5
 		if at && !d.reserveTold {
-			l.emit(Event{Kind: "battery.reserve", Severity: Warning, Drone: d.id, Station: r.Station,
+			l.emit(Event{Kind: EventBatteryReserve, Severity: Warning, Drone: d.id, Station: r.Station,
 				Text: fmt.Sprintf("drone %d battery at %d%%, near its reserve", d.id, d.tel.BatteryPct)})
 		}
 		d.reserveTold = at
@@ -90,13 +90,13 @@ func (l *loop) health(d *drone) {
 			l.releaseStation(d, "station no longer in the plan")
 		case d.airborne() && l.cellFailed(d, st):
 			r.Failed = "payload failed"
-			l.emit(Event{Kind: "drone.payload_failed", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDronePayloadFailed, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d: base station failed", d.id), Reason: "payload reported failed"})
 			l.releaseStation(d, "payload failed")
 		case d.airborne() && (d.tel.Mode == "RTL" || d.tel.Mode == "LAND" || d.tel.Mode == "QRTL" || d.tel.Mode == "QLAND") &&
 			d.op == nil && !d.gotoAt.IsZero() && l.clk.Since(d.gotoAt) > 5*time.Second:
 			r.Home, r.HomeReason = true, "autopilot failsafe ("+d.tel.Mode+")"
-			l.emit(Event{Kind: "drone.failsafe", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneFailsafe, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
 			l.releaseStation(d, r.HomeReason)
 		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
@@ -112,7 +112,7 @@ func (l *loop) health(d *drone) {
 			// Sinking far below its station with no order of ours: a
 			// failing motor or battery. Its cells will not hold the station.
 			r.Failed = "losing altitude on station"
-			l.emit(Event{Kind: "drone.failing", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
 				Reason: r.Failed})
 			l.releaseStation(d, r.Failed)
@@ -122,12 +122,12 @@ func (l *loop) health(d *drone) {
 			// where it is. (Nearer in, the autopilot's reserve RTL is
 			// what the reserve is for.)
 			r.Home, r.HomeReason = true, "battery: must leave now to reach home"
-			l.emit(Event{Kind: "drone.home", Severity: Warning, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneHome, Severity: Warning, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d leaves %s for home: no relief on station in time", d.id, st.ID), Reason: r.HomeReason})
 			l.handOver(d, st)
 		case !d.airborne() && !d.onStationAt.IsZero():
 			r.Failed = "landed while on duty"
-			l.emit(Event{Kind: "drone.down", Severity: Critical, Drone: d.id, Station: st.ID,
+			l.emit(Event{Kind: EventDroneDown, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d came down while on duty", d.id), Reason: "landed unexpectedly"})
 			l.releaseStation(d, r.Failed)
 		}
@@ -183,7 +183,7 @@ func (l *loop) fitTetheredToWind() {
 			st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
 		}
 		l.dirty = true
-		l.emit(Event{Kind: "station.adjusted", Severity: Info, Station: st.ID, Drone: st.Drone,
+		l.emit(Event{Kind: EventStationAdjusted, Severity: Info, Station: st.ID, Drone: st.Drone,
 			Text:   fmt.Sprintf("station %s brought to %.0f m, %.0f m from its winch, for %.0f m/s wind", st.ID, alt, math.Min(dist, reach), l.wind.SpeedMS),
 			Reason: "wind"})
 	}
@@ -218,7 +218,7 @@ func (l *loop) relieveTension(d *drone, st *Station) {
 	}
 	d.gotoAt = time.Time{} // the new post is sent
 	l.dirty = true
-	l.emit(Event{Kind: "station.adjusted", Severity: Warning, Station: st.ID, Drone: d.id,
+	l.emit(Event{Kind: EventStationAdjusted, Severity: Warning, Station: st.ID, Drone: d.id,
 		Text:   fmt.Sprintf("station %s lowered to %.0f m: drone %d met tether tension", st.ID, alt, d.id),
 		Reason: "tether tension"})
 }
@@ -241,7 +241,7 @@ func (l *loop) forgetGhosts() {
 		if r := l.st.Drones[st.Drone]; r != nil {
 			r.Station, r.Relief = "", false
 		}
-		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: st.Drone, Station: st.ID,
+		l.emit(Event{Kind: EventStationReleased, Severity: Warning, Drone: st.Drone, Station: st.ID,
 			Text: fmt.Sprintf("station %s: drone %d not heard since the controller started", st.ID, st.Drone), Reason: "link lost"})
 		st.Drone = 0
 		l.dirty = true
@@ -294,7 +294,7 @@ func (l *loop) releaseStation(d *drone, reason string) {
 	d.onStationAt = time.Time{}
 	if st := l.station(id); st != nil && st.Drone == d.id {
 		st.Drone = 0
-		l.emit(Event{Kind: "station.released", Severity: Warning, Drone: d.id, Station: id,
+		l.emit(Event{Kind: EventStationReleased, Severity: Warning, Drone: d.id, Station: id,
 			Text: fmt.Sprintf("station %s lost its drone %d", id, d.id), Reason: reason})
 	}
 	l.dirty = true
@@ -320,7 +320,7 @@ func (l *loop) handover() {
 			old.rec.Station = ""
 			old.rec.Home, old.rec.HomeReason = true, fmt.Sprintf("relieved by drone %d", d.id)
 			old.onStationAt = time.Time{}
-			l.emit(Event{Kind: "rotation.completed", Severity: Info, Drone: old.id, Station: st.ID,
+			l.emit(Event{Kind: EventRotationCompleted, Severity: Info, Drone: old.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d relieved on %s by drone %d, going home", old.id, st.ID, d.id), Reason: "battery rotation"})
 		}
 	}
@@ -394,10 +394,10 @@ func (l *loop) fill() {
 			n.st.Drone = d.id
 		}
 		l.dirty = true
-		kind, text := "drone.assigned", fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
+		kind, text := EventDroneAssigned, fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
 		reason := "station empty"
 		if n.relief {
-			kind, text = "rotation.begun", fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
+			kind, text = EventRotationBegun, fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
 			reason = fmt.Sprintf("drone %d must leave for its reserve", n.st.Drone)
 		}
 		eta := l.clk.Now().Add(l.timeTo(d, n.st.Lat, n.st.Lon, n.st.AltM) + 30*time.Second)
@@ -638,7 +638,7 @@ func (l *loop) dismissSurplus() {
 		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" {
 			d.rec.Home, d.rec.HomeReason, d.rec.Free = true, "not needed", false
 			l.dirty = true
-			l.emit(Event{Kind: "drone.home", Severity: Info, Drone: d.id,
+			l.emit(Event{Kind: EventDroneHome, Severity: Info, Drone: d.id,
 				Text: fmt.Sprintf("drone %d sent home: not needed", d.id), Reason: "surplus"})
 		}
 	}
@@ -719,7 +719,7 @@ func (l *loop) actStation(d *drone) {
 	}
 	alt := l.targetAlt(d, st)
 	if err := l.checkLimits(d, st.Lat, st.Lon, alt); err != nil {
-		l.emit(Event{Kind: "command.refused", Severity: Warning, Drone: d.id, Station: st.ID,
+		l.emit(Event{Kind: EventCommandRefused, Severity: Warning, Drone: d.id, Station: st.ID,
 			Text: fmt.Sprintf("drone %d not sent to %s: %v", d.id, st.ID, err), Reason: "limit"})
 		l.releaseStation(d, err.Error())
 		return

@@ -174,12 +174,3 @@ func square(lat, lon, km float64) json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}`,
 		lon-dlon, lat-dlat, lon+dlon, lat-dlat, lon+dlon, lat+dlat, lon-dlon, lat+dlat, lon-dlon, lat-dlat))
 }
-
-func readArea(t testing.TB, name string) json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}

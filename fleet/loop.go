@@ -340,7 +340,7 @@ func (l *loop) stranger(id int) {
 		return
 	}
 	l.strangers[id] = true
-	l.emit(Event{Kind: "drone.unknown", Severity: Warning, Drone: id,
+	l.emit(Event{Kind: EventDroneUnknown, Severity: Warning, Drone: id,
 		Text:   fmt.Sprintf("drone %d heard but not in the fleet: nothing is sent to it unless a commander approves it", id),
 		Reason: "not in fleet.drones"})
 }
@@ -360,7 +360,7 @@ func (l *loop) approve(id int) error {
 	}
 	rec.Approved = true
 	delete(l.strangers, id)
-	l.emit(Event{Kind: "drone.approved", Severity: Info, Drone: id,
+	l.emit(Event{Kind: EventDroneApproved, Severity: Info, Drone: id,
 		Text: fmt.Sprintf("drone %d adopted into the fleet by a commander", id), Reason: "commander"})
 	return nil
 }
@@ -501,27 +501,27 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 	switch e := ev.(type) {
 	case *mavlink.EventConflict:
 		id := int(e.Vehicle.SysID)
-		l.emit(Event{Kind: "link.conflict", Severity: Critical, Drone: id, Station: l.recStation(id),
+		l.emit(Event{Kind: EventLinkConflict, Severity: Critical, Drone: id, Station: l.recStation(id),
 			Text: fmt.Sprintf("drone %d/%d: a second source %s speaks for it on %s, first heard from %s; its frames are refused",
 				e.Vehicle.SysID, e.Vehicle.CompID, e.Other, e.Link, e.Source),
 			Reason: "second source (spoofing?): sign the fleet's MAVLink"})
 		return false
 	case *mavlink.EventDiscovered:
 		if e.Vehicle.CompID == 1 {
-			l.emit(Event{Kind: "drone.discovered", Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
+			l.emit(Event{Kind: EventDroneDiscovered, Severity: Info, Drone: int(e.Vehicle.SysID), Text: fmt.Sprintf("drone %d heard", e.Vehicle.SysID)})
 			return true
 		}
 	case *mavlink.EventLost:
 		if e.Vehicle.CompID == 1 {
 			id := int(e.Vehicle.SysID)
-			l.emit(Event{Kind: "drone.lost", Severity: Critical, Drone: id, Station: l.recStation(id),
+			l.emit(Event{Kind: EventDroneLost, Severity: Critical, Drone: id, Station: l.recStation(id),
 				Text: fmt.Sprintf("drone %d lost: no heartbeat", id), Reason: "link timeout"})
 			return true
 		}
 	case *mavlink.EventRegained:
 		if e.Vehicle.CompID == 1 {
 			id := int(e.Vehicle.SysID)
-			l.emit(Event{Kind: "drone.regained", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d heard again", id)})
+			l.emit(Event{Kind: EventDroneRegained, Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d heard again", id)})
 			return true
 		}
 	case *mavlink.EventStatusText:
@@ -530,7 +530,7 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 			if e.Severity <= common.MAV_SEVERITY_WARNING {
 				sev = Warning
 			}
-			l.emit(Event{Kind: "drone.statustext", Severity: sev, Drone: int(e.Vehicle.SysID), Text: e.Text})
+			l.emit(Event{Kind: EventDroneStatusText, Severity: sev, Drone: int(e.Vehicle.SysID), Text: e.Text})
 		}
 	case *mavlink.EventOverflow:
 		l.log.Warn("link events overflowed: re-reading every vehicle")
@@ -667,10 +667,10 @@ func (l *loop) opDone(r opResult) {
 	}
 	d.failures++
 	d.retryAt = l.clk.Now().Add(retryBackoff(d.failures))
-	l.emit(Event{Kind: "command.failed", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+	l.emit(Event{Kind: EventCommandFailed, Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
 	if d.rec.Failed != "" && d.failures == failedGiveUp {
-		l.emit(Event{Kind: "drone.unresponsive", Severity: Critical, Drone: d.id,
+		l.emit(Event{Kind: EventDroneUnresponsive, Severity: Critical, Drone: d.id,
 			Text:   fmt.Sprintf("drone %d refused %s %d times: left to its autopilot", d.id, r.what, d.failures),
 			Reason: d.rec.Failed})
 	}
@@ -679,14 +679,14 @@ func (l *loop) opDone(r opResult) {
 		if d.airborne() {
 			// A drone in the air that does not obey is out of service.
 			d.rec.Failed = reason
-			l.emit(Event{Kind: "drone.failed", Severity: Critical, Drone: d.id, Station: d.rec.Station,
+			l.emit(Event{Kind: EventDroneFailed, Severity: Critical, Drone: d.id, Station: d.rec.Station,
 				Text: fmt.Sprintf("drone %d out of service", d.id), Reason: reason})
 		} else {
 			// On the ground it gives its task to another and rests before
 			// it is tried again.
 			d.failures = 0
 			d.restUntil = l.clk.Now().Add(2 * time.Minute)
-			l.emit(Event{Kind: "drone.resting", Severity: Warning, Drone: d.id, Station: d.rec.Station,
+			l.emit(Event{Kind: EventDroneResting, Severity: Warning, Drone: d.id, Station: d.rec.Station,
 				Text: fmt.Sprintf("drone %d would not launch; another takes its station", d.id), Reason: reason})
 		}
 		l.releaseStation(d, reason)

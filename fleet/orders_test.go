@@ -214,7 +214,7 @@ func TestPauseSendsNothingAndExcludeHandsOver(t *testing.T) {
 	}
 	var why bool
 	for _, e := range evs {
-		if e.Kind == "station.released" && e.Drone == ex && e.Reason == "excluded by a commander" {
+		if e.Kind == EventStationReleased && e.Drone == ex && e.Reason == "excluded by a commander" {
 			why = true
 		}
 	}
@@ -261,7 +261,7 @@ func TestLostDroneReintegrated(t *testing.T) {
 	evs, _ := r.ctl.Events(0, 0)
 	var grown bool
 	for _, e := range evs {
-		grown = grown || (e.Kind == "plan.grown" && e.Drone == holder)
+		grown = grown || (e.Kind == EventPlanGrown && e.Drone == holder)
 	}
 	if !grown {
 		t.Fatal("no plan.grown event for the returning drone")

@@ -83,7 +83,7 @@ func (l *loop) createIncident(spec IncidentSpec) (Incident, error) {
 	inc := &Incident{ID: fmt.Sprintf("inc-%d", l.st.NextIncident), IncidentSpec: spec, State: IncidentPlanned, CreatedAt: l.clk.Now()}
 	l.st.Incident, l.st.Plan, l.region = inc, nil, reg
 	l.lastLiveKey = "none" // draw the new area's uncovered parts
-	l.emit(Event{Kind: "incident.created", Severity: Info, Text: fmt.Sprintf("incident %s (%s) opened", inc.ID, inc.Name)})
+	l.emit(Event{Kind: EventIncidentCreated, Severity: Info, Text: fmt.Sprintf("incident %s (%s) opened", inc.ID, inc.Name)})
 	return *inc, nil
 }
 
@@ -101,7 +101,7 @@ func (l *loop) updateIncident(spec IncidentSpec) (Incident, error) {
 	}
 	inc.IncidentSpec, l.region = spec, reg
 	l.lastLiveKey = "none"
-	l.emit(Event{Kind: "incident.updated", Severity: Info, Text: fmt.Sprintf("incident %s edited", inc.ID)})
+	l.emit(Event{Kind: EventIncidentUpdated, Severity: Info, Text: fmt.Sprintf("incident %s edited", inc.ID)})
 	if l.st.Plan != nil {
 		if err := l.replanMoves("area edited"); err != nil {
 			return *inc, err
@@ -119,7 +119,7 @@ func (l *loop) closeIncident() error {
 	now := l.clk.Now()
 	inc.State, inc.ClosedAt = IncidentClosed, &now
 	l.st.Plan, l.region = nil, nil
-	l.emit(Event{Kind: "incident.closed", Severity: Info, Text: fmt.Sprintf("incident %s closed", inc.ID)})
+	l.emit(Event{Kind: EventIncidentClosed, Severity: Info, Text: fmt.Sprintf("incident %s closed", inc.ID)})
 	return nil
 }
 
@@ -150,7 +150,7 @@ func (l *loop) deploy() error {
 	l.st.Plan = p
 	inc.State = IncidentDeploying
 	l.takeBack()
-	l.emit(Event{Kind: "plan.deployed", Severity: Info,
+	l.emit(Event{Kind: EventPlanDeployed, Severity: Info,
 		Text: fmt.Sprintf("deploying %d stations over %s", len(p.Stations), inc.ID), Reason: p.Reason})
 	return nil
 }
@@ -194,7 +194,7 @@ func (l *loop) recall() error {
 	l.sendAllHome(homeRecalled)
 	l.st.Plan = nil
 	inc.State = IncidentRecalled
-	l.emit(Event{Kind: "incident.recalled", Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})
+	l.emit(Event{Kind: EventIncidentRecalled, Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})
 	return nil
 }
 
@@ -240,7 +240,7 @@ func (l *loop) setPaused(p bool) error {
 	if p {
 		text = "automation paused by a commander"
 	}
-	l.emit(Event{Kind: "automation", Severity: Warning, Text: text})
+	l.emit(Event{Kind: EventAutomation, Severity: Warning, Text: text})
 	return nil
 }
 
@@ -260,7 +260,7 @@ func (l *loop) exclude(id int, ex bool) error {
 	} else {
 		d.rec.Failed, d.failures = "", 0 // a commander's reset
 	}
-	l.emit(Event{Kind: "drone.excluded", Severity: Info, Drone: id, Text: text})
+	l.emit(Event{Kind: EventDroneExcluded, Severity: Info, Drone: id, Text: text})
 	return nil
 }
 
@@ -317,7 +317,7 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 			return nil, nil
 		}
 		d.rec.Manual = nil
-		l.emit(Event{Kind: "drone.released", Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d handed back to automation", id)})
+		l.emit(Event{Kind: EventDroneReleased, Severity: Info, Drone: id, Text: fmt.Sprintf("drone %d handed back to automation", id)})
 		return nil, nil
 	default:
 		return nil, fmt.Errorf("%w: order %q (want goto, rtl, land, release or approve)", ErrInvalid, o.Kind)
@@ -325,7 +325,7 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 	order := o
 	d.rec.Manual = &order
 	l.releaseStation(d, "commander's order")
-	l.emit(Event{Kind: "drone.order", Severity: Info, Drone: id,
+	l.emit(Event{Kind: EventDroneOrder, Severity: Info, Drone: id,
 		Text: fmt.Sprintf("drone %d ordered: %s", id, o.Kind), Reason: "commander"})
 	if err := l.save(); err != nil {
 		return nil, err
@@ -654,9 +654,9 @@ func (l *loop) replanAround(empty []string) {
 	l.st.Plan.Stations = kept
 	l.dirty = true
 	reason := fmt.Sprintf("no spare for %s", strings.Join(empty, ", "))
-	l.emit(Event{Kind: "plan.shrunk", Severity: Warning, Text: fmt.Sprintf("stations %s dropped: no drone left to fill them", strings.Join(empty, ", ")), Reason: reason})
+	l.emit(Event{Kind: EventPlanShrunk, Severity: Warning, Text: fmt.Sprintf("stations %s dropped: no drone left to fill them", strings.Join(empty, ", ")), Reason: reason})
 	if err := l.replanMoves(reason); err != nil {
-		l.emit(Event{Kind: "plan.failed", Severity: Critical, Text: "re-plan failed: " + err.Error(), Reason: reason})
+		l.emit(Event{Kind: EventPlanFailed, Severity: Critical, Text: "re-plan failed: " + err.Error(), Reason: reason})
 	}
 }
 
@@ -701,11 +701,11 @@ func (l *loop) grow() {
 	st := Station{ID: fmt.Sprintf("S%d", next+1), Lat: spare.tel.Lat, Lon: spare.tel.Lon, AltM: alt,
 		RadiusM: radius, Networks: nets, Profile: spare.profile.Name}
 	plan.Stations = append(plan.Stations, st)
-	l.emit(Event{Kind: "plan.grown", Severity: Info, Station: st.ID, Drone: spare.id,
+	l.emit(Event{Kind: EventPlanGrown, Severity: Info, Station: st.ID, Drone: spare.id,
 		Text: fmt.Sprintf("station %s added back for drone %d", st.ID, spare.id), Reason: "drone available again"})
 	if err := l.replanMoves("drone available again"); err != nil {
 		plan.Stations = plan.Stations[:len(plan.Stations)-1]
-		l.emit(Event{Kind: "plan.failed", Severity: Warning, Text: "re-plan failed: " + err.Error()})
+		l.emit(Event{Kind: EventPlanFailed, Severity: Warning, Text: "re-plan failed: " + err.Error()})
 	}
 	l.dirty = true
 }
@@ -748,13 +748,13 @@ func (l *loop) replanMoves(reason string) error {
 		ll := reg.Projection.Inverse(c)
 		moved := distanceM(st.Lat, st.Lon, ll.Lat, ll.Lon)
 		st.Lat, st.Lon = ll.Lat, ll.Lon
-		l.emit(Event{Kind: "station.moved", Severity: Info, Station: st.ID, Drone: st.Drone,
+		l.emit(Event{Kind: EventStationMoved, Severity: Info, Station: st.ID, Drone: st.Drone,
 			Text: fmt.Sprintf("station %s moved %.0f m", st.ID, moved), Reason: reason})
 	}
 	l.measurePlan(plan)
 	plan.Reason = reason
 	l.dirty = true
-	l.emit(Event{Kind: "plan.replanned", Severity: Info,
+	l.emit(Event{Kind: EventPlanReplanned, Severity: Info,
 		Text: fmt.Sprintf("re-planned: %d stations move, coverage %.1f%% -> %.1f%%", len(res.Moves), 100*res.Before.Fraction, 100*res.Coverage.Fraction), Reason: reason})
 	return nil
 }
@@ -1020,10 +1020,10 @@ func (l *loop) coverageEvents(cov Coverage) {
 		before, now := l.reported[n], cov.Fraction[n]
 		switch {
 		case now < before-0.01:
-			l.emit(Event{Kind: "coverage.lost", Severity: Warning, Network: n,
+			l.emit(Event{Kind: EventCoverageLost, Severity: Warning, Network: n,
 				Text: fmt.Sprintf("%s coverage down to %.1f%%", n, 100*now)})
 		case now > before+0.01:
-			l.emit(Event{Kind: "coverage.restored", Severity: Info, Network: n,
+			l.emit(Event{Kind: EventCoverageRestored, Severity: Info, Network: n,
 				Text: fmt.Sprintf("%s coverage up to %.1f%%", n, 100*now)})
 		default:
 			continue

@@ -92,7 +92,7 @@ func holderOf(s Snapshot, station string) int {
 	return 0
 }
 
-func hasEvent(t *testing.T, r *rig, kind string, drone int) Event {
+func hasEvent(t *testing.T, r *rig, kind EventKind, drone int) Event {
 	t.Helper()
 	evs, err := r.ctl.Events(0, 0)
 	if err != nil {
@@ -135,11 +135,11 @@ func TestDroneKilledSpareThenReplan(t *testing.T) {
 	})
 	// The motor failure makes the autopilot land: the controller sees the
 	// drone leave in LAND (or come down) and gives up its station.
-	down := hasEvent(t, r, "station.released", victim)
+	down := hasEvent(t, r, EventStationReleased, victim)
 	if down.Station != first.ID || down.Reason == "" {
 		t.Fatalf("event for the downed drone: %+v", down)
 	}
-	assigned := hasEvent(t, r, "drone.assigned", holderOf(s, first.ID))
+	assigned := hasEvent(t, r, EventDroneAssigned, holderOf(s, first.ID))
 	if assigned.Reason == "" {
 		t.Fatalf("assignment without a reason: %+v", assigned)
 	}
@@ -153,7 +153,7 @@ func TestDroneKilledSpareThenReplan(t *testing.T) {
 	s = r.waitFor("re-planned around the hole", 15*time.Minute, func(s Snapshot) bool {
 		return len(s.Plan.Stations) == 1 && s.Incident.State == IncidentHolding
 	})
-	hasEvent(t, r, "plan.replanned", 0)
+	hasEvent(t, r, EventPlanReplanned, 0)
 	live := r.waitFor("live coverage of the one drone left", 10*time.Minute, func(s Snapshot) bool {
 		return s.Coverage.Fraction[Public] >= s.Plan.Coverage[Public]-0.02
 	})
@@ -204,7 +204,7 @@ func TestRestartKeepsDronesOnStation(t *testing.T) {
 	}
 	for _, e := range evs {
 		switch e.Kind {
-		case "drone.assigned", "drone.home", "rotation.begun", "station.released", "command.failed":
+		case EventDroneAssigned, EventDroneHome, EventRotationBegun, EventStationReleased, EventCommandFailed:
 			t.Errorf("after restart: %s %s", e.Kind, e.Text)
 		}
 	}
@@ -308,7 +308,7 @@ func TestQuietLinkWhileHolding(t *testing.T) {
 		// A refusal would say the controller asked for something the
 		// airframe cannot do (a cell it lacks). Time-outs are the load of
 		// a starved test machine on a sped-up clock, not the controller.
-		if e.Kind == "command.failed" && !strings.Contains(e.Text, "timed out") {
+		if e.Kind == EventCommandFailed && !strings.Contains(e.Text, "timed out") {
 			t.Errorf("a command was refused on a healthy fleet: %s", e.Text)
 		}
 	}

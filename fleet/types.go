@@ -198,7 +198,7 @@ const (
 type Event struct {
 	Seq      uint64    `json:"seq"`
 	Time     time.Time `json:"time"`
-	Kind     string    `json:"kind"` // e.g. "drone.lost", "rotation.begun", "coverage.lost"
+	Kind     EventKind `json:"kind"` // e.g. EventDroneLost ("drone.lost")
 	Severity Severity  `json:"severity"`
 	Drone    int       `json:"drone,omitempty"`
 	Station  string    `json:"station,omitempty"`

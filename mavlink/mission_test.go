@@ -110,11 +110,9 @@ func TestThirtyPercentLoss(t *testing.T) {
 		c.CommandRetries = 8
 		c.MissionRetries = 10
 	})
-	var fakes []*fakeVehicle
 	var ids []VehicleID
 	for i := 1; i <= 4; i++ {
 		f := newFake(t, clk, addr, VehicleID{uint8(i), 1}, fakeOpts{loss: 0.3, seed: 7, home: LatLon{45, 7}})
-		fakes = append(fakes, f)
 		ids = append(ids, f.id)
 	}
 	waitFor(t, "vehicles", 20*time.Second, func() bool { return len(s.Vehicles()) == 4 })

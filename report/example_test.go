@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
@@ -94,7 +95,7 @@ func Example_serve() {
 		Fraction:  map[report.Network]float64{report.Public: 0.98, report.Private: 0.91},
 		Uncovered: map[report.Network]orb.MultiPolygon{report.Private: {}},
 	})
-	if _, err := r.Raise(report.Alert{Kind: report.KindRotationBegun, Severity: report.Info, Drone: 3,
+	if _, err := r.Raise(report.Alert{Kind: string(fleet.EventRotationBegun), Severity: report.Info, Drone: 3,
 		Text: "Drone 3 is being relieved by drone 5; coverage holds."}); err != nil {
 		log.Print(err)
 	}

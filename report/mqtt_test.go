@@ -12,6 +12,7 @@ import (
 
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/internal/mqtttest"
+	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
@@ -148,7 +149,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 
 func raise(t *testing.T, r *report.Reporter, text string) report.Alert {
 	t.Helper()
-	a, err := r.Raise(report.Alert{Kind: report.KindDroneLost, Severity: report.Critical, Text: text})
+	a, err := r.Raise(report.Alert{Kind: string(fleet.EventDroneLost), Severity: report.Critical, Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,14 +31,13 @@ const (
 	Critical Severity = "critical"
 )
 
-// Alert kinds the reporter and the controller raise.
+// Alert kinds the reporter raises itself. The daemon forwards the
+// controller's events under their own kinds (fleet.EventKind: "drone.lost",
+// "rotation.begun", "battery.reserve", ...), declared once in fleet.
 const (
 	KindCoverageLost     = "coverage.lost"
 	KindCoverageRestored = "coverage.restored"
 	KindCoverageRelief   = "coverage.relief" // a team without a network: a relief is on its way
-	KindDroneLost        = "drone.lost"
-	KindRotationBegun    = "rotation.begun"
-	KindBatteryReserve   = "battery.reserve"
 )
 
 // StatusPayload is the controller's online/offline state on the status

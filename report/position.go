@@ -166,7 +166,7 @@ func parsePolygon(raw json.RawMessage) (orb.Polygon, error) {
 	}
 	if g.Type == "Feature" {
 		if len(g.Geometry) == 0 || g.Geometry[0] != '{' {
-			return nil, errors.New("Feature without a geometry")
+			return nil, errors.New("a Feature without a geometry")
 		}
 		if bytes.Contains(g.Geometry, []byte(`"Feature"`)) {
 			return nil, errors.New("nested Feature")

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/aerocell/aerocell/report/topic"
 )
@@ -430,7 +431,7 @@ func TestAreaAlerts(t *testing.T) {
 
 func TestCAPPublishedAndConfirmed(t *testing.T) {
 	fx := newFixture(t, Config{CAPSender: "aerocell@example.org"})
-	a, err := fx.r.Raise(Alert{Kind: KindDroneLost, Severity: Critical, Text: "Drone 3 lost.", Drone: 3})
+	a, err := fx.r.Raise(Alert{Kind: string(fleet.EventDroneLost), Severity: Critical, Text: "Drone 3 lost.", Drone: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,13 +448,13 @@ func TestCAPPublishedAndConfirmed(t *testing.T) {
 
 func TestRaiseAndStatus(t *testing.T) {
 	fx := newFixture(t, Config{Controller: "ctl-1"})
-	if _, err := fx.r.Raise(Alert{Kind: KindDroneLost}); err == nil {
+	if _, err := fx.r.Raise(Alert{Kind: string(fleet.EventDroneLost)}); err == nil {
 		t.Fatal("alert without text raised")
 	}
-	if _, err := fx.r.Raise(Alert{Kind: KindDroneLost, Severity: Critical, Text: "x", Team: "a/b"}); err == nil {
+	if _, err := fx.r.Raise(Alert{Kind: string(fleet.EventDroneLost), Severity: Critical, Text: "x", Team: "a/b"}); err == nil {
 		t.Fatal("alert to a bad team name raised")
 	}
-	a, err := fx.r.Raise(Alert{Kind: KindDroneLost, Severity: Critical, Text: "Drone 3 lost.", Drone: 3})
+	a, err := fx.r.Raise(Alert{Kind: string(fleet.EventDroneLost), Severity: Critical, Text: "Drone 3 lost.", Drone: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +474,7 @@ func TestRaiseAndStatus(t *testing.T) {
 	if err := json.Unmarshal(fx.conn.next(t, "/status").payload, &st); err != nil || st.State != "offline" {
 		t.Fatalf("status at close %+v: %v", st, err)
 	}
-	if _, err := fx.r.Raise(Alert{Kind: KindDroneLost, Severity: Critical, Text: "x"}); err == nil {
+	if _, err := fx.r.Raise(Alert{Kind: string(fleet.EventDroneLost), Severity: Critical, Text: "x"}); err == nil {
 		t.Fatal("raised after Close")
 	}
 	name, will := StatusWill(fx.r.Tree())

@@ -18,6 +18,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+	"github.com/bluenviron/gomavlib/v3/pkg/streamwriter"
 
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
@@ -361,10 +362,10 @@ func (f *Fleet) nodeConf(eps []gomavlib.EndpointConf, sysid uint8) *gomavlib.Nod
 // gomavlib node still dials (and redials) the socket and reads from it, but
 // its write path costs a goroutine hand-off per message, which capped a
 // 200-drone fleet at 65x real time on 2 cores; writing from the loop with
-// gomavlib's frame.Writer does not.
+// gomavlib's streamwriter.Writer does not.
 type directOut struct {
 	conn atomic.Pointer[net.Conn]
-	w    *frame.Writer
+	w    *streamwriter.Writer
 }
 
 func (d *directOut) Write(b []byte) (int, error) {
@@ -407,8 +408,8 @@ func (f *Fleet) openLinks() error {
 			client = append(client, e)
 		}
 	}
-	drw, err := dialect.NewReadWriter(f.dialect)
-	if err != nil {
+	drw := &dialect.ReadWriter{Dialect: f.dialect}
+	if err := drw.Initialize(); err != nil {
 		return err
 	}
 	f.nodes = make([]*gomavlib.Node, len(f.vehicles))
@@ -428,8 +429,12 @@ func (f *Fleet) openLinks() error {
 					continue
 				}
 				d := &directOut{}
-				d.w = &frame.Writer{ByteWriter: d, DialectRW: drw, OutVersion: frame.V2, OutSystemID: v.id,
-					OutComponentID: 1, OutKey: f.cfg.SigningKey, OutSignatureLinkID: v.id}
+				fw := &frame.Writer{ByteWriter: d, DialectRW: drw}
+				if err := fw.Initialize(); err != nil {
+					return err
+				}
+				d.w = &streamwriter.Writer{FrameWriter: fw, Version: streamwriter.V2, SystemID: v.id,
+					ComponentID: 1, Key: f.cfg.SigningKey, SignatureLinkID: v.id}
 				if err := d.w.Initialize(); err != nil {
 					return err
 				}
@@ -499,7 +504,7 @@ func (f *Fleet) read(n *gomavlib.Node, v *vehicle) {
 func (f *Fleet) transmit(v *vehicle, m message.Message) {
 	v.link.Sent++
 	for _, d := range v.direct {
-		d.w.WriteMessage(m) //nolint:errcheck // only fails for messages outside the dialect
+		d.w.Write(m) //nolint:errcheck // only fails for messages outside the dialect
 	}
 	if v.viaNode {
 		if i := f.index(v); i >= 0 && f.nodes[i] != nil {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
+	"github.com/bluenviron/gomavlib/v3/pkg/streamwriter"
 
 	"github.com/aerocell/aerocell/clock"
 )
@@ -40,8 +42,8 @@ func TestSigning(t *testing.T) {
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: pc.LocalAddr().String()}},
 		Drones:    []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}},
 	})
-	drw, err := dialect.NewReadWriter(ardupilotmega.Dialect)
-	if err != nil {
+	drw := &dialect.ReadWriter{Dialect: ardupilotmega.Dialect}
+	if err := drw.Initialize(); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 2048)
@@ -51,7 +53,7 @@ func TestSigning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &frame.Reader{ByteReader: bytes.NewReader(append([]byte(nil), buf[:n]...)), DialectRW: drw, InKey: k}
+		r := &frame.Reader{BufByteReader: bufio.NewReader(bytes.NewReader(append([]byte(nil), buf[:n]...))), DialectRW: drw, InKey: k}
 		if err := r.Initialize(); err != nil {
 			t.Fatal(err)
 		}
@@ -68,21 +70,25 @@ func TestSigning(t *testing.T) {
 	if _, _, err := read(wrong); err == nil {
 		t.Fatal("a frame verified with the wrong key")
 	}
-	writer := func(k *frame.V2Key) *frame.Writer {
-		w := &frame.Writer{ByteWriter: udpTo{pc, droneAddr}, DialectRW: drw, OutVersion: frame.V2, OutSystemID: 255, OutComponentID: 190, OutKey: k}
+	writer := func(k *frame.V2Key) *streamwriter.Writer {
+		fw := &frame.Writer{ByteWriter: udpTo{pc, droneAddr}, DialectRW: drw}
+		if err := fw.Initialize(); err != nil {
+			t.Fatal(err)
+		}
+		w := &streamwriter.Writer{FrameWriter: fw, Version: streamwriter.V2, SystemID: 255, ComponentID: 190, Key: k}
 		if err := w.Initialize(); err != nil {
 			t.Fatal(err)
 		}
 		return w
 	}
 	arm := &common.MessageCommandLong{TargetSystem: 1, TargetComponent: 1, Command: common.MAV_CMD_COMPONENT_ARM_DISARM, Param1: 1, Param2: forceArm}
-	if err := writer(nil).WriteMessage(arm); err != nil {
+	if err := writer(nil).Write(arm); err != nil {
 		t.Fatal(err)
 	}
-	if err := writer(wrong).WriteMessage(arm); err != nil {
+	if err := writer(wrong).Write(arm); err != nil {
 		t.Fatal(err)
 	}
-	if err := writer(key).WriteMessage(&common.MessageSetMode{TargetSystem: 1, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, CustomMode: 4}); err != nil {
+	if err := writer(key).Write(&common.MessageSetMode{TargetSystem: 1, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, CustomMode: 4}); err != nil {
 		t.Fatal(err)
 	}
 	for {

@@ -56,7 +56,6 @@ type missionTransfer struct {
 	items    []common.MessageMissionItemInt
 	deadline time.Time
 	retries  int
-	asInt    bool
 	sys      uint8
 	comp     uint8
 }

@@ -99,7 +99,6 @@ type vehicle struct {
 	// target of phHold/phLand/phTakeoff; tAlt is MSL.
 	tLat, tLon, tAlt float64
 	speed            float64 // horizontal speed limit now (DO_CHANGE_SPEED)
-	holdUntil        time.Time
 	afterTakeoff     func()
 
 	energyWh    float64

@@ -111,7 +111,7 @@ func TestCheckCommands(t *testing.T) {
 
 func TestCheckAnswered(t *testing.T) {
 	sc := checkScenario(t, "faults: [{at: 10m, sysid: 1, kind: motor}, {at: 20m, kind: packet-loss, percent: 30}]\n")
-	ev := func(at time.Duration, kind string, drone int, sev fleet.Severity) fleet.Event {
+	ev := func(at time.Duration, kind fleet.EventKind, drone int, sev fleet.Severity) fleet.Event {
 		return fleet.Event{Time: epoch.Add(at), Kind: kind, Drone: drone, Severity: sev}
 	}
 	for _, c := range []struct {
@@ -119,11 +119,11 @@ func TestCheckAnswered(t *testing.T) {
 		events []fleet.Event
 		want   int
 	}{
-		{"alerted", []fleet.Event{ev(11*time.Minute, "drone.failing", 1, fleet.Warning)}, 0},
-		{"noticed and replanned", []fleet.Event{ev(11*time.Minute, "drone.landed", 1, fleet.Info), ev(12*time.Minute, "plan.replanned", 0, fleet.Info)}, 0},
-		{"noticed only", []fleet.Event{ev(11*time.Minute, "drone.landed", 1, fleet.Info)}, 1},
-		{"too late", []fleet.Event{ev(16*time.Minute, "drone.failing", 1, fleet.Warning)}, 1},
-		{"another drone", []fleet.Event{ev(11*time.Minute, "drone.failing", 2, fleet.Warning)}, 1},
+		{"alerted", []fleet.Event{ev(11*time.Minute, fleet.EventDroneFailing, 1, fleet.Warning)}, 0},
+		{"noticed and replanned", []fleet.Event{ev(11*time.Minute, fleet.EventDroneLanded, 1, fleet.Info), ev(12*time.Minute, fleet.EventPlanReplanned, 0, fleet.Info)}, 0},
+		{"noticed only", []fleet.Event{ev(11*time.Minute, fleet.EventDroneLanded, 1, fleet.Info)}, 1},
+		{"too late", []fleet.Event{ev(16*time.Minute, fleet.EventDroneFailing, 1, fleet.Warning)}, 1},
+		{"another drone", []fleet.Event{ev(11*time.Minute, fleet.EventDroneFailing, 2, fleet.Warning)}, 1},
 	} {
 		rep := checkReport(func(time.Duration) float64 { return 0.8 }, flying)
 		rep.Events = c.events

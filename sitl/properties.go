@@ -204,8 +204,9 @@ func checkCommands(rep *Report, lim Limits) []Violation {
 // that answer them.
 var (
 	capacityFaults = []sim.FaultKind{sim.FaultLinkDrop, sim.FaultBattery, sim.FaultMotor, sim.FaultGPS, sim.FaultPayload, sim.FaultGroundPower}
-	noticeKinds    = []string{"drone.failing", "drone.failsafe", "drone.lost", "drone.failed", "drone.down", "drone.payload_failed", "drone.landed"}
-	answerPrefixes = []string{"drone.assigned", "plan.", "station.", "rotation."}
+	noticeKinds    = []fleet.EventKind{fleet.EventDroneFailing, fleet.EventDroneFailsafe, fleet.EventDroneLost,
+		fleet.EventDroneFailed, fleet.EventDroneDown, fleet.EventDronePayloadFailed, fleet.EventDroneLanded}
+	answerFamilies = []fleet.EventFamily{fleet.FamilyPlan, fleet.FamilyStation, fleet.FamilyRotation}
 )
 
 const shortLinkDrop = 30 * time.Second
@@ -245,9 +246,7 @@ func checkAnswered(sc *Scenario, rep *Report, lim Limits) []Violation {
 				continue
 			}
 			if notice != nil && !answered {
-				for _, p := range answerPrefixes {
-					answered = answered || strings.HasPrefix(e.Kind, p)
-				}
+				answered = e.Kind == fleet.EventDroneAssigned || slices.Contains(answerFamilies, e.Kind.Family())
 			}
 		}
 		switch {

@@ -155,7 +155,7 @@ func (r *Report) add(s Sample) {
 func (r *Report) finish(evs []fleet.Event, commands map[int]uint64) {
 	r.Events = evs
 	for _, e := range evs {
-		r.Counts[e.Kind]++
+		r.Counts[string(e.Kind)]++
 	}
 	hours := 0.0
 	if k := len(r.Series); k > 0 {

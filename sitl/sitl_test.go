@@ -83,7 +83,7 @@ func TestSixHourRotation(t *testing.T) {
 	perStation, gaps := map[string]int{}, 0
 	for _, e := range rep.Events {
 		switch e.Kind {
-		case "rotation.completed":
+		case fleet.EventRotationCompleted:
 			perStation[e.Station]++
 		case "drone.home":
 			perStation[e.Station]++
@@ -124,7 +124,7 @@ func TestFaultsScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(kind string, drone int) *fleet.Event {
+	find := func(kind fleet.EventKind, drone int) *fleet.Event {
 		for i, e := range rep.Events {
 			if e.Kind == kind && (drone == 0 || e.Drone == drone) {
 				return &rep.Events[i]
@@ -133,15 +133,15 @@ func TestFaultsScenario(t *testing.T) {
 		return nil
 	}
 	for _, c := range []struct {
-		kind  string
+		kind  fleet.EventKind
 		drone int
-	}{{"drone.failing", 7}, {"drone.failsafe", 1}, {"drone.lost", 3}, {"drone.regained", 3}} {
+	}{{fleet.EventDroneFailing, 7}, {fleet.EventDroneFailsafe, 1}, {fleet.EventDroneLost, 3}, {fleet.EventDroneRegained, 3}} {
 		e := find(c.kind, c.drone)
 		if e == nil {
 			t.Errorf("no %s event for drone %d", c.kind, c.drone)
 			continue
 		}
-		if c.kind != "drone.regained" && e.Reason == "" {
+		if c.kind != fleet.EventDroneRegained && e.Reason == "" {
 			t.Errorf("%s for drone %d without a reason", c.kind, c.drone)
 		}
 	}
@@ -151,7 +151,7 @@ func TestFaultsScenario(t *testing.T) {
 	// station), so its site's spare stayed on the ground.
 	replaced := map[int]bool{}
 	for _, e := range rep.Events {
-		if e.Kind == "drone.assigned" && e.Reason == "station empty" && (e.Drone == 2 || e.Drone == 4) {
+		if e.Kind == fleet.EventDroneAssigned && e.Reason == "station empty" && (e.Drone == 2 || e.Drone == 4) {
 			replaced[e.Drone] = true
 		}
 		if e.Kind == "station.released" && e.Drone == 3 {
@@ -166,7 +166,7 @@ func TestFaultsScenario(t *testing.T) {
 	}
 	at := rep.Restarts[0].AtS
 	for _, e := range rep.Events[rep.Restarts[0].EventsBefore:] {
-		if e.Kind == "drone.assigned" || e.Kind == "drone.home" || e.Kind == "station.released" {
+		if e.Kind == fleet.EventDroneAssigned || e.Kind == fleet.EventDroneHome || e.Kind == fleet.EventStationReleased {
 			t.Errorf("after the restart at %.0f s: %s %s", at, e.Kind, e.Text)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Sentinel errors.
@@ -136,7 +137,7 @@ func (o *Outbox) AppendAll(items []Item) ([]Entry, error) {
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+		if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 			return nil, ErrClosed
 		}
 		if errors.Is(err, ErrEmptyID) || errors.Is(err, ErrDuplicate) {
