@@ -40,7 +40,9 @@ type Limits struct {
 	// to have area it could serve.
 	Gap float64
 	// FleetCommands and DroneCommands bound commands per drone-hour over
-	// the whole fleet and for any one drone.
+	// the whole fleet and for any one drone, over the whole run: the
+	// deployment included (a launch costs a drone about eight commands,
+	// which weighs in a short run), storms are hundreds.
 	FleetCommands, DroneCommands float64
 	// AnswerWithin is how soon a failure must be noticed and answered.
 	AnswerWithin time.Duration
@@ -52,7 +54,7 @@ type Limits struct {
 
 // DefaultLimits are the limits the property test uses.
 func DefaultLimits() Limits {
-	return Limits{IdleFor: 10 * time.Minute, ChargedPct: 90, Gap: 0.02, FleetCommands: 30, DroneCommands: 60,
+	return Limits{IdleFor: 10 * time.Minute, ChargedPct: 90, Gap: 0.02, FleetCommands: 45, DroneCommands: 90,
 		AnswerWithin: 5 * time.Minute, Settle: 15 * time.Minute, NearBound: 0.85}
 }
 
