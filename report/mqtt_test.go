@@ -11,8 +11,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/clock"
-	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
