@@ -177,16 +177,21 @@ func (l *loop) fitTetheredToWind() {
 			st.Lat = site.Lat + (st.Lat-site.Lat)*k
 			st.Lon = site.Lon + (st.Lon-site.Lon)*k
 		}
-		st.AltM = alt
-		pub, prv := l.radii[p.Name].At(alt)
-		for n := range st.RadiusM {
-			st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
-		}
-		l.dirty = true
+		l.setStationAlt(st, p, alt)
 		l.emit(Event{Kind: EventStationAdjusted, Severity: Info, Station: st.ID, Drone: st.Drone,
 			Text:   fmt.Sprintf("station %s brought to %.0f m, %.0f m from its winch, for %.0f m/s wind", st.ID, alt, math.Min(dist, reach), l.wind.SpeedMS),
 			Reason: "wind"})
 	}
+}
+
+// setStationAlt flies st at alt, with its cells' radii there.
+func (l *loop) setStationAlt(st *Station, p Profile, alt float64) {
+	st.AltM = alt
+	pub, prv := l.radii[p.Name].At(alt)
+	for n := range st.RadiusM {
+		st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
+	}
+	l.dirty = true
 }
 
 // tetherTension reports whether d's autopilot said, within the last
@@ -211,13 +216,8 @@ func (l *loop) relieveTension(d *drone, st *Station) {
 	alt := math.Max(d.profile.Radio.Limits.MinAltM, 0.9*math.Min(d.tel.AltRel, st.AltM))
 	st.Lat = site.Lat + 0.9*(st.Lat-site.Lat)
 	st.Lon = site.Lon + 0.9*(st.Lon-site.Lon)
-	st.AltM = alt
-	pub, prv := l.radii[d.profile.Name].At(alt)
-	for n := range st.RadiusM {
-		st.RadiusM[n] = map[Network]float64{Public: pub, Private: prv}[n]
-	}
+	l.setStationAlt(st, d.profile, alt)
 	d.gotoAt = time.Time{} // the new post is sent
-	l.dirty = true
 	l.emit(Event{Kind: EventStationAdjusted, Severity: Warning, Station: st.ID, Drone: d.id,
 		Text:   fmt.Sprintf("station %s lowered to %.0f m: drone %d met tether tension", st.ID, alt, d.id),
 		Reason: "tether tension"})
