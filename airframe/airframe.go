@@ -1,6 +1,7 @@
 package airframe
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -205,6 +206,17 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return "airframe: " + e.Field + ": " + e.Reason }
+
+// Fields splits err into the field it names and the reason, so that a
+// caller reports it as its own kind of configuration error; a non-field
+// error gives the field def and its text.
+func Fields(err error, def string) (field, reason string) {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Field, fe.Reason
+	}
+	return def, err.Error()
+}
 
 func fieldErr(field, format string, a ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, a...)}

@@ -296,11 +296,8 @@ func (c *Config) Validate() error {
 	f := &c.Fleet
 	tab, err := airframe.Builtin().MergeNodes(f.Airframes, "fleet.airframes")
 	if err != nil {
-		var fe *airframe.FieldError
-		if errors.As(err, &fe) {
-			return fieldErr(fe.Field, "%s", fe.Reason)
-		}
-		return fieldErr("fleet.airframes", "%v", err)
+		field, reason := airframe.Fields(err, "fleet.airframes")
+		return fieldErr(field, "%s", reason)
 	}
 	f.table = tab
 	w := f.Wind

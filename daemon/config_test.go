@@ -59,6 +59,9 @@ func TestBadConfigNamesTheField(t *testing.T) {
 		"mqtt: {topic: \"a/b\"}":                                                        "mqtt.topic",
 		"log: {level: loud}":                                                            "log.level",
 		"storage: {dir: \" \"}":                                                         "storage.dir",
+		"fleet: {airframes: [{name: x, base: nothing}]}":                                "fleet.airframes[0].base",
+		"fleet: {airframes: [{name: x, base: heavy-multirotor, cruise_speed: -1}]}":     "fleet.airframes[0].cruise_speed",
+		"fleet: {wind: {speed: 90}}":                                                    "fleet.wind",
 	}
 	for in, field := range cases {
 		_, err := ParseConfig(strings.NewReader(in), "")
@@ -67,7 +70,7 @@ func TestBadConfigNamesTheField(t *testing.T) {
 			t.Errorf("%q: got %v, want an error naming %s", in, err, field)
 		}
 	}
-	for _, in := range []string{"mavlink: {endpoint: [x]}", "nonsense: 1", "mavlink: ["} {
+	for _, in := range []string{"mavlink: {endpoint: [x]}", "nonsense: 1", "mavlink: [", "fleet: {airframes: {not: a list}}"} {
 		if _, err := ParseConfig(strings.NewReader(in), ""); err == nil {
 			t.Errorf("%q accepted", in)
 		}

@@ -229,11 +229,8 @@ func (s *Scenario) Validate() error {
 	}
 	tab, err := airframe.Builtin().MergeNodes(s.Airframes, "airframes")
 	if err != nil {
-		var fe *airframe.FieldError
-		if errors.As(err, &fe) {
-			return scenarioErr(fe.Field, "%s", fe.Reason)
-		}
-		return scenarioErr("airframes", "%v", err)
+		field, reason := airframe.Fields(err, "airframes")
+		return scenarioErr(field, "%s", reason)
 	}
 	if s.BatterySwap > 0 {
 		for i := range tab {
