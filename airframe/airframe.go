@@ -89,6 +89,14 @@ type Airframe struct {
 	// still air with the payload off. Zero for a tethered drone (unlimited
 	// on ground power). The energy model must agree with it.
 	Endurance time.Duration `yaml:"endurance"`
+
+	// Release lists how the airframe puts a carried load down (up to
+	// MaxPayloadKg); empty: it drops nothing.
+	Release []Release `yaml:"release"`
+	// Camera, when set, is the survey camera carried.
+	Camera *Camera `yaml:"camera"`
+	// Sprayer, when set, is the tank and pump carried for fire-fighting.
+	Sprayer *Sprayer `yaml:"sprayer"`
 }
 
 // AltBand is an interval of heights above the ground.
@@ -191,6 +199,15 @@ func (a *Airframe) Carries(n payload.Network) bool { return a.Cell(n) != nil }
 // Clone returns a deep copy.
 func (a Airframe) Clone() Airframe {
 	a.Cells = append([]Cell(nil), a.Cells...)
+	a.Release = append([]Release(nil), a.Release...)
+	if a.Camera != nil {
+		c := *a.Camera
+		a.Camera = &c
+	}
+	if a.Sprayer != nil {
+		s := *a.Sprayer
+		a.Sprayer = &s
+	}
 	if a.Tether != nil {
 		t := *a.Tether
 		a.Tether = &t
@@ -347,6 +364,9 @@ func (a *Airframe) Validate(prefix string) error {
 	}
 	if a.PayloadBoot < 0 || a.PayloadBoot > 10*time.Minute {
 		return fieldErr(f("payload_boot"), "must be 0..10m, got %v", a.PayloadBoot)
+	}
+	if err := a.validateJobs(f); err != nil {
+		return err
 	}
 	seen := map[payload.Network]bool{}
 	for i, c := range a.Cells {
