@@ -70,6 +70,10 @@ type Config struct {
 	// (optional) DefaultProfile for drones neither configured nor declaring
 	// theirs. Defaults to heavy-multirotor.
 	DefaultProfile string
+	// (optional) Terrain is the ground elevation (a DEM). When set, the
+	// plan and live coverage are terrain-aware and flight targets are
+	// checked for terrain clearance (issue 11); nil: flat earth.
+	Terrain coverage.Terrain
 	// (optional) LaunchSites drones stand at.
 	LaunchSites []LaunchSite
 	// (optional) Env is the radio environment preset. Defaults to suburban.
