@@ -57,6 +57,7 @@ func (l *loop) health(d *drone) {
 		return
 	}
 	d.lostAt = time.Time{}
+	l.watchFix(d)
 	if r.Adrift && (r.Station != "" || r.Manual != nil || !d.airborne()) {
 		r.Adrift = false // tasked again, under orders, or down
 		l.dirty = true
@@ -445,7 +446,7 @@ func (l *loop) candidates() []*drone {
 	var out []*drone
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" || l.clk.Now().Before(d.restUntil) {
+		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" || l.clk.Now().Before(d.restUntil) || refusedForFix(d) {
 			continue
 		}
 		if d.airborne() {
@@ -635,7 +636,7 @@ func (l *loop) reliefLead(st *Station, cands []*drone) time.Duration {
 func (l *loop) dismissSurplus() {
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" {
+		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" && !refusedForFix(d) {
 			d.rec.Home, d.rec.HomeReason, d.rec.Free = true, "not needed", false
 			l.dirty = true
 			l.emit(Event{Kind: EventDroneHome, Severity: Info, Drone: d.id,
@@ -663,6 +664,9 @@ func (l *loop) act() {
 		if d.op != nil || now.Before(d.retryAt) || !d.heard || d.tel.Lost {
 			continue
 		}
+		if refusedForFix(d) && d.airborne() {
+			continue // refused for certain until its fix is back (fix.go)
+		}
 		if l.st.Paused || d.rec.Manual != nil || d.rec.Excluded {
 			continue
 		}
@@ -679,7 +683,7 @@ func (l *loop) actHome(d *drone) {
 	if !d.airborne() {
 		return
 	}
-	if d.rec.Failed != "" && d.failures >= failedGiveUp {
+	if d.rec.Failed != "" && d.failures >= failedGiveUp && !refusedForFix(d) {
 		// A failing aircraft whose autopilot refuses to come home (a motor
 		// out: it is in its own forced descent) is left to it: commanding
 		// again only crowds the link. Its failure was reported.
