@@ -734,6 +734,9 @@ func (l *loop) actStation(d *drone) {
 			return // the takeoff was accepted: telemetry will show the climb
 		}
 		if d.airborne() {
+			if l.switchOnEarly(d, st) {
+				return
+			}
 			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(alt/d.profile.ClimbMS*float64(time.Second)) {
 				return // climbing
 			}
@@ -760,24 +763,12 @@ func (l *loop) actStation(d *drone) {
 		}
 	case DroneTransit:
 		l.gotoStation(d, st, alt)
+		if d.op == nil {
+			l.switchOnEarly(d, st)
+		}
 	case DroneOnStation:
-		off := l.cellsToSwitchOn(d, st)
-		if len(off) > 0 {
-			now := l.clk.Now()
-			if d.cellAsked == nil {
-				d.cellAsked = map[Network]time.Time{}
-			}
-			for _, n := range off {
-				d.cellAsked[fleetNetwork(n)] = now
-			}
-			l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
-				for _, n := range off {
-					if err := link.SetPayload(ctx, id, n, true); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+		if off := l.cellsToSwitchOn(d, st); len(off) > 0 {
+			l.switchOn(d, off)
 			return
 		}
 		// Holding: correct a drift or a mode change by a third party.
@@ -785,6 +776,54 @@ func (l *loop) actStation(d *drone) {
 			l.gotoStation(d, st, alt)
 		}
 	}
+}
+
+// switchOn sends the switch-on of the cells off.
+func (l *loop) switchOn(d *drone, off []mavlink.Network) {
+	now := l.clk.Now()
+	if d.cellAsked == nil {
+		d.cellAsked = map[Network]time.Time{}
+	}
+	for _, n := range off {
+		d.cellAsked[fleetNetwork(n)] = now
+	}
+	l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		for _, n := range off {
+			if err := link.SetPayload(ctx, id, n, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// earlyCellsFrac is the share of its station's height from which a drone
+// climbing or flying to its station switches its cells on.
+const earlyCellsFrac = 0.5
+
+// switchOnEarly switches d's cells on while it climbs or flies to st, once
+// it is half-way up and within the cells' reach of the station: a fixed
+// wing climbing to 2,000 m takes minutes on the way, and its cells serve
+// meanwhile (live coverage follows its height). A relief keeps its cells
+// off until it is on station: the holder still serves. It reports whether
+// a command went out.
+func (l *loop) switchOnEarly(d *drone, st *Station) bool {
+	if d.rec.Relief || !d.airborne() || d.tel.AltRel < earlyCellsFrac*l.targetAlt(d, st) {
+		return false
+	}
+	reach := 0.0
+	for _, r := range st.RadiusM {
+		reach = math.Max(reach, r)
+	}
+	if distanceM(d.tel.Lat, d.tel.Lon, st.Lat, st.Lon) > reach {
+		return false
+	}
+	off := l.cellsToSwitchOn(d, st)
+	if len(off) == 0 {
+		return false
+	}
+	l.switchOn(d, off)
+	return true
 }
 
 // failedGiveUp is how many refused commands a failed drone gets before the
