@@ -45,6 +45,7 @@ type FirePlan struct {
 	// [start, end]; PassesM their length with the legs between them;
 	// Repeats how many times a sortie flies them; SpeedMS the speed.
 	Passes  [][2]LonLat
+	PassDeg float64
 	PassesM float64
 	Repeats int
 	SpeedMS float64
@@ -89,6 +90,7 @@ func PlanFire(a airframe.Airframe, point LonLat, ring []LonLat, litres float64) 
 	}
 	p.Point = f.inv(centroid(r))
 	deg := longestSide(r)
+	p.PassDeg = deg
 	d, n := axes(deg)
 	var prev LonLat
 	for k, l := range transectLines(r, deg, s.SwathM) {
