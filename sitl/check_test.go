@@ -94,6 +94,16 @@ func TestCheckIdle(t *testing.T) {
 	if vs := only(Check(sc, checkReport(low, faulty), lim), PropIdle); len(vs) != 0 {
 		t.Errorf("faulty drones: %v", vs)
 	}
+	// A drone the controller took out of service (down in the field after
+	// a repaired motor fault) waits for the crew, not idle.
+	outOfService := func(ts time.Duration, id int) DroneTruth {
+		d := grounded(ts, id)
+		d.State = fleet.DroneFailed
+		return d
+	}
+	if vs := only(Check(sc, checkReport(low, outOfService), lim), PropIdle); len(vs) != 0 {
+		t.Errorf("drones out of service: %v", vs)
+	}
 }
 
 func TestCheckCommands(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 // Properties a run of any scenario should have, whatever its numbers.
 const (
 	// PropIdle: no drone stays on the ground while it could add coverage
-	// (healthy, charged, not one of its airframe's reliefs, and some of
-	// the area it could serve uncovered).
+	// (healthy, charged, in service, not one of its airframe's reliefs, and
+	// some of the area it could serve uncovered).
 	PropIdle = "idle-drone"
 	// PropCommands: no command storm (commands per drone-hour, the fleet's
 	// and each drone's, under a bound).
@@ -135,6 +135,11 @@ func checkIdle(sc *Scenario, rep *Report, lim Limits) []Violation {
 		for _, d := range s.Truth {
 			p := profiles[d.Profile]
 			if d.Flying || len(d.Faults) > 0 || d.BatteryPct < lim.ChargedPct {
+				continue
+			}
+			if d.State == fleet.DroneFailed || d.State == fleet.DroneExcluded {
+				// Out of service until the crew has seen to it and the
+				// commander gives it back: not a drone left idle.
 				continue
 			}
 			serve := false
