@@ -158,6 +158,17 @@ func TestCheckNearBound(t *testing.T) {
 	if vs := only(Check(checkScenario(t, ""), checkReport(half, flying), lim), PropNearBound); len(vs) != 1 {
 		t.Errorf("half the bound: %v", vs)
 	}
+	// The second network is not held to its own bound: each network's
+	// bound takes the whole fleet.
+	both := checkReport(ramp, flying)
+	both.Networks = []fleet.Network{fleet.Public, fleet.Private}
+	both.Bound.Coverage[fleet.Private] = 0.8
+	for i := range both.Series {
+		both.Series[i].Coverage[fleet.Private] = 0.1
+	}
+	if vs := only(Check(checkScenario(t, ""), both, lim), PropNearBound); len(vs) != 0 {
+		t.Errorf("private under its own bound while public holds: %v", vs)
+	}
 	// A fault that removes capacity: not checked.
 	withFault := checkScenario(t, "faults: [{at: 10m, sysid: 1, kind: gps}]\n")
 	if vs := only(Check(withFault, checkReport(half, flying), lim), PropNearBound); len(vs) != 0 {
