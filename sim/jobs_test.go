@@ -420,9 +420,11 @@ func TestCameraSurveyMission(t *testing.T) {
 		}
 	}
 	// the wire: a CAMERA_TRIGGER and a CAMERA_FEEDBACK per photo
+	// and MISSION_CURRENT on navigation items only, the last once complete
 	fb := map[uint16]*ardupilotmega.MessageCameraFeedback{}
 	trig := map[uint32]bool{}
-	for len(fb) < len(photos) || len(trig) < len(photos) {
+	complete := false
+	for len(fb) < len(photos) || len(trig) < len(photos) || !complete {
 		select {
 		case fr := <-frames:
 			if fr.SystemID() != 1 {
@@ -433,6 +435,11 @@ func TestCameraSurveyMission(t *testing.T) {
 				fb[m.ImgIdx] = m
 			case *common.MessageCameraTrigger:
 				trig[m.Seq] = true
+			case *common.MessageMissionCurrent:
+				if int(m.Seq) >= len(items) || !isNav(items[m.Seq].Command) || m.Total != uint16(len(items)-1) {
+					t.Fatalf("MISSION_CURRENT %+v", m)
+				}
+				complete = complete || (m.MissionState == common.MISSION_STATE_COMPLETE && int(m.Seq) == len(items)-1)
 			}
 		case <-ctx.Done():
 			t.Fatalf("%d feedbacks, %d triggers for %d photos", len(fb), len(trig), len(photos))

@@ -49,14 +49,23 @@ func (m *missionStore) state(v *vehicle) common.MISSION_STATE {
 
 // navSeq is the item MISSION_CURRENT reports: ArduPilot's current
 // navigation command, which a DO command in progress belongs to (the next
-// navigation item at or after the current one).
+// navigation item at or after the current one); once the mission is over,
+// the last one (so that seq is at most total).
 func (m *missionStore) navSeq() int {
+	nav := func(i int) bool {
+		return isNav(m.items[i].Command) || m.items[i].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH
+	}
 	for i := m.cur; i < len(m.items); i++ {
-		if isNav(m.items[i].Command) || m.items[i].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {
+		if nav(i) {
 			return i
 		}
 	}
-	return m.cur
+	for i := min(m.cur, len(m.items)) - 1; i > 0; i-- {
+		if nav(i) {
+			return i
+		}
+	}
+	return min(m.cur, max(len(m.items)-1, 0))
 }
 
 // missionTransfer is an upload or download in progress.
