@@ -542,3 +542,60 @@ func TestSprayerDrainsTank(t *testing.T) {
 		t.Fatalf("tank param %v after spraying it empty", v)
 	}
 }
+
+// A fixed wing flies an AUTO drop mission as Plane does: straight through
+// its waypoints (not circling them), the bay opening as it passes the
+// release point, the load landing down track and downwind.
+func TestFixedWingDropMission(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 50), Wind: Wind{SpeedMS: 6, FromDeg: 270},
+		Drones: []DroneConfig{{SysID: 9, Profile: ProfileFixedWing, Home: testHome}}})
+	rel := common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	wp := func(north float64) common.MessageMissionItemInt {
+		lat, lon := offset(testHome.Lat, testHome.Lon, north, 0)
+		return common.MessageMissionItemInt{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: rel, X: degE7(lat), Y: degE7(lon), Z: 120}
+	}
+	items := []common.MessageMissionItemInt{
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: common.MAV_FRAME_GLOBAL_INT},
+		{Command: common.MAV_CMD_NAV_TAKEOFF, Frame: rel, Z: 120},
+		wp(1500), wp(3000),
+		{Command: common.MAV_CMD_DO_GRIPPER, Frame: common.MAV_FRAME_MISSION, Param1: 1, Param2: 0},
+		wp(4500),
+		{Command: common.MAV_CMD_NAV_RETURN_TO_LAUNCH, Frame: rel},
+	}
+	if res := g.upload(t, 9, common.MAV_MISSION_TYPE_MISSION, items); res != common.MAV_MISSION_ACCEPTED {
+		t.Fatalf("upload: %v", res)
+	}
+	g.setParam(t, 9, paramLoadKg, 30)
+	ctx := ctxT(t, 60*time.Second)
+	res, err := g.setMode(ctx, 9, 15)
+	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
+	res, err = g.command(ctx, 9, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
+	res, err = g.setMode(ctx, 9, 10)
+	mustResult(t, "AUTO", res, err, common.MAV_RESULT_ACCEPTED)
+	off := 0.0 // the leg from 1.5 to 3 km north is flown on its line, crabbing into the wind
+	s := wait(t, f, 60*time.Second, "dropped", func(s Snapshot) bool {
+		d := s.Drones[9]
+		if n, e := northEast(testHome.Lat, testHome.Lon, d.Lat, d.Lon); d.MissionSeq == 3 && n > 2000 {
+			off = math.Max(off, math.Abs(e))
+		}
+		return d.LoadKg == 0
+	})
+	if off > 5 {
+		t.Fatalf("on the leg to the release point the plane strayed %.0f m off its line", off)
+	}
+	drops := f.JobLog().Drops
+	if len(drops) != 1 || drops[0].Release != "bay" {
+		t.Fatalf("drops %+v", drops)
+	}
+	d := drops[0]
+	n, e := northEast(testHome.Lat, testHome.Lon, d.From.Lat, d.From.Lon)
+	if math.Abs(n-3000) > 10 || math.Abs(e) > 10 || s.Drones[9].MissionSeq != 4 {
+		t.Fatalf("released %.0f m north, %.0f m east of home (want 3000, 0), item %d", n, e, s.Drones[9].MissionSeq)
+	}
+	ni, ei := northEast(d.From.Lat, d.From.Lon, d.Impact.Lat, d.Impact.Lon)
+	if ni < 50 || ei <= 0 {
+		t.Fatalf("impact %.0f m north, %.0f m east of the release", ni, ei)
+	}
+	wait(t, f, 60*time.Second, "past the last waypoint", func(s Snapshot) bool { return s.Drones[9].MissionSeq == 6 })
+}
