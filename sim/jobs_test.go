@@ -41,16 +41,21 @@ func waitText(t *testing.T, texts func() []string, text string) {
 	t.Fatalf("no STATUSTEXT %q; got %q", text, texts())
 }
 
-// startAuto arms copter id in GUIDED and starts its mission in AUTO, as
-// ArduPilot with AUTO_OPTIONS 0 wants it.
-func startAuto(t *testing.T, g *testGCS, id uint8) {
+// startAuto arms drone id in GUIDED and starts its mission in AUTO, as
+// ArduPilot with AUTO_OPTIONS 0 wants it (Plane's mode numbers for a
+// fixed wing).
+func startAuto(t *testing.T, g *testGCS, id uint8, plane bool) {
 	t.Helper()
+	guided, auto := uint32(4), uint32(3)
+	if plane {
+		guided, auto = 15, 10
+	}
 	ctx := ctxT(t, 30*time.Second)
-	res, err := g.setMode(ctx, id, 4)
+	res, err := g.setMode(ctx, id, guided)
 	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
 	res, err = g.command(ctx, id, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
 	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
-	res, err = g.setMode(ctx, id, 3)
+	res, err = g.setMode(ctx, id, auto)
 	mustResult(t, "AUTO", res, err, common.MAV_RESULT_ACCEPTED)
 }
 
@@ -317,7 +322,7 @@ func TestPayloadPlaceMission(t *testing.T) {
 	frames, stopF := g.subscribe()
 	defer stopF()
 	ctx := ctxT(t, 60*time.Second)
-	startAuto(t, g, 1)
+	startAuto(t, g, 1, false)
 	low := 100.0
 	s := wait(t, f, 60*time.Second, "placed", func(s Snapshot) bool {
 		if s.Drones[1].MissionSeq == 2 {
@@ -395,7 +400,7 @@ func TestCameraSurveyMission(t *testing.T) {
 	frames, stopF := g.subscribe()
 	defer stopF()
 	ctx := ctxT(t, 60*time.Second)
-	startAuto(t, g, 1)
+	startAuto(t, g, 1, false)
 	wait(t, f, 60*time.Second, "mission done", func(s Snapshot) bool {
 		return s.Drones[1].MissionSeq == len(items)
 	})
@@ -566,13 +571,7 @@ func TestFixedWingDropMission(t *testing.T) {
 		t.Fatalf("upload: %v", res)
 	}
 	g.setParam(t, 9, paramLoadKg, 30)
-	ctx := ctxT(t, 60*time.Second)
-	res, err := g.setMode(ctx, 9, 15)
-	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
-	res, err = g.command(ctx, 9, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
-	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
-	res, err = g.setMode(ctx, 9, 10)
-	mustResult(t, "AUTO", res, err, common.MAV_RESULT_ACCEPTED)
+	startAuto(t, g, 9, true)
 	off := 0.0 // the leg from 1.5 to 3 km north is flown on its line, crabbing into the wind
 	s := wait(t, f, 60*time.Second, "dropped", func(s Snapshot) bool {
 		d := s.Drones[9]
@@ -598,4 +597,53 @@ func TestFixedWingDropMission(t *testing.T) {
 		t.Fatalf("impact %.0f m north, %.0f m east of the release", ni, ei)
 	}
 	wait(t, f, 60*time.Second, "past the last waypoint", func(s Snapshot) bool { return s.Drones[9].MissionSeq == 6 })
+}
+
+// A copter's drop and fire mission in AUTO: a winch delivery over the
+// point holds the mission until the line is back in, then the sprayer runs
+// through a timed loiter and stops, and the drone comes home.
+func TestWinchAndSprayerMission(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 40), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	pLat, pLon := offset(testHome.Lat, testHome.Lon, 40, 0)
+	rel := common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	items := []common.MessageMissionItemInt{
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: common.MAV_FRAME_GLOBAL_INT},
+		{Command: common.MAV_CMD_NAV_TAKEOFF, Frame: rel, Z: 20},
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: rel, X: degE7(pLat), Y: degE7(pLon), Z: 20},
+		{Command: common.MAV_CMD_DO_WINCH, Frame: common.MAV_FRAME_MISSION, Param1: 1, Param2: float32(common.WINCH_DELIVER)},
+		{Command: cmdDoSprayer, Frame: common.MAV_FRAME_MISSION, Param1: 1},
+		{Command: common.MAV_CMD_NAV_LOITER_TIME, Frame: rel, X: degE7(pLat), Y: degE7(pLon), Z: 20, Param1: 6},
+		{Command: cmdDoSprayer, Frame: common.MAV_FRAME_MISSION, Param1: 0},
+		{Command: common.MAV_CMD_NAV_RETURN_TO_LAUNCH, Frame: rel},
+	}
+	if res := g.upload(t, 1, common.MAV_MISSION_TYPE_MISSION, items); res != common.MAV_MISSION_ACCEPTED {
+		t.Fatalf("upload: %v", res)
+	}
+	g.setParam(t, 1, paramLoadKg, 4)
+	g.setParam(t, 1, paramTankL, 3)
+	startAuto(t, g, 1, false)
+	s := wait(t, f, 60*time.Second, "home", func(s Snapshot) bool { return !s.Drones[1].Armed && s.Drones[1].MissionSeq == len(items) })
+	log := f.JobLog()
+	if len(log.Drops) != 1 || log.Drops[0].Release != "winch" || len(log.Sprays) == 0 {
+		t.Fatalf("drops %+v, %d sprays", log.Drops, len(log.Sprays))
+	}
+	d := log.Drops[0]
+	if n, e := northEast(pLat, pLon, d.Impact.Lat, d.Impact.Lon); math.Hypot(n, e) > 2.5 {
+		t.Fatalf("delivered %.1f m from the point", math.Hypot(n, e))
+	}
+	// the sprayer came on once the line was in: 19.5 m down and up at 1 m/s
+	if wait := log.Sprays[0].Time.Sub(d.Time); wait < 19*time.Second {
+		t.Fatalf("spraying %v after the load was down: the mission did not wait for the line", wait)
+	}
+	sprayed := 0.0
+	for _, sp := range log.Sprays {
+		sprayed += sp.Litres
+		if n, e := northEast(pLat, pLon, sp.Pos.Lat, sp.Pos.Lon); math.Hypot(n, e) > 3 {
+			t.Fatalf("sprayed %.1f m from the point", math.Hypot(n, e))
+		}
+	}
+	// 6 s of loiter and the few 100 ms steps the items between take
+	if want := 6 * 5.0 / 60; sprayed < want || sprayed > want+5*dt.Minutes()*5 || math.Abs(s.Drones[1].TankL-(3-sprayed)) > 1e-6 {
+		t.Fatalf("sprayed %.3f L in a 6 s loiter (want %.3f), tank %.3f L", sprayed, want, s.Drones[1].TankL)
+	}
 }
