@@ -175,7 +175,11 @@
 // landing; disarm on touchdown. Plane: constant airspeed, 30° bank turns,
 // clockwise loiter at LoiterRadius around its target, RTL loitering over
 // home at RTLAlt; Plane has no LAND mode, so a landing (NAV_LAND, battery
-// failsafe) is a circling descent reported as AUTO. Wind: steady plus
+// failsafe) is a circling descent reported as AUTO. In AUTO a fixed wing
+// flies its waypoints through, on the line from the last (L1-like,
+// crabbing into the wind), and takes one as reached past the finish line,
+// within its acceptance radius (param2) or where its turn onto the next
+// leg starts (WP_RADIUS 90 m by the turn angle). Wind: steady plus
 // Ornstein-Uhlenbeck gusts; the air speed costs power and caps ground speed
 // upwind, gusts push a holding multirotor about, and without GPS it drifts
 // with the air. The ground is flat at the altitude of the drone's first
