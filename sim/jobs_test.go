@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -645,5 +646,62 @@ func TestWinchAndSprayerMission(t *testing.T) {
 	// 6 s of loiter and the few 100 ms steps the items between take
 	if want := 6 * 5.0 / 60; sprayed < want || sprayed > want+5*dt.Minutes()*5 || math.Abs(s.Drones[1].TankL-(3-sprayed)) > 1e-6 {
 		t.Fatalf("sprayed %.3f L in a 6 s loiter (want %.3f), tank %.3f L", sprayed, want, s.Drones[1].TankL)
+	}
+}
+
+// A release whose ack was lost is sent again with confirmation raised: the
+// drone answers it as it answered the release (ACCEPTED), not DENIED for
+// want of a load, and drops nothing twice; a new release (confirmation 0)
+// with nothing loaded is DENIED.
+func TestReleaseRetryAnsweredAsTheRelease(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 10), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	if err := f.Drone(1).Load(3, 0); err != nil {
+		t.Fatal(err)
+	}
+	flyUp(t, f, g, 1, 15)
+	ctx := ctxT(t, 30*time.Second)
+	release := func(confirm uint8) common.MAV_RESULT {
+		t.Helper()
+		res, err := g.await(ctx, 1, common.MAV_CMD_DO_GRIPPER, &common.MessageCommandLong{TargetSystem: 1, TargetComponent: 1,
+			Command: common.MAV_CMD_DO_GRIPPER, Param1: 1, Param2: 0, Confirmation: confirm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := release(0); res != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("release: %v", res)
+	}
+	if res := release(1); res != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("the release's retry: %v", res)
+	}
+	if res := release(0); res != common.MAV_RESULT_DENIED {
+		t.Fatalf("a new release with nothing loaded: %v", res)
+	}
+	if d := f.JobLog().Drops; len(d) != 1 {
+		t.Fatalf("%d drops", len(d))
+	}
+}
+
+// The crew's Load is PARAM_SET's: the same limits, and a refusal names
+// the field and changes nothing.
+func TestDroneLoad(t *testing.T) {
+	f, _ := startFleet(t, Config{Clock: scaled(t, 10), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	d := f.Drone(1)
+	if err := d.Load(6, 12); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		kg, l float64
+		field string
+	}{{11, 0, "kg"}, {1, 21, "litres"}, {math.NaN(), 1, "kg"}, {1, -1, "litres"}} {
+		err := d.Load(c.kg, c.l)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Fatalf("Load(%v, %v): %v, want an error naming %s", c.kg, c.l, err, c.field)
+		}
+	}
+	if s := d.State(); s.LoadKg != 6 || s.TankL != 12 {
+		t.Fatalf("after refusals: %v kg, %v L", s.LoadKg, s.TankL)
 	}
 }
