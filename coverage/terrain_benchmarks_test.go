@@ -3,7 +3,6 @@ package coverage
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -92,18 +91,7 @@ func BenchmarkTerrainPlan50(b *testing.B) {
 // evaluated (reusing the picks' footprints).
 func BenchmarkPlanTerrain10(b *testing.B) {
 	d := whiteMountainsDEM(b)
-	data, err := os.ReadFile("testdata/terrain/crawford-notch.geojson")
-	if err != nil {
-		b.Fatal(err)
-	}
-	inc, err := ParseIncident(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	reg, err := Prepare(inc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	reg := loadRegion(b, "testdata/terrain/crawford-notch.geojson")
 	prof, _ := ProfileByName(ProfileHeavy)
 	req := Request{Profile: prof, Drones: 10, Seed: 1}
 	b.ReportAllocs()
