@@ -66,7 +66,9 @@
 // lines as its error bound (typically 1e-4 of the area).
 //
 // The package is pure maths on geometry: it does no I/O, starts no
-// goroutines, keeps no mutable package state and imports no other aerocell
-// package. Every exported function is safe for concurrent use as long as the
+// goroutine that outlives a call ([Region.PlanTerrain] sweeps its
+// candidates on GOMAXPROCS goroutines and joins them before it goes on),
+// keeps no mutable package state and imports no other aerocell package
+// besides the airframe table and the payload protocol. Every exported function is safe for concurrent use as long as the
 // caller does not mutate the slices it passed in while the call runs.
 package coverage

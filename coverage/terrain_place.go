@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // PlanTerrain places stations over terrain: positions and heights above the
@@ -17,7 +20,8 @@ import (
 // area (launch sites only, for tethered drones) at a few heights each, each
 // candidate scored by its terrain footprint ([Model.TerrainFootprint])
 // rasterised once onto a grid (stepM apart, but no finer than SRTM3's
-// 90 m); each pick takes the candidate that covers the most cells not
+// 90 m; the sweeps run on GOMAXPROCS goroutines, joined before it goes
+// on); each pick takes the candidate that covers the most cells not
 // yet covered, and a few exchange rounds then replace any station by a
 // candidate that does better with the others in place. In fewest mode it
 // picks until the target is reached (or no candidate adds anything); in N
@@ -137,9 +141,11 @@ type terrainCand struct {
 	kind int
 	pos  Point
 	altM float64
-	site int      // launch site index, or -1
-	bits []uint64 // measuring-grid cells covered (primary network)
-	n    int      // popcount of bits
+	site int // launch site index, or -1
+	// radiusM is how far its footprint is swept.
+	radiusM float64
+	bits    []uint64 // measuring-grid cells covered (primary network)
+	n       int      // popcount of bits
 }
 
 // terrainPlacer holds the candidates rasterised on the measuring grid.
@@ -209,9 +215,10 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 		if math.IsInf(altHi, 1) {
 			altHi = math.Max(altLo, cells.AltM)
 		}
-		// Heights: the flat model's best in the band, the band's top (over
-		// terrain, height buys line of sight) and half way up.
-		heights := []float64{cells.AltM, altHi, (altLo + altHi) / 2}
+		// Heights: the flat model's best in the band, and the band's top
+		// (over terrain, height buys line of sight; above the flat best
+		// it costs range).
+		heights := []float64{cells.AltM, altHi}
 		sort.Float64s(heights)
 		heights = dedupeClose(heights, 1)
 		type pos struct {
@@ -241,29 +248,78 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 		kn := len(tp.kinds)
 		tp.kinds = append(tp.kinds, k)
 		b := av.Profile.budget(primary)
-		m := k.model[primary]
 		for _, h := range heights {
-			r := sweepRadius(m, b.MaxPathLossDB(), k.flatRadius(primary, h), stepM)
+			r := sweepRadius(k.model[primary], b.MaxPathLossDB(), k.flatRadius(primary, h), stepM)
 			for _, q := range at {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				f, err := m.terrainFootprint(t, reg.Projection, q.p, h, b.MaxPathLossDB(), r, stepM, lo, hi)
-				if err != nil {
-					return nil, fmt.Errorf("%s at %.0f m: %w", av.Profile.Name, h, err)
-				}
-				c := terrainCand{kind: kn, pos: q.p, altM: h, site: q.site, bits: make([]uint64, tp.words)}
-				c.n = tp.rasterise(f, c.bits)
-				if c.n > 0 {
-					tp.cands = append(tp.cands, c)
-				}
+				tp.cands = append(tp.cands, terrainCand{kind: kn, pos: q.p, altM: h, site: q.site, radiusM: r})
 			}
 		}
 	}
 	if len(tp.kinds) == 0 {
 		return nil, fmt.Errorf("%w: no drone in the fleet carries the %s network", ErrInfeasible, net)
 	}
+	if err := tp.sweep(t, reg.Projection, primary, stepM, lo, hi); err != nil {
+		return nil, err
+	}
 	return tp, nil
+}
+
+// sweep sweeps every candidate's footprint and rasterises it, on as many
+// goroutines as GOMAXPROCS (each candidate is independent: the terrain
+// is safe for concurrent use), then drops the candidates that cover
+// nothing. It returns the first error, or ctx's.
+func (tp *terrainPlacer) sweep(t Terrain, pr Projection, primary Network, stepM float64, lo, hi Point) error {
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(tp.cands) {
+					return
+				}
+				if err := tp.ctx.Err(); err != nil {
+					fail(err)
+					return
+				}
+				c := &tp.cands[i]
+				k := tp.kinds[c.kind]
+				b := k.prof.budget(primary)
+				f, err := k.model[primary].terrainFootprint(t, pr, c.pos, c.altM, b.MaxPathLossDB(), c.radiusM, stepM, lo, hi)
+				if err != nil {
+					fail(fmt.Errorf("%s at %.0f m: %w", k.prof.Name, c.altM, err))
+					return
+				}
+				c.bits = make([]uint64, tp.words)
+				c.n = tp.rasterise(f, c.bits)
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	kept := tp.cands[:0]
+	for _, c := range tp.cands {
+		if c.n > 0 {
+			kept = append(kept, c)
+		}
+	}
+	tp.cands = kept
+	return nil
 }
 
 // dedupeClose drops values within eps of the one before (sorted input).
