@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/aerocell/aerocell/dem"
 )
 
 // Role is what a token may do.
@@ -79,6 +81,9 @@ type Config struct {
 	// TileClient fetches basemap tiles (optional); defaults to a client with a
 	// 10-second timeout.
 	TileClient *http.Client
+	// Terrain is the ground elevation (a DEM, optional): with it the map
+	// draws a hillshade of the incident's area under the stations.
+	Terrain dem.Elevation
 }
 
 // Initialize fills in defaults and validates the configuration.

@@ -19,7 +19,12 @@ type View struct {
 	// Uncovered is a GeoJSON FeatureCollection: one MultiPolygon feature per
 	// network, with properties {"network": "public"|"private"}.
 	Uncovered FeatureCollection `json:"uncovered"`
-	Teams     []Team            `json:"teams"`
+	// Footprints is a GeoJSON FeatureCollection of what each drone's cell
+	// covers over terrain: one MultiPolygon feature per drone and network,
+	// with properties {"network", "drone"}; empty on flat earth, where the
+	// cells are circles of the stations' radii.
+	Footprints FeatureCollection `json:"footprints"`
+	Teams      []Team            `json:"teams"`
 }
 
 // FeatureCollection is the GeoJSON the API writes.
@@ -68,7 +73,7 @@ func (s *Server) view() View {
 	if snap.LaunchSites == nil {
 		snap.LaunchSites = []fleet.LaunchSite{}
 	}
-	return View{Snapshot: snap, Uncovered: uncoveredGeoJSON(snap.Coverage), Teams: s.teamList()}
+	return View{Snapshot: snap, Uncovered: uncoveredGeoJSON(snap.Coverage), Footprints: footprintsGeoJSON(snap.Coverage), Teams: s.teamList()}
 }
 
 func (s *Server) teamList() []Team {

@@ -33,6 +33,8 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 	tiles   *tileProxy
 	mbtiles *mbtiles
+	// hillshade is the last relief image rendered (Config.Terrain).
+	hillshade hillshadeCache
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: streams end
@@ -73,6 +75,8 @@ func routes() []route {
 		{"POST", "/stations/{id}/pin", Commander, (*Server).postStationPin},
 		{"GET", "/basemap", Viewer, (*Server).getBasemap},
 		{"GET", "/basemap/{z}/{x}/{y}", Viewer, (*Server).getTile},
+		{"GET", "/hillshade", Viewer, (*Server).getHillshade},
+		{"GET", "/hillshade.png", Viewer, (*Server).getHillshadePNG},
 	}
 }
 

@@ -45,7 +45,19 @@
 //     gaps; steps shrink from a quarter to a five-hundredth of the radius,
 //     and between rounds the least useful cell jumps to the deepest hole;
 //  4. for small problems, also restarts from k-means (centroidal Voronoi)
-//     layouts one drone below the best found.
+//     layouts one drone below the best found;
+//  5. in fewest mode, never returns more drones than the best pruned
+//     lattice (which also tries a cell on the area's centroid).
+//
+// # Terrain
+//
+// With a [Terrain] (ground elevations), a station's coverage is its
+// [Footprint], swept radially over the terrain ([Model.TerrainFootprint]),
+// and [Region.PlanTerrain] places stations over it: greedy over candidate
+// positions and heights above the ground (each candidate's footprint
+// rasterised once to a bitset of grid cells), then exchange rounds. Live
+// coverage over terrain is [Region.LiveTerrain], and a footprint's shape
+// for a map is [Footprint.Shape].
 //
 // The optimiser counts coverage on a grid of samples (an eighth of the
 // radius apart), but every figure reported is measured from the final disks
@@ -54,7 +66,9 @@
 // lines as its error bound (typically 1e-4 of the area).
 //
 // The package is pure maths on geometry: it does no I/O, starts no
-// goroutines, keeps no mutable package state and imports no other aerocell
-// package. Every exported function is safe for concurrent use as long as the
+// goroutine that outlives a call ([Region.PlanTerrain] sweeps its
+// candidates on GOMAXPROCS goroutines and joins them before it goes on),
+// keeps no mutable package state and imports no other aerocell package
+// besides the airframe table and the payload protocol. Every exported function is safe for concurrent use as long as the
 // caller does not mutate the slices it passed in while the call runs.
 package coverage

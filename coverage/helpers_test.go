@@ -58,3 +58,21 @@ func sharedAreas(t testing.TB) map[string]*Region {
 	}
 	return out
 }
+
+// loadRegion reads a GeoJSON incident and prepares it.
+func loadRegion(tb testing.TB, path string) *Region {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	inc, err := ParseIncident(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reg, err := Prepare(inc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg
+}

@@ -208,12 +208,19 @@ func place(ctx context.Context, o PlaceOptions) (Placement, error) {
 	if est := out.LowerBound; est > 150 {
 		rot, off = 2, 2
 	}
-	out.Lattice = bestLattice(p, o, r, rot, off)
+	var start []Disk
+	out.Lattice, start = bestLattice(p, o, r, rot, off)
 	var disks []Disk
 	if o.Drones > 0 {
 		disks = placeN(o, p)
 	} else {
-		disks = placeFewest(o, p, out.Lattice.Disks)
+		disks = placeFewest(o, p, start)
+		// Never more drones than the best pruned lattice: when the search
+		// ends above it (no-fly zones and demand points add cells), the
+		// lattice itself is the plan if it is feasible.
+		if lat := out.Lattice.Disks; len(disks) > len(lat) && feasibleOutside(o, p, lat) {
+			disks = append([]Disk(nil), lat...)
+		}
 	}
 	sortDisks(disks)
 	out.Disks = disks
@@ -280,34 +287,63 @@ func movableDisks(p *placer) []Disk {
 // bestLattice searches rotations and offsets of the sqrt(3) r lattice for
 // the fewest clipped disks that reach the target, pruning disks that only
 // cover what others cover too (the lattice is then no longer complete, but
-// it is the fairest lattice baseline for a partial target).
-func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) Lattice {
+// it is the fairest lattice baseline for a partial target). Each rotation
+// also tries the lattice with a cell on the area's centroid, which alone
+// may cover a compact area that the grid of offsets needs two cells for:
+// it enters the bound (the result) but not the placer's start (start),
+// which stays the best of the grid of offsets, as the placer was tuned on.
+func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) (bound Lattice, start []Disk) {
 	s := math.Sqrt(3) * r
-	best := Lattice{Drones: math.MaxInt}
-	bestCov := 0.0
+	grid := Lattice{Drones: math.MaxInt}
+	centred := Lattice{Drones: math.MaxInt}
+	var gridCov, centredCov float64
 	clipped := math.MaxInt
+	try := func(th, ox, oy float64, best *Lattice, bestCov *float64) {
+		cs := p.hexLattice(s, th, ox, oy, r)
+		if c := clippedCount(p, s, th, ox, oy, r); c < clipped {
+			clipped = c
+		}
+		load(p, o.Fixed, disksOf(cs, r))
+		p.pruneTo(o.Target)
+		n := len(p.disks) - len(o.Fixed)
+		f := p.fraction()
+		if n < best.Drones || (n == best.Drones && f > *bestCov) {
+			*best = Lattice{Drones: n, RotationDeg: th * 180 / math.Pi, Offset: [2]float64{ox, oy}, Disks: movableDisks(p)}
+			*bestCov = f
+		}
+	}
 	for ri := 0; ri < rot && !p.stopped(); ri++ {
 		th := float64(ri) * (math.Pi / 3) / float64(rot)
 		for oi := 0; oi < off && !p.stopped(); oi++ {
 			for oj := 0; oj < off && !p.stopped(); oj++ {
-				ox, oy := float64(oi)/float64(off), float64(oj)/float64(off)
-				cs := p.hexLattice(s, th, ox, oy, r)
-				if c := clippedCount(p, s, th, ox, oy, r); c < clipped {
-					clipped = c
-				}
-				load(p, o.Fixed, disksOf(cs, r))
-				p.pruneTo(o.Target)
-				n := len(p.disks) - len(o.Fixed)
-				f := p.fraction()
-				if n < best.Drones || (n == best.Drones && f > bestCov) {
-					best = Lattice{Drones: n, RotationDeg: th * 180 / math.Pi, Offset: [2]float64{ox, oy}, Disks: movableDisks(p)}
-					bestCov = f
-				}
+				try(th, float64(oi)/float64(off), float64(oj)/float64(off), &grid, &gridCov)
 			}
 		}
+		if !p.stopped() {
+			c := p.centredOffset(s, th)
+			try(th, c[0], c[1], &centred, &centredCov)
+		}
 	}
-	// The pruning works on samples; make sure the exact figure holds by
-	// adding back lattice disks (most useful first) if it does not.
+	p.latticeExact(o, s, r, &grid)
+	bound = grid
+	if centred.Drones < grid.Drones {
+		p.latticeExact(o, s, r, &centred)
+		if centred.Drones < grid.Drones {
+			bound = centred
+		}
+	}
+	bound.Clipped = clipped
+	return bound, grid.Disks
+}
+
+// latticeExact makes sure the exact figure of a pruned lattice holds (the
+// pruning works on samples) by adding back lattice disks, most useful
+// first, if it does not.
+func (p *placer) latticeExact(o PlaceOptions, s, r float64, best *Lattice) {
+	if best.Drones == math.MaxInt {
+		best.Drones = 0
+		return
+	}
 	all := p.hexLattice(s, best.RotationDeg*math.Pi/180, best.Offset[0], best.Offset[1], r)
 	for !p.stopped() {
 		m := Measure(o.Area, append(append([]Disk(nil), o.Fixed...), best.Disks...))
@@ -329,8 +365,31 @@ func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) Lattice {
 		best.Disks = append(best.Disks, Disk{C: all[bi], R: r})
 	}
 	best.Drones = len(best.Disks)
-	best.Clipped = clipped
-	return best
+}
+
+// centredOffset is the lattice offset (fractions of the cell, as
+// latticePoints takes them) that puts a lattice point on the centroid of
+// the area's samples.
+func (p *placer) centredOffset(s, theta float64) [2]float64 {
+	var sum Point
+	n := 0
+	for k, in := range p.inside {
+		if in {
+			sum = sum.add(p.sample(k))
+			n++
+		}
+	}
+	if n == 0 {
+		return [2]float64{}
+	}
+	hi := Point{p.lo.X + float64(p.gx)*p.h, p.lo.Y + float64(p.gy)*p.h}
+	d := sum.scale(1 / float64(n)).sub(lerp(p.lo, hi, 0.5))
+	// Solve d = ox a1 + oy a2 for the lattice's basis vectors.
+	a1 := Point{s * math.Cos(theta), s * math.Sin(theta)}
+	a2 := Point{s * math.Cos(theta+math.Pi/3), s * math.Sin(theta+math.Pi/3)}
+	det := a1.X*a2.Y - a1.Y*a2.X
+	ox, oy := (d.X*a2.Y-d.Y*a2.X)/det, (a1.X*d.Y-a1.Y*d.X)/det
+	return [2]float64{ox - math.Floor(ox), oy - math.Floor(oy)}
 }
 
 // clippedCount counts the cells of a lattice whose disk meets the area:
@@ -383,7 +442,8 @@ func bestLatticeContext(ctx context.Context, area MultiPolygon, r, target float6
 	if area.Area()/(math.Pi*r*r) > 300 {
 		rot, off = 4, 3
 	}
-	return bestLattice(p, PlaceOptions{Area: area, RadiusM: r, Target: target, Fixed: fixed}, r, rot, off)
+	l, _ := bestLattice(p, PlaceOptions{Area: area, RadiusM: r, Target: target, Fixed: fixed}, r, rot, off)
+	return l
 }
 
 func pushOutIfInside(p *placer, c Point) Point {
@@ -422,6 +482,17 @@ func feasible(o PlaceOptions, disks []Disk) bool {
 		return false
 	}
 	return measure(o.Area, all, true).Fraction >= o.Target
+}
+
+// feasibleOutside is feasible for disks whose centres are also outside
+// the no-fly zones.
+func feasibleOutside(o PlaceOptions, p *placer, disks []Disk) bool {
+	for _, d := range disks {
+		if p.noFly != nil && p.noFly.contains(d.C) {
+			return false
+		}
+	}
+	return feasible(o, disks)
 }
 
 // pinDemand anchors each uncovered demand point to the nearest movable disk

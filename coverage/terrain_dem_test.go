@@ -2,7 +2,6 @@ package coverage_test
 
 import (
 	"math"
-	"os"
 	"testing"
 
 	"github.com/aerocell/aerocell/coverage"
@@ -123,17 +122,9 @@ func b2i(b bool) int {
 // on flat earth and evaluates the plan over the SRTM tile: the valley
 // walls hide much of what the flat plan claims.
 func TestCrawfordNotchTerrain(t *testing.T) {
-	data, err := os.ReadFile("testdata/terrain/crawford-notch.geojson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc, err := coverage.ParseIncident(data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	prof, _ := coverage.ProfileByName(coverage.ProfileHeavy)
-	req := coverage.Request{Incident: inc, Profile: prof, Drones: 8, Seed: 1}
-	plan, err := coverage.PlanStations(req)
+	req := coverage.Request{Profile: prof, Drones: 8, Seed: 1}
+	plan, err := crawfordNotch(t).Plan(req)
 	if err != nil {
 		t.Fatal(err)
 	}

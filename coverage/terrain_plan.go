@@ -17,6 +17,19 @@ type TerrainCoverage struct {
 	// at least one station within that station's flat radius, whatever the
 	// link budget says: the line-of-sight check of the flat claim.
 	LoSFraction float64 `json:"los_fraction"`
+	// Placed says the stations were placed over the terrain
+	// ([Region.PlanTerrain]), not placed flat and evaluated.
+	Placed bool `json:"placed"`
+}
+
+// terrainBox is where terrain is read: over the area and the work zones
+// (and on the paths to them).
+func (reg *Region) terrainBox() (lo, hi Point) {
+	lo, hi = reg.Area.Bounds()
+	if wlo, whi := reg.WorkZones.Bounds(); len(reg.WorkZones) > 0 {
+		lo, hi = Point{math.Min(lo.X, wlo.X), math.Min(lo.Y, wlo.Y)}, Point{math.Max(hi.X, whi.X), math.Max(hi.Y, whi.Y)}
+	}
+	return lo, hi
 }
 
 // DefaultTerrainStepM is the sweep step and measuring grid of
@@ -59,11 +72,7 @@ func (p *Plan) ApplyTerrain(t Terrain, req Request, stepM float64) error {
 		return fmt.Errorf("%w: terrain needs drone profiles (link budgets), not a fixed radius", ErrBadParameter)
 	}
 	reg := p.region
-	// Terrain is read only over the area (and on the paths to it).
-	lo, hi := reg.Area.Bounds()
-	if wlo, whi := reg.WorkZones.Bounds(); len(reg.WorkZones) > 0 {
-		lo, hi = Point{math.Min(lo.X, wlo.X), math.Min(lo.Y, wlo.Y)}, Point{math.Max(hi.X, whi.X), math.Max(hi.Y, whi.Y)}
-	}
+	lo, hi := reg.terrainBox()
 	grounds := make([]float64, len(p.Stations))
 	for i, s := range p.Stations {
 		g, err := t.ElevationM(s.Lon, s.Lat)
@@ -100,14 +109,11 @@ func (p *Plan) ApplyTerrain(t Terrain, req Request, stepM float64) error {
 			if err != nil {
 				return fmt.Errorf("station %d: %w", s.ID, err)
 			}
-			// Terrain can lengthen a cell only by raising the station over
-			// the handsets: no cell reaches past the model's best radius.
-			_, rOpt := m.Optimum(b.MaxPathLossDB())
 			flatR := s.PublicRadiusM
 			if n == Private {
 				flatR = s.PrivateRadiusM
 			}
-			r := math.Min(200_000, math.Max(math.Max(rOpt, flatR), stepM))
+			r := sweepRadius(m, b.MaxPathLossDB(), flatR, stepM)
 			f, err := m.terrainFootprint(t, reg.Projection, Point{s.XM, s.YM}, s.AltM, b.MaxPathLossDB(), r, stepM, lo, hi)
 			if err != nil {
 				return fmt.Errorf("station %d: %w", s.ID, err)

@@ -32,3 +32,17 @@ func BenchmarkParseHGT(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHillshade1024 renders the relief of Crawford Notch and its
+// margin (0.31 x 0.25 degrees) at 1024 x 837 pixels from the kept tile,
+// as the console's hillshade: about 860,000 elevations.
+func BenchmarkHillshade1024(b *testing.B) {
+	d := openTestdata(b)
+	box := Bounds{West: -71.475, South: 44.025, East: -71.17, North: 44.265}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Hillshade(d, box, 1024, 837, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -21,6 +21,7 @@ func (l *loop) measure() {
 		return
 	}
 	var ss []coverage.LiveStation
+	var flying []int
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
 		if !d.heard || d.tel.Lost || !d.airborne() {
@@ -30,29 +31,41 @@ func (l *loop) measure() {
 		if !ok {
 			continue
 		}
+		flying = append(flying, id)
 		if st, ok := r.Live(d.tel.Lat, d.tel.Lon, d.tel.AltRel, d.tel.PublicCell == mavlink.CellOn, d.tel.PrivateCell == mavlink.CellOn); ok {
 			ss = append(ss, st)
 		}
 	}
-	rep, err := l.region.Live(ss, false)
+	reg := l.region
+	var rep coverage.LiveReport
+	var err error
+	key := liveKey(ss)
+	draw := func(polygons bool) (coverage.LiveReport, []FootprintShape, error) {
+		rep, err := reg.Live(ss, polygons)
+		return rep, nil, err
+	}
+	if l.cfg.Terrain != nil {
+		rep, key, draw, err = l.measureTerrain(flying)
+	} else {
+		rep, err = reg.Live(ss, false)
+	}
 	if err != nil {
 		l.log.Warn("live coverage not measured", "err", err)
 		return
 	}
-	cov := Coverage{Time: now, Fraction: map[Network]float64{Public: rep.Public.Fraction, Private: rep.Private.Fraction}, Uncovered: l.cov.Uncovered}
+	cov := Coverage{Time: now, Fraction: map[Network]float64{Public: rep.Public.Fraction, Private: rep.Private.Fraction}, Uncovered: l.cov.Uncovered, Footprints: l.cov.Footprints}
 	l.coverageEvents(cov)
 	l.cov = cov
 	// The uncovered polygons take an exact overlay, too slow for the loop
 	// with many cells: a worker draws them for the latest layout and the
 	// loop picks them up when they are ready.
-	if key := liveKey(ss); key != l.lastLiveKey && !l.drawing {
+	if key != l.lastLiveKey && !l.drawing {
 		l.lastLiveKey, l.drawing = key, true
-		reg := l.region
 		l.opWG.Add(1)
 		go func() {
 			defer l.opWG.Done()
-			rep, err := reg.Live(ss, true)
-			res := uncovered{region: reg, err: err}
+			rep, shapes, err := draw(true)
+			res := uncovered{region: reg, err: err, shapes: shapes}
 			if err == nil {
 				res.polys = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
 			}
@@ -68,6 +81,7 @@ func (l *loop) measure() {
 type uncovered struct {
 	region *coverage.Region
 	polys  map[Network]orb.MultiPolygon
+	shapes []FootprintShape
 	err    error
 }
 
@@ -79,6 +93,7 @@ func (l *loop) gotUncovered(u uncovered) {
 	}
 	if u.region == l.region {
 		l.cov.Uncovered = u.polys
+		l.cov.Footprints = u.shapes
 	}
 }
 

@@ -188,6 +188,8 @@ type loop struct {
 	drawn       chan uncovered
 	// strangers are drones heard but not adopted, each reported once.
 	strangers map[int]bool
+	// terrain caches footprints when Config.Terrain is set.
+	terrain terrainState
 }
 
 func newLoop(c *Controller) (*loop, error) {
@@ -202,6 +204,7 @@ func newLoop(c *Controller) (*loop, error) {
 		wind:        c.cfg.Wind,
 		drawn:       make(chan uncovered, 1),
 		strangers:   map[int]bool{},
+		terrain:     terrainState{planned: map[footprintKey]*coverage.Footprint{}, live: map[int]*liveFootprint{}},
 		// No layout drawn yet: the first measurement draws even an empty
 		// sky (the whole area uncovered).
 		lastLiveKey: "none",

@@ -153,6 +153,11 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 	if len(plan.Stations) == 0 {
 		return nil, fmt.Errorf("%w: no station could be placed", ErrLimit)
 	}
+	if l.cfg.Terrain != nil {
+		if err := l.placeOverTerrain(plan, groups, primary); err != nil {
+			return nil, err
+		}
+	}
 	l.measurePlan(plan)
 	return plan, nil
 }
@@ -295,6 +300,13 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 
 // measurePlan fills the plan's coverage per network from its stations.
 func (l *loop) measurePlan(plan *Plan) {
+	if l.cfg.Terrain != nil {
+		err := l.measurePlanTerrain(plan)
+		if err == nil {
+			return
+		}
+		l.log.Warn("plan coverage not measured over terrain: measured flat", "err", err)
+	}
 	for _, n := range Networks {
 		plan.Coverage[n] = coverage.Measure(l.region.Area, l.stationDisks(plan, n)).Fraction
 	}

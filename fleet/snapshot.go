@@ -33,7 +33,7 @@ func (l *loop) publish() {
 		}
 		s.Plan = &c
 	}
-	s.Coverage = Coverage{Time: l.cov.Time, Fraction: map[Network]float64{}, Uncovered: l.cov.Uncovered}
+	s.Coverage = Coverage{Time: l.cov.Time, Fraction: map[Network]float64{}, Uncovered: l.cov.Uncovered, Footprints: l.cov.Footprints}
 	for k, v := range l.cov.Fraction {
 		s.Coverage.Fraction[k] = v
 	}

@@ -70,6 +70,9 @@ type Station struct {
 	// without a gap (too few for its rotation, or too far): it is served
 	// while a drone can be there, and shown as such.
 	Intermittent bool `json:"intermittent,omitempty"`
+	// GroundM is the ground under the station, when the plan was placed
+	// over terrain (Config.Terrain); AltM is then above that ground.
+	GroundM *float64 `json:"ground_m,omitempty"`
 }
 
 // Plan is the set of stations the controller is flying to.
@@ -85,6 +88,9 @@ type Plan struct {
 	Planned   int       `json:"planned_stations"`
 	CreatedAt time.Time `json:"created_at"`
 	Reason    string    `json:"reason"`
+	// Terrain: the stations were placed over terrain (Config.Terrain) and
+	// Coverage is measured over it.
+	Terrain bool `json:"terrain,omitempty"`
 }
 
 // DroneState is the controller's state machine for one drone.
@@ -161,6 +167,17 @@ type Coverage struct {
 	Fraction map[Network]float64 `json:"fraction"`
 	// Uncovered parts of the area, lon/lat.
 	Uncovered map[Network]orb.MultiPolygon `json:"-"`
+	// Footprints are the shapes the drones' cells cover over terrain
+	// (Config.Terrain set; none on flat earth, where they are circles).
+	Footprints []FootprintShape `json:"-"`
+}
+
+// FootprintShape is what one drone's cell of one network covers over
+// terrain, lon/lat.
+type FootprintShape struct {
+	Drone   int
+	Network Network
+	Shape   orb.MultiPolygon
 }
 
 // LaunchSite is a point drones take off from; tethered drones are tied to

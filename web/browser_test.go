@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aerocell/aerocell/api"
+	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/web"
 	"github.com/aerocell/aerocell/web/webtest"
 )
@@ -38,7 +41,20 @@ func screenshotDir(t *testing.T) string {
 // serve mounts the API and the page as the daemon does.
 func serve(t *testing.T, ctrl api.Controller) string {
 	t.Helper()
-	a, err := api.New(api.Config{Addr: "127.0.0.1:0", Tokens: []api.Token{{Token: commanderToken, Role: api.Commander, Name: "IC"}}}, ctrl, teams{})
+	return serveWith(t, ctrl, api.Config{})
+}
+
+// serveWith is serve with an API configuration (the commander's token and
+// a loopback address when it has none).
+func serveWith(t *testing.T, ctrl api.Controller, cfg api.Config) string {
+	t.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.Tokens == nil {
+		cfg.Tokens = []api.Token{{Token: commanderToken, Role: api.Commander, Name: "IC"}}
+	}
+	a, err := api.New(cfg, ctrl, teams{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,18 +261,8 @@ func TestBrowserBasemap(t *testing.T) {
 	}))
 	defer tileSrv.Close()
 	fl := newScriptedFleet()
-	a, err := api.New(api.Config{Addr: "127.0.0.1:0", Tokens: []api.Token{{Token: commanderToken, Role: api.Commander, Name: "IC"}},
-		Basemap: api.Basemap{TileURL: tileSrv.URL + "/{z}/{x}/{y}.png"}}, fl, teams{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/", a)
-	mux.Handle("/", web.Handler())
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	defer a.Close()
-	if err := p.Open(srv.URL, commanderToken); err != nil {
+	url := serveWith(t, fl, api.Config{Basemap: api.Basemap{TileURL: tileSrv.URL + "/{z}/{x}/{y}.png"}})
+	if err := p.Open(url, commanderToken); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.WaitUntil("basemap tiles drawn", func() (bool, error) {
@@ -425,4 +431,83 @@ func TestBrowserSignIn(t *testing.T) {
 	if role, err := p.Text("#role"); err != nil || role != "IC · commander" {
 		t.Fatalf("role %q (%v)", role, err)
 	}
+}
+
+// TestBrowserTerrain: with a DEM (the SRTM tile of the White Mountains)
+// the page draws the daemon's hillshade of the incident's area under the
+// map, and once the drones are on station their cells as the shapes they
+// cover over the terrain (from the API's footprints), not circles. The
+// scripted incident sits in Crawford Notch.
+func TestBrowserTerrain(t *testing.T) {
+	d, err := dem.Open("../dem/testdata", dem.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := webtest.NewPage(t, webtest.Options{})
+	fl := newScriptedFleetAt(44.17, -71.36)
+	fl.terrain = d
+	fl.inc.Name = "Irene: US 302 washed out, Crawford Notch"
+	url := serveWith(t, fl, api.Config{Terrain: d})
+	if err := p.Open(url, commanderToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("hillshade drawn", func() (bool, error) {
+		v, err := chromedp.Run(p.Context(), chromedp.Evaluate[string](`document.body.dataset.hillshade || ""`))
+		return v == "1", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The relief shows through the map: the canvas holds many greys.
+	greys, err := chromedp.Run(p.Context(), chromedp.Evaluate[int](`(() => {
+		const c = document.querySelector("canvas"), g = c.getContext("2d");
+		const d = g.getImageData(0, 0, c.width, c.height).data, seen = new Set();
+		for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] >> 2);
+		return seen.size;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greys < 20 {
+		t.Errorf("%d shades on the canvas: no relief drawn", greys)
+	}
+	if err := p.Deploy(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("terrain footprints drawn as shapes", func() (bool, error) {
+		v, err := chromedp.Run(p.Context(), chromedp.Evaluate[string](`document.body.dataset.shapes || "0"`))
+		return v == "4", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The API serves them: one shape per drone on station and network.
+	var view api.View
+	if err := getJSON(url+api.Prefix+"/snapshot", &view); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(view.Footprints.Features); n != 8 {
+		t.Errorf("%d footprint features, want 8 (4 drones x 2 networks)", n)
+	}
+	shot := filepath.Join(screenshotDir(t), "console-hillshade.png")
+	if err := p.Screenshot(shot); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", shot)
+}
+
+// getJSON GETs url as the commander and decodes its JSON.
+func getJSON(url string, v any) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+commanderToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }

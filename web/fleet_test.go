@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/aerocell/aerocell/api"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 )
 
@@ -35,6 +36,20 @@ type scriptedFleet struct {
 	closed   bool // no incident open
 	lost     int  // a drone whose link is gone, 0 for none
 	noShapes bool // publish fractions without uncovered shapes
+	// lat0, lon0 is the centre of the scripted incident.
+	lat0, lon0 float64
+	// terrain, when set, is the DEM the stations' footprints are swept
+	// over (coverage's terrain model, heavy multirotor cells): the
+	// snapshot then carries their shapes, as the controller's does.
+	terrain coverage.Terrain
+	region  *coverage.Region
+	swept   map[string]sweptStation // by station, swept once
+}
+
+// sweptStation is a station's footprints over the terrain and their shapes.
+type sweptStation struct {
+	fps    map[fleet.Network]*coverage.Footprint
+	shapes []fleet.FootprintShape
 }
 
 type fakeDrone struct {
@@ -48,14 +63,23 @@ type fakeDrone struct {
 
 var _ api.Controller = (*scriptedFleet)(nil)
 
-// Centre of the scripted incident; offsets below are in kilometres east/north.
-const lat0, lon0 = 46.93, 7.45
+// The Aare valley, where the scripted incident and the teams are.
+const aareLat, aareLon = 46.93, 7.45
 
+// ll is a point offset in kilometres east/north of the Aare valley centre.
 func ll(eastKm, northKm float64) orb.Point {
-	return orb.Point{lon0 + eastKm*1000/(111320*math.Cos(lat0*math.Pi/180)), lat0 + northKm*1000/111320}
+	return orb.Point{aareLon + eastKm*1000/(111320*math.Cos(aareLat*math.Pi/180)), aareLat + northKm*1000/111320}
 }
 
-func newScriptedFleet() *scriptedFleet {
+// newScriptedFleet is the scripted incident in the Aare valley.
+func newScriptedFleet() *scriptedFleet { return newScriptedFleetAt(aareLat, aareLon) }
+
+// newScriptedFleetAt is the scripted incident centred on lat0, lon0.
+func newScriptedFleetAt(lat0, lon0 float64) *scriptedFleet {
+	// offsets in kilometres east/north of the centre
+	ll := func(eastKm, northKm float64) orb.Point {
+		return orb.Point{lon0 + eastKm*1000/(111320*math.Cos(lat0*math.Pi/180)), lat0 + northKm*1000/111320}
+	}
 	ring := orb.Ring{ll(-5, -1.5), ll(-3, -2.6), ll(0, -2.2), ll(3, -2.8), ll(5, -1.6), ll(5.2, 1.0),
 		ll(3, 2.2), ll(0, 1.8), ll(-2.5, 2.6), ll(-5, 1.5), ll(-5, -1.5)}
 	area := orb.Polygon{ring}
@@ -66,6 +90,8 @@ func newScriptedFleet() *scriptedFleet {
 	f := &scriptedFleet{
 		start: now,
 		area:  area,
+		lat0:  lat0,
+		lon0:  lon0,
 		inc: fleet.Incident{ID: "inc-7", State: fleet.IncidentPlanned, CreatedAt: now,
 			IncidentSpec: fleet.IncidentSpec{Name: "Aare valley flood", Area: areaJSON, NoFly: noFlyJSON, TargetCoverage: 0.95}},
 		subs:    map[chan fleet.Event]struct{}{},
@@ -146,7 +172,7 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 			k := math.Min(1, float64(now.Sub(f.deployed))/float64(flight*time.Duration(d.id)/2))
 			dr.Lat = site.Lat + (st.Lat-site.Lat)*k
 			dr.Lon = site.Lon + (st.Lon-site.Lon)*k
-			dr.HeadingDeg = math.Mod(math.Atan2((st.Lon-site.Lon)*math.Cos(lat0*math.Pi/180), st.Lat-site.Lat)*180/math.Pi+360, 360)
+			dr.HeadingDeg = math.Mod(math.Atan2((st.Lon-site.Lon)*math.Cos(f.lat0*math.Pi/180), st.Lat-site.Lat)*180/math.Pi+360, 360)
 			dr.Armed, dr.AltRel, dr.Mode = true, 120*math.Min(1, k*3), "GUIDED"
 			dr.AltMSL += dr.AltRel
 			if d.battery >= 0 {
@@ -194,7 +220,82 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 	if f.noShapes {
 		snap.Coverage.Uncovered = nil
 	}
+	if f.terrain != nil {
+		f.terrainCoverage(&snap.Coverage, onStation)
+	}
 	return snap
+}
+
+// terrainCoverage measures the stations on station over the terrain, as
+// the controller does with a DEM: fractions, uncovered parts and each
+// cell's shape from their footprints; the caller holds mu.
+func (f *scriptedFleet) terrainCoverage(c *fleet.Coverage, onStation []fleet.Station) {
+	if f.region == nil {
+		var ring coverage.GeoRing
+		for _, p := range f.area[0] {
+			ring = append(ring, coverage.LonLat{Lon: p.Lon(), Lat: p.Lat()})
+		}
+		reg, err := coverage.Prepare(coverage.Incident{Area: coverage.GeoMultiPolygon{{ring}}})
+		if err != nil {
+			panic(err) // the scripted area is valid
+		}
+		f.region, f.swept = reg, map[string]sweptStation{}
+	}
+	var pub, prv []*coverage.Footprint
+	for _, st := range onStation {
+		sw := f.sweep(st)
+		pub, prv = append(pub, sw.fps[fleet.Public]), append(prv, sw.fps[fleet.Private])
+		c.Footprints = append(c.Footprints, sw.shapes...)
+	}
+	rep, err := f.region.LiveTerrain(pub, prv, 90, true)
+	if err != nil {
+		panic(err) // the scripted area is valid
+	}
+	c.Fraction = map[fleet.Network]float64{fleet.Public: rep.Public.Fraction, fleet.Private: rep.Private.Fraction}
+	c.Uncovered = map[fleet.Network]orb.MultiPolygon{fleet.Public: orbOf(rep.UncoveredPublic), fleet.Private: orbOf(rep.UncoveredPrivate)}
+}
+
+// orbOf is a coverage multipolygon as orb's.
+func orbOf(g coverage.GeoMultiPolygon) orb.MultiPolygon {
+	mp := orb.MultiPolygon{}
+	for _, poly := range g {
+		var op orb.Polygon
+		for _, r := range poly {
+			or := make(orb.Ring, len(r))
+			for i, q := range r {
+				or[i] = orb.Point{q.Lon, q.Lat}
+			}
+			op = append(op, or)
+		}
+		mp = append(mp, op)
+	}
+	return mp
+}
+
+// sweep sweeps a station's cells over the terrain (heavy multirotor
+// cells, once per station); the caller holds mu and has prepared the
+// region (terrainCoverage).
+func (f *scriptedFleet) sweep(st fleet.Station) sweptStation {
+	if sw, ok := f.swept[st.ID]; ok {
+		return sw
+	}
+	prof, _ := coverage.ProfileByName(coverage.ProfileHeavy)
+	env, _ := coverage.EnvironmentByName(coverage.DefaultEnv)
+	sw := sweptStation{fps: map[fleet.Network]*coverage.Footprint{}}
+	for _, n := range fleet.Networks {
+		cn := coverage.Public
+		if n == fleet.Private {
+			cn = coverage.Private
+		}
+		fp, err := f.region.StationFootprint(f.terrain, prof, env, cn, coverage.LonLat{Lon: st.Lon, Lat: st.Lat}, st.AltM, 90)
+		if err != nil {
+			panic(err) // the DEM covers the scripted area
+		}
+		sw.fps[n] = fp
+		sw.shapes = append(sw.shapes, fleet.FootprintShape{Drone: st.Drone, Network: n, Shape: orbOf(fp.Shape(f.region.Projection))})
+	}
+	f.swept[st.ID] = sw
+	return sw
 }
 
 // coverage counts grid cells of the area within reach of the stations.
@@ -202,7 +303,7 @@ func (f *scriptedFleet) coverage(stations []fleet.Station) fleet.Coverage {
 	const nx, ny = 90, 45
 	b := f.area.Bound()
 	dx, dy := (b.Max.Lon()-b.Min.Lon())/nx, (b.Max.Lat()-b.Min.Lat())/ny
-	kx := 111320 * math.Cos(lat0*math.Pi/180)
+	kx := 111320 * math.Cos(f.lat0*math.Pi/180)
 	c := fleet.Coverage{Fraction: map[fleet.Network]float64{}, Uncovered: map[fleet.Network]orb.MultiPolygon{}}
 	for _, n := range fleet.Networks {
 		total, covered := 0, 0

@@ -31,15 +31,17 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	relay := fs.Float64("relay-range-m", 0, "require a backhaul mesh: every cell within this range of a gateway or a connected cell")
 	lattice := fs.Bool("lattice", true, "also compute the best clipped hexagonal lattice for comparison")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same plan)")
-	demDir := fs.String("dem", "", "directory of SRTM .hgt tiles (N44W072.hgt): evaluate the plan's coverage over terrain (needs --profile or --fleet)")
+	demDir := fs.String("dem", "", "directory of SRTM .hgt tiles (N44W072.hgt): place the stations over the terrain and measure coverage over it (needs --profile or --fleet)")
+	demPlace := fs.Bool("dem-place", true, "with --dem: place the stations over the terrain (false: place on flat earth, then evaluate over the terrain)")
 	demStep := fs.Float64("dem-step-m", coverage.DefaultTerrainStepM, "with --dem: terrain sweep step and measuring grid in metres")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: aerocell plan --area FILE (--radius-m R | --profile NAME | --fleet NAME=N,...) [--env ENV] (--target-coverage F | --drones N)\n"+
 			"                    [--network public|private|both] [--format json|geojson] [--dem DIR]\n\n"+
 			"Places stations over the area: the fewest drones for a target coverage, or the best coverage\n"+
-			"from N drones. Coverage is measured from the station positions; with --dem it is measured\n"+
-			"over the terrain (each station gains ground_m and alt_amsl_m, alt_m stays above the ground,\n"+
-			"and terrain keeps the flat claim).\n\nFlags:")
+			"from N drones. Coverage is measured from the station positions. With --dem the stations are\n"+
+			"placed over the terrain, positions and heights, and coverage is measured over it (each station\n"+
+			"gains ground_m and alt_amsl_m, alt_m stays above the ground, and terrain keeps the flat claim);\n"+
+			"--dem-place=false places on flat earth and only measures over the terrain.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -70,6 +72,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *demDir != "" && set["radius-m"] {
 		return usageError{"--dem needs link budgets: give --profile NAME or --fleet NAME=COUNT,..., not --radius-m"}
+	}
+	if *demDir != "" && *demPlace && set["relay-range-m"] {
+		return usageError{"--relay-range-m: placing over terrain (--dem) plans no backhaul; add --dem-place=false"}
 	}
 	if set["dem-step-m"] && !(*demStep >= 10 && *demStep <= 1000) {
 		return usageError{fmt.Sprintf("--dem-step-m %v: want a step in metres from 10 to 1000", *demStep)}
@@ -119,14 +124,19 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageError{err.Error()}
 		}
 	}
-	plan, err := coverage.PlanStationsContext(ctx, req)
+	var plan *coverage.Plan
+	if terrain != nil && *demPlace {
+		plan, err = planTerrain(ctx, terrain, req, *demStep)
+	} else {
+		plan, err = coverage.PlanStationsContext(ctx, req)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("plan: stopped before the plan was done (%w)", context.Cause(ctx))
 		}
 		return fmt.Errorf("%s: %w", *areaFile, err)
 	}
-	if terrain != nil {
+	if terrain != nil && !*demPlace {
 		if err := plan.ApplyTerrain(terrain, req, *demStep); err != nil {
 			return fmt.Errorf("--dem %s: %w", *demDir, err)
 		}
@@ -178,4 +188,13 @@ func parseFleet(s string) ([]coverage.Available, error) {
 		out = append(out, coverage.Available{Profile: p, Count: c})
 	}
 	return out, nil
+}
+
+// planTerrain places the stations over the terrain.
+func planTerrain(ctx context.Context, t coverage.Terrain, req coverage.Request, stepM float64) (*coverage.Plan, error) {
+	reg, err := coverage.Prepare(req.Incident)
+	if err != nil {
+		return nil, err
+	}
+	return reg.PlanTerrain(ctx, t, req, stepM)
 }

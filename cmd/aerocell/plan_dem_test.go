@@ -14,9 +14,11 @@ const (
 )
 
 // TestPlanDEM plans 8 heavy multirotors over Crawford Notch with the SRTM
-// tile: stations keep alt_m above the ground and gain ground_m and
-// alt_amsl_m, coverage is terrain-aware (below the flat claim, kept under
-// terrain), and without --dem the same plan has none of that.
+// tile: placed flat and evaluated over the terrain (--dem-place=false),
+// stations keep alt_m above the ground and gain ground_m and alt_amsl_m,
+// coverage is terrain-aware (below the flat claim, kept under terrain);
+// placed over the terrain (--dem), the same fleet covers more of the
+// valley than the flat plan; without --dem the plan has none of that.
 func TestPlanDEM(t *testing.T) {
 	args := []string{"--area", crawfordArea, "--profile", "heavy-multirotor", "--drones", "8", "--lattice=false"}
 	type station struct {
@@ -45,7 +47,7 @@ func TestPlanDEM(t *testing.T) {
 		return r
 	}
 	flat := run()
-	terr := run("--dem", demDir)
+	terr := run("--dem", demDir, "--dem-place=false")
 	if flat.Terrain != nil || flat.Stations[0].GroundM != nil {
 		t.Errorf("without --dem: terrain %v, ground %v", flat.Terrain, flat.Stations[0].GroundM)
 	}
@@ -60,6 +62,16 @@ func TestPlanDEM(t *testing.T) {
 			t.Errorf("station %d: %+v", i, s)
 		}
 	}
+	placed := run("--dem", demDir)
+	t.Logf("flat claim %.4f, flat plan over terrain %.4f, placed over terrain %.4f", flat.Coverage, terr.Coverage, placed.Coverage)
+	if len(placed.Stations) != 8 || !(placed.Coverage > terr.Coverage+0.03) {
+		t.Errorf("placed over terrain: %d stations covering %.4f, flat plan over terrain %.4f", len(placed.Stations), placed.Coverage, terr.Coverage)
+	}
+	for i, s := range placed.Stations {
+		if s.GroundM == nil || s.AltAMSLM == nil || *s.AltAMSLM != *s.GroundM+s.AltM || s.AltM < 50 || s.AltM > 300 {
+			t.Errorf("placed station %d: %+v (want 50-300 m above the ground)", i, s)
+		}
+	}
 }
 
 func TestPlanDEMErrors(t *testing.T) {
@@ -70,6 +82,7 @@ func TestPlanDEMErrors(t *testing.T) {
 		{[]string{"--area", crawfordArea, "--radius-m", "3000", "--drones", "2", "--dem", demDir}, "--dem needs link budgets"},
 		{[]string{"--area", crawfordArea, "--profile", "heavy-multirotor", "--drones", "2", "--dem", "no/such/dir"}, "no/such/dir"},
 		{[]string{"--area", crawfordArea, "--profile", "heavy-multirotor", "--drones", "2", "--dem", demDir, "--dem-step-m", "0"}, "--dem-step-m 0"},
+		{[]string{"--area", crawfordArea, "--profile", "heavy-multirotor", "--drones", "2", "--dem", demDir, "--relay-range-m", "5000"}, "--dem-place=false"},
 		// The flood valley is not in the one tile kept: the tile missing is named.
 		{[]string{"--area", testArea, "--profile", "heavy-multirotor", "--drones", "2", "--lattice=false", "--dem", demDir}, ".hgt not found"},
 	} {

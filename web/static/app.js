@@ -47,6 +47,7 @@
     alertAckSeq: 0,
     lastData: 0,
     basemap: null,   // {tiles, max_zoom}
+    hillshade: null, // {bounds: [w, s, e, n], img} under the area, with a DEM
   };
   const view = { ox: NaN, oy: NaN, lon0: 0, lat0: 0, kx: 1, ky: 1, x: 0, y: 0, scale: 0.05, fitted: false };
 
@@ -195,6 +196,7 @@
       st.noFly = inc ? areaPolygons(inc.no_fly) : [];
       view.fitted = false;
       st.preview = null;
+      loadHillshade();
     }
     if (v.plan && st.preview && (inc && inc.state !== "planned")) st.preview = null;
     if (!view.fitted) fit();
@@ -414,6 +416,15 @@
     return frac === 0 ? st.area : null;
   }
 
+  // footprintShapes returns the shapes each network's cells cover over
+  // terrain (GeoJSON polygons from the API, one per drone), or null on flat
+  // earth, where footprints are circles.
+  function footprintShapes(net) {
+    const fs = (st.snap && st.snap.footprints && st.snap.footprints.features) || [];
+    if (!fs.length) return null;
+    return fs.filter((f) => f.properties.network === net).map((f) => f.geometry.coordinates);
+  }
+
   // footprints returns the circles each network's cells cover now: drones on
   // station with that cell on, radius from their station in the plan.
   function footprints(net) {
@@ -437,13 +448,14 @@
     ctx.fillRect(0, 0, W, H);
     if (!st.snap) return;
     drawBasemap();
-    if (!st.basemap) drawGrid();
+    drawHillshade();
+    if (!st.basemap && !st.hillshade) drawGrid();
     const show = { public: $("show-public").checked, private: $("show-private").checked };
 
     // incident area
     if (st.area.length) {
       pathPolygons(st.area);
-      ctx.fillStyle = st.basemap ? "rgba(255,255,255,0.25)" : "#fbfbf8";
+      ctx.fillStyle = st.basemap || st.hillshade ? "rgba(255,255,255,0.25)" : "#fbfbf8";
       ctx.fill("evenodd");
     }
     // coverage footprints, clipped to nothing: a commander sees how far each cell reaches
@@ -451,6 +463,13 @@
       if (!show[net]) continue;
       const sty = NET_STYLE[net];
       ctx.fillStyle = sty.fill;
+      const shapes = footprintShapes(net);
+      if (shapes) {
+        // over terrain: what each cell really covers, drawn as its shape
+        for (const sh of shapes) { pathPolygons(sh); ctx.fill("evenodd"); }
+        document.body.dataset.shapes = String(shapes.length);
+        continue;
+      }
       for (const c of footprints(net)) {
         ctx.beginPath();
         ctx.arc(sx(px(c.lon)), sy(py(c.lat)), c.r * view.scale, 0, 2 * Math.PI);
@@ -472,7 +491,9 @@
       if (!show[net]) continue;
       const sty = NET_STYLE[net];
       ctx.strokeStyle = sty.line; ctx.lineWidth = 2; ctx.setLineDash(sty.dash);
-      for (const c of footprints(net)) {
+      const shapes = footprintShapes(net);
+      for (const sh of shapes || []) { pathPolygons(sh); ctx.stroke(); }
+      for (const c of shapes ? [] : footprints(net)) {
         ctx.beginPath();
         ctx.arc(sx(px(c.lon)), sy(py(c.lat)), c.r * view.scale, 0, 2 * Math.PI);
         ctx.stroke();
@@ -761,6 +782,32 @@
       ctx.drawImage(t.img, ax, ay, bx - ax + 0.5, by - ay + 0.5);
     }
     if (tiles.size > 600) tiles.clear();
+  }
+
+  // ---- hillshade: the relief under the area, rendered by the daemon from its DEM ----
+  async function loadHillshade() {
+    st.hillshade = null;
+    let info;
+    try { info = await api("GET", "/hillshade"); } catch (e) { return; }
+    if (!info || !info.enabled || !info.image || !info.bounds) return;
+    try {
+      const r = await fetch(info.image, { headers: headers() });
+      if (!r.ok) return;
+      const img = await createImageBitmap(await r.blob());
+      st.hillshade = { bounds: info.bounds, img };
+      draw();
+    } catch (e) { console.warn(e); }
+  }
+
+  function drawHillshade() {
+    const h = st.hillshade;
+    if (!h) return;
+    const [w, s, e, n] = h.bounds;
+    const [ax, ay] = toScreen(w, n), [bx, by] = toScreen(e, s);
+    ctx.globalAlpha = st.basemap ? 0.45 : 0.8;
+    ctx.drawImage(h.img, ax, ay, bx - ax, by - ay);
+    ctx.globalAlpha = 1;
+    document.body.dataset.hillshade = "1";
   }
 
   // ---- panel ----

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"encoding/json"
+	"image/png"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/fleet"
+	"github.com/paulmach/orb"
+)
+
+// crawfordSnapshot is an incident over Crawford Notch, where the SRTM tile
+// kept by dem is.
+func crawfordSnapshot() fleet.Snapshot {
+	area := `{"type":"Polygon","coordinates":[[[-71.445,44.245],[-71.38,44.24],[-71.2,44.06],[-71.26,44.045],[-71.45,44.2],[-71.445,44.245]]]}`
+	return fleet.Snapshot{Incident: &fleet.Incident{ID: "irene", IncidentSpec: fleet.IncidentSpec{Name: "Irene", Area: json.RawMessage(area)}}}
+}
+
+// TestHillshade: with a DEM and an incident, GET /hillshade gives the box
+// (the area's with a margin) and the image's URL, and the PNG is the
+// relief at 1024 pixels on the long side, the same bytes the second time;
+// without a DEM, or without an incident, there is none, with the reason.
+func TestHillshade(t *testing.T) {
+	d, err := dem.Open("../dem/testdata", dem.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := crawfordSnapshot()
+	s, err := New(Config{Addr: "127.0.0.1:0", Tokens: testTokens, Terrain: d}, &fakeCtrl{snapshot: func() fleet.Snapshot { return snap }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := call{method: "GET", path: Prefix + "/hillshade", token: viewerTok}.do(t, s)
+	var info HillshadeInfo
+	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s (%v)", rec.Code, rec.Body, err)
+	}
+	b := info.Bounds
+	if !info.Enabled || b == nil || !strings.HasPrefix(info.Image, Prefix+"/hillshade.png") ||
+		!(b[0] < -71.45 && b[1] < 44.045 && b[2] > -71.2 && b[3] > 44.245) || b[0] < -71.5 || b[3] > 44.3 {
+		t.Fatalf("hillshade info %+v (bounds %v)", info, b)
+	}
+	rec = call{method: "GET", path: info.Image, token: viewerTok}.do(t, s)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("image: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	first := rec.Body.Bytes()
+	img, err := png.Decode(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sz := img.Bounds().Size(); max(sz.X, sz.Y) != hillshadePx || min(sz.X, sz.Y) < 500 {
+		t.Errorf("image of %v pixels", sz)
+	}
+	if again := (call{method: "GET", path: info.Image, token: viewerTok}.do(t, s)); string(again.Body.Bytes()) != string(first) {
+		t.Errorf("second image differs from the first")
+	}
+
+	// No incident: enabled, no image.
+	snap = fleet.Snapshot{}
+	rec = call{method: "GET", path: Prefix + "/hillshade", token: viewerTok}.do(t, s)
+	info = HillshadeInfo{}
+	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil || !info.Enabled || info.Image != "" || info.Bounds != nil {
+		t.Errorf("without an incident: %s (%v)", rec.Body, err)
+	}
+	if rec := (call{method: "GET", path: Prefix + "/hillshade.png", token: viewerTok}.do(t, s)); rec.Code != http.StatusNotFound || !strings.Contains(errorOf(t, rec), "no incident") {
+		t.Errorf("image without an incident: %d %s", rec.Code, rec.Body)
+	}
+
+	// No DEM: disabled, and the image is refused.
+	flat := newTestServer(t, &fakeCtrl{}, testTokens)
+	rec = call{method: "GET", path: Prefix + "/hillshade", token: viewerTok}.do(t, flat)
+	if strings.TrimSpace(rec.Body.String()) != `{"enabled":false}` {
+		t.Errorf("without a DEM: %s", rec.Body)
+	}
+	if rec := (call{method: "GET", path: Prefix + "/hillshade.png", token: viewerTok}.do(t, flat)); rec.Code != http.StatusNotFound || !strings.Contains(errorOf(t, rec), "no DEM") {
+		t.Errorf("image without a DEM: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestViewFootprints: the drones' terrain footprints reach the view as
+// GeoJSON features, one per drone and network; none on flat earth.
+func TestViewFootprints(t *testing.T) {
+	snap := crawfordSnapshot()
+	tri := orb.MultiPolygon{{{{-71.4, 44.2}, {-71.39, 44.2}, {-71.39, 44.21}, {-71.4, 44.2}}}}
+	snap.Coverage.Footprints = []fleet.FootprintShape{{Drone: 3, Network: fleet.Public, Shape: tri}, {Drone: 3, Network: fleet.Private, Shape: tri}}
+	s := newTestServer(t, &fakeCtrl{snapshot: func() fleet.Snapshot { return snap }}, testTokens)
+	rec := call{method: "GET", path: Prefix + "/snapshot", token: viewerTok}.do(t, s)
+	var v struct {
+		Footprints struct {
+			Type     string `json:"type"`
+			Features []struct {
+				Properties map[string]string `json:"properties"`
+				Geometry   struct {
+					Type        string           `json:"type"`
+					Coordinates orb.MultiPolygon `json:"coordinates"`
+				} `json:"geometry"`
+			} `json:"features"`
+		} `json:"footprints"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	fs := v.Footprints.Features
+	if v.Footprints.Type != "FeatureCollection" || len(fs) != 2 || fs[0].Properties["drone"] != "3" || fs[0].Properties["network"] != "public" ||
+		fs[1].Properties["network"] != "private" || fs[0].Geometry.Type != "MultiPolygon" || len(fs[0].Geometry.Coordinates[0][0]) != 4 {
+		t.Errorf("footprints %+v", v.Footprints)
+	}
+	snap.Coverage.Footprints = nil
+	rec = call{method: "GET", path: Prefix + "/snapshot", token: viewerTok}.do(t, s)
+	if !strings.Contains(rec.Body.String(), `"footprints":{"type":"FeatureCollection","features":[]}`) {
+		t.Errorf("flat earth: %s", rec.Body)
+	}
+}
