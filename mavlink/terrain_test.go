@@ -1,11 +1,14 @@
 package mavlink
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/sim"
+	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
@@ -185,5 +188,37 @@ func TestTerrainCheckAndReport(t *testing.T) {
 	tel, _ = s.Vehicle(f.id)
 	if g := tel.Terrain; g.HeightM != 512.5 || g.AboveM != 87.5 || g.Pending != 3 || g.Loaded != 53 || g.Spacing != 100 || g.Lat != 44.2 {
 		t.Fatalf("telemetry terrain %+v", g)
+	}
+}
+
+// The simulated ArduPilot over the test tile asks the station for its
+// terrain grid; the station answers from the same DEM over real UDP, and
+// the drone's TERRAIN_REPORT, in the station's telemetry, then says the
+// whole grid is loaded and gives the ground under it.
+func TestTerrainServedToSimulator(t *testing.T) {
+	d := openDEM(t)
+	clk := scaled(t)
+	s, addr := openStation(t, clk, func(c *Config) { c.Terrain, c.TerrainRate = d, 200 })
+	f, err := sim.Start(context.Background(), sim.Config{
+		Drones:    []sim.DroneConfig{{SysID: 3, Profile: sim.ProfileHeavy, Home: sim.LatLonAlt{Lat: 44.13, Lon: -71.36}}},
+		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr}},
+		Clock:     clk, Seed: 1, Terrain: d,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	id := VehicleID{3, 1}
+	waitFor(t, "a complete terrain report", 30*time.Second, func() bool {
+		tel, _ := s.Vehicle(id)
+		return tel.Terrain.Set && tel.Terrain.Pending == 0 && tel.Terrain.Loaded == 56
+	})
+	tel, _ := s.Vehicle(id)
+	ground := f.Drone(3).State().Home.Alt
+	if r := tel.Terrain; r.Spacing != 100 || math.Abs(r.HeightM-ground) > 15 || math.Abs(r.AboveM) > 15 {
+		t.Fatalf("terrain %+v, ground %.1f", r, ground)
+	}
+	if st := s.Stats(); st.TerrainBlocks < 56 || st.TerrainRefused != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

@@ -26,5 +26,7 @@ func wireDialect() *dialect.Dialect {
 		&common.MessageMissionRequestList{}, &common.MessageMissionSetCurrent{}, &common.MessageParamRequestList{},
 		&common.MessageParamRequestRead{}, &common.MessageParamSet{}, &common.MessageParamValue{},
 		&common.MessageProtocolVersion{}, &common.MessageTimesync{}, &ardupilotmega.MessageWind{},
+		&common.MessageTerrainRequest{}, &common.MessageTerrainData{}, &common.MessageTerrainCheck{},
+		&common.MessageTerrainReport{},
 	}}
 }
