@@ -1,13 +1,16 @@
 package sitl
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/fleet"
 )
 
 // writeScenario writes a scenario file with an area beside it and returns
@@ -75,5 +78,38 @@ func TestScenarioDEM(t *testing.T) {
 	}
 	if _, err := LoadScenario(writeScenario(t, "dem: nowhere\n")); !errors.Is(err, ErrScenario) || !strings.Contains(err.Error(), "dem: ") {
 		t.Fatalf("a missing dem: %v", err)
+	}
+}
+
+// The shipped scenario over the White Mountains tile, shortened to its
+// first 40 minutes: the heavies launch from the valley floor to posts over
+// the ridges and none crashes; the tethered drones stand on the DEM.
+func TestIreneCrawford(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forty minutes of flight")
+	}
+	sc := load(t, "irene-crawford.yaml")
+	if sc.terrain == nil {
+		t.Fatal("the scenario has no terrain")
+	}
+	sc.Duration = 40 * time.Minute
+	rep, err := Run(context.Background(), sc, Options{Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heavies := map[int]bool{}
+	for _, e := range rep.Events {
+		switch {
+		case e.Kind == fleet.EventDroneCrashed:
+			t.Errorf("%s", e.Text)
+		case e.Kind == fleet.EventCommandRefused:
+			t.Errorf("refused: %s", e.Text)
+		case e.Kind == fleet.EventDroneAssigned && e.Drone >= 7:
+			heavies[e.Drone] = true
+		}
+	}
+	t.Logf("mean coverage %v, heavies sent %v", rep.Mean, heavies)
+	if len(heavies) == 0 || rep.Mean[fleet.Public] < 0.3 {
+		t.Fatalf("heavies sent %v, mean public coverage %.3f", heavies, rep.Mean[fleet.Public])
 	}
 }
