@@ -151,3 +151,44 @@ func waitCond(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// FuzzTerrainData: whatever TERRAIN_DATA or TERRAIN_CHECK a ground station
+// sends, the simulated autopilot keeps only blocks of the grid it asked
+// for, never panics, and reports pending and loaded blocks that add up.
+func FuzzTerrainData(f *testing.F) {
+	f.Add(int32(0), int32(0), uint16(100), uint8(0), int16(300), int32(441300000), int32(-713600000))
+	f.Add(int32(0), int32(0), uint16(100), uint8(55), int16(-32768), int32(900000001), int32(0))
+	f.Add(int32(1), int32(-1), uint16(0), uint8(255), int16(32767), int32(-2147483648), int32(2147483647))
+	d, err := dem.Open("../dem/testdata", dem.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, dlat, dlon int32, spacing uint16, bit uint8, h int16, clat, clon int32) {
+		fl := &Fleet{cfg: Config{Terrain: d}, speed: 1}
+		fl.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		profs := BuiltinProfiles()
+		v := newVehicle(fl, DroneConfig{SysID: 1, Home: LatLonAlt{Lat: 44.13, Lon: -71.36, Alt: 319}}, &profs[1], 1, 1, fl.now)
+		fl.vehicles = []*vehicle{v}
+		v.terrainTick(fl.now) // asks for its grid
+		g := v.terrain
+		if g == nil {
+			t.Fatal("no grid asked for")
+		}
+		m := &common.MessageTerrainData{Lat: g.latE7 + dlat%2, Lon: g.lonE7 + dlon%2, GridSpacing: spacing, Gridbit: bit}
+		for k := range m.Data {
+			m.Data[k] = h
+		}
+		v.receive(m, 255, 190)
+		wanted := m.Lat == g.latE7 && m.Lon == g.lonE7 && spacing == terrainSpacing && bit < 56
+		if (g.loaded != 0) != wanted {
+			t.Fatalf("block %+v kept %v for grid %d,%d", m, g.loaded != 0, g.latE7, g.lonE7)
+		}
+		r := v.terrainReport(float64(clat)/1e7, float64(clon)/1e7)
+		if int(r.Pending)+int(r.Loaded) != 56 {
+			t.Fatalf("report %+v", r)
+		}
+		if r.Spacing != 0 && (float64(r.TerrainHeight) < math.MinInt16 || float64(r.TerrainHeight) > math.MaxInt16) {
+			t.Fatalf("report %+v", r)
+		}
+	})
+}
