@@ -320,9 +320,7 @@ func (l *loop) refresh() {
 		if !d.heard {
 			l.assignProfile(d, t.Profile)
 		}
-		if d.heard {
-			l.noticeCrash(d, d.tel, t)
-		}
+		l.noticeCrash(d, d.tel, t) // d.tel is zero when first heard
 		d.tel = t
 		d.heard = true
 	}

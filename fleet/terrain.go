@@ -255,13 +255,14 @@ func (l *loop) climbForHome(d *drone) bool {
 }
 
 // noticeCrash sees a crash in what the link reports of d: a "Crash"
-// STATUSTEXT (ArduPilot's crash check), an emergency heartbeat of a
-// disarmed drone, or a disarm while in the air more than 10 m above the
-// ground. The drone is failed in health.
+// STATUSTEXT (ArduPilot's crash check, seen in linkEvent), an emergency
+// heartbeat of a disarmed drone (also one heard first so, after a restart:
+// it is never launched again), or over terrain a disarm while in the air
+// more than 10 m above the ground. The drone is failed in health.
 func (l *loop) noticeCrash(d *drone, prev, now mavlink.Telemetry) {
 	switch {
-	case d.crash != "":
-	case now.SystemStatus == common.MAV_STATE_EMERGENCY && !now.Armed && prev.Armed:
+	case d.crash != "" || d.rec == nil || d.rec.Failed != "":
+	case now.SystemStatus == common.MAV_STATE_EMERGENCY && !now.Armed:
 		d.crash = "disarmed in an emergency"
 	case prev.Armed && !now.Armed && prev.LandedState == common.MAV_LANDED_STATE_IN_AIR && l.heightAGL(&drone{tel: prev}) > 10 && l.cfg.Terrain != nil:
 		d.crash = fmt.Sprintf("disarmed %.0f m above the ground", l.heightAGL(&drone{tel: prev}))

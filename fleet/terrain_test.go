@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // Over the White Mountains tile: a heavy stands on the floor of the Saco
@@ -222,5 +224,37 @@ func TestTerrainLimitsOnAWall(t *testing.T) {
 	d.tel.Lon = 10.012 // past the wall
 	if tg, _ = l.transitTarget(d, 45, 10.02, 80); tg != [3]float64{45, 10.02, 80} {
 		t.Fatalf("last leg %v", tg)
+	}
+}
+
+// What counts as a crash: the autopilot's emergency heartbeat once
+// disarmed (also when first heard so), a disarm more than 10 m above the
+// ground over terrain, ArduPilot's "Crash: ..." text; not a landing, nor
+// a drone already failed.
+func TestNoticeCrash(t *testing.T) {
+	l := &loop{cfg: &Config{Terrain: wall{lonW: 1, lonE: 1, height: 0}}}
+	air := mavlink.Telemetry{Armed: true, LandedState: common.MAV_LANDED_STATE_IN_AIR, Lat: 45, Lon: 10, AltMSL: 160}
+	for _, c := range []struct {
+		name      string
+		prev, now mavlink.Telemetry
+		failed    string
+		crash     bool
+	}{
+		{"emergency, disarmed", air, mavlink.Telemetry{SystemStatus: common.MAV_STATE_EMERGENCY, Lat: 45, Lon: 10, AltMSL: 100}, "", true},
+		{"emergency when first heard", mavlink.Telemetry{}, mavlink.Telemetry{SystemStatus: common.MAV_STATE_EMERGENCY}, "", true},
+		{"disarmed 60 m up", air, mavlink.Telemetry{SystemStatus: common.MAV_STATE_STANDBY, Lat: 45, Lon: 10, AltMSL: 100}, "", true},
+		{"landed", mavlink.Telemetry{Armed: true, LandedState: common.MAV_LANDED_STATE_LANDING, Lat: 45, Lon: 10, AltMSL: 101},
+			mavlink.Telemetry{SystemStatus: common.MAV_STATE_STANDBY, Lat: 45, Lon: 10, AltMSL: 100}, "", false},
+		{"emergency, still armed", air, mavlink.Telemetry{Armed: true, SystemStatus: common.MAV_STATE_EMERGENCY}, "", false},
+		{"already failed", air, mavlink.Telemetry{SystemStatus: common.MAV_STATE_EMERGENCY}, "motor", false},
+	} {
+		d := &drone{id: 2, rec: &droneRecord{Failed: c.failed}}
+		l.noticeCrash(d, c.prev, c.now)
+		if (d.crash != "") != c.crash {
+			t.Errorf("%s: crash %q", c.name, d.crash)
+		}
+	}
+	if !crashText("Crash: Disarming") || crashText("Disarmed in flight: crash") || crashText("Landed, disarmed") {
+		t.Error("crash texts")
 	}
 }
