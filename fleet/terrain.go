@@ -184,6 +184,7 @@ func (l *loop) checkRoute(d *drone, lat, lon, alt float64) error {
 // ridge (the route from where it then is clears at alt).
 func (l *loop) transitTarget(d *drone, lat, lon, alt float64) ([3]float64, error) {
 	if l.cfg.Terrain == nil || !d.airborne() {
+		d.cruiseAlt, d.climbAt = 0, nil
 		return [3]float64{lat, lon, alt}, nil
 	}
 	need, top, err := l.routeNeed(d, lat, lon)
@@ -228,23 +229,17 @@ func (l *loop) launchAlt(d *drone, lat, lon, alt float64) float64 {
 
 // climbForHome sends d, over terrain, up where it is before its RTL when
 // the RTL's altitude (its own, or RTL_ALT above home if higher) would not
-// clear the route home; it reports whether it did (or must wait).
+// clear the route home; it reports whether it did (or must wait). A ridge
+// above the ceiling, or a climb that does not get there in time, is left
+// to the RTL: nothing better can be ordered.
 func (l *loop) climbForHome(d *drone) bool {
-	if l.cfg.Terrain == nil || !d.tel.HomeSet {
+	target, ok := l.homeClimb(d)
+	if !ok {
 		return false
 	}
-	need, _, err := l.routeNeed(d, d.tel.HomeLat, d.tel.HomeLon)
-	if err != nil || need <= math.Max(d.tel.AltRel, d.profile.Air.RTLAlt) {
-		d.climbAt = nil
-		return false
-	}
-	alt := math.Min(math.Ceil((need+cruiseMarginM)/cruiseMarginM)*cruiseMarginM, d.profile.CeilingM)
-	if d.climbAt == nil {
-		d.climbAt = &[2]float64{d.tel.Lat, d.tel.Lon}
-	}
-	target := [3]float64{d.climbAt[0], d.climbAt[1], alt}
 	if d.gotoTarget == target && !d.gotoAt.IsZero() {
-		return true // climbing
+		// climbing, unless for twice as long as a climb from home takes
+		return l.clk.Since(d.gotoAt) < time.Minute+time.Duration(2*target[2]/d.profile.ClimbMS*float64(time.Second))
 	}
 	d.gotoTarget, d.gotoAt = target, l.clk.Now()
 	l.startOp(d, "climb over the ridge on the way home", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
@@ -252,6 +247,24 @@ func (l *loop) climbForHome(d *drone) bool {
 	})
 	l.onFail(d, func() { d.gotoAt = time.Time{} })
 	return true
+}
+
+// homeClimb is where d climbs before its RTL (see climbForHome); false
+// when it need not, or cannot.
+func (l *loop) homeClimb(d *drone) ([3]float64, bool) {
+	if l.cfg.Terrain == nil || !d.tel.HomeSet || !d.airborne() {
+		return [3]float64{}, false
+	}
+	need, _, err := l.routeNeed(d, d.tel.HomeLat, d.tel.HomeLon)
+	if err != nil || need <= math.Max(d.tel.AltRel, d.profile.Air.RTLAlt) || need > d.profile.CeilingM {
+		d.climbAt = nil
+		return [3]float64{}, false
+	}
+	alt := math.Min(math.Ceil((need+cruiseMarginM)/cruiseMarginM)*cruiseMarginM, d.profile.CeilingM)
+	if d.climbAt == nil || d.cruiseAlt != 0 { // not a transit's climb point
+		d.climbAt, d.cruiseAlt = &[2]float64{d.tel.Lat, d.tel.Lon}, 0
+	}
+	return [3]float64{d.climbAt[0], d.climbAt[1], alt}, true
 }
 
 // noticeCrash sees a crash in what the link reports of d: a "Crash"

@@ -225,6 +225,24 @@ func TestTerrainLimitsOnAWall(t *testing.T) {
 	if tg, _ = l.transitTarget(d, 45, 10.02, 80); tg != [3]float64{45, 10.02, 80} {
 		t.Fatalf("last leg %v", tg)
 	}
+
+	// home from beyond the wall, low: up where it is first (RTL flies at
+	// its own altitude, or RTL_ALT's 30 m, which would not clear it)
+	d.tel.Lon, d.tel.AltRel, d.tel.AltMSL = 10.02, 80, 180
+	d.tel.HomeLat, d.tel.HomeLon = 45, 10
+	if tg, ok := l.homeClimb(d); !ok || tg != [3]float64{45, 10.02, 340} {
+		t.Fatalf("climb for home %v %v", tg, ok)
+	}
+	d.tel.AltRel, d.tel.AltMSL = 335, 435
+	if _, ok := l.homeClimb(d); ok {
+		t.Fatal("a climb for home from high enough")
+	}
+	// a wall above the ceiling: nothing better than the RTL
+	l.cfg.Terrain = wall{lonW: 10.010, lonE: 10.011, height: 700}
+	d.tel.AltRel, d.tel.AltMSL = 80, 180
+	if _, ok := l.homeClimb(d); ok {
+		t.Fatal("a climb for home beyond the ceiling")
+	}
 }
 
 // What counts as a crash: the autopilot's emergency heartbeat once
