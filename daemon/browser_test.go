@@ -23,7 +23,7 @@ func TestConsoleDeploysSimulatedFleet(t *testing.T) {
 		drones = append(drones, sim.DroneConfig{SysID: uint8(i), Profile: sim.ProfileHeavy, Home: h})
 	}
 	w := newWorld(t, 20, drones)
-	w.waitFor("drones heard", 30*time.Second, func(s fleet.Snapshot) bool { return len(s.Drones) == 4 })
+	w.waitFor("drones heard", 30*time.Second, func(s fleet.Snapshot) bool { return s.Located() == 4 })
 	area := filepath.Join(t.TempDir(), "town.geojson")
 	if err := os.WriteFile(area, square(base.Lat, base.Lon, 7), 0o644); err != nil {
 		t.Fatal(err)

@@ -206,7 +206,7 @@ func TestTeamWalksOutOfCoverageAndBack(t *testing.T) {
 	drones = append(drones, sim.DroneConfig{SysID: 2, Profile: sim.ProfileHeavy, Home: h2})
 	w := newWorld(t, 30, drones)
 	ctl := w.d.Controller()
-	w.waitFor("drones heard", 30*time.Second, func(s fleet.Snapshot) bool { return len(s.Drones) == 2 })
+	w.waitFor("drones heard", 30*time.Second, func(s fleet.Snapshot) bool { return s.Located() == 2 })
 	ctx := context.Background()
 	if _, err := ctl.CreateIncident(ctx, fleet.IncidentSpec{Name: "e2e", Area: square(base.Lat, base.Lon, 9)}); err != nil {
 		t.Fatal(err)

@@ -57,6 +57,7 @@ func (l *loop) health(d *drone) {
 		return
 	}
 	d.lostAt = time.Time{}
+	l.watchFix(d)
 	if r.Adrift && (r.Station != "" || r.Manual != nil || !d.airborne()) {
 		r.Adrift = false // tasked again, under orders, or down
 		l.dirty = true
@@ -448,7 +449,7 @@ func (l *loop) candidates() []*drone {
 	var out []*drone
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" || l.clk.Now().Before(d.restUntil) {
+		if d.state != DroneIdle || d.op != nil || d.rec.Station != "" || l.clk.Now().Before(d.restUntil) || refusedForFix(d) {
 			continue
 		}
 		if d.airborne() {
@@ -639,7 +640,7 @@ func (l *loop) reliefLead(st *Station, cands []*drone) time.Duration {
 func (l *loop) dismissSurplus() {
 	for _, id := range sortedIDs(l.drones) {
 		d := l.drones[id]
-		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" {
+		if d.state == DroneIdle && d.airborne() && d.op == nil && d.rec.Station == "" && !refusedForFix(d) {
 			d.rec.Home, d.rec.HomeReason, d.rec.Free = true, "not needed", false
 			l.dirty = true
 			l.emit(Event{Kind: EventDroneHome, Severity: Info, Drone: d.id,
@@ -667,6 +668,9 @@ func (l *loop) act() {
 		if d.op != nil || now.Before(d.retryAt) || !d.heard || d.tel.Lost {
 			continue
 		}
+		if refusedForFix(d) && d.airborne() {
+			continue // refused for certain until its fix is back (fix.go)
+		}
 		if l.st.Paused || d.rec.Manual != nil || d.rec.Excluded {
 			continue
 		}
@@ -683,7 +687,7 @@ func (l *loop) actHome(d *drone) {
 	if !d.airborne() {
 		return
 	}
-	if d.rec.Failed != "" && d.failures >= failedGiveUp {
+	if d.rec.Failed != "" && d.failures >= failedGiveUp && !refusedForFix(d) {
 		// A failing aircraft whose autopilot refuses to come home (a motor
 		// out: it is in its own forced descent) is left to it: commanding
 		// again only crowds the link. Its failure was reported.
@@ -741,6 +745,9 @@ func (l *loop) actStation(d *drone) {
 		}
 		up := l.launchAlt(d, st.Lat, st.Lon, alt)
 		if d.airborne() {
+			if l.switchOnEarly(d, st) {
+				return
+			}
 			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(up/d.profile.ClimbMS*float64(time.Second)) {
 				return // climbing
 			}
@@ -767,24 +774,12 @@ func (l *loop) actStation(d *drone) {
 		}
 	case DroneTransit:
 		l.gotoStation(d, st, alt)
+		if d.op == nil {
+			l.switchOnEarly(d, st)
+		}
 	case DroneOnStation:
-		off := l.cellsToSwitchOn(d, st)
-		if len(off) > 0 {
-			now := l.clk.Now()
-			if d.cellAsked == nil {
-				d.cellAsked = map[Network]time.Time{}
-			}
-			for _, n := range off {
-				d.cellAsked[fleetNetwork(n)] = now
-			}
-			l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
-				for _, n := range off {
-					if err := link.SetPayload(ctx, id, n, true); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+		if off := l.cellsToSwitchOn(d, st); len(off) > 0 {
+			l.switchOn(d, off)
 			return
 		}
 		// Holding: correct a drift or a mode change by a third party.
@@ -792,6 +787,54 @@ func (l *loop) actStation(d *drone) {
 			l.gotoStation(d, st, alt)
 		}
 	}
+}
+
+// switchOn sends the switch-on of the cells off.
+func (l *loop) switchOn(d *drone, off []mavlink.Network) {
+	now := l.clk.Now()
+	if d.cellAsked == nil {
+		d.cellAsked = map[Network]time.Time{}
+	}
+	for _, n := range off {
+		d.cellAsked[fleetNetwork(n)] = now
+	}
+	l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		for _, n := range off {
+			if err := link.SetPayload(ctx, id, n, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// earlyCellsFrac is the share of its station's height from which a drone
+// climbing or flying to its station switches its cells on.
+const earlyCellsFrac = 0.5
+
+// switchOnEarly switches d's cells on while it climbs or flies to st, once
+// it is half-way up and within the cells' reach of the station: a fixed
+// wing climbing to 2,000 m takes minutes on the way, and its cells serve
+// meanwhile (live coverage follows its height). A relief keeps its cells
+// off until it is on station: the holder still serves. It reports whether
+// a command went out.
+func (l *loop) switchOnEarly(d *drone, st *Station) bool {
+	if d.rec.Relief || !d.airborne() || d.tel.AltRel < earlyCellsFrac*l.targetAlt(d, st) {
+		return false
+	}
+	reach := 0.0
+	for _, r := range st.RadiusM {
+		reach = math.Max(reach, r)
+	}
+	if distanceM(d.tel.Lat, d.tel.Lon, st.Lat, st.Lon) > reach {
+		return false
+	}
+	off := l.cellsToSwitchOn(d, st)
+	if len(off) == 0 {
+		return false
+	}
+	l.switchOn(d, off)
+	return true
 }
 
 // failedGiveUp is how many refused commands a failed drone gets before the

@@ -44,6 +44,12 @@ const (
 	// EventDroneFailed: a drone in the air that keeps refusing or missing
 	// commands is taken out of service.
 	EventDroneFailed EventKind = "drone.failed"
+	// EventDroneNoFix: a drone reports its GPS fix lost; it refuses
+	// position commands until it is back, and its station goes to another
+	// after 30 s.
+	EventDroneNoFix EventKind = "drone.no_fix"
+	// EventDroneFixBack: a drone's GPS fix is back; commands resume.
+	EventDroneFixBack EventKind = "drone.fix_back"
 	// EventDroneResting: a drone on the ground that would not launch rests
 	// before it is tried again; another takes its station.
 	EventDroneResting EventKind = "drone.resting"

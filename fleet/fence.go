@@ -64,8 +64,8 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 		if len(l.region.NoFly) > 0 && l.region.NoFly.Contains(pt) {
 			return fmt.Errorf("%w: position inside a no-fly zone", ErrLimit)
 		}
-		if !l.region.Area.Contains(pt) && distanceToArea(l.region.Area, pt) > l.cfg.FenceMarginM {
-			return fmt.Errorf("%w: position %.0f m outside the geofence", ErrLimit, distanceToArea(l.region.Area, pt)-l.cfg.FenceMarginM)
+		if fence := l.fence(); len(fence) > 0 && !fence.Contains(pt) {
+			return fmt.Errorf("%w: position %.0f m outside the geofence", ErrLimit, distanceToArea(fence, pt))
 		}
 	}
 	return nil
@@ -95,34 +95,64 @@ func distanceToArea(m coverage.MultiPolygon, pt coverage.Point) float64 {
 }
 
 func segDist(p, a, b coverage.Point) float64 {
+	c := closestOnSeg(p, a, b)
+	return math.Hypot(p.X-c.X, p.Y-c.Y)
+}
+
+// closestOnSeg is the point of the segment ab nearest to p.
+func closestOnSeg(p, a, b coverage.Point) coverage.Point {
 	dx, dy := b.X-a.X, b.Y-a.Y
 	t := 0.0
 	if l2 := dx*dx + dy*dy; l2 > 0 {
 		t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
 	}
-	return math.Hypot(p.X-(a.X+t*dx), p.Y-(a.Y+t*dy))
+	return coverage.Point{X: a.X + t*dx, Y: a.Y + t*dy}
 }
 
-// fenceItems is the geofence uploaded before launch: the convex hull of the
-// area pushed out by the margin as the inclusion polygon, and each no-fly
-// zone as an exclusion polygon.
+// fence is the geofence's inclusion polygon, projected: the convex hull of
+// the area and of the launch sites, pushed out by the margin. The sites are
+// in it because a drone must be able to take off and fly in: an autopilot
+// refuses to arm outside its inclusion fence, and a ground station that
+// checks targets against the area alone refuses every station a drone at
+// a site beyond the margin could hold (seen: a tethered post dropped at
+// deployment, a heavy's station grown and dropped every pass). Cached per
+// region.
+func (l *loop) fence() coverage.MultiPolygon {
+	if l.region == nil {
+		return nil
+	}
+	if l.fenceOf == l.region {
+		return l.fenceCache
+	}
+	var pts []coverage.Point
+	for _, poly := range l.region.Area {
+		for _, ring := range poly {
+			pts = append(pts, ring...)
+		}
+	}
+	for _, s := range l.cfg.LaunchSites {
+		pts = append(pts, l.region.Projection.Forward(coverage.LonLat{Lon: s.Lon, Lat: s.Lat}))
+	}
+	l.fenceOf, l.fenceCache = l.region, nil
+	if hull := convexHull(pts); len(hull) >= 3 {
+		l.fenceCache = coverage.MultiPolygon{{offsetConvex(hull, l.cfg.FenceMarginM)}}
+	}
+	return l.fenceCache
+}
+
+// fenceItems is the geofence uploaded before launch: the inclusion polygon
+// of fence and each no-fly zone as an exclusion polygon.
 func (l *loop) fenceItems() []mavlink.MissionItem {
 	if l.region == nil {
 		return nil
 	}
 	reg := l.region
-	var pts []coverage.Point
-	for _, poly := range reg.Area {
-		for _, ring := range poly {
-			pts = append(pts, ring...)
-		}
-	}
-	hull := convexHull(pts)
-	if len(hull) < 3 {
+	fence := l.fence()
+	if len(fence) == 0 {
 		return nil
 	}
 	var items []mavlink.MissionItem
-	items = append(items, mavlink.FencePolygon(l.toLatLon(offsetConvex(hull, l.cfg.FenceMarginM)), true, 0)...)
+	items = append(items, mavlink.FencePolygon(l.toLatLon(fence[0][0]), true, 0)...)
 	for _, poly := range reg.NoFly {
 		if len(poly) == 0 {
 			continue

@@ -25,11 +25,22 @@ func (l *loop) launchPoint(d *drone) coverage.Point {
 	return l.region.Projection.Forward(ll)
 }
 
+// positionKnown reports whether d's launch point is known: its site, its
+// home, or a position it reported. A drone heard before its first position
+// report would otherwise launch from (0°, 0°), and a plan would pull its
+// stations thousands of kilometres towards it.
+func (l *loop) positionKnown(d *drone) bool {
+	if _, ok := l.site(d.site); ok {
+		return true
+	}
+	return d.tel.HomeSet || d.tel.Lat != 0 || d.tel.Lon != 0
+}
+
 // launchPointsOf are the launch points of the drones of an airframe.
 func (l *loop) launchPointsOf(profile string) []coverage.Point {
 	var out []coverage.Point
 	for _, id := range sortedIDs(l.drones) {
-		if d := l.drones[id]; d.profile.Name == profile && d.heard {
+		if d := l.drones[id]; d.profile.Name == profile && d.heard && l.positionKnown(d) {
 			out = append(out, l.launchPoint(d))
 		}
 	}
@@ -111,4 +122,32 @@ func bringWithin(c coverage.Point, from []coverage.Point, reach float64) coverag
 	f := from[bi]
 	k := reach / bd
 	return coverage.Point{X: f.X + (c.X-f.X)*k, Y: f.Y + (c.Y-f.Y)*k}
+}
+
+// nearestInArea is pt when it lies in the area, else the point of the area
+// nearest to it, stepped inM inside: where a station grown for a drone
+// standing outside the area (a launch site beyond the geofence) starts.
+func nearestInArea(m coverage.MultiPolygon, pt coverage.Point, inM float64) coverage.Point {
+	if m.Contains(pt) {
+		return pt
+	}
+	best, q := math.Inf(1), pt
+	for _, poly := range m {
+		for _, ring := range poly {
+			for i := range ring {
+				c := closestOnSeg(pt, ring[i], ring[(i+1)%len(ring)])
+				if d := math.Hypot(pt.X-c.X, pt.Y-c.Y); d < best {
+					best, q = d, c
+				}
+			}
+		}
+	}
+	if best == 0 || math.IsInf(best, 1) {
+		return q
+	}
+	in := coverage.Point{X: q.X + (q.X-pt.X)/best*inM, Y: q.Y + (q.Y-pt.Y)/best*inM}
+	if m.Contains(in) {
+		return in
+	}
+	return q
 }

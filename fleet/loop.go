@@ -91,6 +91,14 @@ type drone struct {
 	commands uint64
 	// lostAt is when the link to the drone was lost (zero while heard).
 	lostAt time.Time
+	// fixLostAt is when the drone reported its GPS fix lost (zero while it
+	// has one): see fix.go.
+	fixLostAt time.Time
+	// fixInAir: the fix was lost while the drone flew.
+	fixInAir bool
+	// growAfter: no station is grown for the drone before (it could not
+	// take the last one).
+	growAfter time.Time
 	// settleUntil holds, per kind of command sequence that succeeded, until
 	// when the drone's telemetry is given to show its effect: the same kind
 	// is not sent again before (a quiet link).
@@ -151,22 +159,25 @@ type opResult struct {
 }
 
 type loop struct {
-	c       *Controller
-	cfg     *Config
-	clk     clock.Clock
-	log     *slog.Logger
-	st      saved
-	drones  map[int]*drone
-	region  *coverage.Region
-	cov     Coverage
-	results chan opResult
-	opSeq   uint64
-	opCtx   context.Context
-	opWG    sync.WaitGroup
-	stopped chan struct{}
-	pending []Event // events decided, written with the next save
-	dirty   bool
-	radii   map[string]CellRadii // by profile
+	c      *Controller
+	cfg    *Config
+	clk    clock.Clock
+	log    *slog.Logger
+	st     saved
+	drones map[int]*drone
+	region *coverage.Region
+	// fenceOf and fenceCache: the geofence computed for region (fence.go).
+	fenceOf    *coverage.Region
+	fenceCache coverage.MultiPolygon
+	cov        Coverage
+	results    chan opResult
+	opSeq      uint64
+	opCtx      context.Context
+	opWG       sync.WaitGroup
+	stopped    chan struct{}
+	pending    []Event // events decided, written with the next save
+	dirty      bool
+	radii      map[string]CellRadii // by profile
 	// rotationGap holds the intermittent stations left by a holder gone
 	// home for a battery with no relief: a planned gap, not a hole.
 	rotationGap map[string]bool
@@ -686,12 +697,12 @@ func (l *loop) opDone(r opResult) {
 	d.retryAt = l.clk.Now().Add(retryBackoff(d.failures))
 	l.emit(Event{Kind: EventCommandFailed, Severity: Warning, Drone: d.id, Station: d.rec.Station,
 		Text: fmt.Sprintf("drone %d: %s failed: %v", d.id, r.what, r.err), Reason: r.what})
-	if d.rec.Failed != "" && d.failures == failedGiveUp {
+	if d.rec.Failed != "" && d.failures == failedGiveUp && !refusedForFix(d) {
 		l.emit(Event{Kind: EventDroneUnresponsive, Severity: Critical, Drone: d.id,
 			Text:   fmt.Sprintf("drone %d refused %s %d times: left to its autopilot", d.id, r.what, d.failures),
 			Reason: d.rec.Failed})
 	}
-	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil {
+	if d.failures >= 4 && d.rec.Failed == "" && d.rec.Manual == nil && !refusedForFix(d) {
 		reason := fmt.Sprintf("%s failed %d times: %v", r.what, d.failures, r.err)
 		if d.airborne() {
 			// A drone in the air that does not obey is out of service.

@@ -267,3 +267,32 @@ func TestLostDroneReintegrated(t *testing.T) {
 		t.Fatal("no plan.grown event for the returning drone")
 	}
 }
+
+// The geofence takes in the launch sites: a site 3 km outside the area is
+// inside the fence the drones get and the limits the controller checks, so
+// a drone may fly there (and a post near it is allowed); the same distance
+// away from both area and site is refused. Before, targets were checked
+// against the area and its margin alone, and a station near such a site was
+// planned, refused, dropped and grown again every pass.
+func TestFenceTakesInLaunchSites(t *testing.T) {
+	site := LaunchSite{Name: "east", Lat: base.Lat, Lon: base.Lon + 4/(111.32*cosDeg(base.Lat)), Capacity: 4}
+	r := newFakeRig(t, 3, Config{LaunchSites: []LaunchSite{site}})
+	s := r.deploy(2)
+	var flying int
+	for _, d := range s.Drones {
+		if d.State == DroneOnStation {
+			flying = d.ID
+		}
+	}
+	if flying == 0 {
+		t.Fatal("no drone on station")
+	}
+	ctx := context.Background()
+	far := Order{Kind: OrderGoto, Lat: site.Lat + 3/111.32, Lon: site.Lon, AltM: 100}
+	if err := r.ctl.OrderDrone(ctx, flying, far); !errors.Is(err, ErrLimit) {
+		t.Fatalf("3 km beyond the site: %v, want a limit", err)
+	}
+	if err := r.ctl.OrderDrone(ctx, flying, Order{Kind: OrderGoto, Lat: site.Lat, Lon: site.Lon - 0.001, AltM: 100}); err != nil {
+		t.Fatalf("beside the launch site: %v", err)
+	}
+}

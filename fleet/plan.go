@@ -46,6 +46,9 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		if anyKnown && !l.airframeKnown(d) {
 			continue // planned as what it is, once it says
 		}
+		if !l.positionKnown(d) {
+			continue // planned from where it stands, once it says
+		}
 		g := groups[d.profile.Name]
 		if g == nil {
 			g = &group{prof: d.profile, sites: map[string]int{}}
@@ -348,7 +351,7 @@ func (l *loop) grow() {
 	}
 	var spare *drone
 	for _, d := range l.candidates() {
-		if !d.profile.Tethered() {
+		if !d.profile.Tethered() && !l.clk.Now().Before(d.growAfter) {
 			spare = d
 			break
 		}
@@ -375,8 +378,22 @@ func (l *loop) grow() {
 			next = n
 		}
 	}
-	st := Station{ID: fmt.Sprintf("S%d", next+1), Lat: spare.tel.Lat, Lon: spare.tel.Lon, AltM: alt,
+	// The new station starts where the drone stands, or at the nearest
+	// point of the area when it stands outside (a launch site beyond the
+	// geofence), and is grown only if the drone can take it: a station
+	// added for a drone that cannot reach it is dropped again at once,
+	// and grown again, every pass (seen: 1,086 times in an hour).
+	at := nearestInArea(l.region.Area, l.launchPoint(spare), 100)
+	if spare.airborne() {
+		at = nearestInArea(l.region.Area, l.region.Projection.Forward(coverage.LonLat{Lon: spare.tel.Lon, Lat: spare.tel.Lat}), 100)
+	}
+	ll := l.region.Projection.Inverse(at)
+	st := Station{ID: fmt.Sprintf("S%d", next+1), Lat: ll.Lat, Lon: ll.Lon, AltM: alt,
 		RadiusM: radius, Networks: nets, Profile: spare.profile.Name}
+	spare.growAfter = l.clk.Now().Add(growRetry) // once per drone in growRetry, whatever follows
+	if math.IsInf(l.costTo(spare, &st), 1) {
+		return
+	}
 	plan.Stations = append(plan.Stations, st)
 	l.emit(Event{Kind: EventPlanGrown, Severity: Info, Station: st.ID, Drone: spare.id,
 		Text: fmt.Sprintf("station %s added back for drone %d", st.ID, spare.id), Reason: "drone available again"})
@@ -386,6 +403,10 @@ func (l *loop) grow() {
 	}
 	l.dirty = true
 }
+
+// growRetry is how long a drone that could not take a grown station waits
+// before the plan is grown for it again.
+const growRetry = 5 * time.Minute
 
 // replanMoves moves the fewest stations of the current plan to get back to
 // the best coverage of the (possibly edited) area.

@@ -71,7 +71,7 @@ func TestRecallStormLeavesNoDroneFlying(t *testing.T) {
 		radio:  func(s *mavlink.Station) Radio { gate.Station = s; return gate },
 		simCfg: func(c *sim.Config) { c.BatterySwap = 30 * time.Second }})
 	t.Cleanup(gate.release) // before the rig stops: a held launch must end
-	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == n })
+	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == n })
 	ctx := context.Background()
 	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "storm", Area: square(base.Lat, base.Lon, 5)}); err != nil {
 		t.Fatal(err)

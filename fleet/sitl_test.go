@@ -28,7 +28,7 @@ func TestDeployHoldsCoverage(t *testing.T) {
 		drones = append(drones, heavyAt(i, base))
 	}
 	r := newRig(t, rigOptions{speed: 40, drones: drones})
-	r.waitFor("4 drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == 4 })
+	r.waitFor("4 drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 4 })
 	ctx := context.Background()
 	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "test", Area: square(base.Lat, base.Lon, 5)}); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func deployed(t *testing.T, o rigOptions, km float64) (*rig, Snapshot) {
 	r := newRig(t, o)
 	n := len(o.drones)
 	r.waitFor("drones heard, airframes declared", 30*time.Second, func(s Snapshot) bool {
-		if len(s.Drones) != n {
+		if len(s.Drones) != n || s.Located() != n {
 			return false
 		}
 		for i, d := range s.Drones {
@@ -225,7 +225,7 @@ func TestHoldsUnderPacketLoss(t *testing.T) {
 		drones = append(drones, heavyAt(i, base))
 	}
 	r := newRig(t, rigOptions{speed: 30, drones: drones})
-	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == 3 })
+	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 3 })
 	for i := 1; i <= 3; i++ {
 		if err := r.fleet.Drone(uint8(i)).Inject(sim.Fault{Kind: sim.FaultPacketLoss, Percent: 30}); err != nil {
 			t.Fatal(err)

@@ -184,6 +184,19 @@ type Snapshot struct {
 	LaunchSites []LaunchSite `json:"launch_sites"`
 }
 
+// Located counts the drones that have reported a position: a drone heard
+// before its first position report is not planned with until it has (a
+// deployment waits for the fleet to be located, not only heard).
+func (s Snapshot) Located() int {
+	n := 0
+	for _, d := range s.Drones {
+		if d.Lat != 0 || d.Lon != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Severity of an event.
 type Severity string
 

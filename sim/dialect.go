@@ -27,6 +27,6 @@ func wireDialect() *dialect.Dialect {
 		&common.MessageParamRequestRead{}, &common.MessageParamSet{}, &common.MessageParamValue{},
 		&common.MessageProtocolVersion{}, &common.MessageTimesync{}, &ardupilotmega.MessageWind{},
 		&common.MessageTerrainRequest{}, &common.MessageTerrainData{}, &common.MessageTerrainCheck{},
-		&common.MessageTerrainReport{},
+		&common.MessageTerrainReport{}, &common.MessageCameraTrigger{}, &ardupilotmega.MessageCameraFeedback{},
 	}}
 }

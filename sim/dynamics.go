@@ -34,6 +34,7 @@ func (v *vehicle) step() {
 	if v.gs != nil {
 		v.tether()
 	}
+	v.stepJobs()
 	v.stepEnergy()
 	v.stepSwap(now)
 	v.stepGPS()
@@ -344,9 +345,12 @@ func (v *vehicle) stepPlane() {
 		d := math.Hypot(n, e)
 		R := p.LoiterRadius
 		var want float64
-		if d > 2*R {
+		switch {
+		case v.flyThrough():
+			want = v.legHeading()
+		case d > 2*R:
 			want = math.Atan2(-e, -n) / deg
-		} else {
+		default:
 			bearing := math.Atan2(e, n) / deg
 			want = bearing + 90 + clamp((d-R)/R*90, -60, 60)
 		}

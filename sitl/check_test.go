@@ -94,6 +94,16 @@ func TestCheckIdle(t *testing.T) {
 	if vs := only(Check(sc, checkReport(low, faulty), lim), PropIdle); len(vs) != 0 {
 		t.Errorf("faulty drones: %v", vs)
 	}
+	// A drone the controller took out of service (down in the field after
+	// a repaired motor fault) waits for the crew, not idle.
+	outOfService := func(ts time.Duration, id int) DroneTruth {
+		d := grounded(ts, id)
+		d.State = fleet.DroneFailed
+		return d
+	}
+	if vs := only(Check(sc, checkReport(low, outOfService), lim), PropIdle); len(vs) != 0 {
+		t.Errorf("drones out of service: %v", vs)
+	}
 }
 
 func TestCheckCommands(t *testing.T) {
@@ -147,6 +157,17 @@ func TestCheckNearBound(t *testing.T) {
 	half := func(time.Duration) float64 { return 0.4 }
 	if vs := only(Check(checkScenario(t, ""), checkReport(half, flying), lim), PropNearBound); len(vs) != 1 {
 		t.Errorf("half the bound: %v", vs)
+	}
+	// The second network is not held to its own bound: each network's
+	// bound takes the whole fleet.
+	both := checkReport(ramp, flying)
+	both.Networks = []fleet.Network{fleet.Public, fleet.Private}
+	both.Bound.Coverage[fleet.Private] = 0.8
+	for i := range both.Series {
+		both.Series[i].Coverage[fleet.Private] = 0.1
+	}
+	if vs := only(Check(checkScenario(t, ""), both, lim), PropNearBound); len(vs) != 0 {
+		t.Errorf("private under its own bound while public holds: %v", vs)
 	}
 	// A fault that removes capacity: not checked.
 	withFault := checkScenario(t, "faults: [{at: 10m, sysid: 1, kind: gps}]\n")

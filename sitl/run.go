@@ -316,16 +316,16 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	return rep, nil
 }
 
-// waitHeard waits until the controller hears every drone (30 s of flight
-// time at most).
+// waitHeard waits until the controller hears every drone and knows where
+// it stands (30 s of flight time at most).
 func (r *runner) waitHeard(ctx context.Context, n int, started time.Time) error {
 	for {
 		s := r.d.Controller().Snapshot()
-		if len(s.Drones) >= n {
+		if s.Located() >= n {
 			return nil
 		}
 		if r.clk.Since(started) > 30*time.Second {
-			return fmt.Errorf("sitl: only %d of %d drones heard after 30s", len(s.Drones), n)
+			return fmt.Errorf("sitl: only %d of %d drones heard with a position after 30s", s.Located(), n)
 		}
 		select {
 		case <-ctx.Done():
