@@ -57,6 +57,10 @@ type Airframe struct {
 	Ceiling float64 `yaml:"ceiling"`
 	// RTLAlt is the altitude above home at which RTL returns.
 	RTLAlt float64 `yaml:"rtl_alt"`
+	// TerrainClearanceM is the least height above the ground the drone is
+	// flown at over terrain (a DEM): a transit climbs to keep it over the
+	// ridges on its way, and an order below it is refused. 0: none.
+	TerrainClearanceM float64 `yaml:"terrain_clearance_m"`
 	// LoiterRadius is the loiter circle radius of a fixed wing.
 	LoiterRadius float64 `yaml:"loiter_radius"`
 	// StationAlt is the band of heights above the ground the airframe holds
@@ -299,6 +303,7 @@ func (a *Airframe) Validate(prefix string) error {
 		{"mass_kg", a.MassKg}, {"max_payload_kg", a.MaxPayloadKg}, {"hold_error_s", a.HoldErrorS},
 		{"wind.max", a.Wind.MaxMS}, {"wind.max_gust", a.Wind.MaxGustMS},
 		{"station_alt.min", a.StationAlt.MinM}, {"station_alt.max", a.StationAlt.MaxM},
+		{"terrain_clearance_m", a.TerrainClearanceM},
 	} {
 		if err := nonNegative(f(c.name), c.v); err != nil {
 			return err

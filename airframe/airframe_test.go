@@ -34,6 +34,13 @@ func TestBuiltinTable(t *testing.T) {
 	if fw := builtin(t, FixedWing); fw.Copter() || fw.Carries(payload.Private) || !fw.Carries(payload.Public) {
 		t.Fatal("the fixed wing is a Plane carrying a public cell only")
 	}
+	// Over terrain each keeps a clearance below its lowest station: 20 m
+	// for the tethered, 30 m for the heavy, 150 m for the fixed wing.
+	for name, want := range map[string]float64{Tethered: 20, Heavy: 30, FixedWing: 150} {
+		if a := builtin(t, name); a.TerrainClearanceM != want || a.TerrainClearanceM > a.StationAlt.MinM {
+			t.Errorf("%s: terrain clearance %v m, station from %v m", name, a.TerrainClearanceM, a.StationAlt.MinM)
+		}
+	}
 	// Copies are independent.
 	a := tab[0]
 	a.Cells[0].TxPowerDBm = 99
@@ -199,6 +206,7 @@ func TestMergeErrorsNameTheField(t *testing.T) {
 		{"- {name: x, base: heavy-multirotor, cells: [{network: public, freq_mhz: 800}, {network: public, freq_mhz: 800}]}", "profiles[0].cells[1].network"},
 		{"- {name: x, base: fixed-wing-relay, tether: {length_m: 100, usable_frac: 0.9, tension_frac: 0.95}}", "profiles[0].tether"},
 		{"- {name: x, base: heavy-multirotor, cruise_speed: -1}", "profiles[0].cruise_speed"},
+		{"- {name: x, base: heavy-multirotor, terrain_clearance_m: -5}", "profiles[0].terrain_clearance_m"},
 		{"- {name: x, base: tethered-multirotor, tether: {usable_frac: 1.5}}", "profiles[0].tether.usable_frac"},
 		{"- {name: x, base: heavy-multirotor, index: 0}", "profiles[0].index"},
 		{"- {name: x, base: heavy-multirotor, cells: [{network: public, freq_mhz: 0}]}", "profiles[0].cells[0].freq_mhz"},

@@ -27,6 +27,7 @@ func TestTeamAlertRule(t *testing.T) {
 		{fleet.EventDroneFailsafe, fleet.Critical, true},
 		{fleet.EventDronePayloadFailed, fleet.Critical, true},
 		{fleet.EventDroneFailed, fleet.Critical, true},
+		{fleet.EventDroneCrashed, fleet.Critical, true},
 		{fleet.EventPlanFailed, fleet.Critical, true},
 		{"drone.on_fire", fleet.Critical, true}, // a kind nobody has listed yet
 		{fleet.EventBatteryReserve, fleet.Warning, true},

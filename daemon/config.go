@@ -16,6 +16,7 @@ import (
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/report/topic"
@@ -32,7 +33,14 @@ type Config struct {
 	HTTP     HTTPConfig      `yaml:"http"`
 	MQTT     MQTTConfig      `yaml:"mqtt"`
 	Log      LogConfig       `yaml:"log"`
+	// DEM is a directory of SRTM .hgt tiles (N44W072.hgt, ...), relative to
+	// the configuration file: the fleet then flies over terrain (altitudes
+	// above the ground, clearance over ridges) and the link serves the
+	// autopilots' terrain requests from it. Empty: flat earth.
+	DEM string `yaml:"dem"`
 
+	// terrain is the DEM opened (set by Validate); nil without one.
+	terrain *dem.Dir
 	// dir is the directory of the config file: relative paths in it are
 	// taken from there.
 	dir string
@@ -373,6 +381,9 @@ func (c *Config) Validate() error {
 			return fieldErr("incident.target_coverage", "must be in (0, 1], got %v", inc.TargetCoverage)
 		}
 	}
+	if err := c.openDEM(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.Storage.Dir) == "" {
 		return fieldErr("storage.dir", "a data directory is needed")
 	}
@@ -416,6 +427,29 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// openDEM opens the dem directory: it must exist and hold at least one
+// .hgt tile.
+func (c *Config) openDEM() error {
+	c.terrain = nil
+	if c.DEM == "" {
+		return nil
+	}
+	dir := c.Path(c.DEM)
+	d, err := dem.Open(dir, dem.Options{})
+	if err != nil {
+		return fieldErr("dem", "%v", err)
+	}
+	tiles, err := filepath.Glob(filepath.Join(dir, "*.hgt"))
+	if err != nil || len(tiles) == 0 {
+		return fieldErr("dem", "no .hgt tile in %s (SRTM tiles are named like N44W072.hgt)", dir)
+	}
+	c.terrain = d
+	return nil
+}
+
+// Terrain is the DEM the configuration names; nil without one.
+func (c *Config) Terrain() *dem.Dir { return c.terrain }
 
 // clientID is the controller's MQTT client id: mqtt.client_id, or its
 // default.

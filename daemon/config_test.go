@@ -62,6 +62,8 @@ func TestBadConfigNamesTheField(t *testing.T) {
 		"fleet: {airframes: [{name: x, base: nothing}]}":                                "fleet.airframes[0].base",
 		"fleet: {airframes: [{name: x, base: heavy-multirotor, cruise_speed: -1}]}":     "fleet.airframes[0].cruise_speed",
 		"fleet: {wind: {speed: 90}}":                                                    "fleet.wind",
+		"dem: /nonexistent/srtm":                                                        "dem",
+		"dem: testdata":                                                                 "dem",
 	}
 	for in, field := range cases {
 		_, err := ParseConfig(strings.NewReader(in), "")
@@ -147,4 +149,28 @@ func FuzzParseConfig(f *testing.F) {
 		cfg.fleetConfig()
 		cfg.topicName()
 	})
+}
+
+// dem: is a directory of tiles taken relative to the configuration file;
+// it reaches the fleet and the link as one DEM, and without it they get a
+// nil interface (flat earth), never a typed nil.
+func TestDEMConfig(t *testing.T) {
+	cfg, err := ParseConfig(strings.NewReader("dem: dem/testdata"), "..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Terrain() == nil || cfg.Terrain().Path() != filepath.Join("..", "dem", "testdata") {
+		t.Fatalf("dem opened as %v", cfg.Terrain())
+	}
+	h, err := terrainOf(cfg).ElevationM(-71.36, 44.13)
+	if err != nil || h < 250 || h > 400 {
+		t.Fatalf("the valley floor at %.0f m: %v", h, err)
+	}
+	if terrainOf(DefaultConfig()) != nil {
+		t.Fatal("no dem gave a non-nil terrain")
+	}
+	_, err = ParseConfig(strings.NewReader("dem: testdata"), "")
+	if err == nil || !strings.Contains(err.Error(), "no .hgt tile") {
+		t.Fatalf("a directory without tiles: %v", err)
+	}
 }

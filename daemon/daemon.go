@@ -24,6 +24,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/report"
@@ -116,6 +117,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 		Drones: drones, DefaultProfile: cfg.Fleet.DefaultProfile, LaunchSites: sites,
 		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed, AdoptUnknown: cfg.Fleet.AdoptUnknown,
 		OnCommand: d.met.command, Profiles: fleet.ProfilesOf(cfg.Fleet.Table()), Wind: cfg.Fleet.Wind,
+		Terrain: terrainOf(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -154,6 +156,15 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	return d, nil
 }
 
+// terrainOf is the configuration's DEM for the fleet: a nil interface
+// without one, never a typed nil.
+func terrainOf(cfg Config) coverage.Terrain {
+	if t := cfg.Terrain(); t != nil {
+		return t
+	}
+	return nil
+}
+
 func openLink(cfg Config, clk clock.Clock) (*mavlink.Station, error) {
 	m := cfg.MAVLink
 	mc := mavlink.Config{
@@ -161,6 +172,9 @@ func openLink(cfg Config, clk clock.Clock) (*mavlink.Station, error) {
 		Clock: clk, LinkLossTimeout: m.LinkLossTimeout,
 		CommandTimeout: m.CommandTimeout, MissionTimeout: m.MissionTimeout,
 		InProgressTimeout: max(30*time.Second, 10*m.CommandTimeout),
+	}
+	if t := cfg.Terrain(); t != nil { // never a typed nil in the interface
+		mc.Terrain = t
 	}
 	if m.SigningKey != "" {
 		k, err := mavlink.ParseSigningKey(m.SigningKey)
@@ -337,10 +351,14 @@ func (d *Daemon) startHTTP() error {
 	if d.cfg.HTTP.Listen == "" {
 		return nil
 	}
-	srv, err := api.New(api.Config{
+	ac := api.Config{
 		Addr: d.cfg.HTTP.Listen, Tokens: d.cfg.HTTP.Tokens, Basemap: d.cfg.HTTP.Basemap,
 		Logger: d.log.With("part", "api"),
-	}, d.ctl, d.bridge)
+	}
+	if t := d.cfg.Terrain(); t != nil { // the map's hillshade: the fleet's DEM
+		ac.Terrain = t
+	}
+	srv, err := api.New(ac, d.ctl, d.bridge)
 	if err != nil {
 		return err
 	}

@@ -157,3 +157,18 @@ func BenchmarkLossToReplanCommand(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkRouteNeed10km measures one route check over the DEM: a heavy's
+// 10 km transit down the Saco valley sampled every 25 m (about 400
+// elevations), what a transit re-checks every tick.
+func BenchmarkRouteNeed10km(b *testing.B) {
+	l := &loop{cfg: &Config{Terrain: openDEM(b)}}
+	d := &drone{id: 1, profile: BuiltinProfiles()["heavy-multirotor"], rec: &droneRecord{}}
+	d.tel.Lat, d.tel.Lon, d.tel.AltMSL = 44.18, -71.40, 456
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := l.routeNeed(d, 44.10, -71.35); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -81,6 +81,9 @@ func (l *loop) health(d *drone) {
 		}
 		d.reserveTold = at
 	}
+	if d.crash != "" {
+		l.failCrashed(d)
+	}
 	if r.Failed != "" || r.Manual != nil {
 		return
 	}
@@ -101,7 +104,7 @@ func (l *loop) health(d *drone) {
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
 			l.releaseStation(d, r.HomeReason)
 		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
-			d.tel.AltRel < 0.7*l.targetAlt(d, st) && d.op == nil && d.profile.Tethered() && l.tetherTension(d):
+			l.heightAGL(d) < 0.7*l.stationAGL(d, st) && d.op == nil && d.profile.Tethered() && l.tetherTension(d):
 			// Its autopilot is bringing it down out of tether tension: the
 			// wind is stronger on this post than planned for. The drone is
 			// sound; its post is lowered and pulled in, and it keeps it,
@@ -109,12 +112,12 @@ func (l *loop) health(d *drone) {
 			// tension.
 			l.relieveTension(d, st)
 		case d.airborne() && !d.onStationAt.IsZero() && d.tel.Climb < -0.5 &&
-			d.tel.AltRel < 0.7*l.targetAlt(d, st) && d.op == nil:
+			l.heightAGL(d) < 0.7*l.stationAGL(d, st) && d.op == nil:
 			// Sinking far below its station with no order of ours: a
 			// failing motor or battery. Its cells will not hold the station.
 			r.Failed = "losing altitude on station"
 			l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: st.ID,
-				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, d.tel.AltRel, l.targetAlt(d, st)),
+				Text:   fmt.Sprintf("drone %d is sinking: %.0f m, station at %.0f m", d.id, l.heightAGL(d), l.stationAGL(d, st)),
 				Reason: r.Failed})
 			l.releaseStation(d, r.Failed)
 		case d.airborne() && !d.profile.Tethered() && d.tel.BatteryPct >= 0 && l.enduranceLeft(d)+l.reserveFlight(d) <= l.homeCost(d)+time.Minute:
@@ -214,7 +217,7 @@ func (l *loop) relieveTension(d *drone, st *Station) {
 	if !ok {
 		return
 	}
-	alt := math.Max(d.profile.Radio.Limits.MinAltM, 0.9*math.Min(d.tel.AltRel, st.AltM))
+	alt := math.Max(d.profile.Radio.Limits.MinAltM, 0.9*math.Min(l.heightAGL(d), st.AltM))
 	st.Lat = site.Lat + 0.9*(st.Lat-site.Lat)
 	st.Lon = site.Lon + 0.9*(st.Lon-site.Lon)
 	l.setStationAlt(st, d.profile, alt)
@@ -469,8 +472,9 @@ func (l *loop) costTo(d *drone, st *Station) float64 {
 	if d.profile.Tethered() && (st.Site == "" || d.site != st.Site) {
 		return math.Inf(1)
 	}
-	t := l.timeTo(d, st.Lat, st.Lon, st.AltM)
-	if err := l.checkLimits(d, st.Lat, st.Lon, st.AltM); err != nil {
+	alt := l.relAlt(d, st.Lat, st.Lon, st.AltM)
+	t := l.timeTo(d, st.Lat, st.Lon, alt)
+	if err := l.checkLimits(d, st.Lat, st.Lon, alt); err != nil {
 		return math.Inf(1)
 	}
 	if !d.profile.Tethered() {
@@ -709,6 +713,9 @@ func (l *loop) actHome(d *drone) {
 		})
 		return
 	}
+	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.climbForHome(d) {
+		return // up over the ridge on the way home first
+	}
 	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.settled(d, "return to launch") {
 		l.startOp(d, "return to launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 			return link.RTL(ctx, id)
@@ -722,6 +729,9 @@ func (l *loop) actStation(d *drone) {
 		return
 	}
 	alt := l.targetAlt(d, st)
+	if math.IsNaN(alt) {
+		return // over terrain, its home altitude is not known yet: no command on a guess
+	}
 	if err := l.checkLimits(d, st.Lat, st.Lon, alt); err != nil {
 		l.emit(Event{Kind: EventCommandRefused, Severity: Warning, Drone: d.id, Station: st.ID,
 			Text: fmt.Sprintf("drone %d not sent to %s: %v", d.id, st.ID, err), Reason: "limit"})
@@ -733,11 +743,12 @@ func (l *loop) actStation(d *drone) {
 		if !d.airborne() && !d.launchedAt.IsZero() && l.clk.Since(d.launchedAt) < time.Minute {
 			return // the takeoff was accepted: telemetry will show the climb
 		}
+		up := l.launchAlt(d, st.Lat, st.Lon, alt)
 		if d.airborne() {
 			if l.switchOnEarly(d, st) {
 				return
 			}
-			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(alt/d.profile.ClimbMS*float64(time.Second)) {
+			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(up/d.profile.ClimbMS*float64(time.Second)) {
 				return // climbing
 			}
 			l.gotoStation(d, st, alt) // stuck in the climb: fly there
@@ -755,7 +766,7 @@ func (l *loop) actStation(d *drone) {
 					return fmt.Errorf("geofence upload: %w", err)
 				}
 			}
-			return launch(ctx, clk, link, id, alt)
+			return launch(ctx, clk, link, id, up)
 		})
 		if needFence {
 			d.fenceFor = incID // set now; a failed launch resets it below
@@ -903,9 +914,16 @@ func climbing(link Radio, id mavlink.VehicleID) bool {
 	return false
 }
 
-// gotoStation sends d to st unless that order is already on its way.
+// gotoStation sends d to st unless that order is already on its way; over
+// terrain, by way of a climb over a ridge in the way (transitTarget).
 func (l *loop) gotoStation(d *drone, st *Station, alt float64) {
-	target := [3]float64{st.Lat, st.Lon, alt}
+	target, err := l.transitTarget(d, st.Lat, st.Lon, alt)
+	if err != nil {
+		l.emit(Event{Kind: EventCommandRefused, Severity: Warning, Drone: d.id, Station: st.ID,
+			Text: fmt.Sprintf("drone %d not sent to %s: %v", d.id, st.ID, err), Reason: "limit"})
+		l.releaseStation(d, err.Error())
+		return
+	}
 	fresh := d.gotoTarget != target || d.gotoAt.IsZero()
 	stale := l.clk.Since(d.gotoAt) > 60*time.Second && d.tel.Mode != "GUIDED"
 	if !fresh && !stale {

@@ -37,6 +37,10 @@ const (
 	EventDronePayloadFailed EventKind = "drone.payload_failed"
 	// EventDroneDown: a drone came down while on duty.
 	EventDroneDown EventKind = "drone.down"
+	// EventDroneCrashed: a drone's autopilot reports a crash (its crash
+	// check, an emergency disarm, a disarm in the air); it is taken out of
+	// service and its station given to another.
+	EventDroneCrashed EventKind = "drone.crashed"
 	// EventDroneFailed: a drone in the air that keeps refusing or missing
 	// commands is taken out of service.
 	EventDroneFailed EventKind = "drone.failed"

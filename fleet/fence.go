@@ -14,12 +14,29 @@ import (
 
 // checkLimits refuses a target that breaks a limit of d: its ceiling, its
 // tether, the geofence (the area plus the margin, outside no-fly zones).
+//
+// alt is relative to d's home. Over terrain (Config.Terrain) it must also
+// keep d's terrain clearance above the ground at the target, and the route
+// there must be one d can climb over within its ceiling (checkTerrain).
 func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 	p := d.profile
+	if math.IsNaN(alt) {
+		if _, err := l.homeAMSL(d); err != nil {
+			return err
+		}
+		if _, err := l.groundM(lat, lon); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: drone %d's altitude there is unknown", ErrLimit, d.id)
+	}
 	if alt > p.CeilingM {
 		return fmt.Errorf("%w: altitude %.0f m above drone %d's ceiling of %.0f m", ErrLimit, alt, d.id, p.CeilingM)
 	}
-	if alt < 0 {
+	if l.cfg.Terrain != nil {
+		if err := l.checkTerrain(d, lat, lon, alt); err != nil {
+			return err
+		}
+	} else if alt < 0 {
 		return fmt.Errorf("%w: altitude %.0f m below ground", ErrLimit, alt)
 	}
 	if p.Tethered() {
@@ -28,9 +45,18 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 			return fmt.Errorf("%w: tethered drone %d has no ground station", ErrLimit, d.id)
 		}
 		h := distanceM(site.Lat, site.Lon, lat, lon)
-		if reach := p.ReachM(l.wind); math.Hypot(h, alt) > reach {
+		up := alt // above the winch: home is at the site
+		if l.cfg.Terrain != nil {
+			home, _ := l.homeAMSL(d)
+			g, err := l.groundM(site.Lat, site.Lon)
+			if err != nil {
+				return err
+			}
+			up = home + alt - g
+		}
+		if reach := p.ReachM(l.wind); math.Hypot(h, up) > reach {
 			return fmt.Errorf("%w: %.0f m from drone %d's ground station, tether reaches %.0f m in %.0f m/s wind",
-				ErrLimit, math.Hypot(h, alt), d.id, reach, l.wind.SpeedMS)
+				ErrLimit, math.Hypot(h, up), d.id, reach, l.wind.SpeedMS)
 		}
 	}
 	if l.region != nil {

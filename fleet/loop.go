@@ -103,6 +103,12 @@ type drone struct {
 	// when the drone's telemetry is given to show its effect: the same kind
 	// is not sent again before (a quiet link).
 	settleUntil map[string]time.Time
+	// Over terrain: crash is what the link said of a crash, until health
+	// fails the drone; cruiseAlt the altitude above home a transit climbed
+	// to over a ridge, and climbAt where it climbs (nil: no climb).
+	crash     string
+	cruiseAlt float64
+	climbAt   *[2]float64
 }
 
 // windEstimate is the forecast wind, raised to the strongest steady wind
@@ -328,6 +334,7 @@ func (l *loop) refresh() {
 		if !d.heard {
 			l.assignProfile(d, t.Profile)
 		}
+		l.noticeCrash(d, d.tel, t) // d.tel is zero when first heard
 		d.tel = t
 		d.heard = true
 	}
@@ -476,9 +483,16 @@ func (l *loop) station(id string) *Station {
 	return nil
 }
 
-// targetAlt is the altitude a drone flies its station at: a relief keeps
-// clear of the drone it relieves.
+// targetAlt is the altitude above its home a drone flies its station at:
+// stationAGL over the ground under the station (without terrain, the
+// ground is home's); NaN while that cannot be known (see relAlt).
 func (l *loop) targetAlt(d *drone, st *Station) float64 {
+	return l.relAlt(d, st.Lat, st.Lon, l.stationAGL(d, st))
+}
+
+// stationAGL is the height above the ground a drone flies its station at: a relief keeps
+// clear of the drone it relieves.
+func (l *loop) stationAGL(d *drone, st *Station) float64 {
 	alt := st.AltM
 	if d.rec.Relief {
 		if alt+15 <= d.profile.CeilingM {
@@ -539,6 +553,9 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 			return true
 		}
 	case *mavlink.EventStatusText:
+		if d := l.drones[int(e.Vehicle.SysID)]; d != nil && e.Vehicle.CompID == 1 && crashText(e.Text) && d.crash == "" {
+			d.crash = "its autopilot says " + e.Text
+		}
 		if e.Vehicle.CompID == 1 {
 			sev := Info
 			if e.Severity <= common.MAV_SEVERITY_WARNING {

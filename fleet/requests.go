@@ -300,6 +300,9 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 		if err := l.checkLimits(d, o.Lat, o.Lon, o.AltM); err != nil {
 			return nil, err
 		}
+		if err := l.checkRoute(d, o.Lat, o.Lon, o.AltM); err != nil {
+			return nil, err
+		}
 		if !d.airborne() {
 			return nil, fmt.Errorf("%w: drone %d is on the ground; deploy it first", ErrLimit, id)
 		}

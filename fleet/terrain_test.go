@@ -9,12 +9,12 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// ridge is a synthetic terrain: a north-south ridge 700 m high and 2 km
+// ridgeTerrain is a synthetic terrain: a north-south ridge 700 m high and 2 km
 // wide, its crest 2.5 km east of the test base, on flat ground at 0 m;
 // it counts the elevations read.
-type ridge struct{ reads atomic.Int64 }
+type ridgeTerrain struct{ reads atomic.Int64 }
 
-func (r *ridge) ElevationM(lon, lat float64) (float64, error) {
+func (r *ridgeTerrain) ElevationM(lon, lat float64) (float64, error) {
 	r.reads.Add(1)
 	x := (lon-base.Lon)*111_320*cosDeg(base.Lat) - 2500
 	return math.Max(0, 700*(1-math.Abs(x)/1000)), nil
@@ -34,7 +34,7 @@ func TestTerrainPlanAndLiveCoverage(t *testing.T) {
 	const km = 10
 	flat := newFakeRig(t, 4, Config{})
 	fs := flat.deploy(km)
-	rd := &ridge{}
+	rd := &ridgeTerrain{}
 	rig := newFakeRig(t, 4, Config{Terrain: rd})
 	s := rig.deploy(km)
 	if !s.Plan.Terrain || fs.Plan.Terrain {

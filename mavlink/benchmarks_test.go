@@ -195,3 +195,18 @@ func BenchmarkMemoryPerVehicle(b *testing.B) {
 		s.Close()
 	}
 }
+
+// BenchmarkTerrainBlock measures one TERRAIN_DATA answer from the DEM: 16
+// bilinear elevations on ArduPilot's grid.
+func BenchmarkTerrainBlock(b *testing.B) {
+	ts := &terrainServer{src: openDEM(b)}
+	req := &common.MessageTerrainRequest{Lat: 442000000, Lon: -714000000, GridSpacing: 100, Mask: 1<<56 - 1}
+	b.ReportAllocs()
+	bit := 0
+	for b.Loop() {
+		if _, ok := ts.block(req, bit); !ok {
+			b.Fatal("no block")
+		}
+		bit = (bit + 1) % 56
+	}
+}

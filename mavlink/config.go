@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -64,6 +65,17 @@ type Config struct {
 	// (optional) StreamRate is the telemetry rate in Hz asked of every
 	// vehicle. Defaults to 4. Negative disables the requests.
 	StreamRate float64
+
+	// (optional) Terrain answers the vehicles' TERRAIN_REQUEST with
+	// TERRAIN_DATA and their TERRAIN_CHECK with TERRAIN_REPORT, as
+	// MAVProxy's terrain module does (a *dem.Dir serves). Nil: terrain
+	// requests go unanswered.
+	Terrain Terrain
+	// (optional) TerrainRate is how many terrain answers (4x4 blocks and
+	// reports) per second the station sends, all vehicles together, so that
+	// a storm of requests cannot flood the links. Defaults to 20 (MAVProxy
+	// sends 5 a second to one vehicle).
+	TerrainRate float64
 
 	// (optional) SigningKey turns on MAVLink 2 signing: everything sent is
 	// signed with it and unsigned or wrongly signed frames are refused. See
@@ -126,6 +138,9 @@ func (c *Config) setDefaults() {
 	if c.StreamRate == 0 {
 		c.StreamRate = 4
 	}
+	if c.TerrainRate == 0 {
+		c.TerrainRate = 20
+	}
 	if c.EventQueue == 0 {
 		c.EventQueue = 65536
 	}
@@ -158,6 +173,9 @@ func (c *Config) Validate() error {
 		if d < 0 {
 			return &ConfigError{name, fmt.Errorf("negative duration %v", d)}
 		}
+	}
+	if !(c.TerrainRate > 0) || math.IsInf(c.TerrainRate, 0) {
+		return &ConfigError{"TerrainRate", fmt.Errorf("%v is not a positive rate", c.TerrainRate)}
 	}
 	c.CommandRetries = max(c.CommandRetries, 0)
 	c.MissionRetries = max(c.MissionRetries, 0)

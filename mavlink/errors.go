@@ -36,6 +36,10 @@ var (
 	ErrQueueFull = errors.New("mavlink: send queue full")
 	// ErrUnknownMode: no such flight mode for the vehicle's autopilot.
 	ErrUnknownMode = errors.New("mavlink: unknown mode")
+	// ErrBadTerrainRequest: a vehicle's TERRAIN_REQUEST or TERRAIN_CHECK
+	// the station cannot serve (grid_spacing 0, a position out of range, an
+	// empty mask); it is refused and counted in Stats.TerrainRefused.
+	ErrBadTerrainRequest = errors.New("mavlink: bad terrain request")
 	// ErrClosed is the cause (with ErrCancelled) of calls cut short by Close.
 	ErrClosed = errors.New("mavlink: station closed")
 )

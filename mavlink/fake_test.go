@@ -53,6 +53,9 @@ type fakeVehicle struct {
 	dataStream int // REQUEST_DATA_STREAM received
 	othersLong int // COMMAND_LONG received that was for another system
 	barrier    *barrier
+	// terrain the station sent: TERRAIN_DATA and TERRAIN_REPORT
+	terrainData    []*common.MessageTerrainData
+	terrainReports []*common.MessageTerrainReport
 }
 
 type fakeOpts struct {
@@ -248,6 +251,10 @@ func (f *fakeVehicle) handle(m message.Message) {
 			f.target = &LatLon{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7}
 			f.alt = float64(m.Alt)
 		}
+	case *common.MessageTerrainData:
+		f.terrainData = append(f.terrainData, m)
+	case *common.MessageTerrainReport:
+		f.terrainReports = append(f.terrainReports, m)
 	case *common.MessageRequestDataStream:
 		if me(m.TargetSystem, m.TargetComponent) && m.StartStop == 1 {
 			f.dataStream++

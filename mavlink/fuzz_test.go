@@ -3,6 +3,7 @@ package mavlink
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"testing"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
@@ -117,6 +118,57 @@ func FuzzParseEndpoint(f *testing.F) {
 		again, err := ParseEndpoint(e.String())
 		if err != nil || again != e {
 			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, e, e.String(), again, err)
+		}
+	})
+}
+
+// FuzzTerrainRequest: no TERRAIN_REQUEST or TERRAIN_CHECK panics the
+// terrain server; a refused one leaves nothing owed, an accepted one owes
+// only the blocks its mask asks for, and every block answered lies on the
+// grid asked.
+func FuzzTerrainRequest(f *testing.F) {
+	f.Add(int32(442000000), int32(-714000000), uint16(100), uint64(1<<56-1), int32(442000000), int32(-714000000))
+	f.Add(int32(442000000), int32(-714000000), uint16(0), uint64(1), int32(0), int32(0))
+	f.Add(int32(900000000), int32(1800000000), uint16(65535), uint64(1<<55), int32(-900000001), int32(0))
+	f.Add(int32(-2147483648), int32(2147483647), uint16(1), uint64(1<<63), int32(0), int32(-2147483648))
+	s, _, _ := fuzzStation(f, nil)
+	ts := newTerrainServer(s, openDEM(f), 20)
+	id := VehicleID{1, 1}
+	f.Fuzz(func(t *testing.T, lat, lon int32, spacing uint16, mask uint64, clat, clon int32) {
+		req := &common.MessageTerrainRequest{Lat: lat, Lon: lon, GridSpacing: spacing, Mask: mask}
+		err := ts.request(id, req)
+		if (err != nil) != (checkTerrainRequest(req) != nil) {
+			t.Fatalf("request %+v: %v", req, err)
+		}
+		chkErr := ts.check(id, &common.MessageTerrainCheck{Lat: clat, Lon: clon})
+		var blocks uint64
+		for {
+			_, r, bit, chk, ok := ts.next()
+			if !ok {
+				break
+			}
+			if chk != nil {
+				if chkErr != nil {
+					t.Fatalf("refused check %d,%d answered", clat, clon)
+				}
+				if rep := ts.report(id, chk); rep.Spacing != 0 && math.IsNaN(float64(rep.TerrainHeight)) {
+					t.Fatalf("report %+v", rep)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("refused request %+v served", req)
+			}
+			if mask&(1<<bit) == 0 || bit >= 56 || blocks&(1<<bit) != 0 {
+				t.Fatalf("block %d for mask %#x (sent %#x)", bit, mask, blocks)
+			}
+			blocks |= 1 << bit
+			if d, ok := ts.block(&r, bit); ok && (d.Lat != lat || d.Lon != lon || d.GridSpacing != spacing || int(d.Gridbit) != bit) {
+				t.Fatalf("block %+v for request %+v", d, req)
+			}
+		}
+		if err == nil && blocks != mask&terrainAllBlocks {
+			t.Fatalf("blocks %#x for mask %#x", blocks, mask)
 		}
 	})
 }

@@ -29,6 +29,7 @@ type Station struct {
 	tlog    *tlogWriter
 	events  *eventQueue
 	ctr     counters
+	terrain *terrainServer // nil without Config.Terrain
 
 	mu       sync.RWMutex
 	vehicles map[VehicleID]*vehicle
@@ -43,6 +44,7 @@ type counters struct {
 	rxFrames, rxGarbage, rxParseErrors, rxBadChecksum, rxUnknown atomic.Uint64
 	rxUnsigned, rxBadSignature, rxReplayed, rxConflicting        atomic.Uint64
 	txFrames, txDropped, txErrors, inboxDropped                  atomic.Uint64
+	terrainBlocks, terrainRefused, terrainMissing                atomic.Uint64
 }
 
 // Stats are the station's counters since Open.
@@ -61,6 +63,9 @@ type Stats struct {
 	TxErrors         uint64 // frames the socket refused
 	EventsDropped    uint64 // events lost to a full event queue (see EventOverflow)
 	InboxDropped     uint64 // mission/ack messages that found their waiter's inbox full
+	TerrainBlocks    uint64 // TERRAIN_DATA blocks sent (Config.Terrain)
+	TerrainRefused   uint64 // bad TERRAIN_REQUEST / TERRAIN_CHECK refused
+	TerrainMissing   uint64 // blocks not sent: the terrain source has no data there
 	Links            []LinkStats
 }
 
@@ -136,6 +141,10 @@ func Open(cfg Config) (*Station, error) {
 	}
 	s.goRun(s.heartbeats)
 	s.goRun(s.watchLinks)
+	if cfg.Terrain != nil {
+		s.terrain = newTerrainServer(s, cfg.Terrain, cfg.TerrainRate)
+		s.goRun(s.terrain.run)
+	}
 	return s, nil
 }
 
@@ -196,6 +205,8 @@ func (s *Station) Stats() Stats {
 		RxConflicting: c.rxConflicting.Load(),
 		TxFrames:      c.txFrames.Load(), TxDropped: c.txDropped.Load(), TxErrors: c.txErrors.Load(),
 		EventsDropped: s.events.dropped.Load(), InboxDropped: c.inboxDropped.Load(),
+		TerrainBlocks: c.terrainBlocks.Load(), TerrainRefused: c.terrainRefused.Load(),
+		TerrainMissing: c.terrainMissing.Load(),
 	}
 	for _, l := range append(append([]*link(nil), s.links...), s.fwd...) {
 		ls := LinkStats{Name: l.name, Forward: l.forward, Peers: len(l.peerList()),

@@ -113,6 +113,9 @@ type Telemetry struct {
 	PrivateUsers int       `json:"private_users"`
 	Profile      int       `json:"profile"` // AC_PROFILE, -1 when unknown
 
+	// Terrain is the vehicle's last TERRAIN_REPORT.
+	Terrain TerrainReport `json:"terrain"`
+
 	StatusTexts []StatusText `json:"status_texts"` // the last 16, oldest first
 
 	Lost       bool        `json:"lost"`
@@ -316,6 +319,9 @@ func decodes(id uint32) bool {
 		73,  // MISSION_ITEM_INT
 		74,  // VFR_HUD
 		77,  // COMMAND_ACK
+		133, // TERRAIN_REQUEST
+		135, // TERRAIN_CHECK
+		136, // TERRAIN_REPORT
 		147, // BATTERY_STATUS
 		242, // HOME_POSITION
 		245, // EXTENDED_SYS_STATE
@@ -526,6 +532,18 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 			t.PrivateUsers = int(m.Value)
 		case payload.ProfileName:
 			t.Profile = int(m.Value)
+		}
+	case *common.MessageTerrainReport:
+		t.Terrain = TerrainReport{Set: true, Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lon) / 1e7,
+			Spacing: int(m.Spacing), HeightM: float64(m.TerrainHeight), AboveM: float64(m.CurrentHeight),
+			Pending: int(m.Pending), Loaded: int(m.Loaded)}
+	case *common.MessageTerrainRequest:
+		if s.terrain != nil {
+			_ = s.terrain.request(v.id, m) // a bad one is counted
+		}
+	case *common.MessageTerrainCheck:
+		if s.terrain != nil {
+			_ = s.terrain.check(v.id, m)
 		}
 	case *common.MessageCommandAck:
 		if (m.TargetSystem == 0 || m.TargetSystem == s.cfg.SystemID) && v.pending[m.Command] != nil {

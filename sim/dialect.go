@@ -26,6 +26,7 @@ func wireDialect() *dialect.Dialect {
 		&common.MessageMissionRequestList{}, &common.MessageMissionSetCurrent{}, &common.MessageParamRequestList{},
 		&common.MessageParamRequestRead{}, &common.MessageParamSet{}, &common.MessageParamValue{},
 		&common.MessageProtocolVersion{}, &common.MessageTimesync{}, &ardupilotmega.MessageWind{},
-		&common.MessageCameraTrigger{}, &ardupilotmega.MessageCameraFeedback{},
+		&common.MessageTerrainRequest{}, &common.MessageTerrainData{}, &common.MessageTerrainCheck{},
+		&common.MessageTerrainReport{}, &common.MessageCameraTrigger{}, &ardupilotmega.MessageCameraFeedback{},
 	}}
 }

@@ -45,6 +45,7 @@ func (v *vehicle) step() {
 	}
 	v.checkFailsafes(now)
 	v.checkFence()
+	v.terrainTick(now)
 }
 
 func (v *vehicle) windNE() (n, e float64) {
@@ -272,10 +273,15 @@ func (v *vehicle) turnTo(want, rate float64) {
 	v.yawRate = d / dt.Seconds() * deg
 }
 
+// crashSpeed is the speed (m/s, horizontal or down) above which meeting
+// the ground in flight is a crash, not a touch.
+const crashSpeed = 2.0
+
 func (v *vehicle) touchdown() {
 	if v.alt > v.groundAlt() {
 		return
 	}
+	impact := math.Max(math.Hypot(v.vn, v.ve), v.vd)
 	v.alt = v.groundAlt()
 	if v.vd > 0 {
 		v.vd = 0
@@ -285,6 +291,9 @@ func (v *vehicle) touchdown() {
 		v.disarm()
 		v.statustext(common.MAV_SEVERITY_INFO, "Landed, disarmed")
 		v.missionLanded()
+	case v.armed && v.landed == InAir && impact > crashSpeed:
+		// flying, not landing, into the ground: a slope on the way
+		v.crash()
 	}
 }
 
@@ -367,11 +376,12 @@ func (v *vehicle) stepPlane() {
 	v.pitch = math.Atan2(vz, v.airspeed)
 	v.lat, v.lon = offset(v.lat, v.lon, v.vn*s, v.ve*s)
 	v.alt += vz * s
-	if v.alt <= v.groundAlt() {
+	hit := v.alt <= v.groundAlt()
+	v.touchdown()
+	if hit {
 		v.airspeed = 0
 		v.vn, v.ve = 0, 0
 	}
-	v.touchdown()
 }
 
 // tether keeps a tethered drone within its tether and brings it down when

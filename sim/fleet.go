@@ -96,6 +96,13 @@ type Config struct {
 	// drone's real-time rate). HEARTBEAT, acks, STATUSTEXT and mission
 	// messages are never held back.
 	MaxWallRate float64
+	// Terrain, when set, is the ground (a DEM): each drone's home and
+	// ground station stand on it (their Alt is replaced by the DEM's), the
+	// drones land and crash on it, and each asks its ground station for
+	// the terrain around it (TERRAIN_REQUEST) and reports what it holds
+	// (TERRAIN_REPORT) as ArduPilot does. Nil: flat ground at each home's
+	// altitude.
+	Terrain Terrain
 	// Faults are injected on schedule.
 	Faults []ScheduledFault
 	// Logger receives lifecycle events (nil: discarded).
@@ -299,6 +306,11 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 	}
 	drones := append([]DroneConfig(nil), cfg.Drones...)
 	sort.Slice(drones, func(i, j int) bool { return drones[i].SysID < drones[j].SysID })
+	if cfg.Terrain != nil {
+		if err := groundFromTerrain(cfg.Terrain, drones); err != nil {
+			return nil, err
+		}
+	}
 	for _, dc := range drones {
 		if dc.Profile == "" {
 			dc.Profile = ProfileHeavy

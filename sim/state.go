@@ -85,7 +85,8 @@ type State struct {
 	Mode   Mode
 	Landed LandedState
 	// Failsafe is the last failsafe taken ("battery", "battery-critical",
-	// "gcs", "ground-power", "gps", "motor", "tether") or "".
+	// "gcs", "ground-power", "gps", "motor", "tether", "crash": met the
+	// ground in flight, see Config.Terrain) or "".
 	Failsafe string
 
 	BatteryPct float64 // 0..100

@@ -77,6 +77,10 @@ func (t *telemetry) init(v *vehicle, now time.Time) {
 		t.streams[i] = stream{streamDef: d}
 		t.streams[i].next = now.Add(t.phase(d.interval, i))
 	}
+	if v.f.cfg.Terrain != nil { // ArduPilot streams TERRAIN_REPORT with terrain enabled
+		d := streamDef{msgTerrainReport, terrainReportRate, common.MAV_DATA_STREAM_EXTRA3, false}
+		t.streams = append(t.streams, stream{streamDef: d, next: now.Add(t.phase(d.interval, len(t.streams)))})
+	}
 }
 
 // phase staggers the drones' streams so that a fleet does not send in
@@ -211,6 +215,8 @@ const sensorsPresent = common.MAV_SYS_STATUS_SENSOR_3D_GYRO | common.MAV_SYS_STA
 // message builds the telemetry message id, or nil.
 func (v *vehicle) message(id int) message.Message {
 	switch id {
+	case msgTerrainReport:
+		return v.terrainReport(v.lat, v.lon)
 	case msgHeartbeat:
 		return v.heartbeat()
 	case msgSysStatus:
@@ -362,6 +368,9 @@ func (v *vehicle) heartbeat() *common.MessageHeartbeat {
 	}
 	if v.failsafe != "" && v.armed {
 		status = common.MAV_STATE_CRITICAL
+	}
+	if v.crashed {
+		status = common.MAV_STATE_EMERGENCY
 	}
 	return &common.MessageHeartbeat{
 		Type: typ, Autopilot: common.MAV_AUTOPILOT_ARDUPILOTMEGA, BaseMode: base,

@@ -139,7 +139,12 @@ type vehicle struct {
 	homeSent    bool
 	fenceBreach bool
 	usersNext   time.Time
-	ground      float64 // flat terrain at the first home's altitude (MSL)
+	ground      float64 // flat terrain at the first home's altitude (MSL), or the DEM's under groundLat, groundLon
+	// groundLat, groundLon: where ground was last read from Config.Terrain
+	groundLat, groundLon float64
+	crashed              bool // met the ground in flight; cleared by arming
+	terrain              *terrainGrid
+	terrainNext          time.Time // when the grid is asked for again
 	// velocity target of phVelocity, m/s NED, until velUntil
 	velN, velE, velD float64
 	velUntil         time.Time
@@ -233,10 +238,9 @@ func (v *vehicle) fault(k FaultKind) *activeFault {
 	return nil
 }
 
-func (v *vehicle) gpsOK() bool        { return !v.hasFault(FaultGPS) }
-func (v *vehicle) airborne() bool     { return v.armed && v.landed != OnGround }
-func (v *vehicle) altRel() float64    { return v.alt - v.home.Alt }
-func (v *vehicle) groundAlt() float64 { return v.ground }
+func (v *vehicle) gpsOK() bool     { return !v.hasFault(FaultGPS) }
+func (v *vehicle) airborne() bool  { return v.armed && v.landed != OnGround }
+func (v *vehicle) altRel() float64 { return v.alt - v.home.Alt }
 
 func (v *vehicle) pos() LatLonAlt { return LatLonAlt{v.lat, v.lon, v.alt} }
 
@@ -373,6 +377,7 @@ func (v *vehicle) arm(on, force bool) (common.MAV_RESULT, string) {
 		}
 	}
 	v.armed = true
+	v.crashed = false
 	v.landed = OnGround
 	v.phase = phGround
 	v.failsafe = ""

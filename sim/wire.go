@@ -184,6 +184,10 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.missionMessage(msg, sys, comp)
 	case *common.MessageParamRequestList, *common.MessageParamRequestRead, *common.MessageParamSet:
 		v.paramMessage(msg, sys, comp)
+	case *common.MessageTerrainData:
+		v.terrainData(m)
+	case *common.MessageTerrainCheck:
+		v.send(v.terrainReport(float64(m.Lat)/1e7, float64(m.Lon)/1e7))
 	case *common.MessageTimesync:
 		if m.Tc1 == 0 && (m.TargetSystem == 0 || m.TargetSystem == v.id) {
 			v.send(&common.MessageTimesync{Tc1: v.now().UnixNano(), Ts1: m.Ts1, TargetSystem: sys, TargetComponent: comp})

@@ -148,6 +148,7 @@ func (r *runner) daemonConfig(port int) (daemon.Config, error) {
 	cfg.MAVLink.CommandTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.MAVLink.MissionTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.Fleet.Environment = r.sc.Environment
+	cfg.DEM = r.sc.demDir
 	cfg.Fleet.Airframes = r.sc.Airframes
 	if r.sc.Wind != nil {
 		cfg.Fleet.Wind = *r.sc.Wind
@@ -224,6 +225,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	}
 	if r.sc.Wind != nil {
 		scfg.Wind = *r.sc.Wind
+	}
+	if r.sc.terrain != nil {
+		scfg.Terrain = r.sc.terrain
 	}
 	for _, f := range r.sc.Faults {
 		scfg.Faults = append(scfg.Faults, sim.ScheduledFault{At: f.At, SysID: f.SysID,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/sim"
 	"go.yaml.in/yaml/v3"
@@ -32,6 +33,7 @@ import (
 //	speed: 100                      # virtual seconds per wall second
 //	seed: 1
 //	area: ../areas/quake-mountain.geojson   # relative to this file
+//	dem: ../../dem/testdata         # SRTM .hgt tiles, relative to this file (optional)
 //	networks: [public, private]
 //	target_coverage: 0.99
 //	launch_sites:
@@ -47,12 +49,15 @@ import (
 //	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	restarts: [45m]                 # the daemon killed and started again
 type Scenario struct {
-	Name           string         `yaml:"name"`
-	Duration       time.Duration  `yaml:"duration"`
-	Speed          float64        `yaml:"speed"`
-	Seed           uint64         `yaml:"seed"`
-	Area           string         `yaml:"area"`
-	NoFly          string         `yaml:"no_fly"`
+	Name     string        `yaml:"name"`
+	Duration time.Duration `yaml:"duration"`
+	Speed    float64       `yaml:"speed"`
+	Seed     uint64        `yaml:"seed"`
+	Area     string        `yaml:"area"`
+	NoFly    string        `yaml:"no_fly"`
+	// DEM is a directory of SRTM .hgt tiles (optional): the simulator's
+	// ground and the controller's terrain, the same for both.
+	DEM            string         `yaml:"dem"`
 	Networks       []string       `yaml:"networks"`
 	TargetCoverage float64        `yaml:"target_coverage"`
 	Environment    string         `yaml:"environment"`
@@ -74,6 +79,10 @@ type Scenario struct {
 
 	// area and noFly are the GeoJSON read from the files.
 	area, noFly []byte
+	// demDir is DEM resolved against the scenario file; terrain the DEM
+	// opened (nil without one).
+	demDir  string
+	terrain *dem.Dir
 	// table is the airframe table both sides fly (set by validate).
 	table airframe.Table
 }
@@ -148,7 +157,30 @@ func LoadScenario(path string) (*Scenario, error) {
 	if _, err := coverage.ParseArea(s.area); err != nil {
 		return nil, scenarioErr("area", "%v", err)
 	}
+	if s.DEM != "" {
+		p := s.DEM
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if err := s.SetDEM(p); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// SetDEM gives the scenario its terrain: a directory of .hgt tiles, which
+// must hold at least one.
+func (s *Scenario) SetDEM(dir string) error {
+	d, err := dem.Open(dir, dem.Options{})
+	if err != nil {
+		return scenarioErr("dem", "%v", err)
+	}
+	if tiles, _ := filepath.Glob(filepath.Join(dir, "*.hgt")); len(tiles) == 0 {
+		return scenarioErr("dem", "no .hgt tile in %s", dir)
+	}
+	s.demDir, s.terrain = dir, d
+	return nil
 }
 
 // ParseScenario reads a scenario; unknown fields are errors. The GeoJSON

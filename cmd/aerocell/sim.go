@@ -15,6 +15,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
 )
@@ -43,6 +44,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	gpsNoise := fs.Float64("gps-noise", 1, "GPS position noise, metres (standard deviation)")
 	gcsTimeout := fs.Duration("gcs-timeout", 0, "GCS failsafe: RTL after this long without a GCS heartbeat (0: off)")
 	maxRate := fs.Float64("max-wall-rate", 0, "cap on each drone's telemetry messages per wall second when sped up (0: its real-time rate)")
+	demDir := fs.String("dem", "", "directory of SRTM .hgt tiles: the drones stand, land and crash on this ground (home altitudes from it) and ask the ground station for terrain as ArduPilot does")
 	runFor := fs.Duration("for", 0, "stop after this long on the wall clock (0: until interrupted)")
 	verbose := fs.Bool("v", false, "log lifecycle events to stderr")
 	if err := parseFlags(fs, args); err != nil {
@@ -135,6 +137,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usageError{"sim: --signing-key: " + err.Error()}
 		}
 		cfg.SigningKey = k
+	}
+	if *demDir != "" {
+		d, err := dem.Open(*demDir, dem.Options{})
+		if err != nil {
+			return usageError{"sim: --dem: " + err.Error()}
+		}
+		cfg.Terrain = d
 	}
 	if *speed != 1 {
 		c, err := clock.NewScaled(time.Now(), *speed)

@@ -100,6 +100,8 @@ func TestSimCommandBadInput(t *testing.T) {
 		{[]string{"--fault", "kind=packet-loss,percent=250"}, "percent"},
 		{[]string{"--fleet", bad}, "drones[0].profile"},
 		{[]string{"--fleet", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
+		{[]string{"--dem", filepath.Join(dir, "no-tiles")}, "--dem"},
+		{[]string{"--dem", "../../dem/testdata"}, "Drones[0].Home: no terrain under it"}, // CMAC is off the tile
 	} {
 		var out, errb bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -123,5 +125,55 @@ func TestSimCommandFleetFile(t *testing.T) {
 	if len(lines) != 6 || !strings.Contains(lines[0], "profile=tethered-multirotor") || !strings.Contains(lines[0], "tether=150m") ||
 		!strings.Contains(lines[1], "profile=long-tether") || !strings.Contains(lines[5], "sysid=20 profile=fixed-wing-relay") {
 		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
+// With --dem the drone stands on the DEM (its home altitude is the
+// ground's, whatever --home says) and asks the ground station for the
+// terrain around it.
+func TestSimCommandDEM(t *testing.T) {
+	a := freeUDP(t)
+	gcs := &gomavlib.Node{
+		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPServer{Address: a}},
+		Dialect:   ardupilotmega.Dialect, OutVersion: gomavlib.V2, OutSystemID: 255,
+	}
+	if err := gcs.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	defer gcs.Close()
+	asked := make(chan *common.MessageTerrainRequest, 1)
+	go func() {
+		for e := range gcs.Events() {
+			if fr, ok := e.(*gomavlib.EventFrame); ok {
+				if m, ok := fr.Message().(*common.MessageTerrainRequest); ok {
+					select {
+					case asked <- m:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"sim", "--dem", "../../dem/testdata", "--home", "44.13,-71.36,5000", "--gcs", "udpout:" + a, "--speed", "5", "--for", "20s"}, &out, &errb)
+	}()
+	select {
+	case m := <-asked:
+		if m.GridSpacing != 100 || m.Mask != 1<<56-1 {
+			t.Fatalf("request %+v", m)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no TERRAIN_REQUEST")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "home=44.130000,-71.360000,319 ") {
+		t.Fatalf("output %q: home not on the valley floor (319 m)", out.String())
 	}
 }
