@@ -113,17 +113,8 @@ func (a *Airframe) validateJobs(f func(string) string) error {
 		return fieldErr(f("max_payload_kg"), "must be positive for an airframe with a release")
 	}
 	if c := a.Camera; c != nil {
-		for _, v := range []struct {
-			name string
-			v    float64
-		}{{"sensor_width_mm", c.SensorWidthMM}, {"sensor_height_mm", c.SensorHeightMM}, {"focal_length_mm", c.FocalLengthMM},
-			{"image_width_px", float64(c.ImageWidthPx)}, {"image_height_px", float64(c.ImageHeightPx)}} {
-			if !(v.v > 0) || math.IsInf(v.v, 0) {
-				return fieldErr(f("camera."+v.name), "must be positive, got %v", v.v)
-			}
-		}
-		if c.MinInterval < 0 {
-			return fieldErr(f("camera.min_interval"), "must not be negative, got %v", c.MinInterval)
+		if err := c.validate(f); err != nil {
+			return err
 		}
 	}
 	if s := a.Sprayer; s != nil {
@@ -135,6 +126,26 @@ func (a *Airframe) validateJobs(f func(string) string) error {
 				return fieldErr(f("sprayer."+v.name), "must be positive, got %v", v.v)
 			}
 		}
+	}
+	return nil
+}
+
+// Validate checks the camera's values; the error is a *FieldError naming
+// the field ("camera.focal_length_mm").
+func (c *Camera) Validate() error { return c.validate(func(s string) string { return s }) }
+
+func (c *Camera) validate(f func(string) string) error {
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"sensor_width_mm", c.SensorWidthMM}, {"sensor_height_mm", c.SensorHeightMM}, {"focal_length_mm", c.FocalLengthMM},
+		{"image_width_px", float64(c.ImageWidthPx)}, {"image_height_px", float64(c.ImageHeightPx)}} {
+		if !(v.v > 0) || math.IsInf(v.v, 0) {
+			return fieldErr(f("camera."+v.name), "must be positive, got %v", v.v)
+		}
+	}
+	if c.MinInterval < 0 {
+		return fieldErr(f("camera.min_interval"), "must not be negative, got %v", c.MinInterval)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func (f frame) inv(p coverage.Point) LonLat { return fromGeo(f.pr.Inverse(p)) }
 // point dropped) and counter-clockwise.
 func localRing(field string, ring []LonLat) (frame, coverage.Ring, error) {
 	for i, p := range ring {
-		if err := checkLonLat(fmt.Sprintf("%s[%d]", field, i), p); err != nil {
+		if err := checkLonLat(fieldIndex(field, i), p); err != nil {
 			return frame{}, nil, err
 		}
 	}
@@ -68,7 +68,7 @@ func localRing(field string, ring []LonLat) (frame, coverage.Ring, error) {
 	for i, p := range ring {
 		r[i] = f.fwd(p)
 		if math.Hypot(r[i].X, r[i].Y) > maxSpanM {
-			return frame{}, nil, fieldErr(fmt.Sprintf("%s[%d]", field, i), "is %.0f km from the polygon's centre; a task spans %.0f km at most", math.Hypot(r[i].X, r[i].Y)/1000, maxSpanM/1000)
+			return frame{}, nil, fieldErr(fieldIndex(field, i), "is %.0f km from the polygon's centre; a task spans %.0f km at most", math.Hypot(r[i].X, r[i].Y)/1000, maxSpanM/1000)
 		}
 	}
 	m, err := coverage.MultiPolygon{{r}}.Normalize()
@@ -127,8 +127,14 @@ func bearing(dx, dy float64) float64 {
 	return b
 }
 
+func add(p, q coverage.Point) coverage.Point           { return coverage.Point{X: p.X + q.X, Y: p.Y + q.Y} }
+func scale(p coverage.Point, s float64) coverage.Point { return coverage.Point{X: p.X * s, Y: p.Y * s} }
+func dot(p, q coverage.Point) float64                  { return p.X*q.X + p.Y*q.Y }
+
 // offset moves p by d metres along compass bearing deg.
 func offset(p coverage.Point, deg, d float64) coverage.Point {
 	s, c := math.Sincos(deg * math.Pi / 180)
 	return coverage.Point{X: p.X + d*s, Y: p.Y + d*c}
 }
+
+func fieldIndex(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }

@@ -1,0 +1,172 @@
+package task
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+
+	"github.com/aerocell/aerocell/airframe"
+	"github.com/aerocell/aerocell/coverage"
+)
+
+// footprint is a photo's ground footprint in frame f: the image's width
+// across the heading, its height along it, at the photo's height above the
+// ground (flat ground, camera pointing straight down).
+func footprint(f frame, ph Photo, cam airframe.Camera) [4]coverage.Point {
+	across, along := cam.FootprintM(ph.AltRelM)
+	c := f.fwd(ph.Pos)
+	d, n := axes(ph.YawDeg)
+	var out [4]coverage.Point
+	for i, s := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
+		out[i] = add(c, add(scale(n, s[0]*across/2), scale(d, s[1]*along/2)))
+	}
+	return out
+}
+
+// SurveyGeoJSON writes the photos as a GeoJSON FeatureCollection, what a
+// photogrammetry tool needs to place the images: one Point feature per
+// photo ("kind": "photo", with seq, time (RFC 3339, or t_s after the
+// survey's start for a planned photo), alt_amsl_m, alt_rel_m, yaw_deg,
+// footprint_w_m and footprint_h_m), then each photo's ground footprint as
+// a Polygon feature ("kind": "footprint", with seq).
+func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
+	if err := checkCamera(cam); err != nil {
+		return nil, err
+	}
+	feats := make([]feature, 0, 2*len(photos))
+	fps := make([]feature, 0, len(photos))
+	for i, ph := range photos {
+		if err := checkPhoto(i, ph); err != nil {
+			return nil, err
+		}
+		w, h := cam.FootprintM(ph.AltRelM)
+		props := map[string]any{"kind": "photo", "seq": ph.Seq, "alt_amsl_m": round(ph.AltAMSLM, 2),
+			"alt_rel_m": round(ph.AltRelM, 2), "yaw_deg": round(ph.YawDeg, 1), "footprint_w_m": round(w, 2), "footprint_h_m": round(h, 2)}
+		if ph.Time.IsZero() {
+			props["t_s"] = round(ph.After.Seconds(), 3)
+		} else {
+			props["time"] = ph.Time.UTC().Format(time.RFC3339Nano)
+		}
+		feats = append(feats, feature{"Feature", geometry{"Point", ph.Pos}, props})
+		f, err := newFrame(ph.Pos)
+		if err != nil {
+			return nil, fieldErr(fieldIndex("photos", i), "%v", err)
+		}
+		ring := make([]LonLat, 0, 5)
+		for _, c := range footprint(f, ph, cam) {
+			ring = append(ring, f.inv(c))
+		}
+		ring = append(ring, ring[0])
+		fps = append(fps, feature{"Feature", geometry{"Polygon", [][]LonLat{ring}}, map[string]any{"kind": "footprint", "seq": ph.Seq}})
+	}
+	return json.Marshal(featureCollection{"FeatureCollection", append(feats, fps...)})
+}
+
+// GeoJSON (RFC 7946) as the survey writes it. orb/geojson would do the
+// same but drags in the MongoDB driver for its BSON methods.
+type featureCollection struct {
+	Type     string    `json:"type"`
+	Features []feature `json:"features"`
+}
+
+type feature struct {
+	Type       string         `json:"type"`
+	Geometry   geometry       `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+type geometry struct {
+	Type        string `json:"type"`
+	Coordinates any    `json:"coordinates"`
+}
+
+func checkPhoto(i int, ph Photo) error {
+	if err := checkLonLat("photos", ph.Pos); err != nil {
+		return fieldErr(fieldIndex("photos", i), "%s", err.(*FieldError).Reason)
+	}
+	for _, v := range []float64{ph.AltAMSLM, ph.AltRelM, ph.YawDeg} {
+		if !finite(v) {
+			return fieldErr(fieldIndex("photos", i), "altitude and yaw must be finite")
+		}
+	}
+	if ph.AltRelM < 0 {
+		return fieldErr(fieldIndex("photos", i), "alt_rel_m must not be negative, got %v", ph.AltRelM)
+	}
+	return nil
+}
+
+// coverageSamples is the side of the grid FootprintCoverage samples the
+// polygon's bounding box on: 400 × 400 points measure the fraction within
+// about 0.3 % (the footprints' edges cross the samples at random).
+const coverageSamples = 400
+
+// FootprintCoverage is the fraction (0-1) of the polygon ring that the
+// photos' ground footprints cover, measured on a grid of sample points
+// over the polygon. A ring that is not a valid polygon covers 0.
+func FootprintCoverage(photos []Photo, cam airframe.Camera, ring []LonLat) float64 {
+	f, r, err := localRing("polygon", ring)
+	if err != nil || checkCamera(cam) != nil {
+		return 0
+	}
+	lo, hi := coverage.Point{X: math.Inf(1), Y: math.Inf(1)}, coverage.Point{X: math.Inf(-1), Y: math.Inf(-1)}
+	for _, p := range r {
+		lo.X, lo.Y, hi.X, hi.Y = math.Min(lo.X, p.X), math.Min(lo.Y, p.Y), math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)
+	}
+	step := math.Max(hi.X-lo.X, hi.Y-lo.Y) / coverageSamples
+	nx, ny := int((hi.X-lo.X)/step)+1, int((hi.Y-lo.Y)/step)+1
+	sample := func(i, j int) coverage.Point {
+		return coverage.Point{X: lo.X + (float64(i)+0.5)*step, Y: lo.Y + (float64(j)+0.5)*step}
+	}
+	inside := make([]bool, nx*ny)
+	total := 0
+	for j := range ny {
+		for i := range nx {
+			if ringContains(r, sample(i, j)) {
+				inside[j*nx+i] = true
+				total++
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	covered := 0
+	for k, ph := range photos {
+		if checkPhoto(k, ph) != nil {
+			continue
+		}
+		q := footprint(f, ph, cam)
+		blo, bhi := q[0], q[0]
+		for _, c := range q[1:] {
+			blo.X, blo.Y, bhi.X, bhi.Y = math.Min(blo.X, c.X), math.Min(blo.Y, c.Y), math.Max(bhi.X, c.X), math.Max(bhi.Y, c.Y)
+		}
+		i0, i1 := max(0, int((blo.X-lo.X)/step)), min(nx-1, int((bhi.X-lo.X)/step))
+		j0, j1 := max(0, int((blo.Y-lo.Y)/step)), min(ny-1, int((bhi.Y-lo.Y)/step))
+		for j := j0; j <= j1; j++ {
+			for i := i0; i <= i1; i++ {
+				if inside[j*nx+i] && inConvex(q, sample(i, j)) {
+					inside[j*nx+i] = false
+					covered++
+				}
+			}
+		}
+	}
+	return float64(covered) / float64(total)
+}
+
+// inConvex reports whether p lies in the convex quadrilateral q (either
+// winding).
+func inConvex(q [4]coverage.Point, p coverage.Point) bool {
+	var pos, neg bool
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		c := (b.X-a.X)*(p.Y-a.Y) - (b.Y-a.Y)*(p.X-a.X)
+		pos, neg = pos || c > 0, neg || c < 0
+	}
+	return !(pos && neg)
+}
+
+func round(v float64, digits int) float64 {
+	s := math.Pow(10, float64(digits))
+	return math.Round(v*s) / s
+}
