@@ -1,0 +1,133 @@
+package fleet
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// How one drone would fly one task: its mission (package task builds it),
+// what the crew loads, and the times the scheduler weighs.
+
+// flight is one drone's way of doing one task.
+type flight struct {
+	// items is the mission, item 0 the home (as ArduPilot keeps it); the
+	// task is done when its last item (a NAV item) is reached.
+	items []mavlink.MissionItem
+	// loadKg and tankL are set by PARAM_SET (AC_LOAD_KG, AC_TANK_L) on the
+	// ground before the flight; 0: nothing to load.
+	loadKg, tankL float64
+	// reach is the time to the task (the crew's loading and the launch
+	// included), on the time doing it, back the time from its end home.
+	reach, on, back time.Duration
+	// end is where the mission ends.
+	end mavlink.LatLon
+}
+
+// Task flight figures.
+const (
+	// loadTime is a crew's time to load a drone on the ground.
+	loadTime = 2 * time.Minute
+	// taskMargin is the battery kept beyond the task and the flight home.
+	taskMargin = 5 * time.Minute
+)
+
+// planFlight works out how d would fly t, or why it cannot: the airframe
+// must do the job (package task refuses a load too heavy, a camera or
+// sprayer missing, a GSD above the ceiling), every point of the mission
+// must be within the drone's limits (ceiling, tether, geofence, no-fly),
+// and the battery must last the task with its load, the flight home and
+// a margin above the reserve.
+func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
+	a := d.profile.Air
+	var f flight
+	lat, lon, alt := d.tel.HomeLat, d.tel.HomeLon, d.tel.HomeAlt
+	if !d.tel.HomeSet {
+		lat, lon, alt = d.tel.Lat, d.tel.Lon, d.tel.AltMSL-d.tel.AltRel
+	}
+	home := task.Home{Pos: task.LonLat{lon, lat}, AltAMSLM: alt}
+	var pt task.LonLat
+	if t.Point != nil {
+		pt = *t.Point
+	}
+	switch t.Kind {
+	case task.Drop:
+		p, err := task.PlanDrop(a, pt, t.MassKg, l.wind, 0)
+		if err != nil {
+			return f, err
+		}
+		f.loadKg, f.on = t.MassKg, p.OnPoint+30*time.Second
+	case task.Fire:
+		p, err := task.PlanFire(a, pt, t.Polygon, t.Litres)
+		if err != nil {
+			return f, err
+		}
+		if p.Sorties > 1 {
+			return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, p.Sorties, a.Name, p.SortieLitres)
+		}
+		f.tankL, f.on = t.Litres, p.LastSprayTime+30*time.Second
+	case task.Survey:
+		if a.Camera == nil {
+			return f, fmt.Errorf("%s has no camera", a.Name)
+		}
+		p, err := task.PlanSurvey(t.Polygon, *a.Camera, t.GSDcm, t.OverlapPct,
+			task.SurveyOptions{SpeedMS: a.CruiseSpeed, MaxAltM: a.Ceiling, FixedSpeed: !a.Copter()})
+		if err != nil {
+			return f, err
+		}
+		f.on = p.FlightTime
+	default:
+		return f, fmt.Errorf("%w: task kind %q", ErrInvalid, t.Kind)
+	}
+	items, err := task.Mission(*t, a, home, l.wind)
+	if err != nil {
+		return f, err
+	}
+	var first *mavlink.MissionItem
+	for i := 1; i < len(items); i++ {
+		it := &items[i]
+		switch it.Command {
+		case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_PAYLOAD_PLACE:
+		default:
+			continue
+		}
+		if err := l.checkLimits(d, it.Lat, it.Lon, float64(it.Alt)); err != nil {
+			return f, fmt.Errorf("mission item %d: %w", i, err)
+		}
+		if first == nil {
+			first = it
+		}
+		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
+	}
+	if first == nil {
+		return f, fmt.Errorf("%w: the mission has no waypoint", ErrInvalid)
+	}
+	f.items = items
+	f.reach = l.timeTo(d, first.Lat, first.Lon, float64(first.Alt))
+	if !d.airborne() && (f.loadKg > 0 || f.tankL > 0) {
+		f.reach += loadTime
+	}
+	f.back = time.Duration((distanceM(f.end.Lat, f.end.Lon, lat, lon)/d.profile.CruiseMS + a.RTLAlt/d.profile.DescentMS) * float64(time.Second))
+	if !d.profile.Tethered() {
+		need := f.reach + f.on + f.back + taskMargin
+		if left := l.enduranceWith(d, f.loadKg+f.tankL); left < need {
+			return f, fmt.Errorf("%w: drone %d has %v of battery, the task and the flight home need %v",
+				ErrLimit, d.id, left.Round(time.Minute), need.Round(time.Minute))
+		}
+	}
+	return f, nil
+}
+
+// enduranceWith is d's flight time left before its reserve carrying massKg.
+func (l *loop) enduranceWith(d *drone, massKg float64) time.Duration {
+	left := l.enduranceLeft(d)
+	if massKg <= 0 {
+		return left
+	}
+	a := d.profile.Air
+	k := float64(a.HoldEndurance(l.wind, massKg)) / float64(a.HoldEndurance(l.wind, 0))
+	return time.Duration(float64(left) * k)
+}
