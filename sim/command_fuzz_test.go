@@ -8,6 +8,23 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
+// loneVehicle is one drone of profile p (index idx) in a fleet with no
+// links or loop, and run, which steps it n times: for fuzzing, where a
+// socket per input would cost more than the flight.
+func loneVehicle(w Wind, p *Profile, idx int) (*vehicle, func(n int)) {
+	fl := &Fleet{cfg: Config{Wind: w}, speed: 1}
+	fl.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v := newVehicle(fl, DroneConfig{SysID: 1, Home: testHome}, p, idx, 1, fl.now)
+	fl.vehicles = []*vehicle{v}
+	return v, func(n int) {
+		for i := 0; i < n; i++ {
+			fl.now = fl.now.Add(dt)
+			v.step()
+			v.tel.tick(fl.now, 1)
+		}
+	}
+}
+
 // FuzzCommand: whatever a ground station sends in a command, the drone
 // answers without panicking and never leaves its tether or the ground
 // below it.
@@ -19,18 +36,8 @@ func FuzzCommand(f *testing.F) {
 	f.Add(uint16(common.MAV_CMD_DO_SET_MODE), float32(1), float32(6), float32(0), float32(0), float32(0), false, uint16(0))
 	f.Add(uint16(common.MAV_CMD_REQUEST_MESSAGE), float32(math.NaN()), float32(0), float32(0), float32(0), float32(0), true, uint16(7))
 	f.Fuzz(func(t *testing.T, cmd uint16, p1, p2, lat, lon, alt float32, asInt bool, mask uint16) {
-		fl := &Fleet{cfg: Config{Wind: Wind{SpeedMS: 3, GustMS: 1}}, speed: 1}
-		fl.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		profs := BuiltinProfiles()
-		v := newVehicle(fl, DroneConfig{SysID: 1, Home: testHome}, &profs[0], 0, 1, fl.now)
-		fl.vehicles = []*vehicle{v}
-		run := func(n int) {
-			for i := 0; i < n; i++ {
-				fl.now = fl.now.Add(dt)
-				v.step()
-				v.tel.tick(fl.now, 1)
-			}
-		}
+		v, run := loneVehicle(Wind{SpeedMS: 3, GustMS: 1}, &profs[0], 0)
 		// take off, then the fuzzed command, then fly a minute
 		v.receive(&common.MessageSetMode{TargetSystem: 1, BaseMode: common.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, CustomMode: 4}, 255, 190)
 		v.command(command{cmd: common.MAV_CMD_COMPONENT_ARM_DISARM, p: [4]float64{1}})

@@ -26,5 +26,6 @@ func wireDialect() *dialect.Dialect {
 		&common.MessageMissionRequestList{}, &common.MessageMissionSetCurrent{}, &common.MessageParamRequestList{},
 		&common.MessageParamRequestRead{}, &common.MessageParamSet{}, &common.MessageParamValue{},
 		&common.MessageProtocolVersion{}, &common.MessageTimesync{}, &ardupilotmega.MessageWind{},
+		&common.MessageCameraTrigger{}, &ardupilotmega.MessageCameraFeedback{},
 	}}
 }

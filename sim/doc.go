@@ -87,6 +87,49 @@
 // Signing: with Config.SigningKey every frame sent is signed and frames
 // unsigned or signed with another key are dropped.
 //
+// # Jobs: loads, camera, sprayer
+//
+// The ground crew loads a drone with PARAM_SET, disarmed on the ground
+// only: AC_LOAD_KG (the mass on the gripper or winch, or in the bay, up to
+// the airframe's max_payload_kg) and AC_TANK_L (water in the sprayer's
+// tank, up to tank_l). Otherwise the parameter keeps its value, the
+// PARAM_VALUE says so and a STATUSTEXT says why. The load and the water
+// (1 kg a litre) cost power as the airframe's mass model says, until
+// released or sprayed.
+//
+// As commands (COMMAND_LONG, COMMAND_INT) and as mission items in AUTO:
+// DO_GRIPPER (param2 0 release, 1 grab; a fixed wing's bay is its
+// gripper): the load falls from the drone with its velocity, slowed by the
+// air and drifting with the wind ("Gripper load released"). DO_WINCH
+// (param2 WINCH_DELIVER, RELATIVE_LENGTH_CONTROL with param3 metres,
+// RATE_CONTROL with param4 m/s, RETRACT, RELAXED): the line pays out at up
+// to 1 m/s (WINCH_RATE_MAX) on a 40 m drum; a load that touches the ground
+// is let go and the line comes back in; a delivery whose ground lies
+// beyond the line is DENIED. In a mission a DO_WINCH delivery holds the
+// mission until the line is back in (ArduPilot's DO_WINCH completes at
+// once; a mission would add a delay). NAV_PAYLOAD_PLACE (copters with
+// "place"; param1 the most to descend, 0 no limit): fly to the point,
+// descend at LAND_SPEED until the load touches, release, climb back, as
+// Copter's PayloadPlace. DO_SET_CAM_TRIGG_DIST (param1 metres, 0 off;
+// param3 1 shoots at once) and DO_DIGICAM_CONTROL (param5 1 shoots): no
+// two pictures closer than the camera's min_interval (a shot asked sooner
+// waits, as AP_Camera's pending trigger); each picture sends
+// CAMERA_TRIGGER and ardupilotmega CAMERA_FEEDBACK (img_idx from 1, the
+// position estimate, alt MSL and above home, attitude). DO_SPRAYER
+// (param1 1 on, 0 off) drains the tank at the pump rate while on and
+// flying (AC_Sprayer's SPRAY_SPEED_MIN is not modelled: a hover sprays)
+// and switches off with "Sprayer: tank empty". An airframe without the
+// part answers UNSUPPORTED (and refuses such a mission item at upload);
+// a release with nothing loaded, or the sprayer on an empty tank, DENIED.
+// Fleet.JobLog returns what happened: drops (release and impact points,
+// mass), photos and litres sprayed; State has LoadKg, TankL, WinchLineM
+// and Photos.
+//
+// Mission progress is reported as ArduPilot does: MISSION_ITEM_REACHED for
+// each item done, MISSION_CURRENT with the current navigation item, the
+// item count without home and mission_mode 1 in AUTO, and "Reached
+// command #N" for waypoints.
+//
 // # Payload protocol
 //
 // A drone's base stations (Profile.Cells) are reported at 1 Hz as

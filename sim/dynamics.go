@@ -34,6 +34,7 @@ func (v *vehicle) step() {
 	if v.gs != nil {
 		v.tether()
 	}
+	v.stepJobs()
 	v.stepEnergy()
 	v.stepSwap(now)
 	v.stepGPS()

@@ -24,7 +24,7 @@ func (v *vehicle) stepEnergy() {
 	}
 	if v.armed && (v.landed != OnGround || v.phase == phTakeoff) {
 		climb := math.Max(0, -v.vd)
-		p += v.prof.FlightPowerW(v.airspeed, 0)
+		p += v.prof.FlightPowerW(v.airspeed, v.carriedKg())
 		p += b.ClimbW * climb / v.prof.ClimbRate
 	} else if v.armed {
 		p += 0.05 * b.HoverW // spinning at idle

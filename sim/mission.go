@@ -47,6 +47,18 @@ func (m *missionStore) state(v *vehicle) common.MISSION_STATE {
 	return common.MISSION_STATE_NOT_STARTED
 }
 
+// navSeq is the item MISSION_CURRENT reports: ArduPilot's current
+// navigation command, which a DO command in progress belongs to (the next
+// navigation item at or after the current one).
+func (m *missionStore) navSeq() int {
+	for i := m.cur; i < len(m.items); i++ {
+		if isNav(m.items[i].Command) || m.items[i].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {
+			return i
+		}
+	}
+	return m.cur
+}
+
 // missionTransfer is an upload or download in progress.
 type missionTransfer struct {
 	upload   bool
@@ -96,6 +108,9 @@ func (v *vehicle) sendItem(it common.MessageMissionItemInt, t common.MAV_MISSION
 		return
 	}
 	x, y := float32(float64(it.X)/1e7), float32(float64(it.Y)/1e7)
+	if it.Frame == common.MAV_FRAME_MISSION {
+		x, y = float32(it.X), float32(it.Y)
+	}
 	v.send(&common.MessageMissionItem{
 		TargetSystem: sys, TargetComponent: comp, Seq: it.Seq, Frame: it.Frame, Command: it.Command,
 		Current: it.Current, Autocontinue: it.Autocontinue, Param1: it.Param1, Param2: it.Param2,
@@ -132,11 +147,15 @@ func (v *vehicle) missionMessage(msg message.Message, sys, comp uint8) {
 		}
 	case *common.MessageMissionItem:
 		if v.forMe(m.TargetSystem, m.TargetComponent) {
-			v.missionItem(common.MessageMissionItemInt{
+			it := common.MessageMissionItemInt{
 				Seq: m.Seq, Frame: m.Frame, Command: m.Command, Current: m.Current, Autocontinue: m.Autocontinue,
 				Param1: m.Param1, Param2: m.Param2, Param3: m.Param3, Param4: m.Param4,
 				X: degE7(float64(m.X)), Y: degE7(float64(m.Y)), Z: m.Z, MissionType: m.MissionType,
-			}, sys, comp)
+			}
+			if m.Frame == common.MAV_FRAME_MISSION { // x and y are plain params, as ArduPilot reads them
+				it.X, it.Y = int32(clamp(float64(m.X), math.MinInt32, math.MaxInt32)), int32(clamp(float64(m.Y), math.MinInt32, math.MaxInt32))
+			}
+			v.missionItem(it, sys, comp)
 		}
 	case *common.MessageMissionRequestList:
 		if !v.forMe(m.TargetSystem, m.TargetComponent) {
@@ -270,7 +289,7 @@ func isNav(c common.MAV_CMD) bool {
 	switch c {
 	case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_UNLIM, common.MAV_CMD_NAV_LOITER_TURNS,
 		common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_LAND, common.MAV_CMD_NAV_TAKEOFF,
-		common.MAV_CMD_NAV_LOITER_TO_ALT:
+		common.MAV_CMD_NAV_LOITER_TO_ALT, common.MAV_CMD_NAV_PAYLOAD_PLACE:
 		return true
 	}
 	return false
@@ -295,6 +314,11 @@ func (v *vehicle) validate(t common.MAV_MISSION_TYPE, items []common.MessageMiss
 				return common.MAV_MISSION_UNSUPPORTED, fmt.Sprintf("Fence: item %d: unsupported command %d", i, it.Command)
 			}
 			continue
+		}
+		if i > 0 {
+			if r := v.validateJob(i, it); r != "" {
+				return common.MAV_MISSION_UNSUPPORTED, r
+			}
 		}
 		if i == 0 || !isNav(it.Command) {
 			continue
@@ -370,6 +394,9 @@ func (v *vehicle) missionStep() {
 		return
 	}
 	if v.itemReached(it) {
+		if it.Command == common.MAV_CMD_NAV_WAYPOINT {
+			v.statustext(common.MAV_SEVERITY_INFO, fmt.Sprintf("Reached command #%d", m.cur))
+		}
 		v.send(&common.MessageMissionItemReached{Seq: uint16(m.cur)})
 		m.cur++
 		m.started = false
@@ -416,6 +443,10 @@ func (v *vehicle) beginItem(it common.MessageMissionItemInt) {
 		if it.Param2 > 0 {
 			v.setSpeed(float64(it.Param2))
 		}
+	case common.MAV_CMD_NAV_PAYLOAD_PLACE:
+		v.beginPlace(p, it.Z, it.Param1)
+	default:
+		v.jobItem(it)
 	}
 }
 
@@ -457,8 +488,10 @@ func (v *vehicle) itemReached(it common.MessageMissionItemInt) bool {
 		return false // reached on touchdown
 	case common.MAV_CMD_NAV_RETURN_TO_LAUNCH:
 		return false
+	case common.MAV_CMD_NAV_PAYLOAD_PLACE:
+		return v.placeReached()
 	}
-	return true
+	return v.jobItemReached(it)
 }
 
 // missionLanded completes a LAND or RTL item on touchdown.

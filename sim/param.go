@@ -29,6 +29,8 @@ func (v *vehicle) params() map[string]float32 {
 		"BATT_FS_LOW_ACT": 2,
 		"FENCE_ENABLE":    0,
 		"AC_PROFILE":      float32(v.profIdx),
+		paramLoadKg:       float32(v.job.loadKg),
+		paramTankL:        float32(v.job.tankL),
 	}
 	if v.f.cfg.GCSTimeout > 0 {
 		v.param["FS_GCS_ENABLE"] = 1
@@ -99,6 +101,14 @@ func (v *vehicle) paramMessage(msg message.Message, _, _ uint8) {
 				}
 				if n == "FS_GCS_TIMEOUT" {
 					val = float32(clamp(float64(val), 2, 120))
+				}
+				if reason, ok := v.jobParam(n, val); ok {
+					if reason != "" { // refused: the value stays, and the drone says why
+						v.statustext(common.MAV_SEVERITY_WARNING, reason)
+					}
+					v.syncJobParams()
+					v.sendParam(n, i, len(names))
+					continue
 				}
 				v.params()[n] = val
 				v.sendParam(n, i, len(names))

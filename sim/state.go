@@ -117,6 +117,14 @@ type State struct {
 	MissionSeq   int
 	FenceCount   int
 
+	// LoadKg is the load on the gripper or winch or in the bay, TankL the
+	// water in the sprayer's tank (AC_LOAD_KG, AC_TANK_L); WinchLineM the
+	// winch line paid out; Photos the pictures taken (the last img_idx).
+	LoadKg     float64
+	TankL      float64
+	WinchLineM float64
+	Photos     int
+
 	// Faults are the faults in force.
 	Faults []FaultKind
 	// LastGCS is when a ground-station heartbeat was last received (zero if

@@ -264,7 +264,14 @@ func (v *vehicle) message(id int) message.Message {
 			Vz: int16(clamp(v.vd*100, -32767, 32767)), Hdg: uint16(v.heading * 100),
 		}
 	case msgMissionCurrent:
-		return &common.MessageMissionCurrent{Seq: uint16(v.mission.cur), Total: uint16(max(len(v.mission.items)-1, 0)), MissionState: v.mission.state(v)}
+		// as ArduPilot: the current navigation item, the items but home,
+		// and mission mode 1 in AUTO
+		mode := uint8(0)
+		if v.mode.kind == mAuto {
+			mode = 1
+		}
+		return &common.MessageMissionCurrent{Seq: uint16(v.mission.navSeq()), Total: uint16(max(len(v.mission.items)-1, 0)),
+			MissionState: v.mission.state(v), MissionMode: mode}
 	case msgWind:
 		// The autopilot's estimate: the steady wind, which its filter
 		// separates from the gusts, the direction it blows from.

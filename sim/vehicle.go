@@ -143,6 +143,7 @@ type vehicle struct {
 	// velocity target of phVelocity, m/s NED, until velUntil
 	velN, velE, velD float64
 	velUntil         time.Time
+	job              jobs // load, winch, camera, sprayer (jobs.go)
 }
 
 func newVehicle(f *Fleet, dc DroneConfig, prof *Profile, idx int, seed uint64, now time.Time) *vehicle {
@@ -463,5 +464,6 @@ func (v *vehicle) state() State {
 	for _, f := range v.faults {
 		st.Faults = append(st.Faults, f.Kind)
 	}
+	v.jobState(&st)
 	return st
 }

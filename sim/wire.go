@@ -139,7 +139,7 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
-			lat: float64(m.Param5), lon: float64(m.Param6), alt: float64(m.Param7), relAlt: true}
+			lat: float64(m.Param5), lon: float64(m.Param6), alt: float64(m.Param7), relAlt: true, p5: float64(m.Param5)}
 		if m.Param5 == 0 && m.Param6 == 0 {
 			c.lat, c.lon = math.NaN(), math.NaN()
 		}
@@ -151,7 +151,7 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
-			lat: float64(m.X) / 1e7, lon: float64(m.Y) / 1e7, alt: float64(m.Z), relAlt: relativeFrame(m.Frame)}
+			lat: float64(m.X) / 1e7, lon: float64(m.Y) / 1e7, alt: float64(m.Z), relAlt: relativeFrame(m.Frame), p5: float64(m.X)}
 		if m.X == math.MaxInt32 || m.Y == math.MaxInt32 || (m.X == 0 && m.Y == 0) {
 			c.lat, c.lon = math.NaN(), math.NaN()
 		}
@@ -206,6 +206,7 @@ type command struct {
 	lat, lon float64
 	alt      float64
 	relAlt   bool
+	p5       float64 // param5 as sent (COMMAND_INT: x), for commands where it is no latitude
 }
 
 // target returns the command's position, defaulting to the drone's own.
@@ -411,7 +412,9 @@ func (v *vehicle) command(c command) {
 		v.ack(c.cmd, res, 0)
 
 	default:
-		v.ack(c.cmd, common.MAV_RESULT_UNSUPPORTED, 0)
+		if !v.jobCommand(c) {
+			v.ack(c.cmd, common.MAV_RESULT_UNSUPPORTED, 0)
+		}
 	}
 }
 
