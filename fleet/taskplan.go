@@ -49,44 +49,35 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		lat, lon, alt = d.tel.Lat, d.tel.Lon, d.tel.AltMSL-d.tel.AltRel
 	}
 	home := task.Home{Pos: task.LonLat{lon, lat}, AltAMSLM: alt}
-	var pt task.LonLat
-	if t.Point != nil {
-		pt = *t.Point
-	}
 	switch t.Kind {
 	case task.Drop:
-		p, err := task.PlanDrop(a, pt, t.MassKg, l.wind, 0)
-		if err != nil {
-			return f, err
-		}
-		f.loadKg, f.on = t.MassKg, p.OnPoint+30*time.Second
+		f.loadKg = t.MassKg
 	case task.Fire:
-		p, err := task.PlanFire(a, pt, t.Polygon, t.Litres)
-		if err != nil {
-			return f, err
-		}
-		if p.Sorties > 1 {
-			return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, p.Sorties, a.Name, p.SortieLitres)
-		}
-		f.tankL, f.on = t.Litres, p.LastSprayTime+30*time.Second
-	case task.Survey:
-		if a.Camera == nil {
-			return f, fmt.Errorf("%s has no camera", a.Name)
-		}
-		p, err := task.PlanSurvey(t.Polygon, *a.Camera, t.GSDcm, t.OverlapPct,
-			task.SurveyOptions{SpeedMS: a.CruiseSpeed, MaxAltM: a.Ceiling, FixedSpeed: !a.Copter()})
-		if err != nil {
-			return f, err
-		}
-		f.on = p.FlightTime
-	default:
-		return f, fmt.Errorf("%w: task kind %q", ErrInvalid, t.Kind)
+		f.tankL = t.Litres
 	}
+	from := home.Pos
+	if d.airborne() {
+		from = task.LonLat{d.tel.Lon, d.tel.Lat}
+	}
+	energy := a.Battery.CapacityWh
+	if d.tel.BatteryPct >= 0 {
+		energy *= float64(d.tel.BatteryPct) / 100
+	}
+	c, err := task.Estimate(*t, a, from, home.Pos, l.wind, energy)
+	if err != nil {
+		return f, err
+	}
+	if c.Sorties > 1 {
+		return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, c.Sorties, a.Name, a.Sprayer.TankL)
+	}
+	if !c.Enough {
+		return f, fmt.Errorf("%w: drone %d: %s", ErrLimit, d.id, c.Reason)
+	}
+	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
 	items, err := task.Mission(*t, a, home, l.wind)
 	if err != nil {
 		return f, err
 	}
-	var first *mavlink.MissionItem
 	for i := 1; i < len(items); i++ {
 		it := &items[i]
 		switch it.Command {
@@ -97,21 +88,18 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		if err := l.checkLimits(d, it.Lat, it.Lon, float64(it.Alt)); err != nil {
 			return f, fmt.Errorf("mission item %d: %w", i, err)
 		}
-		if first == nil {
-			first = it
-		}
 		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
 	}
-	if first == nil {
-		return f, fmt.Errorf("%w: the mission has no waypoint", ErrInvalid)
-	}
 	f.items = items
-	f.reach = l.timeTo(d, first.Lat, first.Lon, float64(first.Alt))
-	if !d.airborne() && (f.loadKg > 0 || f.tankL > 0) {
-		f.reach += loadTime
+	if !d.airborne() {
+		f.reach += 15 * time.Second // mode, arm, spin up
+		if f.loadKg > 0 || f.tankL > 0 {
+			f.reach += loadTime
+		}
 	}
-	f.back = time.Duration((distanceM(f.end.Lat, f.end.Lon, lat, lon)/d.profile.CruiseMS + a.RTLAlt/d.profile.DescentMS) * float64(time.Second))
 	if !d.profile.Tethered() {
+		// The estimate's energy is the battery's nominal; the drone's own
+		// figure (the autopilot's time left, the wind now) may be less.
 		need := f.reach + f.on + f.back + taskMargin
 		if left := l.enduranceWith(d, f.loadKg+f.tankL); left < need {
 			return f, fmt.Errorf("%w: drone %d has %v of battery, the task and the flight home need %v",

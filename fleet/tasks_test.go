@@ -225,3 +225,52 @@ func TestTaskCostsCoverage(t *testing.T) {
 		return false
 	})
 }
+
+// TestTaskDropAndFireFlown: a drop and a fire task, each loaded by the
+// crew's PARAM_SET on the ground and flown as a mission, end done; the
+// simulator's truth shows the load down near the point and the water
+// sprayed.
+func TestTaskDropAndFireFlown(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)}})
+	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool {
+		return len(s.Drones) == 2 && s.Drones[0].Lat != 0 && s.Drones[1].Lat != 0
+	})
+	ctx := context.Background()
+	dropAt := task.LonLat{base.Lon + 0.004, base.Lat + 0.002}
+	drop, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Drop, Deadline: 20 * time.Minute, Point: &dropAt, MassKg: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fireAt := task.LonLat{base.Lon - 0.003, base.Lat + 0.001}
+	fire, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: 20 * time.Minute, Point: &fireAt, Litres: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drop.Status != task.Assigned || fire.Status != task.Assigned || drop.Drone == fire.Drone {
+		t.Fatalf("two tasks, two idle drones: %+v / %+v", drop, fire)
+	}
+	s := r.waitFor("both done", 20*time.Minute, func(s Snapshot) bool {
+		return taskOf(s, drop.ID).Status.Final() && taskOf(s, fire.ID).Status.Final()
+	})
+	for _, id := range []string{drop.ID, fire.ID} {
+		if got := taskOf(s, id); got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+			t.Fatalf("%s ended %+v", id, got)
+		}
+	}
+	jl := r.fleet.JobLog()
+	if len(jl.Drops) != 1 || jl.Drops[0].SysID != uint8(drop.Drone) || jl.Drops[0].MassKg != 6 {
+		t.Fatalf("drops in the simulator: %+v", jl.Drops)
+	}
+	if miss := distanceM(jl.Drops[0].Impact.Lat, jl.Drops[0].Impact.Lon, dropAt[1], dropAt[0]); miss > 10 {
+		t.Fatalf("load down %.1f m from its point", miss)
+	}
+	litres := 0.0
+	for _, sp := range jl.Sprays {
+		if sp.SysID == uint8(fire.Drone) {
+			litres += sp.Litres
+		}
+	}
+	if litres < 11.5 {
+		t.Fatalf("%.1f L sprayed of 12", litres)
+	}
+}
