@@ -11,6 +11,7 @@ import (
 
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // The scheduler: which drone does a task, at the least cost to coverage.
@@ -28,14 +29,21 @@ type option struct {
 	d    *drone
 	f    flight
 	done time.Time
+	// wait is how long before the drone can start from home: the flight
+	// home and the crew's battery swap and loading, or the end of what it
+	// does now.
+	wait time.Duration
+	// queued: the drone is not ours to take now (another task, on its way
+	// home, charging); the task waits for it.
+	queued bool
 	// cost in km²·h; station is the station the drone leaves, if any.
 	cost    float64
 	station string
 }
 
 // option works out how d would do r's task and what it would cost, or why
-// it cannot. chosen: a commander names the drone, so a busy-free check is
-// all that is asked of its state.
+// it cannot. chosen: a commander names the drone, which must be free to
+// take the task now.
 func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	rec := d.rec
 	switch {
@@ -45,38 +53,88 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 		return nil, errors.New("not under automation")
 	case rec.Failed != "":
 		return nil, fmt.Errorf("out of service (%s)", rec.Failed)
-	case rec.Home:
-		return nil, errors.New("on its way home")
-	case rec.Task != "" && rec.Task != r.T.ID:
-		return nil, fmt.Errorf("busy with %s", rec.Task)
 	case l.clk.Now().Before(d.restUntil):
 		return nil, errors.New("resting after failed launches")
-	case rec.Task == "" && d.op != nil && !chosen:
-		return nil, fmt.Errorf("busy: %s", d.op.what)
 	}
+	loaded := r.T.Kind != task.Survey // a load or water, put in on the ground
+	a := d.profile.Air
 	o := &option{d: d}
+	v := d // the drone as it would start
+	home := func() {
+		if !d.airborne() && d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95 {
+			o.wait += a.Battery.Swap // on the ground, being charged
+		} else if d.airborne() {
+			o.wait += l.timeHome(d)
+			if !d.profile.Tethered() {
+				o.wait += max(a.Battery.Swap-loadTime, 0) // a fresh battery with the load
+			}
+		}
+		v = atHome(d)
+	}
 	switch {
-	case rec.Task == r.T.ID, d.state == DroneIdle && d.airborne():
+	case rec.Task == r.T.ID:
+	case rec.Task != "":
+		if chosen {
+			return nil, fmt.Errorf("busy with %s", rec.Task)
+		}
+		other := l.taskByID(rec.Task)
+		if other == nil {
+			return nil, fmt.Errorf("busy with %s", rec.Task)
+		}
+		o.queued = true
+		o.wait = max(other.T.ETA.Sub(l.clk.Now()), 0) + l.timeHome(d)
+		if !d.profile.Tethered() {
+			o.wait += a.Battery.Swap
+		}
+		v = atHome(d)
+	case rec.Home:
+		if chosen {
+			return nil, errors.New("on its way home")
+		}
+		o.queued = true
+		home()
+	case d.op != nil && !chosen && !isTaskOp(d.op.what) && rec.Station == "":
+		return nil, fmt.Errorf("busy: %s", d.op.what)
+	case d.state == DroneIdle && d.airborne():
+		if loaded {
+			home()
+		}
 	case d.state == DroneIdle:
 		if !d.profile.Tethered() && d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95 {
-			return nil, fmt.Errorf("charging (%d%%)", d.tel.BatteryPct)
+			if chosen {
+				return nil, fmt.Errorf("charging (%d%%)", d.tel.BatteryPct)
+			}
+			o.queued = true
+			home()
 		}
-	case d.state == DroneOnStation && rec.Station != "":
-		if r.T.Kind != task.Survey {
-			return nil, fmt.Errorf("on station %s with nothing loaded", rec.Station)
-		}
+	case rec.Station != "" && d.airborne():
 		o.station = rec.Station
+		if loaded {
+			home()
+		}
 	default:
 		return nil, fmt.Errorf("%s", d.state)
 	}
-	f, err := l.planFlight(d, &r.T)
+	f, err := l.planFlight(v, &r.T)
 	if err != nil {
 		return nil, err
 	}
 	o.f = f
-	o.done = l.clk.Now().Add(f.reach + f.on)
+	o.done = l.clk.Now().Add(o.wait + f.reach + f.on)
 	o.cost = l.taskCost(o)
 	return o, nil
+}
+
+// atHome is d as it would be on the ground at home with a full battery.
+func atHome(d *drone) *drone {
+	v := *d
+	t := &v.tel
+	if t.HomeSet {
+		t.Lat, t.Lon = t.HomeLat, t.HomeLon
+	}
+	t.AltRel, t.Armed, t.LandedState = 0, false, common.MAV_LANDED_STATE_ON_GROUND
+	t.BatteryPct, t.BatteryTimeLeft = 100, 0
+	return &v
 }
 
 // taskCost is what taking o.d for the task costs coverage, in km²·h.
@@ -88,14 +146,14 @@ func (l *loop) taskCost(o *option) float64 {
 			return 0
 		}
 		back := time.Duration(distanceM(f.end.Lat, f.end.Lon, st.Lat, st.Lon) / d.profile.CruiseMS * float64(time.Second))
-		gap := f.reach + f.on + back
+		gap := o.wait + f.reach + f.on + back
 		others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
 		if lead := l.reliefLead(st, others); lead > 0 && lead < gap {
 			gap = lead // a spare takes the station meanwhile
 		}
 		return l.uniqueKm2(o.station) * gap.Hours()
 	}
-	if d.airborne() {
+	if d.airborne() && o.wait == 0 {
 		return 0
 	}
 	s := l.reliefs()[d.id]
@@ -103,13 +161,14 @@ func (l *loop) taskCost(o *option) float64 {
 	if st == nil {
 		return 0
 	}
+	swap := d.profile.Air.Battery.Swap
 	h := l.drones[st.Drone]
 	if h == nil || h.state != DroneOnStation {
 		// The station waits for a drone: this one would fill it.
-		return l.uniqueKm2(s) * (f.reach + f.on + f.back + d.profile.Air.Battery.Swap).Hours()
+		return l.uniqueKm2(s) * (o.wait + f.reach + f.on + f.back + swap).Hours()
 	}
 	mustLeave := l.enduranceLeft(h) - l.timeHome(h) - l.cfg.RotationMargin
-	away := f.reach + f.on + f.back + d.profile.Air.Battery.Swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
+	away := o.wait + f.reach + f.on + f.back + swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
 	return l.uniqueKm2(s) * max(0, away-mustLeave).Hours()
 }
 
@@ -156,7 +215,7 @@ func (l *loop) uniqueKm2(id string) float64 {
 
 // bestOption is the cheapest option that meets r's deadline, the earliest
 // among equals; with none, why.
-func (l *loop) bestOption(r *taskRecord, _ *drone) (*option, string) {
+func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	var best, earliest *option
 	var why []string
 	for _, id := range sortedIDs(l.drones) {
@@ -179,8 +238,8 @@ func (l *loop) bestOption(r *taskRecord, _ *drone) (*option, string) {
 	case best != nil:
 		return best, ""
 	case earliest != nil:
-		return nil, fmt.Sprintf("no drone can do it by its deadline: the earliest, drone %d, would be done %v after it",
-			earliest.d.id, earliest.done.Sub(r.T.DueAt).Round(time.Second))
+		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done %v after it",
+			lateReason, earliest.d.id, earliest.done.Sub(r.T.DueAt).Round(time.Second))
 	case len(why) == 0:
 		return nil, "no drone in the fleet"
 	}
@@ -189,6 +248,39 @@ func (l *loop) bestOption(r *taskRecord, _ *drone) (*option, string) {
 		why = append(why[:6], fmt.Sprintf("and %d more", len(why)-6))
 	}
 	return nil, "no drone can do it: " + strings.Join(why, "; ")
+}
+
+// lateReason starts the reason of a task no drone can do by its deadline.
+const lateReason = "no drone can do it by its deadline"
+
+// offer gives r the best option now, or keeps it waiting for a drone
+// that will be free in time, or ends it (refused when just asked for,
+// failed later) when no drone can do it in time. approved: it may be
+// given to a drone (no approval needed, or given).
+func (l *loop) offer(r *taskRecord, fresh, approved bool) {
+	best, why := l.bestOption(r)
+	end := task.Failed
+	if fresh {
+		end = task.Refused
+	}
+	switch {
+	case best == nil:
+		l.endTask(r, end, why)
+	case !approved:
+		reason := fmt.Sprintf("awaiting a commander's approval; drone %d could do it by %s", best.d.id, best.done.Format(time.TimeOnly))
+		if r.T.Reason != reason || fresh {
+			r.T.Reason, r.T.ETA = reason, best.done
+			l.dirty = true
+		}
+	case best.queued:
+		reason := fmt.Sprintf("waiting for drone %d, busy now; done by %s", best.d.id, best.done.Format(time.TimeOnly))
+		if r.T.Reason != reason {
+			r.T.Reason, r.T.ETA = reason, best.done
+			l.dirty = true
+		}
+	default:
+		l.assignTask(r, best)
+	}
 }
 
 // assignTask gives r to o's drone. A holder taken off its station leaves
@@ -219,20 +311,14 @@ func (l *loop) schedule() {
 		}
 	}
 	sort.SliceStable(wait, func(i, j int) bool { return wait[i].T.Priority > wait[j].T.Priority })
-	now := l.clk.Now()
 	for _, r := range wait {
-		if l.cfg.TaskApproval && !r.T.Approved {
-			if now.After(r.T.DueAt) {
-				l.endTask(r, task.Failed, "deadline passed while awaiting approval")
-			}
+		approved := !l.cfg.TaskApproval || r.T.Approved
+		if !approved && l.clk.Now().After(r.T.DueAt) {
+			l.endTask(r, task.Failed, "deadline passed while awaiting approval")
 			continue
 		}
-		best, why := l.bestOption(r, nil)
-		switch {
-		case best != nil:
-			l.assignTask(r, best)
-		case now.After(r.T.DueAt) || strings.HasPrefix(why, "no drone can do it by"):
-			l.endTask(r, task.Failed, why)
+		if approved {
+			l.offer(r, false, true)
 		}
 	}
 }

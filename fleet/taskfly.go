@@ -36,6 +36,16 @@ func (l *loop) actTask(d *drone) {
 	}
 	switch r.Phase {
 	case phaseAssigned:
+		if r.T.Kind != task.Survey && d.airborne() {
+			l.actHome(d) // the crew loads it on the ground
+			return
+		}
+		if !d.airborne() && !d.profile.Tethered() && d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95 {
+			return // the crew swaps its battery
+		}
+		if !d.airborne() && d.tel.Armed {
+			return // landing: disarmed before it is loaded
+		}
 		l.startTask(d, r)
 	case phaseFlying:
 		if r.T.Status == task.Active && d.airborne() && d.tel.Mode != "AUTO" && !failsafeMode(d.tel.Mode) && l.settled(d, "task resume") {

@@ -148,16 +148,7 @@ func (l *loop) requestTask(req task.Request) (task.Task, error) {
 		RequestedAt: now, DueAt: now.Add(req.Deadline)}}
 	l.st.Tasks = append(l.st.Tasks, r)
 	l.emitTask(r, EventTaskRequested, Info, fmt.Sprintf("%s requested: %s", r.T.ID, describe(&r.T)), req.Team)
-	best, why := l.bestOption(r, nil)
-	switch {
-	case best == nil:
-		l.endTask(r, task.Refused, why)
-	case l.cfg.TaskApproval && !r.T.Approved:
-		r.T.Reason = fmt.Sprintf("awaiting a commander's approval; drone %d could do it by %s", best.d.id, best.done.Format(time.TimeOnly))
-		r.T.ETA = best.done
-	default:
-		l.assignTask(r, best)
-	}
+	l.offer(r, true, !l.cfg.TaskApproval)
 	l.dirty = true
 	return r.T, nil
 }
@@ -172,11 +163,7 @@ func (l *loop) approveTask(r *taskRecord) error {
 	r.T.Approved = true
 	l.emitTask(r, EventTaskApproved, Info, fmt.Sprintf("%s approved by a commander", r.T.ID), "commander")
 	if r.T.Status == task.Pending && r.Phase == "" {
-		if best, why := l.bestOption(r, nil); best != nil {
-			l.assignTask(r, best)
-		} else {
-			l.endTask(r, task.Refused, why)
-		}
+		l.offer(r, false, true)
 	}
 	return nil
 }
