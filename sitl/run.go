@@ -130,6 +130,8 @@ type runner struct {
 	cfg   daemon.Config
 	d     *daemon.Daemon
 	fleet *sim.Fleet
+	// nextTask is the scenario's next task to ask for.
+	nextTask int
 }
 
 // daemonConfig is the daemon's configuration for the run: a fixed loopback
@@ -280,6 +282,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 			r.opt.Sample(smp)
 		}
 		bar.set(t, smp)
+		if err := r.submitTasks(ctx, t); err != nil {
+			return nil, err
+		}
 		if len(restarts) > 0 && t >= restarts[0] {
 			restarts = restarts[1:]
 			if err := r.restart(ctx, rep, t); err != nil {
@@ -301,6 +306,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		commands[int(id)] = d.Link.Commands
 	}
 	rep.finish(evs, commands)
+	if err := r.finishTasks(rep, r.d.Controller().Tasks(), r.fleet.JobLog()); err != nil {
+		return nil, err
+	}
 	// The bound is computed after the flight: its placement takes wall
 	// time, which the sped-up clock would turn into minutes of flight.
 	if rep.Bound, err = UpperBound(r.sc, tr.radii); err != nil {

@@ -71,6 +71,9 @@ type Scenario struct {
 	// Airframes extend or override the built-in airframe table for both
 	// the simulator and the controller (see package airframe).
 	Airframes []yaml.Node `yaml:"airframes"`
+	// Tasks are drops, surveys and fire tasks asked for during the run
+	// (see TaskEntry).
+	Tasks []TaskEntry `yaml:"tasks"`
 
 	// area and noFly are the GeoJSON read from the files.
 	area, noFly []byte
@@ -147,6 +150,9 @@ func LoadScenario(path string) (*Scenario, error) {
 	}
 	if _, err := coverage.ParseArea(s.area); err != nil {
 		return nil, scenarioErr("area", "%v", err)
+	}
+	if err := s.loadTaskAreas(dir); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -293,6 +299,9 @@ func (s *Scenario) Validate() error {
 		if r <= 0 || r >= s.Duration {
 			return scenarioErr(fmt.Sprintf("restarts[%d]", i), "outside the run")
 		}
+	}
+	if err := s.validateTasks(); err != nil {
+		return err
 	}
 	if s.Sample == 0 {
 		s.Sample = max(5*time.Second, s.Duration/2000)
