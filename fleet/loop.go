@@ -100,6 +100,10 @@ type drone struct {
 	// when the drone's telemetry is given to show its effect: the same kind
 	// is not sent again before (a quiet link).
 	settleUntil map[string]time.Time
+	// flew and landedAt: the drone was seen in the air, and when it was
+	// last seen come down (the crew's battery swap runs from then).
+	flew     bool
+	landedAt time.Time
 }
 
 // windEstimate is the forecast wind, raised to the strongest steady wind

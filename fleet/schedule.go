@@ -36,9 +36,10 @@ type option struct {
 	// queued: the drone is not ours to take now (another task, on its way
 	// home, charging); the task waits for it.
 	queued bool
-	// cost in km²·h; station is the station the drone leaves, if any.
-	cost    float64
-	station string
+	// cost in km²·h of public coverage (costPrivate of private, which
+	// breaks ties); station is the station the drone leaves, if any.
+	cost, costPrivate float64
+	station           string
 }
 
 // option works out how d would do r's task and what it would cost, or why
@@ -60,15 +61,26 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	a := d.profile.Air
 	o := &option{d: d}
 	v := d // the drone as it would start
+	// home is the drone coming home (or on the ground) for a fresh
+	// battery before it starts: the crew loads it during the swap, and
+	// planFlight counts the loading.
 	home := func() {
-		if !d.airborne() && d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95 {
-			o.wait += a.Battery.Swap // on the ground, being charged
-		} else if d.airborne() {
+		var rest time.Duration // the swap still to run once home
+		switch {
+		case d.profile.Tethered():
+		case d.airborne():
 			o.wait += l.timeHome(d)
-			if !d.profile.Tethered() {
-				o.wait += max(a.Battery.Swap-loadTime, 0) // a fresh battery with the load
+			rest = a.Battery.Swap
+		case d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95:
+			rest = a.Battery.Swap
+			if !d.landedAt.IsZero() {
+				rest = max(0, rest-l.clk.Since(d.landedAt))
 			}
 		}
+		if loaded {
+			rest = max(0, rest-loadTime)
+		}
+		o.wait += rest
 		v = atHome(d)
 	}
 	switch {
@@ -82,9 +94,12 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 			return nil, fmt.Errorf("busy with %s", rec.Task)
 		}
 		o.queued = true
-		o.wait = max(other.T.ETA.Sub(l.clk.Now()), 0) + l.timeHome(d)
+		o.wait = max(other.T.ETA.Sub(l.clk.Now()), 0) + other.back
 		if !d.profile.Tethered() {
 			o.wait += a.Battery.Swap
+			if loaded {
+				o.wait -= min(loadTime, a.Battery.Swap)
+			}
 		}
 		v = atHome(d)
 	case rec.Home:
@@ -121,9 +136,17 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	}
 	o.f = f
 	o.done = l.clk.Now().Add(o.wait + f.reach + f.on)
-	o.cost = l.taskCost(o)
+	o.cost = l.taskCost(o, Public)
+	o.costPrivate = l.taskCost(o, Private)
 	return o, nil
 }
+
+// margin is what an option that waits for its drone (home, through its
+// swap, or free of what it does now) keeps in hand against the deadline:
+// a drone comes home and through its swap later than the plain flight
+// time says (cells off, the RTL climb, the landing), and a task taken in
+// should not fail for it.
+func (o *option) margin() time.Duration { return o.wait / 4 }
 
 // atHome is d as it would be on the ground at home with a full battery.
 func atHome(d *drone) *drone {
@@ -137,8 +160,9 @@ func atHome(d *drone) *drone {
 	return &v
 }
 
-// taskCost is what taking o.d for the task costs coverage, in km²·h.
-func (l *loop) taskCost(o *option) float64 {
+// taskCost is what taking o.d for the task costs network n's coverage,
+// in km²·h.
+func (l *loop) taskCost(o *option, n Network) float64 {
 	d, f := o.d, o.f
 	if o.station != "" {
 		st := l.station(o.station)
@@ -151,7 +175,7 @@ func (l *loop) taskCost(o *option) float64 {
 		if lead := l.reliefLead(st, others); lead > 0 && lead < gap {
 			gap = lead // a spare takes the station meanwhile
 		}
-		return l.uniqueKm2(o.station) * gap.Hours()
+		return l.uniqueKm2(o.station, n) * gap.Hours()
 	}
 	if d.airborne() && o.wait == 0 {
 		return 0
@@ -165,23 +189,22 @@ func (l *loop) taskCost(o *option) float64 {
 	h := l.drones[st.Drone]
 	if h == nil || h.state != DroneOnStation {
 		// The station waits for a drone: this one would fill it.
-		return l.uniqueKm2(s) * (o.wait + f.reach + f.on + f.back + swap).Hours()
+		return l.uniqueKm2(s, n) * (o.wait + f.reach + f.on + f.back + swap).Hours()
 	}
 	mustLeave := l.enduranceLeft(h) - l.timeHome(h) - l.cfg.RotationMargin
 	away := o.wait + f.reach + f.on + f.back + swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
-	return l.uniqueKm2(s) * max(0, away-mustLeave).Hours()
+	return l.uniqueKm2(s, n) * max(0, away-mustLeave).Hours()
 }
 
-// uniqueKm2 is the area, in km², of the public cell of station id that no
-// other station of the plan covers (the private cell where the incident
-// wants no public one).
-func (l *loop) uniqueKm2(id string) float64 {
+// uniqueKm2 is the area, in km², of station id's cell of network n that
+// no other station of the plan covers (0 when the incident does not want
+// n).
+func (l *loop) uniqueKm2(id string, n Network) float64 {
 	if l.region == nil || l.st.Plan == nil {
 		return 0
 	}
-	n := Public
-	if inc := l.st.Incident; inc != nil && !slices.Contains(inc.Networks, Public) {
-		n = Private
+	if inc := l.st.Incident; inc != nil && !slices.Contains(inc.Networks, n) {
+		return 0
 	}
 	var all, without []coverage.LiveStation
 	for _, st := range l.st.Plan.Stations {
@@ -224,13 +247,13 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 			why = append(why, fmt.Sprintf("drone %d: %v", id, err))
 			continue
 		}
-		if earliest == nil || o.done.Before(earliest.done) {
+		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
 			earliest = o
 		}
-		if o.done.After(r.T.DueAt) {
+		if o.done.Add(o.margin()).After(r.T.DueAt) {
 			continue
 		}
-		if best == nil || o.cost < best.cost-1e-9 || (math.Abs(o.cost-best.cost) <= 1e-9 && o.done.Before(best.done)) {
+		if best == nil || cheaper(o, best) {
 			best = o
 		}
 	}
@@ -238,8 +261,9 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	case best != nil:
 		return best, ""
 	case earliest != nil:
-		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done %v after it",
-			lateReason, earliest.d.id, earliest.done.Sub(r.T.DueAt).Round(time.Second))
+		late := earliest.done.Add(earliest.margin()).Sub(r.T.DueAt).Round(time.Second)
+		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s, %v too late (with %v kept in hand for its wait)",
+			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), late, earliest.margin().Round(time.Second))
 	case len(why) == 0:
 		return nil, "no drone in the fleet"
 	}
@@ -248,6 +272,20 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 		why = append(why[:6], fmt.Sprintf("and %d more", len(why)-6))
 	}
 	return nil, "no drone can do it: " + strings.Join(why, "; ")
+}
+
+// cheaper reports whether o costs less than b: public coverage first, then
+// private (a tie in public coverage, as when the stations overlap, goes to
+// the option that keeps the rescuers' network), then the earlier done.
+func cheaper(o, b *option) bool {
+	const eps = 1e-3 // km²·h: a few seconds of a small cell
+	switch {
+	case math.Abs(o.cost-b.cost) > eps:
+		return o.cost < b.cost
+	case math.Abs(o.costPrivate-b.costPrivate) > eps:
+		return o.costPrivate < b.costPrivate
+	}
+	return o.done.Before(b.done)
 }
 
 // lateReason starts the reason of a task no drone can do by its deadline.
@@ -297,8 +335,8 @@ func (l *loop) assignTask(r *taskRecord, o *option) {
 		l.releaseStation(d, "taken for "+r.T.ID)
 	}
 	l.dirty = true
-	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s given to drone %d: done by %s, costing %.2f km²·h of coverage",
-		r.T.ID, d.id, o.done.Format(time.TimeOnly), o.cost), "least coverage cost by the deadline")
+	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s given to drone %d: done by %s, costing %.2f km²·h of public coverage (%.2f private)",
+		r.T.ID, d.id, o.done.Format(time.TimeOnly), o.cost, o.costPrivate), "least coverage cost by the deadline")
 }
 
 // schedule gives the tasks waiting for a drone one, highest priority

@@ -80,7 +80,7 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 	items := f.items
 	r.Phase, r.Items, r.MissionAt = phaseFlying, len(items), l.clk.Now()
 	r.PhotosBase = d.tel.Mission.Photos
-	r.T.ETA = l.clk.Now().Add(f.reach + f.on)
+	r.T.ETA, r.back = l.clk.Now().Add(f.reach+f.on), f.back
 	l.dirty = true
 	l.startOp(d, "task "+r.T.ID, nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 		for _, n := range off {
@@ -143,6 +143,14 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 // trackTasks follows every task in flight to its end.
 func (l *loop) trackTasks() {
 	now := l.clk.Now()
+	for _, d := range l.drones {
+		switch {
+		case d.airborne():
+			d.flew = true
+		case d.flew && d.heard && !d.tel.Lost:
+			d.flew, d.landedAt = false, now
+		}
+	}
 	for _, r := range l.st.Tasks {
 		if r.T.Status.Final() || r.Phase == "" {
 			continue

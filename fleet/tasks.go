@@ -63,6 +63,9 @@ type taskRecord struct {
 	// when the mission started.
 	Photos     int `json:"photos,omitempty"`
 	PhotosBase int `json:"photos_base,omitempty"`
+	// back is the flight home from the task's end, as estimated when it
+	// started (for a task waiting on this drone).
+	back time.Duration
 }
 
 // Phases of a task's flight.

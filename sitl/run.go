@@ -18,6 +18,7 @@ import (
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Epoch is the virtual time a run starts at: runs are reproducible whatever
@@ -151,6 +152,11 @@ func (r *runner) daemonConfig(port int) (daemon.Config, error) {
 	cfg.MAVLink.MissionTimeout = wall(1500*time.Millisecond, 400*time.Millisecond)
 	cfg.Fleet.Environment = r.sc.Environment
 	cfg.Fleet.Airframes = r.sc.Airframes
+	swaps, err := r.sc.swapNodes()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Fleet.Airframes = append(append([]yaml.Node(nil), cfg.Fleet.Airframes...), swaps...)
 	if r.sc.Wind != nil {
 		cfg.Fleet.Wind = *r.sc.Wind
 	}

@@ -312,6 +312,31 @@ func (s *Scenario) Validate() error {
 	return nil
 }
 
+// swapNodes are airframe entries giving the controller the scenario's
+// battery swap, as the simulator's crew takes it: a controller planning
+// with the table's swap times reliefs, and waits for tasks, by the wrong
+// turnaround.
+func (s *Scenario) swapNodes() ([]yaml.Node, error) {
+	if s.BatterySwap <= 0 {
+		return nil, nil
+	}
+	var out []yaml.Node
+	for _, a := range s.Table() {
+		if a.Tethered() {
+			continue
+		}
+		var n yaml.Node
+		if err := n.Encode(struct {
+			Name    string `yaml:"name"`
+			Battery any    `yaml:"battery"`
+		}{a.Name, a.Battery}); err != nil {
+			return nil, fmt.Errorf("sitl: battery swap of %s: %w", a.Name, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // siteOf returns the named site.
 func (s *Scenario) siteOf(name string) Site {
 	for _, st := range s.LaunchSites {
