@@ -13,6 +13,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 )
 
 // scriptedFleet is a stand-in controller for the page's browser test: drones
@@ -330,6 +331,22 @@ func (f *scriptedFleet) Exclude(_ context.Context, id int, ex bool) error {
 
 func (f *scriptedFleet) PinStation(_ context.Context, st string, pin bool) error {
 	return f.record(fmt.Sprintf("station %s pinned %v", st, pin))
+}
+
+func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Task, error) {
+	return task.Task{ID: "task-1", Request: r, Status: task.Pending}, f.record("task " + string(r.Kind))
+}
+
+func (f *scriptedFleet) CancelTask(_ context.Context, id string) (task.Task, error) {
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+}
+
+func (f *scriptedFleet) ApproveTask(_ context.Context, id string) (task.Task, error) {
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+}
+
+func (f *scriptedFleet) ReassignTask(_ context.Context, id string, _ int) (task.Task, error) {
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
 }
 
 // record notes an order for the test to check.
