@@ -3,6 +3,8 @@ package task
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/aerocell/aerocell/coverage"
 )
 
 // FuzzParseRequest feeds arbitrary bytes to ParseRequest: it must never
@@ -39,6 +41,42 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		if c, _ := json.Marshal(again); string(c) != string(b) {
 			t.Fatalf("round trip %s != %s", c, b)
+		}
+	})
+}
+
+// FuzzPlanSurvey plans surveys of arbitrary triangles (always convex):
+// PlanSurvey must never panic, and a plan it makes must be finite and its
+// photos must cover at least 99 % of the triangle.
+func FuzzPlanSurvey(f *testing.F) {
+	f.Add(0.0, 0.0, 600.0, 0.0, 300.0, 450.0, 2.74, 70.0, -1.0)
+	f.Add(-900.0, 10.0, 900.0, -10.0, 0.0, 60.0, 1.5, 80.0, 33.0)
+	f.Add(0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 70.0, 0.0)
+	heavy := builtin(f, "heavy-multirotor")
+	f.Fuzz(func(t *testing.T, x0, y0, x1, y1, x2, y2, gsd, overlap, angle float64) {
+		ring := localPolygon(t, centre, coverage.Point{X: x0, Y: y0}, coverage.Point{X: x1, Y: y1}, coverage.Point{X: x2, Y: y2})
+		opts := SurveyOptions{SpeedMS: 12}
+		if angle >= 0 {
+			opts.AngleDeg = &angle
+		}
+		p, err := PlanSurvey(ring, *heavy.Camera, gsd, overlap, opts)
+		if err != nil {
+			return
+		}
+		if !finite(p.PathM) || p.FlightTime <= 0 || len(p.Photos) == 0 || len(p.Transects) == 0 {
+			t.Fatalf("plan %v", p)
+		}
+		// Thin slivers are measured too coarsely by the sampling grid.
+		_, r, _ := localRing("polygon", ring)
+		var perim float64
+		for i := range r {
+			perim += r[i].Dist(r[(i+1)%len(r)])
+		}
+		if 2*ringArea(r)/perim < 10 || len(p.Photos) > 20000 {
+			return
+		}
+		if c := FootprintCoverage(p.Photos, *heavy.Camera, ring); c < 0.99 {
+			t.Fatalf("photos cover %.4f of the triangle %v (%v)", c, ring, p)
 		}
 	})
 }

@@ -56,6 +56,9 @@ func localRing(field string, ring []LonLat) (frame, coverage.Ring, error) {
 	if len(ring) < 3 {
 		return frame{}, nil, fieldErr(field, "needs at least 3 distinct points, got %d", len(ring))
 	}
+	if len(ring) > MaxRingPoints {
+		return frame{}, nil, fieldErr(field, "has %d points, at most %d", len(ring), MaxRingPoints)
+	}
 	g := make(coverage.GeoRing, len(ring))
 	for i, p := range ring {
 		g[i] = p.geo()
@@ -98,6 +101,10 @@ func localRing(field string, ring []LonLat) (frame, coverage.Ring, error) {
 
 // minWidthM is the narrowest polygon (twice its area over its perimeter).
 const minWidthM = 1.0
+
+// MaxRingPoints bounds a task's polygon: a survey's or fire's outline
+// drawn by hand or traced from a map, not a coastline.
+const MaxRingPoints = 2000
 
 // maxSpanM bounds how far a task's polygon reaches from its centre.
 const maxSpanM = 50_000.0

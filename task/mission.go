@@ -33,11 +33,10 @@ const cmdDoSprayer = common.MAV_CMD(ardupilotmega.MAV_CMD_DO_SPRAYER)
 type MissionOption func(*missionOpts)
 
 type missionOpts struct {
-	rtl       bool
-	sortie    int
-	transitM  float64
-	survey    SurveyOptions
-	hasSurvey bool
+	rtl      bool
+	sortie   int
+	transitM float64
+	survey   SurveyOptions
 }
 
 // WithRTL ends the mission with NAV_RETURN_TO_LAUNCH; without it the
@@ -55,7 +54,7 @@ func WithTransitAlt(m float64) MissionOption { return func(o *missionOpts) { o.t
 // WithSurvey sets the survey's options (its speed and ceiling are filled
 // from the airframe when zero).
 func WithSurvey(s SurveyOptions) MissionOption {
-	return func(o *missionOpts) { o.survey, o.hasSurvey = s, true }
+	return func(o *missionOpts) { o.survey = s }
 }
 
 // mission builds the item list.
@@ -253,9 +252,8 @@ func (m *mission) survey(t Task, a airframe.Airframe, transit float64, o mission
 	if so.MaxAltM == 0 {
 		so.MaxAltM = a.Ceiling
 	}
-	if !o.hasSurvey {
-		so.FixedSpeed = !a.Copter()
-	}
+	// A fixed wing flies at its cruise airspeed whatever it is told.
+	so.FixedSpeed = so.FixedSpeed || !a.Copter()
 	p, err := PlanSurvey(t.Polygon, *a.Camera, t.GSDcm, t.OverlapPct, so)
 	if err != nil {
 		return LonLat{}, 0, err

@@ -2,6 +2,7 @@ package task
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -245,4 +246,35 @@ func TestMissionRefuses(t *testing.T) {
 	if _, err := Mission(dropTask(centre, 5), heavy, home, airframe.Wind{SpeedMS: 30}); fieldOf(err) != "wind" {
 		t.Fatalf("a gale: %v", err)
 	}
+}
+
+// The fixed wing surveys at its cruise speed whatever the options say:
+// at 2 cm and 70 % its photos would come faster than its camera allows,
+// at 5 cm they do not; the given bearing is flown.
+func TestMissionSurveyPlane(t *testing.T) {
+	plane := builtin(t, "fixed-wing-relay")
+	ring := localPolygon(t, centre, rotated(3000, 2000, 0)...)
+	angle := 45.0
+	tk := Task{Request: Request{Kind: Survey, Deadline: time.Hour, Polygon: ring, GSDcm: 2, OverlapPct: 70}}
+	if _, err := Mission(tk, plane, home, airframe.Wind{}, WithSurvey(SurveyOptions{SpeedMS: 25})); fieldOf(err) != "overlap_pct" {
+		t.Fatalf("a plane told to slow down: %v", err)
+	}
+	tk.GSDcm = 5
+	items, err := Mission(tk, plane, home, airframe.Wind{}, WithSurvey(SurveyOptions{AngleDeg: &angle}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrames(t, items)
+	p, _ := PlanSurvey(ring, *plane.Camera, 5, 70, SurveyOptions{SpeedMS: 25, FixedSpeed: true, AngleDeg: &angle})
+	// Home, take-off, the start of the descent, the first lead-in, the
+	// speed, six items a transect, the speed, the climb back.
+	if len(items) != 5+6*len(p.Transects)+2 || items[4].Param2 != 25 {
+		t.Fatalf("%d items for %d transects:\n%s", len(items), len(p.Transects), script(items[:6]))
+	}
+	f, _ := newFrame(centre)
+	a, b := f.fwd(LonLat{items[2].Lon, items[2].Lat}), f.fwd(LonLat{items[3].Lon, items[3].Lat})
+	if hd := bearing(b.X-a.X, b.Y-a.Y); math.Abs(hd-45) > 0.01 {
+		t.Fatalf("the descent is flown on %.2f°, not along the first transect", hd)
+	}
+	near(t, "descent run", a.Dist(b), (1000-p.AltM)/4*25+800, 0.5)
 }

@@ -95,10 +95,14 @@ func checkPhoto(i int, ph Photo) error {
 	return nil
 }
 
-// coverageSamples is the side of the grid FootprintCoverage samples the
-// polygon's bounding box on: 400 × 400 points measure the fraction within
-// about 0.3 % (the footprints' edges cross the samples at random).
-const coverageSamples = 400
+// FootprintCoverage samples about coverageSamples points inside the
+// polygon (a grid of squares of its area over that), which measures the
+// fraction within about 0.3 %; a sliver whose bounding box would take
+// more than maxGridSamples points is sampled more coarsely.
+const (
+	coverageSamples = 160_000
+	maxGridSamples  = 4_000_000
+)
 
 // FootprintCoverage is the fraction (0-1) of the polygon ring that the
 // photos' ground footprints cover, measured on a grid of sample points
@@ -112,7 +116,8 @@ func FootprintCoverage(photos []Photo, cam airframe.Camera, ring []LonLat) float
 	for _, p := range r {
 		lo.X, lo.Y, hi.X, hi.Y = math.Min(lo.X, p.X), math.Min(lo.Y, p.Y), math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)
 	}
-	step := math.Max(hi.X-lo.X, hi.Y-lo.Y) / coverageSamples
+	step := math.Sqrt(ringArea(r) / coverageSamples)
+	step = math.Max(step, math.Sqrt((hi.X-lo.X)*(hi.Y-lo.Y)/maxGridSamples))
 	nx, ny := int((hi.X-lo.X)/step)+1, int((hi.Y-lo.Y)/step)+1
 	sample := func(i, j int) coverage.Point {
 		return coverage.Point{X: lo.X + (float64(i)+0.5)*step, Y: lo.Y + (float64(j)+0.5)*step}

@@ -43,6 +43,9 @@ const (
 	// the fleet (a drone's own limit is checked when planned).
 	MaxMassKg = 1000
 	MaxLitres = 100_000
+	// MaxTeamLen and MaxNoteLen bound the free text a request carries.
+	MaxTeamLen = 64
+	MaxNoteLen = 1000
 )
 
 // ParseRequest reads a request from JSON and checks it. Unknown fields
@@ -71,6 +74,12 @@ func (r Request) Validate() error {
 		if err := checkLonLat("point", *r.Point); err != nil {
 			return err
 		}
+	}
+	if len(r.Team) > MaxTeamLen {
+		return fieldErr("team", "is %d bytes long, at most %d", len(r.Team), MaxTeamLen)
+	}
+	if len(r.Note) > MaxNoteLen {
+		return fieldErr("note", "is %d bytes long, at most %d", len(r.Note), MaxNoteLen)
 	}
 	unused := func(field string, set bool) error {
 		if set {

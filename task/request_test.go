@@ -84,6 +84,8 @@ func TestParseRequestBad(t *testing.T) {
 		"fire neither":     {`{"kind":"fire","deadline":"20m","litres":20}`, "point"},
 		"fire big polygon": {`{"kind":"fire","deadline":"20m","polygon":` + square + `,"litres":20}`, "polygon"},
 		"not json":         {`kind: drop`, ""},
+		"long team":        {`{"kind":"drop","deadline":"45m","point":[6,45],"mass_kg":1,"team":"` + strings.Repeat("x", 65) + `"}`, "team"},
+		"long note":        {`{"kind":"drop","deadline":"45m","point":[6,45],"mass_kg":1,"note":"` + strings.Repeat("x", 1001) + `"}`, "note"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseRequest([]byte(tc.in))

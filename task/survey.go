@@ -31,6 +31,9 @@ const (
 	// MaxPhotos bounds one survey (a 100 km² survey at 2 cm and 70 %
 	// overlap takes about 70 000 photos with the heavy multirotor's camera).
 	MaxPhotos = 200_000
+	// MaxTransects bounds one survey's transects (a 10 km wide area at
+	// 2 cm and 70 % overlap flies about 220).
+	MaxTransects = 5000
 )
 
 // SurveyOptions are the choices a survey leaves to the planner.
@@ -167,6 +170,9 @@ func PlanSurvey(ring []LonLat, cam airframe.Camera, gsdCM, overlapPct float64, o
 	} else {
 		p.AngleDeg = longestSide(r)
 	}
+	if n := p.widthAcross(r) / p.SpacingM; n > MaxTransects {
+		return SurveyPlan{}, fieldErr("gsd_cm", "the survey would fly %.0f transects, more than %d: raise gsd_cm or lower overlap_pct", n, MaxTransects)
+	}
 	lines := transectLines(r, p.AngleDeg, p.SpacingM)
 	p.layout(f, lines, opts)
 	return p, nil
@@ -191,6 +197,16 @@ func longestSide(r coverage.Ring) float64 {
 		}
 	}
 	return deg
+}
+
+// widthAcross is the ring's width across the transects.
+func (p *SurveyPlan) widthAcross(r coverage.Ring) float64 {
+	_, n := axes(p.AngleDeg)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, q := range r {
+		lo, hi = math.Min(lo, dot(q, n)), math.Max(hi, dot(q, n))
+	}
+	return hi - lo
 }
 
 // axes are the unit vectors along a bearing (d) and to its right (n).

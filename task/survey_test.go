@@ -195,6 +195,10 @@ func TestPlanSurveyRefuses(t *testing.T) {
 		"nan angle": {ring, *heavy.Camera, 2, 70, SurveyOptions{SpeedMS: 12, AngleDeg: new(math.NaN())}, "angle"},
 		"photos": {localPolygon(t, centre, rotated(9000, 9000, 0)...), *heavy.Camera, 0.5, 95, SurveyOptions{SpeedMS: 12},
 			"gsd_cm"},
+		// 40 km by 2 m flown across: 29 000 transects of one photo each.
+		"transects": {localPolygon(t, centre, rotated(40000, 2, 0)...), *heavy.Camera, 0.5, 95, SurveyOptions{SpeedMS: 12, AngleDeg: new(90.0)},
+			"gsd_cm"},
+		"points": {manyPoints(t, MaxRingPoints+1), *heavy.Camera, 2, 70, SurveyOptions{SpeedMS: 12}, "polygon"},
 	} {
 		_, err := PlanSurvey(tc.ring, tc.cam, tc.gsd, tc.ovl, tc.opts)
 		fe, ok := err.(*FieldError)
@@ -272,4 +276,14 @@ func TestFootprintCoverage(t *testing.T) {
 	if c := FootprintCoverage(one, *heavy.Camera, []LonLat{{0, 0}, {1, 1}}); c != 0 {
 		t.Fatalf("a bad ring is covered %v", c)
 	}
+}
+
+// manyPoints is a circle of radius 500 m through n points.
+func manyPoints(t testing.TB, n int) []LonLat {
+	pts := make([]coverage.Point, n)
+	for i := range pts {
+		s, c := math.Sincos(2 * math.Pi * float64(i) / float64(n))
+		pts[i] = coverage.Point{X: 500 * c, Y: 500 * s}
+	}
+	return localPolygon(t, centre, pts...)
 }
