@@ -95,7 +95,8 @@
 // tank, up to tank_l). Otherwise the parameter keeps its value, the
 // PARAM_VALUE says so and a STATUSTEXT says why. The load and the water
 // (1 kg a litre) cost power as the airframe's mass model says, until
-// released or sprayed.
+// released or sprayed. Drone.Load is the same loading from Go (a SITL run's
+// crew).
 //
 // As commands (COMMAND_LONG, COMMAND_INT) and as mission items in AUTO:
 // DO_GRIPPER (param2 0 release, 1 grab; a fixed wing's bay is its
@@ -120,7 +121,9 @@
 // flying (AC_Sprayer's SPRAY_SPEED_MIN is not modelled: a hover sprays)
 // and switches off with "Sprayer: tank empty". An airframe without the
 // part answers UNSUPPORTED (and refuses such a mission item at upload);
-// a release with nothing loaded, or the sprayer on an empty tank, DENIED.
+// a release with nothing loaded, or the sprayer on an empty tank, DENIED
+// (but a retry, confirmation > 0, of the release just done is answered as
+// it was: ACCEPTED).
 // Fleet.JobLog returns what happened: drops (release and impact points,
 // mass), photos and litres sprayed; State has LoadKg, TankL, WinchLineM
 // and Photos.
@@ -175,7 +178,11 @@
 // landing; disarm on touchdown. Plane: constant airspeed, 30° bank turns,
 // clockwise loiter at LoiterRadius around its target, RTL loitering over
 // home at RTLAlt; Plane has no LAND mode, so a landing (NAV_LAND, battery
-// failsafe) is a circling descent reported as AUTO. Wind: steady plus
+// failsafe) is a circling descent reported as AUTO. In AUTO a fixed wing
+// flies its waypoints through, on the line from the last (L1-like,
+// crabbing into the wind), and takes one as reached past the finish line,
+// within its acceptance radius (param2) or where its turn onto the next
+// leg starts (WP_RADIUS 90 m by the turn angle). Wind: steady plus
 // Ornstein-Uhlenbeck gusts; the air speed costs power and caps ground speed
 // upwind, gusts push a holding multirotor about, and without GPS it drifts
 // with the air. The ground is flat at the altitude of the drone's first

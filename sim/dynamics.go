@@ -336,9 +336,12 @@ func (v *vehicle) stepPlane() {
 		d := math.Hypot(n, e)
 		R := p.LoiterRadius
 		var want float64
-		if d > 2*R {
+		switch {
+		case v.flyThrough():
+			want = v.legHeading()
+		case d > 2*R:
 			want = math.Atan2(-e, -n) / deg
-		} else {
+		default:
 			bearing := math.Atan2(e, n) / deg
 			want = bearing + 90 + clamp((d-R)/R*90, -60, 60)
 		}

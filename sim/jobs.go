@@ -46,7 +46,18 @@ const (
 	placeDelay = 500 * time.Millisecond
 	// sprayLog is how often a spraying drone's litres are logged.
 	sprayLog = time.Second
+	// releaseRetry is how long after a release its retries are answered
+	// as the release was: a ground station's command timeout and retries
+	// (aerocell's station: 1.5 s, 4 retries).
+	releaseRetry = 10 * time.Second
 )
+
+// lastRelease is the last command that let a load go (or started a
+// delivery), for its retries.
+type lastRelease struct {
+	c  command
+	at time.Time
+}
 
 // Drop is one load put down: by whom, when, from where, and where it came
 // to rest.
@@ -130,6 +141,8 @@ type jobs struct {
 	sprayAcc    float64
 	sprayLogged time.Time
 
+	released lastRelease
+
 	drops  []Drop
 	photos []Photo
 	sprays []Spray
@@ -139,37 +152,73 @@ type jobs struct {
 // the water.
 func (v *vehicle) carriedKg() float64 { return v.job.loadKg + v.job.tankL }
 
-// jobParam checks a PARAM_SET of the crew's parameters. It returns a
-// reason when the value is refused; else the value is taken.
-func (v *vehicle) jobParam(name string, val float32) (string, bool) {
-	if name != paramLoadKg && name != paramTankL {
-		return "", false
-	}
-	x := float64(val)
+// loadRefusal is why the crew may not set parameter name (AC_LOAD_KG or
+// AC_TANK_L) to x now, or "".
+func (v *vehicle) loadRefusal(name string, x float64) string {
 	if v.armed || v.landed != OnGround {
-		return name + ": load on the ground, disarmed", true
+		return name + ": load on the ground, disarmed"
 	}
 	if math.IsNaN(x) || x < 0 {
-		return fmt.Sprintf("%s: must be 0 or more, got %v", name, val), true
+		return fmt.Sprintf("%s: must be 0 or more, got %v", name, x)
 	}
 	if name == paramLoadKg {
 		switch {
 		case len(v.prof.Release) == 0 && x > 0:
-			return paramLoadKg + ": no gripper, winch or bay", true
+			return paramLoadKg + ": no gripper, winch or bay"
 		case x > v.prof.MaxPayloadKg:
-			return fmt.Sprintf("%s: %.1fkg above max %.1fkg", name, x, v.prof.MaxPayloadKg), true
+			return fmt.Sprintf("%s: %.1fkg above max %.1fkg", name, x, v.prof.MaxPayloadKg)
 		}
-		v.job.loadKg = x
-		return "", true
+		return ""
 	}
 	switch {
 	case v.prof.Sprayer == nil && x > 0:
-		return paramTankL + ": no sprayer", true
+		return paramTankL + ": no sprayer"
 	case v.prof.Sprayer != nil && x > v.prof.Sprayer.TankL:
-		return fmt.Sprintf("%s: %.1fL above tank %.1fL", name, x, v.prof.Sprayer.TankL), true
+		return fmt.Sprintf("%s: %.1fL above tank %.1fL", name, x, v.prof.Sprayer.TankL)
 	}
-	v.job.tankL = x
+	return ""
+}
+
+// jobParam takes a PARAM_SET of the crew's parameters; ok is false for
+// another parameter. It returns a reason when the value is refused.
+func (v *vehicle) jobParam(name string, val float32) (reason string, ok bool) {
+	if name != paramLoadKg && name != paramTankL {
+		return "", false
+	}
+	if r := v.loadRefusal(name, float64(val)); r != "" {
+		return r, true
+	}
+	if name == paramLoadKg {
+		v.job.loadKg = float64(val)
+	} else {
+		v.job.tankL = float64(val)
+	}
 	return "", true
+}
+
+// Load is the ground crew loading the drone: kg on its gripper or winch
+// (or in its bay) and litres in its tank, as PARAM_SET AC_LOAD_KG and
+// AC_TANK_L would, with the same limits (disarmed on the ground, within
+// the airframe's payload and tank). A refusal changes nothing.
+func (d *Drone) Load(kg, litres float64) error {
+	var err error
+	e := d.f.do(func() {
+		v := d.f.byID[d.id]
+		if r := v.loadRefusal(paramLoadKg, kg); r != "" {
+			err = fieldErr("kg", "%s", r)
+			return
+		}
+		if r := v.loadRefusal(paramTankL, litres); r != "" {
+			err = fieldErr("litres", "%s", r)
+			return
+		}
+		v.job.loadKg, v.job.tankL = kg, litres
+		v.syncJobParams()
+	})
+	if e != nil {
+		return e
+	}
+	return err
 }
 
 // syncJobParams mirrors the load and tank into the parameters.
@@ -182,6 +231,13 @@ func (v *vehicle) syncJobParams() {
 // jobCommand runs a job command (COMMAND_LONG or COMMAND_INT); it reports
 // false for a command that is not one.
 func (v *vehicle) jobCommand(c command) bool {
+	// a retry (confirmation > 0) of the release just done lost its ack:
+	// answer it again rather than refuse it for want of a load
+	if r := v.job.released; c.confirm > 0 && r.at.Add(releaseRetry).After(v.now()) && r.c.cmd == c.cmd && r.c.p == c.p {
+		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
+		return true
+	}
+	loaded := v.job.loadKg
 	var res common.MAV_RESULT
 	var reason string
 	switch c.cmd {
@@ -197,6 +253,9 @@ func (v *vehicle) jobCommand(c command) bool {
 		res, reason = v.doSprayer(c.p[0])
 	default:
 		return false
+	}
+	if res == common.MAV_RESULT_ACCEPTED && (loaded > v.job.loadKg || (c.cmd == common.MAV_CMD_DO_WINCH && v.job.winch.deliver)) {
+		v.job.released = lastRelease{c: c, at: v.now()}
 	}
 	v.refuse(c.cmd, res, reason)
 	return true

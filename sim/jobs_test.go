@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -41,16 +42,21 @@ func waitText(t *testing.T, texts func() []string, text string) {
 	t.Fatalf("no STATUSTEXT %q; got %q", text, texts())
 }
 
-// startAuto arms copter id in GUIDED and starts its mission in AUTO, as
-// ArduPilot with AUTO_OPTIONS 0 wants it.
-func startAuto(t *testing.T, g *testGCS, id uint8) {
+// startAuto arms drone id in GUIDED and starts its mission in AUTO, as
+// ArduPilot with AUTO_OPTIONS 0 wants it (Plane's mode numbers for a
+// fixed wing).
+func startAuto(t *testing.T, g *testGCS, id uint8, plane bool) {
 	t.Helper()
+	guided, auto := uint32(4), uint32(3)
+	if plane {
+		guided, auto = 15, 10
+	}
 	ctx := ctxT(t, 30*time.Second)
-	res, err := g.setMode(ctx, id, 4)
+	res, err := g.setMode(ctx, id, guided)
 	mustResult(t, "GUIDED", res, err, common.MAV_RESULT_ACCEPTED)
 	res, err = g.command(ctx, id, common.MAV_CMD_COMPONENT_ARM_DISARM, 1)
 	mustResult(t, "arm", res, err, common.MAV_RESULT_ACCEPTED)
-	res, err = g.setMode(ctx, id, 3)
+	res, err = g.setMode(ctx, id, auto)
 	mustResult(t, "AUTO", res, err, common.MAV_RESULT_ACCEPTED)
 }
 
@@ -317,7 +323,7 @@ func TestPayloadPlaceMission(t *testing.T) {
 	frames, stopF := g.subscribe()
 	defer stopF()
 	ctx := ctxT(t, 60*time.Second)
-	startAuto(t, g, 1)
+	startAuto(t, g, 1, false)
 	low := 100.0
 	s := wait(t, f, 60*time.Second, "placed", func(s Snapshot) bool {
 		if s.Drones[1].MissionSeq == 2 {
@@ -395,7 +401,7 @@ func TestCameraSurveyMission(t *testing.T) {
 	frames, stopF := g.subscribe()
 	defer stopF()
 	ctx := ctxT(t, 60*time.Second)
-	startAuto(t, g, 1)
+	startAuto(t, g, 1, false)
 	wait(t, f, 60*time.Second, "mission done", func(s Snapshot) bool {
 		return s.Drones[1].MissionSeq == len(items)
 	})
@@ -420,9 +426,11 @@ func TestCameraSurveyMission(t *testing.T) {
 		}
 	}
 	// the wire: a CAMERA_TRIGGER and a CAMERA_FEEDBACK per photo
+	// and MISSION_CURRENT on navigation items only, the last once complete
 	fb := map[uint16]*ardupilotmega.MessageCameraFeedback{}
 	trig := map[uint32]bool{}
-	for len(fb) < len(photos) || len(trig) < len(photos) {
+	complete := false
+	for len(fb) < len(photos) || len(trig) < len(photos) || !complete {
 		select {
 		case fr := <-frames:
 			if fr.SystemID() != 1 {
@@ -433,6 +441,11 @@ func TestCameraSurveyMission(t *testing.T) {
 				fb[m.ImgIdx] = m
 			case *common.MessageCameraTrigger:
 				trig[m.Seq] = true
+			case *common.MessageMissionCurrent:
+				if int(m.Seq) >= len(items) || !isNav(items[m.Seq].Command) || m.Total != uint16(len(items)-1) {
+					t.Fatalf("MISSION_CURRENT %+v", m)
+				}
+				complete = complete || (m.MissionState == common.MISSION_STATE_COMPLETE && int(m.Seq) == len(items)-1)
 			}
 		case <-ctx.Done():
 			t.Fatalf("%d feedbacks, %d triggers for %d photos", len(fb), len(trig), len(photos))
@@ -533,5 +546,162 @@ func TestSprayerDrainsTank(t *testing.T) {
 	mustResult(t, "on with the tank empty", res, err, common.MAV_RESULT_DENIED)
 	if v := g.setParam(t, 1, paramTankL, 0); v != 0 {
 		t.Fatalf("tank param %v after spraying it empty", v)
+	}
+}
+
+// A fixed wing flies an AUTO drop mission as Plane does: straight through
+// its waypoints (not circling them), the bay opening as it passes the
+// release point, the load landing down track and downwind.
+func TestFixedWingDropMission(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 50), Wind: Wind{SpeedMS: 6, FromDeg: 270},
+		Drones: []DroneConfig{{SysID: 9, Profile: ProfileFixedWing, Home: testHome}}})
+	rel := common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	wp := func(north float64) common.MessageMissionItemInt {
+		lat, lon := offset(testHome.Lat, testHome.Lon, north, 0)
+		return common.MessageMissionItemInt{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: rel, X: degE7(lat), Y: degE7(lon), Z: 120}
+	}
+	items := []common.MessageMissionItemInt{
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: common.MAV_FRAME_GLOBAL_INT},
+		{Command: common.MAV_CMD_NAV_TAKEOFF, Frame: rel, Z: 120},
+		wp(1500), wp(3000),
+		{Command: common.MAV_CMD_DO_GRIPPER, Frame: common.MAV_FRAME_MISSION, Param1: 1, Param2: 0},
+		wp(4500),
+		{Command: common.MAV_CMD_NAV_RETURN_TO_LAUNCH, Frame: rel},
+	}
+	if res := g.upload(t, 9, common.MAV_MISSION_TYPE_MISSION, items); res != common.MAV_MISSION_ACCEPTED {
+		t.Fatalf("upload: %v", res)
+	}
+	g.setParam(t, 9, paramLoadKg, 30)
+	startAuto(t, g, 9, true)
+	off := 0.0 // the leg from 1.5 to 3 km north is flown on its line, crabbing into the wind
+	s := wait(t, f, 60*time.Second, "dropped", func(s Snapshot) bool {
+		d := s.Drones[9]
+		if n, e := northEast(testHome.Lat, testHome.Lon, d.Lat, d.Lon); d.MissionSeq == 3 && n > 2000 {
+			off = math.Max(off, math.Abs(e))
+		}
+		return d.LoadKg == 0
+	})
+	if off > 5 {
+		t.Fatalf("on the leg to the release point the plane strayed %.0f m off its line", off)
+	}
+	drops := f.JobLog().Drops
+	if len(drops) != 1 || drops[0].Release != "bay" {
+		t.Fatalf("drops %+v", drops)
+	}
+	d := drops[0]
+	n, e := northEast(testHome.Lat, testHome.Lon, d.From.Lat, d.From.Lon)
+	if math.Abs(n-3000) > 10 || math.Abs(e) > 10 || s.Drones[9].MissionSeq != 4 {
+		t.Fatalf("released %.0f m north, %.0f m east of home (want 3000, 0), item %d", n, e, s.Drones[9].MissionSeq)
+	}
+	ni, ei := northEast(d.From.Lat, d.From.Lon, d.Impact.Lat, d.Impact.Lon)
+	if ni < 50 || ei <= 0 {
+		t.Fatalf("impact %.0f m north, %.0f m east of the release", ni, ei)
+	}
+	wait(t, f, 60*time.Second, "past the last waypoint", func(s Snapshot) bool { return s.Drones[9].MissionSeq == 6 })
+}
+
+// A copter's drop and fire mission in AUTO: a winch delivery over the
+// point holds the mission until the line is back in, then the sprayer runs
+// through a timed loiter and stops, and the drone comes home.
+func TestWinchAndSprayerMission(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 40), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	pLat, pLon := offset(testHome.Lat, testHome.Lon, 40, 0)
+	rel := common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT
+	items := []common.MessageMissionItemInt{
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: common.MAV_FRAME_GLOBAL_INT},
+		{Command: common.MAV_CMD_NAV_TAKEOFF, Frame: rel, Z: 20},
+		{Command: common.MAV_CMD_NAV_WAYPOINT, Frame: rel, X: degE7(pLat), Y: degE7(pLon), Z: 20},
+		{Command: common.MAV_CMD_DO_WINCH, Frame: common.MAV_FRAME_MISSION, Param1: 1, Param2: float32(common.WINCH_DELIVER)},
+		{Command: cmdDoSprayer, Frame: common.MAV_FRAME_MISSION, Param1: 1},
+		{Command: common.MAV_CMD_NAV_LOITER_TIME, Frame: rel, X: degE7(pLat), Y: degE7(pLon), Z: 20, Param1: 6},
+		{Command: cmdDoSprayer, Frame: common.MAV_FRAME_MISSION, Param1: 0},
+		{Command: common.MAV_CMD_NAV_RETURN_TO_LAUNCH, Frame: rel},
+	}
+	if res := g.upload(t, 1, common.MAV_MISSION_TYPE_MISSION, items); res != common.MAV_MISSION_ACCEPTED {
+		t.Fatalf("upload: %v", res)
+	}
+	g.setParam(t, 1, paramLoadKg, 4)
+	g.setParam(t, 1, paramTankL, 3)
+	startAuto(t, g, 1, false)
+	s := wait(t, f, 60*time.Second, "home", func(s Snapshot) bool { return !s.Drones[1].Armed && s.Drones[1].MissionSeq == len(items) })
+	log := f.JobLog()
+	if len(log.Drops) != 1 || log.Drops[0].Release != "winch" || len(log.Sprays) == 0 {
+		t.Fatalf("drops %+v, %d sprays", log.Drops, len(log.Sprays))
+	}
+	d := log.Drops[0]
+	if n, e := northEast(pLat, pLon, d.Impact.Lat, d.Impact.Lon); math.Hypot(n, e) > 2.5 {
+		t.Fatalf("delivered %.1f m from the point", math.Hypot(n, e))
+	}
+	// the sprayer came on once the line was in: 19.5 m down and up at 1 m/s
+	if wait := log.Sprays[0].Time.Sub(d.Time); wait < 19*time.Second {
+		t.Fatalf("spraying %v after the load was down: the mission did not wait for the line", wait)
+	}
+	sprayed := 0.0
+	for _, sp := range log.Sprays {
+		sprayed += sp.Litres
+		if n, e := northEast(pLat, pLon, sp.Pos.Lat, sp.Pos.Lon); math.Hypot(n, e) > 3 {
+			t.Fatalf("sprayed %.1f m from the point", math.Hypot(n, e))
+		}
+	}
+	// 6 s of loiter and the few 100 ms steps the items between take
+	if want := 6 * 5.0 / 60; sprayed < want || sprayed > want+5*dt.Minutes()*5 || math.Abs(s.Drones[1].TankL-(3-sprayed)) > 1e-6 {
+		t.Fatalf("sprayed %.3f L in a 6 s loiter (want %.3f), tank %.3f L", sprayed, want, s.Drones[1].TankL)
+	}
+}
+
+// A release whose ack was lost is sent again with confirmation raised: the
+// drone answers it as it answered the release (ACCEPTED), not DENIED for
+// want of a load, and drops nothing twice; a new release (confirmation 0)
+// with nothing loaded is DENIED.
+func TestReleaseRetryAnsweredAsTheRelease(t *testing.T) {
+	f, g := startFleet(t, Config{Clock: scaled(t, 10), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	if err := f.Drone(1).Load(3, 0); err != nil {
+		t.Fatal(err)
+	}
+	flyUp(t, f, g, 1, 15)
+	ctx := ctxT(t, 30*time.Second)
+	release := func(confirm uint8) common.MAV_RESULT {
+		t.Helper()
+		res, err := g.await(ctx, 1, common.MAV_CMD_DO_GRIPPER, &common.MessageCommandLong{TargetSystem: 1, TargetComponent: 1,
+			Command: common.MAV_CMD_DO_GRIPPER, Param1: 1, Param2: 0, Confirmation: confirm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := release(0); res != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("release: %v", res)
+	}
+	if res := release(1); res != common.MAV_RESULT_ACCEPTED {
+		t.Fatalf("the release's retry: %v", res)
+	}
+	if res := release(0); res != common.MAV_RESULT_DENIED {
+		t.Fatalf("a new release with nothing loaded: %v", res)
+	}
+	if d := f.JobLog().Drops; len(d) != 1 {
+		t.Fatalf("%d drops", len(d))
+	}
+}
+
+// The crew's Load is PARAM_SET's: the same limits, and a refusal names
+// the field and changes nothing.
+func TestDroneLoad(t *testing.T) {
+	f, _ := startFleet(t, Config{Clock: scaled(t, 10), Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: testHome}}})
+	d := f.Drone(1)
+	if err := d.Load(6, 12); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		kg, l float64
+		field string
+	}{{11, 0, "kg"}, {1, 21, "litres"}, {math.NaN(), 1, "kg"}, {1, -1, "litres"}} {
+		err := d.Load(c.kg, c.l)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Fatalf("Load(%v, %v): %v, want an error naming %s", c.kg, c.l, err, c.field)
+		}
+	}
+	if s := d.State(); s.LoadKg != 6 || s.TankL != 12 {
+		t.Fatalf("after refusals: %v kg, %v L", s.LoadKg, s.TankL)
 	}
 }

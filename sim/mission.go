@@ -18,6 +18,76 @@ type missionStore struct {
 	landing bool // a LAND item: flying to its point before descending
 	done    bool
 	holdEnd time.Time
+	// a fixed wing's AUTO waypoint is flown through, not circled: from
+	// where the leg started, as Plane's prev_WP
+	through          bool
+	fromLat, fromLon float64
+}
+
+// planeWPRadius is Plane's WP_RADIUS default: the turn towards the next
+// leg starts up to this far before a waypoint.
+const planeWPRadius = 90.0
+
+// flyThrough reports whether v, a fixed wing in AUTO, flies straight
+// through its target (a mission waypoint) instead of circling it.
+func (v *vehicle) flyThrough() bool {
+	return v.mission.through && v.mode.kind == mAuto && v.phase == phHold
+}
+
+// legL1 is the distance ahead on its leg a fixed wing steers for, as
+// Plane's L1 controller (about its L1 period times its speed).
+const legL1 = 150.0
+
+// legHeading is the heading (degrees) that keeps a fixed wing on its leg
+// from the leg's start to its waypoint: the leg's bearing, bent back
+// towards the line by the cross-track error, less the crab the wind across
+// the track asks for.
+func (v *vehicle) legHeading() float64 {
+	m := &v.mission
+	ln, le := northEast(m.fromLat, m.fromLon, v.tLat, v.tLon)
+	l := math.Hypot(ln, le)
+	if l < 1 {
+		n, e := northEast(v.lat, v.lon, v.tLat, v.tLon)
+		return math.Atan2(e, n) / deg
+	}
+	un, ue := ln/l, le/l
+	pn, pe := northEast(m.fromLat, m.fromLon, v.lat, v.lon)
+	xt := -pn*ue + pe*un // right of the line, metres
+	track := math.Atan2(ue, un) - math.Atan(xt/legL1)
+	tn, te := math.Cos(track), math.Sin(track)
+	wn, we := v.windNE()
+	cross := -wn*te + we*tn // wind across the track, to the right
+	crab := math.Asin(clamp(cross/math.Max(v.airspeed, 1), -1, 1))
+	return wrap360((track - crab) / deg)
+}
+
+// passedWaypoint is Plane's test that a waypoint is reached: within the
+// item's acceptance radius (param2) if set, else within the distance its
+// turn onto the next leg starts (L1's turn_distance from WP_RADIUS and the
+// turn angle), or past the finish line through it, square to the leg.
+func (v *vehicle) passedWaypoint(it common.MessageMissionItemInt) bool {
+	m := &v.mission
+	n, e := northEast(v.tLat, v.tLon, v.lat, v.lon)
+	dist := math.Hypot(n, e)
+	ln, le := northEast(m.fromLat, m.fromLon, v.tLat, v.tLon)
+	if ln*n+le*e > 0 { // past the finish line
+		return true
+	}
+	accept := float64(it.Param2)
+	if accept <= 0 {
+		turn := 90.0
+		for i := m.cur + 1; i < len(m.items); i++ {
+			if nx, ok := v.itemPos(m.items[i]); ok && isNav(m.items[i].Command) {
+				nn, ne := northEast(v.tLat, v.tLon, nx.Lat, nx.Lon)
+				if math.Hypot(nn, ne) > 1 && math.Hypot(ln, le) > 1 {
+					turn = math.Abs(wrap180((math.Atan2(ne, nn) - math.Atan2(le, ln)) / deg))
+				}
+				break
+			}
+		}
+		accept = planeWPRadius * math.Min(turn, 90) / 90
+	}
+	return dist <= accept
 }
 
 // home sets item 0 of the mission to the vehicle's home.
@@ -49,14 +119,23 @@ func (m *missionStore) state(v *vehicle) common.MISSION_STATE {
 
 // navSeq is the item MISSION_CURRENT reports: ArduPilot's current
 // navigation command, which a DO command in progress belongs to (the next
-// navigation item at or after the current one).
+// navigation item at or after the current one); once the mission is over,
+// the last one (so that seq is at most total).
 func (m *missionStore) navSeq() int {
+	nav := func(i int) bool {
+		return isNav(m.items[i].Command) || m.items[i].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH
+	}
 	for i := m.cur; i < len(m.items); i++ {
-		if isNav(m.items[i].Command) || m.items[i].Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {
+		if nav(i) {
 			return i
 		}
 	}
-	return m.cur
+	for i := min(m.cur, len(m.items)) - 1; i > 0; i-- {
+		if nav(i) {
+			return i
+		}
+	}
+	return min(m.cur, max(len(m.items)-1, 0))
 }
 
 // missionTransfer is an upload or download in progress.
@@ -390,6 +469,11 @@ func (v *vehicle) missionStep() {
 	if !m.started {
 		m.started = true
 		m.holdEnd = time.Time{}
+		if isNav(it.Command) || it.Command == common.MAV_CMD_NAV_RETURN_TO_LAUNCH {
+			// a DO item keeps the leg: the plane flies on through it
+			m.through = !v.prof.Copter() && it.Command == common.MAV_CMD_NAV_WAYPOINT
+			m.fromLat, m.fromLon = v.lat, v.lon
+		}
 		v.beginItem(it)
 		return
 	}
@@ -456,6 +540,9 @@ func (v *vehicle) itemReached(it common.MessageMissionItemInt) bool {
 	case common.MAV_CMD_NAV_TAKEOFF:
 		return v.phase != phTakeoff && v.landed == InAir
 	case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_LOITER_TURNS, common.MAV_CMD_NAV_LOITER_TO_ALT:
+		if m.through {
+			return v.passedWaypoint(it)
+		}
 		n, e := northEast(v.lat, v.lon, v.tLat, v.tLon)
 		radius := math.Max(2, float64(it.Param2))
 		if !v.prof.Copter() {

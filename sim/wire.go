@@ -139,7 +139,8 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
-			lat: float64(m.Param5), lon: float64(m.Param6), alt: float64(m.Param7), relAlt: true, p5: float64(m.Param5)}
+			lat: float64(m.Param5), lon: float64(m.Param6), alt: float64(m.Param7), relAlt: true, p5: float64(m.Param5),
+			confirm: m.Confirmation}
 		if m.Param5 == 0 && m.Param6 == 0 {
 			c.lat, c.lon = math.NaN(), math.NaN()
 		}
@@ -207,6 +208,7 @@ type command struct {
 	alt      float64
 	relAlt   bool
 	p5       float64 // param5 as sent (COMMAND_INT: x), for commands where it is no latitude
+	confirm  uint8   // COMMAND_LONG's confirmation: 0 first sent, more on a retry
 }
 
 // target returns the command's position, defaulting to the drone's own.
