@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ type scriptedFleet struct {
 	drones   []fakeDrone
 	log      []fleet.Event
 	subs     map[chan fleet.Event]struct{}
+	tasks    []task.Task
 	arrived  map[int]bool
 	orders   []string
 	closed   bool // no incident open
@@ -192,6 +194,7 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 	}
 	snap.Coverage = f.coverage(onStation)
 	snap.Coverage.Time = now
+	snap.Tasks = slices.Clone(f.tasks)
 	if f.noShapes {
 		snap.Coverage.Uncovered = nil
 	}
@@ -334,10 +337,28 @@ func (f *scriptedFleet) PinStation(_ context.Context, st string, pin bool) error
 }
 
 func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Task, error) {
-	return task.Task{ID: "task-1", Request: r, Status: task.Pending}, f.record("task " + string(r.Kind))
+	if err := r.Validate(); err != nil {
+		return task.Task{}, fmt.Errorf("%w: %v", fleet.ErrInvalid, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	t := task.Task{ID: fmt.Sprintf("task-%d", len(f.tasks)+1), Request: r, Status: task.Assigned, Drone: 5,
+		RequestedAt: now, DueAt: now.Add(r.Deadline), ETA: now.Add(9 * time.Minute), CoverageCostKm2h: 0.12}
+	f.tasks = append(f.tasks, t)
+	f.orders = append(f.orders, "task "+string(r.Kind))
+	return t, nil
 }
 
 func (f *scriptedFleet) CancelTask(_ context.Context, id string) (task.Task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.tasks {
+		if f.tasks[i].ID == id && !f.tasks[i].Status.Final() {
+			f.tasks[i].Status, f.tasks[i].DoneAt = task.Cancelled, time.Now()
+			return f.tasks[i], nil
+		}
+	}
 	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
 }
 
