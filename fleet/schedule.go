@@ -244,7 +244,7 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	for _, id := range sortedIDs(l.drones) {
 		o, err := l.option(r, l.drones[id], false)
 		if err != nil {
-			why = append(why, fmt.Sprintf("drone %d: %v", id, err))
+			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
 			continue
 		}
 		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {

@@ -172,6 +172,13 @@ func (l *loop) trackTasks() {
 		case d.rec.Failed != "":
 			l.endTask(r, task.Failed, fmt.Sprintf("drone %d out of service: %s", d.id, d.rec.Failed))
 			continue
+		case d.rec.Home:
+			// A recall, a closed incident: every drone goes home.
+			l.endTask(r, task.Failed, fmt.Sprintf("drone %d sent home: %s", d.id, d.rec.HomeReason))
+			continue
+		case d.rec.Excluded || d.rec.Manual != nil:
+			l.endTask(r, task.Failed, fmt.Sprintf("drone %d taken over by a commander", d.id))
+			continue
 		case r.Phase == phaseAssigned && now.After(r.T.DueAt):
 			l.endTask(r, task.Failed, "deadline passed before the mission started")
 			continue

@@ -71,7 +71,7 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, c.Sorties, a.Name, a.Sprayer.TankL)
 	}
 	if !c.Enough {
-		return f, fmt.Errorf("%w: drone %d: %s", ErrLimit, d.id, c.Reason)
+		return f, fmt.Errorf("%w: %s", ErrLimit, c.Reason)
 	}
 	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
 	items, err := task.Mission(*t, a, home, l.wind)
@@ -102,8 +102,8 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		// figure (the autopilot's time left, the wind now) may be less.
 		need := f.reach + f.on + f.back + taskMargin
 		if left := l.enduranceWith(d, f.loadKg+f.tankL); left < need {
-			return f, fmt.Errorf("%w: drone %d has %v of battery, the task and the flight home need %v",
-				ErrLimit, d.id, left.Round(time.Minute), need.Round(time.Minute))
+			return f, fmt.Errorf("%w: %v of battery left, the task and the flight home need %v",
+				ErrLimit, left.Round(time.Minute), need.Round(time.Minute))
 		}
 	}
 	return f, nil

@@ -209,6 +209,16 @@ func (l *loop) reassignTask(r *taskRecord, id int) error {
 	return nil
 }
 
+// cancelTasks cancels every task that has not ended: a recall or a closed
+// incident sends every drone home, those flying tasks with them.
+func (l *loop) cancelTasks(reason string) {
+	for _, r := range l.st.Tasks {
+		if !r.T.Status.Final() {
+			l.endTask(r, task.Cancelled, reason)
+		}
+	}
+}
+
 // endTask ends a task's life with status s; its drone, if any, goes back
 // to coverage duty or home.
 func (l *loop) endTask(r *taskRecord, s task.Status, reason string) {
@@ -228,7 +238,7 @@ func (l *loop) endTask(r *taskRecord, s task.Status, reason string) {
 	case task.Failed:
 		kind, sev, text = EventTaskFailed, Critical, fmt.Sprintf("%s failed: %s", r.T.ID, reason)
 	case task.Cancelled:
-		kind, text = EventTaskCancelled, fmt.Sprintf("%s cancelled", r.T.ID)
+		kind, text = EventTaskCancelled, fmt.Sprintf("%s cancelled: %s", r.T.ID, reason)
 	}
 	l.emitTask(r, kind, sev, text, reason)
 	l.dirty = true
@@ -236,13 +246,26 @@ func (l *loop) endTask(r *taskRecord, s task.Status, reason string) {
 
 // freeDrone takes the task off d: in the air it is free for coverage duty
 // (fill gives it a station, or dismissSurplus sends it home) when a plan is
-// flown and its battery allows, else it goes home.
+// flown and its battery allows, else it goes home; on the ground with its
+// mission started it goes home too (AUTO may still lift it).
 func (l *loop) freeDrone(d *drone, r *taskRecord) {
 	d.rec.Task = ""
-	if d.op != nil && d.op.cancel != nil && isTaskOp(d.op.what) {
+	starting := d.op != nil && isTaskOp(d.op.what)
+	if starting && d.op.cancel != nil {
 		d.op.cancel()
 	}
+	if d.rec.Home || d.rec.Manual != nil || d.rec.Excluded {
+		return // already sent home, or a commander's
+	}
 	if !d.airborne() {
+		if r.Phase == phaseFlying && (starting || d.tel.Armed) {
+			// Its mission was started (or is being): AUTO may lift it
+			// yet. It is sent home, and not taken for landed before its
+			// climb would show.
+			d.rec.Home, d.rec.HomeReason = true, "after "+r.T.ID
+			d.launchSettled = l.clk.Now().Add(launchSettle)
+			l.dirty = true
+		}
 		return
 	}
 	inc := l.st.Incident

@@ -274,3 +274,33 @@ func TestTaskDropAndFireFlown(t *testing.T) {
 		t.Fatalf("%.1f L sprayed of 12", litres)
 	}
 }
+
+// TestTaskEndsWithRecall: a recall sends the drone flying a task home
+// with the rest; the task is cancelled with the reason rather than left
+// flying.
+func TestTaskEndsWithRecall(t *testing.T) {
+	r, _ := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)}}, 1)
+	ctx := context.Background()
+	req := surveyReq(40 * time.Minute)
+	req.Polygon = squareRing(base.Lat, base.Lon, 300, 300, 400)
+	tk, err := r.ctl.RequestTask(ctx, req)
+	if err != nil || tk.Status != task.Assigned {
+		t.Fatalf("survey: %+v %v", tk, err)
+	}
+	r.waitFor("survey under way", 5*time.Minute, func(s Snapshot) bool { return taskOf(s, tk.ID).Status == task.Active })
+	if err := r.ctl.Recall(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := r.waitFor("task ended", time.Minute, func(s Snapshot) bool { return taskOf(s, tk.ID).Status.Final() })
+	if got := taskOf(s, tk.ID); got.Status != task.Cancelled || !strings.Contains(got.Reason, "recalled") {
+		t.Fatalf("task after a recall: %+v", got)
+	}
+	r.waitFor("every drone down", 10*time.Minute, func(s Snapshot) bool {
+		for _, d := range s.Drones {
+			if d.Armed || d.State != DroneIdle {
+				return false
+			}
+		}
+		return true
+	})
+}
