@@ -46,6 +46,8 @@ import (
 //	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	restarts: [45m]                 # the daemon killed and started again
+//	tasks:                          # drops, surveys, fire asked for during the run (TaskEntry)
+//	  - {at: 20m, kind: drop, deadline: 20m, lat: 35.70, lon: 102.81, mass_kg: 8}
 type Scenario struct {
 	Name           string         `yaml:"name"`
 	Duration       time.Duration  `yaml:"duration"`
