@@ -186,6 +186,9 @@ type loop struct {
 	drawn       chan uncovered
 	// strangers are drones heard but not adopted, each reported once.
 	strangers map[int]bool
+	// unique caches the stations' own areas during one task choice
+	// (schedule.go).
+	unique *uniqueCache
 }
 
 func newLoop(c *Controller) (*loop, error) {

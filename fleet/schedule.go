@@ -198,7 +198,7 @@ func (l *loop) taskCost(o *option, n Network) float64 {
 
 // uniqueKm2 is the area, in km², of station id's cell of network n that
 // no other station of the plan covers (0 when the incident does not want
-// n).
+// n). During one choice (bestOption) the layout is measured once.
 func (l *loop) uniqueKm2(id string, n Network) float64 {
 	if l.region == nil || l.st.Plan == nil {
 		return 0
@@ -206,7 +206,52 @@ func (l *loop) uniqueKm2(id string, n Network) float64 {
 	if inc := l.st.Incident; inc != nil && !slices.Contains(inc.Networks, n) {
 		return 0
 	}
-	var all, without []coverage.LiveStation
+	c := l.unique
+	if c == nil {
+		c = &uniqueCache{}
+	}
+	lay, ok := c.layouts[n]
+	if !ok {
+		lay = l.layout(n)
+		if c.layouts == nil {
+			c.layouts, c.km2 = map[Network]*layout{}, map[string]float64{}
+		}
+		c.layouts[n] = lay
+	}
+	key := string(n) + "/" + id
+	if v, ok := c.km2[key]; ok {
+		return v
+	}
+	v := 0.0
+	if i := slices.Index(lay.ids, id); i >= 0 && lay.err == nil {
+		without := slices.Delete(slices.Clone(lay.stations), i, i+1)
+		if b, err := l.region.Live(without, false); err == nil {
+			v = math.Max(0, lay.fraction-fractionOf(b, n)) * l.region.Area.Area() / 1e6
+		}
+	}
+	if c.km2 != nil {
+		c.km2[key] = v
+	}
+	return v
+}
+
+// uniqueCache keeps, during one choice, each network's layout and the
+// stations' own areas measured so far.
+type uniqueCache struct {
+	layouts map[Network]*layout
+	km2     map[string]float64
+}
+
+// layout is the plan's cells of one network and the fraction they cover.
+type layout struct {
+	ids      []string
+	stations []coverage.LiveStation
+	fraction float64
+	err      error
+}
+
+func (l *loop) layout(n Network) *layout {
+	lay := &layout{}
 	for _, st := range l.st.Plan.Stations {
 		r, ok := l.radii[st.Profile]
 		if !ok {
@@ -216,29 +261,28 @@ func (l *loop) uniqueKm2(id string, n Network) float64 {
 		if !ok {
 			continue
 		}
-		all = append(all, ls)
-		if st.ID != id {
-			without = append(without, ls)
-		}
+		lay.ids = append(lay.ids, st.ID)
+		lay.stations = append(lay.stations, ls)
 	}
-	a, err := l.region.Live(all, false)
-	if err != nil {
-		return 0
-	}
-	b, err := l.region.Live(without, false)
-	if err != nil {
-		return 0
-	}
-	fa, fb := a.Public.Fraction, b.Public.Fraction
+	rep, err := l.region.Live(lay.stations, false)
+	lay.fraction, lay.err = fractionOf(rep, n), err
+	return lay
+}
+
+func fractionOf(r coverage.LiveReport, n Network) float64 {
 	if n == Private {
-		fa, fb = a.Private.Fraction, b.Private.Fraction
+		return r.Private.Fraction
 	}
-	return math.Max(0, fa-fb) * l.region.Area.Area() / 1e6
+	return r.Public.Fraction
 }
 
 // bestOption is the cheapest option that meets r's deadline, the earliest
 // among equals; with none, why.
 func (l *loop) bestOption(r *taskRecord) (*option, string) {
+	// The stations' own areas are the same for every option of one
+	// choice: measured once each.
+	l.unique = &uniqueCache{}
+	defer func() { l.unique = nil }()
 	var best, earliest *option
 	var why []string
 	for _, id := range sortedIDs(l.drones) {
