@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 )
 
 // Controller is what the API needs from the fleet controller. Every method
@@ -42,6 +43,14 @@ type Controller interface {
 	Exclude(ctx context.Context, id int, excluded bool) error
 	// PinStation keeps a station where it is through replanning, or frees it.
 	PinStation(ctx context.Context, station string, pinned bool) error
+	// RequestTask takes a task in (issue 12); one nobody can do in time
+	// comes back refused (its Status) with the reason.
+	RequestTask(ctx context.Context, r task.Request) (task.Task, error)
+	// CancelTask, ApproveTask and ReassignTask act on a task;
+	// fleet.ErrUnknownTask when there is none with that id.
+	CancelTask(ctx context.Context, id string) (task.Task, error)
+	ApproveTask(ctx context.Context, id string) (task.Task, error)
+	ReassignTask(ctx context.Context, id string, drone int) (task.Task, error)
 }
 
 // Team is a field team's last report: a position, a work area, or both.

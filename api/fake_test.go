@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 )
 
 // fakeCtrl is a Controller whose methods are function fields; a nil field
@@ -23,6 +24,8 @@ type fakeCtrl struct {
 	orderDrone     func(id int, o fleet.Order) error
 	exclude        func(id int, ex bool) error
 	pinStation     func(st string, pin bool) error
+	requestTask    func(r task.Request) (task.Task, error)
+	taskOrder      func(what, id string, drone int) (task.Task, error)
 
 	mu    sync.Mutex
 	calls []string
@@ -152,6 +155,34 @@ func (f *fakeCtrl) PinStation(_ context.Context, st string, pin bool) error {
 		return nil
 	}
 	return f.pinStation(st, pin)
+}
+
+func (f *fakeCtrl) RequestTask(_ context.Context, r task.Request) (task.Task, error) {
+	f.record("RequestTask")
+	if f.requestTask == nil {
+		return task.Task{}, nil
+	}
+	return f.requestTask(r)
+}
+
+func (f *fakeCtrl) order(what, id string, drone int) (task.Task, error) {
+	f.record(what)
+	if f.taskOrder == nil {
+		return task.Task{}, fleet.ErrUnknownTask
+	}
+	return f.taskOrder(what, id, drone)
+}
+
+func (f *fakeCtrl) CancelTask(_ context.Context, id string) (task.Task, error) {
+	return f.order("CancelTask", id, 0)
+}
+
+func (f *fakeCtrl) ApproveTask(_ context.Context, id string) (task.Task, error) {
+	return f.order("ApproveTask", id, 0)
+}
+
+func (f *fakeCtrl) ReassignTask(_ context.Context, id string, drone int) (task.Task, error) {
+	return f.order("ReassignTask", id, drone)
 }
 
 // fakeTeams is a Teams with a fixed list.

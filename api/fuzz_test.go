@@ -90,3 +90,15 @@ func FuzzParseArea(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeReassign(f *testing.F) {
+	f.Add([]byte(`{"drone":4}`))
+	f.Add([]byte(`{"drone":256}`))
+	f.Add([]byte(`{"drone":"4"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		id, err := decodeReassign(data)
+		if err == nil && (id < 1 || id > 255) {
+			t.Fatalf("accepted drone %d", id)
+		}
+	})
+}

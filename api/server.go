@@ -73,6 +73,12 @@ func routes() []route {
 		{"POST", "/drones/{id}/exclude", Commander, (*Server).postExclude},
 		{"POST", "/drones/{id}/pin", Commander, (*Server).postDronePin},
 		{"POST", "/stations/{id}/pin", Commander, (*Server).postStationPin},
+		{"GET", "/tasks", Viewer, (*Server).getTasks},
+		{"POST", "/tasks", Commander, (*Server).postTask},
+		{"GET", "/tasks/{id}", Viewer, (*Server).getTask},
+		{"DELETE", "/tasks/{id}", Commander, (*Server).deleteTask},
+		{"POST", "/tasks/{id}/approve", Commander, (*Server).postTaskApprove},
+		{"POST", "/tasks/{id}/reassign", Commander, (*Server).postTaskReassign},
 		{"GET", "/basemap", Viewer, (*Server).getBasemap},
 		{"GET", "/basemap/{z}/{x}/{y}", Viewer, (*Server).getTile},
 		{"GET", "/hillshade", Viewer, (*Server).getHillshade},
@@ -291,7 +297,7 @@ func statusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, fleet.ErrLimit):
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, fleet.ErrUnknownDrone), errors.Is(err, fleet.ErrUnknownStation):
+	case errors.Is(err, fleet.ErrUnknownDrone), errors.Is(err, fleet.ErrUnknownStation), errors.Is(err, fleet.ErrUnknownTask):
 		return http.StatusNotFound
 	case errors.Is(err, fleet.ErrNoIncident), errors.Is(err, fleet.ErrIncidentOpen):
 		return http.StatusConflict

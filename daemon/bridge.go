@@ -38,6 +38,9 @@ type bridge struct {
 	mu   sync.Mutex
 	etas map[string]eta // station -> drone on its way
 	last fleet.Snapshot
+
+	// requests are field teams' requests waiting for the run loop.
+	requests chan teamRequest
 }
 
 type eta struct {
@@ -48,7 +51,8 @@ type eta struct {
 }
 
 func newBridge(ctl *fleet.Controller, conn report.Conn, clk clock.Clock, log *slog.Logger, dir string, met *metrics, link *mavlink.Station, topicName string) *bridge {
-	return &bridge{ctl: ctl, conn: conn, clk: clk, log: log, dir: dir, met: met, link: link, topic: topicName, etas: map[string]eta{}}
+	return &bridge{ctl: ctl, conn: conn, clk: clk, log: log, dir: dir, met: met, link: link, topic: topicName, etas: map[string]eta{},
+		requests: make(chan teamRequest, 64)}
 }
 
 // open starts the reporter; without MQTT there is none.
@@ -62,7 +66,7 @@ func (b *bridge) open() error {
 	}
 	rep, err := report.New(report.Config{
 		Incident: b.topic, Conn: b.conn, Outbox: ob, Clock: b.clk, Logger: b.log,
-		Controller: "aerocell", ExpectedReturn: b.expectedReturn,
+		Controller: "aerocell", ExpectedReturn: b.expectedReturn, OnTeamRequest: b.onTeamRequest,
 	})
 	if err != nil {
 		ob.Close()
@@ -88,6 +92,8 @@ func (b *bridge) run(ctx context.Context) {
 			b.event(e)
 		case <-tick.C():
 			b.snapshot()
+		case q := <-b.requests:
+			b.teamRequest(ctx, q)
 		}
 	}
 }
@@ -174,6 +180,9 @@ func teamAlert(e fleet.Event) bool {
 func (b *bridge) event(e fleet.Event) {
 	if e.ETA != nil && e.Station != "" {
 		b.relief(e)
+	}
+	if e.Team != "" && e.Kind.Family() == fleet.FamilyTask {
+		b.taskAlert(e)
 	}
 	if b.rep == nil || !teamAlert(e) {
 		return

@@ -86,6 +86,8 @@ type FleetConfig struct {
 	Airframes []yaml.Node `yaml:"airframes"`
 	// Wind is the forecast wind planned with until the drones report theirs.
 	Wind airframe.Wind `yaml:"wind"`
+	// Tasks configures the drops, surveys and fire tasks (issue 12).
+	Tasks TasksConfig `yaml:"tasks"`
 
 	// table is the airframe table with Airframes merged (set by Validate).
 	table airframe.Table
@@ -98,6 +100,13 @@ func (f *FleetConfig) Table() airframe.Table {
 		return airframe.Builtin()
 	}
 	return f.table.Clone()
+}
+
+// TasksConfig configures the tasks besides coverage.
+type TasksConfig struct {
+	// Approval: a task (a commander's or a field team's) waits for a
+	// commander's approval before a drone is given it.
+	Approval bool `yaml:"approval"`
 }
 
 // DroneEntry configures one drone (or count drones from sysid on).

@@ -34,6 +34,9 @@ func TestExampleConfigParses(t *testing.T) {
 	if cfg.topicName() != "quake-mountain" {
 		t.Errorf("topic %q", cfg.topicName())
 	}
+	if !cfg.Fleet.Tasks.Approval {
+		t.Error("fleet.tasks.approval not read")
+	}
 }
 
 func TestBadConfigNamesTheField(t *testing.T) {

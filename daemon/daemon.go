@@ -117,7 +117,8 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 		Drones: drones, DefaultProfile: cfg.Fleet.DefaultProfile, LaunchSites: sites,
 		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed, AdoptUnknown: cfg.Fleet.AdoptUnknown,
 		OnCommand: d.met.command, Profiles: fleet.ProfilesOf(cfg.Fleet.Table()), Wind: cfg.Fleet.Wind,
-		Terrain: terrainOf(cfg),
+		Terrain:      terrainOf(cfg),
+		TaskApproval: cfg.Fleet.Tasks.Approval,
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/store"
+	"github.com/aerocell/aerocell/task"
 )
 
 // holding runs a controller over a fake radio of n drones until every
@@ -168,6 +169,28 @@ func BenchmarkRouteNeed10km(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := l.routeNeed(d, 44.10, -71.35); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTaskRequest measures taking in a supply drop (every drone's
+// option: its mission, its estimate, its limits and its coverage cost)
+// and cancelling it, with 50 drones holding a 20 km square.
+func BenchmarkTaskRequest(b *testing.B) {
+	ctl, _, _, _, stop := holding(b, 50, 20)
+	defer stop()
+	ctx := context.Background()
+	pt := task.LonLat{base.Lon + 0.02, base.Lat + 0.01}
+	req := task.Request{Kind: task.Drop, Deadline: time.Hour, Point: &pt, MassKg: 5}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		t, err := ctl.RequestTask(ctx, req)
+		if err != nil || t.Status == task.Refused {
+			b.Fatalf("%+v %v", t, err)
+		}
+		if _, err := ctl.CancelTask(ctx, t.ID); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/store"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // Radio is what the controller needs of the radio. *mavlink.Station is one;
@@ -32,6 +33,10 @@ type Radio interface {
 	Land(ctx context.Context, id mavlink.VehicleID) error
 	SetPayload(ctx context.Context, id mavlink.VehicleID, n mavlink.Network, on bool) error
 	UploadFence(ctx context.Context, id mavlink.VehicleID, items []mavlink.MissionItem) error
+	// Tasks (issue 12): a crew's loading, the mission and AUTO.
+	SetParam(ctx context.Context, id mavlink.VehicleID, name string, value float32) error
+	UploadMission(ctx context.Context, id mavlink.VehicleID, typ common.MAV_MISSION_TYPE, items []mavlink.MissionItem) error
+	StartMission(ctx context.Context, id mavlink.VehicleID) error
 }
 
 var _ Radio = (*mavlink.Station)(nil)
@@ -104,6 +109,9 @@ type Config struct {
 	// controller's clock and how it ended. It runs beside the loop and
 	// must not block (metrics).
 	OnCommand func(drone int, what string, took time.Duration, err error)
+	// (optional) TaskApproval: a task waits for a commander's approval
+	// (ApproveTask) before a drone is given it (fleet.tasks.approval).
+	TaskApproval bool
 	// (optional) Seed makes planning reproducible.
 	Seed uint64
 	// (optional) Wind is the forecast wind the controller plans with until

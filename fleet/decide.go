@@ -21,6 +21,10 @@ func (l *loop) decide() {
 	for _, id := range sortedIDs(l.drones) {
 		l.health(l.drones[id])
 	}
+	l.trackTasks()
+	if !l.st.Paused {
+		l.schedule()
+	}
 	inc := l.st.Incident
 	if inc == nil || l.st.Plan == nil || l.st.Paused ||
 		(inc.State != IncidentDeploying && inc.State != IncidentHolding) {
@@ -677,6 +681,8 @@ func (l *loop) act() {
 		switch {
 		case d.rec.Failed != "" || d.rec.Home:
 			l.actHome(d)
+		case d.rec.Task != "":
+			l.actTask(d)
 		case d.rec.Station != "":
 			l.actStation(d)
 		}

@@ -150,6 +150,7 @@ const (
 	FamilyCoverage   EventFamily = "coverage"
 	FamilyAutomation EventFamily = "automation"
 	FamilyLink       EventFamily = "link"
+	FamilyTask       EventFamily = "task"
 )
 
 // Family is the family of the kind: the part before the dot, or the whole

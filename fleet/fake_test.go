@@ -151,3 +151,15 @@ func (f *fakeRadio) SetPayload(ctx context.Context, id mavlink.VehicleID, n mavl
 func (f *fakeRadio) UploadFence(ctx context.Context, id mavlink.VehicleID, items []mavlink.MissionItem) error {
 	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
 }
+
+func (f *fakeRadio) SetParam(ctx context.Context, id mavlink.VehicleID, name string, v float32) error {
+	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
+}
+
+func (f *fakeRadio) UploadMission(ctx context.Context, id mavlink.VehicleID, typ common.MAV_MISSION_TYPE, items []mavlink.MissionItem) error {
+	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
+}
+
+func (f *fakeRadio) StartMission(ctx context.Context, id mavlink.VehicleID) error {
+	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Mode = "AUTO" })
+}

@@ -30,6 +30,9 @@ type saved struct {
 	Plan         *Plan                `json:"plan,omitempty"`
 	Paused       bool                 `json:"paused"`
 	Drones       map[int]*droneRecord `json:"drones"`
+	// NextTask numbers tasks; Tasks are every task taken in (tasks.go).
+	NextTask int           `json:"next_task,omitempty"`
+	Tasks    []*taskRecord `json:"tasks,omitempty"`
 }
 
 // droneRecord is what the controller decided for one drone.
@@ -55,6 +58,8 @@ type droneRecord struct {
 	// a new deployment took back): given a station, or sent home as
 	// surplus.
 	Free bool `json:"free,omitempty"`
+	// Task is the task the drone is loaded for or flies (tasks.go).
+	Task string `json:"task,omitempty"`
 }
 
 // drone is the loop's working view of one aircraft.
@@ -109,6 +114,10 @@ type drone struct {
 	crash     string
 	cruiseAlt float64
 	climbAt   *[2]float64
+	// flew and landedAt: the drone was seen in the air, and when it was
+	// last seen come down (the crew's battery swap runs from then).
+	flew     bool
+	landedAt time.Time
 }
 
 // windEstimate is the forecast wind, raised to the strongest steady wind
@@ -196,6 +205,9 @@ type loop struct {
 	strangers map[int]bool
 	// terrain caches footprints when Config.Terrain is set.
 	terrain terrainState
+	// unique caches the stations' own areas during one task choice
+	// (schedule.go).
+	unique *uniqueCache
 }
 
 func newLoop(c *Controller) (*loop, error) {
@@ -352,7 +364,7 @@ func (l *loop) adopted(id int) bool {
 		return true
 	}
 	r := l.st.Drones[id]
-	return r != nil && (r.Approved || r.Station != "" || r.Home)
+	return r != nil && (r.Approved || r.Station != "" || r.Home || r.Task != "")
 }
 
 // stranger reports, once, a drone heard that is not one of the fleet.
@@ -444,6 +456,8 @@ func (l *loop) deriveState(d *drone) DroneState {
 		return DroneManual
 	case d.rec.Home:
 		return DroneReturning
+	case d.rec.Task != "":
+		return DroneOnTask
 	case d.rec.Station != "":
 		st := l.station(d.rec.Station)
 		if st == nil {

@@ -115,6 +115,7 @@ func (l *loop) closeIncident() error {
 		return ErrNoIncident
 	}
 	l.sendAllHome(homeClosed)
+	l.cancelTasks("incident closed")
 	now := l.clk.Now()
 	inc.State, inc.ClosedAt = IncidentClosed, &now
 	l.st.Plan, l.region = nil, nil
@@ -191,6 +192,7 @@ func (l *loop) recall() error {
 		return ErrNoIncident
 	}
 	l.sendAllHome(homeRecalled)
+	l.cancelTasks("incident recalled by a commander")
 	l.st.Plan = nil
 	inc.State = IncidentRecalled
 	l.emit(Event{Kind: EventIncidentRecalled, Severity: Warning, Text: fmt.Sprintf("incident %s recalled: every drone going home", inc.ID)})

@@ -37,6 +37,7 @@ func (l *loop) publish() {
 	for k, v := range l.cov.Fraction {
 		s.Coverage.Fraction[k] = v
 	}
+	s.Tasks = l.taskViews()
 	relief := l.reliefs()
 	for _, id := range sortedIDs(l.drones) {
 		v := l.view(l.drones[id])

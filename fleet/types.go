@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/aerocell/aerocell/task"
 	"github.com/paulmach/orb"
 )
 
@@ -199,6 +200,8 @@ type Snapshot struct {
 	Coverage    Coverage     `json:"coverage"`
 	Paused      bool         `json:"paused"` // automation paused by a commander
 	LaunchSites []LaunchSite `json:"launch_sites"`
+	// Tasks are the drops, surveys and fire tasks, oldest first.
+	Tasks []task.Task `json:"tasks"`
 }
 
 // Located counts the drones that have reported a position: a drone heard
@@ -235,8 +238,13 @@ type Event struct {
 	Network  Network   `json:"network,omitempty"`
 	Text     string    `json:"text"`
 	Reason   string    `json:"reason,omitempty"`
-	// ETA is when a drone sent to a station is expected on it, cells on.
+	// ETA is when a drone sent to a station is expected on it, cells on,
+	// or when a task is expected done.
 	ETA *time.Time `json:"eta,omitempty"`
+	// Task is the task the event is about; Team the field team that asked
+	// for it, whose alerts carry it.
+	Task string `json:"task,omitempty"`
+	Team string `json:"team,omitempty"`
 }
 
 // OrderKind is a commander's order to one drone.

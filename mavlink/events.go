@@ -11,6 +11,7 @@ import (
 // Event is something that happened on the links. Concrete types:
 // *EventDiscovered, *EventLost, *EventRegained, *EventArmed, *EventMode,
 // *EventCell, *EventStatusText, *EventTelemetry, *EventConflict,
+// *EventMissionItemReached,
 // *EventTxDropped and *EventOverflow.
 type Event interface{ isEvent() }
 

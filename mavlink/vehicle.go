@@ -118,6 +118,9 @@ type Telemetry struct {
 
 	StatusTexts []StatusText `json:"status_texts"` // the last 16, oldest first
 
+	// Mission is the mission flown and the photos taken (see progress.go).
+	Mission MissionProgress `json:"mission"`
+
 	Lost       bool        `json:"lost"`
 	Discovered time.Time   `json:"discovered"`
 	Quality    LinkQuality `json:"link"`
@@ -153,8 +156,9 @@ type vehicle struct {
 
 	pending  map[common.MAV_CMD]chan *common.MessageCommandAck
 	cmdSlots map[common.MAV_CMD]chan struct{}
-	mission  chan message.Message // set while a mission transfer runs
-	missionX sync.Mutex           // one mission transfer at a time
+	mission  chan message.Message    // set while a mission transfer runs
+	missionX sync.Mutex              // one mission transfer at a time
+	params   map[string]chan float32 // PARAM_VALUE awaited, by name
 
 	telemFlag   atomic.Bool // an EventTelemetry is queued
 	fineHeading bool        // GLOBAL_POSITION_INT gives the heading
@@ -170,7 +174,7 @@ func newVehicle(id VehicleID, now time.Time) *vehicle {
 		cmdSlots: map[common.MAV_CMD]chan struct{}{},
 	}
 	v.t = Telemetry{ID: id, BatteryPct: -1, BatteryCurrent: -1, PublicCell: CellAbsent,
-		PrivateCell: CellAbsent, Profile: -1, Discovered: now}
+		PrivateCell: CellAbsent, Profile: -1, Discovered: now, Mission: MissionProgress{Current: -1, Reached: -1}}
 	v.rateStart = now
 	return v
 }
@@ -329,7 +333,7 @@ func decodes(id uint32) bool {
 		253: // STATUSTEXT
 		return true
 	}
-	return false
+	return decodesProgress(id)
 }
 
 // handle updates the sending vehicle from one accepted frame.
@@ -553,6 +557,9 @@ func (v *vehicle) apply(s *Station, msg message.Message, now time.Time, evs []Ev
 				s.ctr.inboxDropped.Add(1)
 			}
 		}
+	case *common.MessageMissionCurrent, *common.MessageMissionItemReached, *common.MessageCameraTrigger,
+		*ardupilotmega.MessageCameraFeedback, *common.MessageParamValue:
+		evs = v.applyProgress(s, msg, now, evs)
 	case *common.MessageMissionCount, *common.MessageMissionRequestInt, *common.MessageMissionRequest,
 		*common.MessageMissionItemInt, *common.MessageMissionAck:
 		if v.mission != nil {

@@ -136,6 +136,12 @@ type Alert struct {
 	// ExpectedReturn is when the network is expected back at Area, when a
 	// relief is on its way.
 	ExpectedReturn *time.Time `json:"expected_return,omitempty"`
+	// Task is the task (a supply drop a team asked for) the alert is
+	// about, Status where it is (pending, assigned, active, done, failed,
+	// refused, cancelled) and ETA when it is expected done.
+	Task   string     `json:"task,omitempty"`
+	Status string     `json:"status,omitempty"`
+	ETA    *time.Time `json:"eta,omitempty"`
 }
 
 // DecodeAlert parses an alert payload as a consumer would.

@@ -69,6 +69,12 @@ type Config struct {
 	// zero if not known. It is called from the Reporter's goroutine when a
 	// team loses coverage, and must be quick and not block.
 	ExpectedReturn func(network Network, where orb.Geometry) time.Time
+	// OnTeamRequest, if set, is called with the team and payload of every
+	// message on a team's requests topic (teams/{team}/requests: a team
+	// asking for a task; the broker lets a team write its own only), from
+	// the MQTT session's goroutine; it must not block. The receiver checks
+	// the payload and answers on the team's alerts (Raise with Team set).
+	OnTeamRequest func(team string, payload []byte)
 	// OnTeamPosition, if set, is called with every valid team position (a
 	// zero Point and Area when a team cleared its position), from the
 	// Reporter's goroutine; it must not block.
@@ -187,6 +193,12 @@ func New(cfg Config) (*Reporter, error) {
 	if err := cfg.Conn.Subscribe(tree.TeamPositions(), 1, r.onPosition); err != nil {
 		r.sender.Close()
 		return nil, fmt.Errorf("report: subscribe %s: %w", tree.TeamPositions(), err)
+	}
+	if cfg.OnTeamRequest != nil {
+		if err := cfg.Conn.Subscribe(tree.AllTeamRequests(), 1, r.onRequest); err != nil {
+			r.sender.Close()
+			return nil, fmt.Errorf("report: subscribe %s: %w", tree.AllTeamRequests(), err)
+		}
 	}
 	go r.run()
 	cfg.Conn.Watch(r.onConn)

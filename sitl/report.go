@@ -75,8 +75,13 @@ type Report struct {
 	Stations int            `json:"stations"`
 	Restarts []Restart      `json:"restarts,omitempty"`
 	Counts   map[string]int `json:"event_counts"`
-	Series   []Sample       `json:"series"`
-	Events   []fleet.Event  `json:"events"`
+	// Tasks are the scenario's tasks and what became of them;
+	// TaskCoverageHoursLost the coverage their drones' choice cost, in
+	// km²·h (the scheduler's estimates, summed over the tasks flown).
+	Tasks                 []TaskReport  `json:"tasks,omitempty"`
+	TaskCoverageHoursLost float64       `json:"coverage_hours_lost_to_tasks"`
+	Series                []Sample      `json:"series"`
+	Events                []fleet.Event `json:"events"`
 
 	tracks map[int]orb.LineString
 }

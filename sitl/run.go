@@ -18,6 +18,7 @@ import (
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Epoch is the virtual time a run starts at: runs are reproducible whatever
@@ -130,6 +131,8 @@ type runner struct {
 	cfg   daemon.Config
 	d     *daemon.Daemon
 	fleet *sim.Fleet
+	// nextTask is the scenario's next task to ask for.
+	nextTask int
 }
 
 // daemonConfig is the daemon's configuration for the run: a fixed loopback
@@ -150,6 +153,11 @@ func (r *runner) daemonConfig(port int) (daemon.Config, error) {
 	cfg.Fleet.Environment = r.sc.Environment
 	cfg.DEM = r.sc.demDir
 	cfg.Fleet.Airframes = r.sc.Airframes
+	swaps, err := r.sc.swapNodes()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Fleet.Airframes = append(append([]yaml.Node(nil), cfg.Fleet.Airframes...), swaps...)
 	if r.sc.Wind != nil {
 		cfg.Fleet.Wind = *r.sc.Wind
 	}
@@ -284,6 +292,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 			r.opt.Sample(smp)
 		}
 		bar.set(t, smp)
+		if err := r.submitTasks(ctx, t); err != nil {
+			return nil, err
+		}
 		if len(restarts) > 0 && t >= restarts[0] {
 			restarts = restarts[1:]
 			if err := r.restart(ctx, rep, t); err != nil {
@@ -305,6 +316,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		commands[int(id)] = d.Link.Commands
 	}
 	rep.finish(evs, commands)
+	if err := r.finishTasks(rep, r.d.Controller().Tasks(), r.fleet.JobLog()); err != nil {
+		return nil, err
+	}
 	// The bound is computed after the flight: its placement takes wall
 	// time, which the sped-up clock would turn into minutes of flight.
 	if rep.Bound, err = UpperBound(r.sc, tr.radii); err != nil {

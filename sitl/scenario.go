@@ -48,6 +48,8 @@ import (
 //	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	battery_swap: 5m                # the crew's turnaround for a drone back home
 //	restarts: [45m]                 # the daemon killed and started again
+//	tasks:                          # drops, surveys, fire asked for during the run (TaskEntry)
+//	  - {at: 20m, kind: drop, deadline: 20m, lat: 35.70, lon: 102.81, mass_kg: 8}
 type Scenario struct {
 	Name     string        `yaml:"name"`
 	Duration time.Duration `yaml:"duration"`
@@ -76,6 +78,9 @@ type Scenario struct {
 	// Airframes extend or override the built-in airframe table for both
 	// the simulator and the controller (see package airframe).
 	Airframes []yaml.Node `yaml:"airframes"`
+	// Tasks are drops, surveys and fire tasks asked for during the run
+	// (see TaskEntry).
+	Tasks []TaskEntry `yaml:"tasks"`
 
 	// area and noFly are the GeoJSON read from the files.
 	area, noFly []byte
@@ -165,6 +170,9 @@ func LoadScenario(path string) (*Scenario, error) {
 		if err := s.SetDEM(p); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.loadTaskAreas(dir); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -326,6 +334,9 @@ func (s *Scenario) Validate() error {
 			return scenarioErr(fmt.Sprintf("restarts[%d]", i), "outside the run")
 		}
 	}
+	if err := s.validateTasks(); err != nil {
+		return err
+	}
 	if s.Sample == 0 {
 		s.Sample = max(5*time.Second, s.Duration/2000)
 	}
@@ -333,6 +344,31 @@ func (s *Scenario) Validate() error {
 		return scenarioErr("sample", "at least 1s")
 	}
 	return nil
+}
+
+// swapNodes are airframe entries giving the controller the scenario's
+// battery swap, as the simulator's crew takes it: a controller planning
+// with the table's swap times reliefs, and waits for tasks, by the wrong
+// turnaround.
+func (s *Scenario) swapNodes() ([]yaml.Node, error) {
+	if s.BatterySwap <= 0 {
+		return nil, nil
+	}
+	var out []yaml.Node
+	for _, a := range s.Table() {
+		if a.Tethered() {
+			continue
+		}
+		var n yaml.Node
+		if err := n.Encode(struct {
+			Name    string `yaml:"name"`
+			Battery any    `yaml:"battery"`
+		}{a.Name, a.Battery}); err != nil {
+			return nil, fmt.Errorf("sitl: battery swap of %s: %w", a.Name, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // siteOf returns the named site.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 )
 
 // scriptedFleet is a stand-in controller for the page's browser test: drones
@@ -31,6 +33,7 @@ type scriptedFleet struct {
 	drones   []fakeDrone
 	log      []fleet.Event
 	subs     map[chan fleet.Event]struct{}
+	tasks    []task.Task
 	arrived  map[int]bool
 	orders   []string
 	closed   bool // no incident open
@@ -217,6 +220,7 @@ func (f *scriptedFleet) Snapshot() fleet.Snapshot {
 	}
 	snap.Coverage = f.coverage(onStation)
 	snap.Coverage.Time = now
+	snap.Tasks = slices.Clone(f.tasks)
 	if f.noShapes {
 		snap.Coverage.Uncovered = nil
 	}
@@ -431,6 +435,40 @@ func (f *scriptedFleet) Exclude(_ context.Context, id int, ex bool) error {
 
 func (f *scriptedFleet) PinStation(_ context.Context, st string, pin bool) error {
 	return f.record(fmt.Sprintf("station %s pinned %v", st, pin))
+}
+
+func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Task, error) {
+	if err := r.Validate(); err != nil {
+		return task.Task{}, fmt.Errorf("%w: %v", fleet.ErrInvalid, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	t := task.Task{ID: fmt.Sprintf("task-%d", len(f.tasks)+1), Request: r, Status: task.Assigned, Drone: 5,
+		RequestedAt: now, DueAt: now.Add(r.Deadline), ETA: now.Add(9 * time.Minute), CoverageCostKm2h: 0.12}
+	f.tasks = append(f.tasks, t)
+	f.orders = append(f.orders, "task "+string(r.Kind))
+	return t, nil
+}
+
+func (f *scriptedFleet) CancelTask(_ context.Context, id string) (task.Task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.tasks {
+		if f.tasks[i].ID == id && !f.tasks[i].Status.Final() {
+			f.tasks[i].Status, f.tasks[i].DoneAt = task.Cancelled, time.Now()
+			return f.tasks[i], nil
+		}
+	}
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+}
+
+func (f *scriptedFleet) ApproveTask(_ context.Context, id string) (task.Task, error) {
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+}
+
+func (f *scriptedFleet) ReassignTask(_ context.Context, id string, _ int) (task.Task, error) {
+	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
 }
 
 // record notes an order for the test to check.

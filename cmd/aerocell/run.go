@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"deploy":   {"fly the plan for the open incident (or --preview it), through the daemon's API", runDeploy},
 		"recall":   {"send every drone home, through the daemon's API", runRecall},
 		"drones":   {"list the drones, show one, or give one an order, through the daemon's API", runDrones},
+		"tasks":    {"list, add, cancel, approve or reassign drops, surveys and fire tasks, through the daemon's API", runTasks},
 	}
 }
 

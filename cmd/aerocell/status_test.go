@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 )
 
 const (
@@ -31,6 +33,7 @@ type apiFake struct {
 
 	mu     sync.Mutex
 	orders []string
+	tasks  []task.Task
 }
 
 var _ api.Controller = (*apiFake)(nil)
@@ -47,7 +50,58 @@ func (f *apiFake) got() []string {
 	return append([]string(nil), f.orders...)
 }
 
-func (f *apiFake) Snapshot() fleet.Snapshot { return f.snap }
+func (f *apiFake) Snapshot() fleet.Snapshot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.snap
+	s.Tasks = append([]task.Task(nil), f.tasks...)
+	return s
+}
+
+// RequestTask keeps the task, refusing drops over 10 kg as the heavy
+// multirotor would.
+func (f *apiFake) RequestTask(_ context.Context, r task.Request) (task.Task, error) {
+	f.record("task " + string(r.Kind))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := task.Task{ID: fmt.Sprintf("task-%d", len(f.tasks)+1), Request: r, Status: task.Assigned, Drone: 3}
+	if r.MassKg > 10 {
+		t.Status, t.Drone, t.Reason = task.Refused, 0, "no drone can do it: heavy-multirotor lifts 10 kg at most"
+	}
+	f.tasks = append(f.tasks, t)
+	return t, nil
+}
+
+func (f *apiFake) taskOrder(what, id string, change func(*task.Task) error) (task.Task, error) {
+	f.record(what + " " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.tasks {
+		if f.tasks[i].ID == id {
+			err := change(&f.tasks[i])
+			return f.tasks[i], err
+		}
+	}
+	return task.Task{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
+}
+
+func (f *apiFake) CancelTask(_ context.Context, id string) (task.Task, error) {
+	return f.taskOrder("cancel", id, func(t *task.Task) error {
+		if t.Status.Final() {
+			return fmt.Errorf("%w: %s is %s already", fleet.ErrInvalid, t.ID, t.Status)
+		}
+		t.Status = task.Cancelled
+		return nil
+	})
+}
+
+func (f *apiFake) ApproveTask(_ context.Context, id string) (task.Task, error) {
+	return f.taskOrder("approve", id, func(t *task.Task) error { t.Approved = true; return nil })
+}
+
+func (f *apiFake) ReassignTask(_ context.Context, id string, drone int) (task.Task, error) {
+	return f.taskOrder("reassign", id, func(t *task.Task) error { t.Drone = drone; return nil })
+}
 func (f *apiFake) Subscribe() (<-chan fleet.Event, func()) {
 	return make(chan fleet.Event), func() {}
 }

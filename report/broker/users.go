@@ -23,7 +23,8 @@ const (
 	// RoleController reads and writes everything under aerocell/v1/.
 	RoleController Role = "controller"
 	// RoleTeam reads status, drone states, coverage, the general alerts and
-	// its own team's alerts, and writes only its own team's position.
+	// its own team's alerts, and writes only its own team's position and
+	// requests.
 	RoleTeam Role = "team"
 	// RoleObserver reads everything under aerocell/v1/ and writes nothing
 	// (commanders' dashboards, other agencies' systems).

@@ -100,15 +100,30 @@ func (t Tree) TeamAlerts(team string) string { return t.prefix + "/teams/" + tea
 // AllTeamAlerts is the filter for every team's alerts.
 func (t Tree) AllTeamAlerts() string { return t.prefix + "/teams/+/alerts" }
 
+// TeamRequests is where the named team asks for a task (a supply drop).
+func (t Tree) TeamRequests(team string) string { return t.prefix + "/teams/" + team + "/requests" }
+
+// AllTeamRequests is the filter for every team's requests.
+func (t Tree) AllTeamRequests() string { return t.prefix + "/teams/+/requests" }
+
+// RequestTeam returns the team whose requests topic name is, or false if
+// name is not a team requests topic of this tree or the team name is
+// invalid.
+func (t Tree) RequestTeam(name string) (string, bool) { return t.teamOf(name, "/requests") }
+
 // PositionTeam returns the team whose position topic name is, or false if
 // name is not a team position topic of this tree or the team name is
 // invalid.
-func (t Tree) PositionTeam(name string) (string, bool) {
+func (t Tree) PositionTeam(name string) (string, bool) { return t.teamOf(name, "/position") }
+
+// teamOf returns the team of topic name teams/{team}{suffix} of this
+// tree, or false if name is not one or the team name is invalid.
+func (t Tree) teamOf(name, suffix string) (string, bool) {
 	rest, ok := strings.CutPrefix(name, t.prefix+"/teams/")
 	if !ok {
 		return "", false
 	}
-	team, ok := strings.CutSuffix(rest, "/position")
+	team, ok := strings.CutSuffix(rest, suffix)
 	if !ok || CheckName(team) != nil {
 		return "", false
 	}
@@ -148,7 +163,7 @@ func ObserverFilters() (read []string) {
 // TeamFilters are what a field team may read and write, in every incident:
 // it reads the controller's status, drone states, coverage, the general
 // alerts, its own alerts and its own position; it writes its own position
-// only. team must pass [CheckName].
+// and its own requests only. team must pass [CheckName].
 func TeamFilters(team string) (read, write []string) {
 	return teamFilters(incidents, team)
 }
@@ -169,7 +184,7 @@ func teamFilters(prefix, team string) (read, write []string) {
 		prefix + "/teams/" + team + "/alerts",
 		prefix + "/teams/" + team + "/position",
 	}
-	write = []string{prefix + "/teams/" + team + "/position"}
+	write = []string{prefix + "/teams/" + team + "/position", prefix + "/teams/" + team + "/requests"}
 	return read, write
 }
 

@@ -58,8 +58,17 @@ func TestTree(t *testing.T) {
 	}
 	read, write := TeamFilters("red")
 	for _, w := range write {
-		if !Covers(w, tr.TeamPosition("red")) || Covers(w, tr.TeamPosition("blue")) {
+		own := Covers(w, tr.TeamPosition("red")) || Covers(w, tr.TeamRequests("red"))
+		if !own || Covers(w, tr.TeamPosition("blue")) || Covers(w, tr.TeamRequests("blue")) {
 			t.Errorf("team write rule %q wrong", w)
+		}
+	}
+	if team, ok := tr.RequestTeam(tr.TeamRequests("red")); !ok || team != "red" {
+		t.Errorf("RequestTeam(%q) = %q, %v", tr.TeamRequests("red"), team, ok)
+	}
+	for _, bad := range []string{tr.TeamPosition("red"), tr.Prefix() + "/teams/a b/requests", "aerocell/v1/other/teams/red/requests"} {
+		if _, ok := tr.RequestTeam(bad); ok {
+			t.Errorf("RequestTeam(%q) accepted", bad)
 		}
 	}
 	for _, r := range read {
@@ -77,8 +86,8 @@ func TestTreeTeamFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, _ := TeamFilters("rescue-1")
-	other, _ := TeamFilters("rescue-2")
+	rules, wrules := TeamFilters("rescue-1")
+	other, wother := TeamFilters("rescue-2")
 	granted := func(rules []string, f string) bool {
 		for _, r := range rules {
 			if Covers(r, f) {
@@ -88,12 +97,14 @@ func TestTreeTeamFilters(t *testing.T) {
 		return false
 	}
 	read, write := tr.TeamFilters("rescue-1")
-	for _, f := range append(read, write...) {
-		if !strings.HasPrefix(f, tr.Prefix()+"/") || !granted(rules, f) {
-			t.Errorf("filter %q not granted to its team in %s", f, tr.Prefix())
-		}
-		if strings.Contains(f, "/teams/") && granted(other, f) {
-			t.Errorf("filter %q granted to another team", f)
+	for _, c := range []struct{ filters, own, others []string }{{read, rules, other}, {write, wrules, wother}} {
+		for _, f := range c.filters {
+			if !strings.HasPrefix(f, tr.Prefix()+"/") || !granted(c.own, f) {
+				t.Errorf("filter %q not granted to its team in %s", f, tr.Prefix())
+			}
+			if strings.Contains(f, "/teams/") && granted(c.others, f) {
+				t.Errorf("filter %q granted to another team", f)
+			}
 		}
 	}
 	if granted(rules, tr.All()) {

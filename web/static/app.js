@@ -9,10 +9,12 @@
   const STATE_COLOUR = {
     on_station: "#2e7d32", launching: "#1565c0", transit: "#1565c0", returning: "#ef8f00",
     idle: "#78909c", lost: "#c62828", failed: "#c62828", manual: "#6a1b9a", excluded: "#37474f",
+    on_task: "#00838f",
   };
   const STATE_LABEL = {
     on_station: "on station", launching: "launching", transit: "flying", returning: "returning",
     idle: "idle", lost: "LOST", failed: "FAILED", manual: "manual", excluded: "excluded",
+    on_task: "on task",
   };
   const NET_STYLE = {
     public: { fill: "rgba(30,136,229,0.13)", line: "#1e88e5", dash: [] },
@@ -348,6 +350,7 @@
   $("show-private").onchange = () => st.snap && render();
 
   function onTap(X, Y) {
+    if (plugins.tap && plugins.tap(...toLonLat(X, Y))) return;
     if (st.picking) {
       const [lon, lat] = toLonLat(X, Y);
       st.picking = false;
@@ -517,6 +520,7 @@
     drawPlan();
     drawSitesAndTethers();
     drawTeams();
+    for (const layer of plugins.layers) layer(ctx, toScreen, view.scale);
     drawDrones();
     drawScale();
   }
@@ -863,6 +867,7 @@
     $("fleet-summary").innerHTML = v.drones.length + " drones: " + (bits.join(" · ") || "none heard");
     renderDrones();
     renderDroneCard();
+    for (const f of plugins.render) f(v);
     draw();
   }
 
@@ -1085,6 +1090,21 @@
     const alt = Number($("confirm-alt").value);
     run("Go to", () => api("POST", "/drones/" + d.id + "/orders", { kind: "goto", lat, lon, alt_m: alt }));
   }
+
+  // ---- plug-ins ----
+  // Other scripts of the page (tasks.js) add map layers, panels and a tap
+  // handler through window.aerocell, without reaching into this file's
+  // state: a layer draws with the page's projection after the teams, a
+  // render hook gets each snapshot, a tap handler that returns true takes
+  // the tap.
+  const plugins = { layers: [], render: [], tap: null };
+  window.aerocell = {
+    plugins, api, toast, confirmOrder, run,
+    redraw: () => draw(),
+    snapshot: () => st.snap,
+    commander: () => st.role === "commander",
+    pickMode: (on) => canvas.classList.toggle("picking", on),
+  };
 
   // ---- start ----
   async function start() {

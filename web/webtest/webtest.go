@@ -331,3 +331,29 @@ func (p *Page) SignIn(baseURL, token string) error {
 		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`)),
 	)
 }
+
+// PlaceDrop presses "Place a drop…", taps the map at the middle of its
+// canvas, fills the load (kg) and the deadline (minutes) and asks for it.
+func (p *Page) PlaceDrop(massKg, deadlineMin string) error {
+	rect, err := read(p, chromedp.Evaluate[[]float64](
+		`(() => { const r = document.getElementById('map').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	if err != nil {
+		return err
+	}
+	return p.steps("place a drop",
+		chromedp.Click(chromedp.CSS(`#btn-drop`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#drop-hint`)),
+		chromedp.MouseClickXY(rect[0], rect[1]),
+		chromedp.WaitVisible(chromedp.CSS(`#drop-dialog[open] #drop-ok`)),
+		chromedp.SetValue(chromedp.CSS(`#drop-mass`), massKg),
+		chromedp.SetValue(chromedp.CSS(`#drop-deadline`), deadlineMin),
+		chromedp.Click(chromedp.CSS(`#drop-ok`), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(`#drop-dialog[open]`)),
+	)
+}
+
+// TaskRows returns the task list's rows: id and status, newest first.
+func (p *Page) TaskRows() ([][2]string, error) {
+	return read(p, chromedp.Evaluate[[][2]string](
+		`[...document.querySelectorAll('#task-list tbody tr')].map(r => [r.dataset.task, r.children[1].textContent])`))
+}

@@ -1,0 +1,406 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// The scheduler: which drone does a task, at the least cost to coverage.
+// A drone free for it (idle on the ground and no one's relief, or in the
+// air with nothing to do) costs nothing; a spare kept on the ground to
+// relieve a holder costs the gap its absence opens in that rotation; a
+// holder taken off its station costs its cell's area no other station
+// covers, for as long as the station waits for a spare (or, with none,
+// for the holder's return). Costs are in coverage-hours: km² of the area
+// left without public signal × hours. The cheapest option that meets the
+// deadline wins, the earliest among equals.
+
+// option is one drone's way of doing a task.
+type option struct {
+	d    *drone
+	f    flight
+	done time.Time
+	// wait is how long before the drone can start from home: the flight
+	// home and the crew's battery swap and loading, or the end of what it
+	// does now.
+	wait time.Duration
+	// queued: the drone is not ours to take now (another task, on its way
+	// home, charging); the task waits for it.
+	queued bool
+	// cost in km²·h of public coverage (costPrivate of private, which
+	// breaks ties); station is the station the drone leaves, if any.
+	cost, costPrivate float64
+	station           string
+}
+
+// option works out how d would do r's task and what it would cost, or why
+// it cannot. chosen: a commander names the drone, which must be free to
+// take the task now.
+func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
+	rec := d.rec
+	switch {
+	case !d.heard || d.tel.Lost:
+		return nil, errors.New("not heard")
+	case rec.Excluded || rec.Manual != nil:
+		return nil, errors.New("not under automation")
+	case rec.Failed != "":
+		return nil, fmt.Errorf("out of service (%s)", rec.Failed)
+	case l.clk.Now().Before(d.restUntil):
+		return nil, errors.New("resting after failed launches")
+	}
+	loaded := r.T.Kind != task.Survey // a load or water, put in on the ground
+	a := d.profile.Air
+	o := &option{d: d}
+	v := d // the drone as it would start
+	// home is the drone coming home (or on the ground) for a fresh
+	// battery before it starts: the crew loads it during the swap, and
+	// planFlight counts the loading.
+	home := func() {
+		var rest time.Duration // the swap still to run once home
+		switch {
+		case d.profile.Tethered():
+		case d.airborne():
+			o.wait += l.timeHome(d)
+			rest = a.Battery.Swap
+		case d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95:
+			rest = a.Battery.Swap
+			if !d.landedAt.IsZero() {
+				rest = max(0, rest-l.clk.Since(d.landedAt))
+			}
+		}
+		if loaded {
+			rest = max(0, rest-loadTime)
+		}
+		o.wait += rest
+		v = atHome(d)
+	}
+	switch {
+	case rec.Task == r.T.ID:
+	case rec.Task != "":
+		if chosen {
+			return nil, fmt.Errorf("busy with %s", rec.Task)
+		}
+		other := l.taskByID(rec.Task)
+		if other == nil {
+			return nil, fmt.Errorf("busy with %s", rec.Task)
+		}
+		o.queued = true
+		o.wait = max(other.T.ETA.Sub(l.clk.Now()), 0) + other.back
+		if !d.profile.Tethered() {
+			o.wait += a.Battery.Swap
+			if loaded {
+				o.wait -= min(loadTime, a.Battery.Swap)
+			}
+		}
+		v = atHome(d)
+	case rec.Home:
+		if chosen {
+			return nil, errors.New("on its way home")
+		}
+		o.queued = true
+		home()
+	case d.op != nil && !chosen && !isTaskOp(d.op.what) && rec.Station == "":
+		return nil, fmt.Errorf("busy: %s", d.op.what)
+	case d.state == DroneIdle && d.airborne():
+		if loaded {
+			home()
+		}
+	case d.state == DroneIdle:
+		if !d.profile.Tethered() && d.tel.BatteryPct >= 0 && d.tel.BatteryPct < 95 {
+			if chosen {
+				return nil, fmt.Errorf("charging (%d%%)", d.tel.BatteryPct)
+			}
+			o.queued = true
+			home()
+		}
+	case rec.Station != "" && d.airborne():
+		o.station = rec.Station
+		if loaded {
+			home()
+		}
+	default:
+		return nil, fmt.Errorf("%s", d.state)
+	}
+	f, err := l.planFlight(v, &r.T)
+	if err != nil {
+		return nil, err
+	}
+	o.f = f
+	o.done = l.clk.Now().Add(o.wait + f.reach + f.on)
+	o.cost = l.taskCost(o, Public)
+	o.costPrivate = l.taskCost(o, Private)
+	return o, nil
+}
+
+// margin is what an option that waits for its drone (home, through its
+// swap, or free of what it does now) keeps in hand against the deadline:
+// a drone comes home and through its swap later than the plain flight
+// time says (cells off, the RTL climb, the landing), and a task taken in
+// should not fail for it.
+func (o *option) margin() time.Duration { return o.wait / 4 }
+
+// atHome is d as it would be on the ground at home with a full battery.
+func atHome(d *drone) *drone {
+	v := *d
+	t := &v.tel
+	if t.HomeSet {
+		t.Lat, t.Lon = t.HomeLat, t.HomeLon
+	}
+	t.AltRel, t.Armed, t.LandedState = 0, false, common.MAV_LANDED_STATE_ON_GROUND
+	t.BatteryPct, t.BatteryTimeLeft = 100, 0
+	return &v
+}
+
+// taskCost is what taking o.d for the task costs network n's coverage,
+// in km²·h.
+func (l *loop) taskCost(o *option, n Network) float64 {
+	d, f := o.d, o.f
+	if o.station != "" {
+		st := l.station(o.station)
+		if st == nil {
+			return 0
+		}
+		back := time.Duration(distanceM(f.end.Lat, f.end.Lon, st.Lat, st.Lon) / d.profile.CruiseMS * float64(time.Second))
+		gap := o.wait + f.reach + f.on + back
+		others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
+		if lead := l.reliefLead(st, others); lead > 0 && lead < gap {
+			gap = lead // a spare takes the station meanwhile
+		}
+		return l.uniqueKm2(o.station, n) * gap.Hours()
+	}
+	if d.airborne() && o.wait == 0 {
+		return 0
+	}
+	s := l.reliefs()[d.id]
+	st := l.station(s)
+	if st == nil {
+		return 0
+	}
+	swap := d.profile.Air.Battery.Swap
+	h := l.drones[st.Drone]
+	if h == nil || h.state != DroneOnStation {
+		// The station waits for a drone: this one would fill it.
+		return l.uniqueKm2(s, n) * (o.wait + f.reach + f.on + f.back + swap).Hours()
+	}
+	mustLeave := l.enduranceLeft(h) - l.timeHome(h) - l.cfg.RotationMargin
+	away := o.wait + f.reach + f.on + f.back + swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
+	return l.uniqueKm2(s, n) * max(0, away-mustLeave).Hours()
+}
+
+// uniqueKm2 is the area, in km², of station id's cell of network n that
+// no other station of the plan covers (0 when the incident does not want
+// n). During one choice (bestOption) the layout is measured once.
+func (l *loop) uniqueKm2(id string, n Network) float64 {
+	if l.region == nil || l.st.Plan == nil {
+		return 0
+	}
+	if inc := l.st.Incident; inc != nil && !slices.Contains(inc.Networks, n) {
+		return 0
+	}
+	c := l.unique
+	if c == nil {
+		c = &uniqueCache{}
+	}
+	lay, ok := c.layouts[n]
+	if !ok {
+		lay = l.layout(n)
+		if c.layouts == nil {
+			c.layouts, c.km2 = map[Network]*layout{}, map[string]float64{}
+		}
+		c.layouts[n] = lay
+	}
+	key := string(n) + "/" + id
+	if v, ok := c.km2[key]; ok {
+		return v
+	}
+	v := 0.0
+	if i := slices.Index(lay.ids, id); i >= 0 && lay.err == nil {
+		without := slices.Delete(slices.Clone(lay.stations), i, i+1)
+		if b, err := l.region.Live(without, false); err == nil {
+			v = math.Max(0, lay.fraction-fractionOf(b, n)) * l.region.Area.Area() / 1e6
+		}
+	}
+	if c.km2 != nil {
+		c.km2[key] = v
+	}
+	return v
+}
+
+// uniqueCache keeps, during one choice, each network's layout and the
+// stations' own areas measured so far.
+type uniqueCache struct {
+	layouts map[Network]*layout
+	km2     map[string]float64
+}
+
+// layout is the plan's cells of one network and the fraction they cover.
+type layout struct {
+	ids      []string
+	stations []coverage.LiveStation
+	fraction float64
+	err      error
+}
+
+func (l *loop) layout(n Network) *layout {
+	lay := &layout{}
+	for _, st := range l.st.Plan.Stations {
+		r, ok := l.radii[st.Profile]
+		if !ok {
+			continue
+		}
+		ls, ok := r.Live(st.Lat, st.Lon, st.AltM, n == Public && slices.Contains(st.Networks, Public), n == Private && slices.Contains(st.Networks, Private))
+		if !ok {
+			continue
+		}
+		lay.ids = append(lay.ids, st.ID)
+		lay.stations = append(lay.stations, ls)
+	}
+	rep, err := l.region.Live(lay.stations, false)
+	lay.fraction, lay.err = fractionOf(rep, n), err
+	return lay
+}
+
+func fractionOf(r coverage.LiveReport, n Network) float64 {
+	if n == Private {
+		return r.Private.Fraction
+	}
+	return r.Public.Fraction
+}
+
+// bestOption is the cheapest option that meets r's deadline, the earliest
+// among equals; with none, why.
+func (l *loop) bestOption(r *taskRecord) (*option, string) {
+	// The stations' own areas are the same for every option of one
+	// choice: measured once each.
+	l.unique = &uniqueCache{}
+	defer func() { l.unique = nil }()
+	var best, earliest *option
+	var why []string
+	for _, id := range sortedIDs(l.drones) {
+		o, err := l.option(r, l.drones[id], false)
+		if err != nil {
+			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
+			continue
+		}
+		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
+			earliest = o
+		}
+		if o.done.Add(o.margin()).After(r.T.DueAt) {
+			continue
+		}
+		if best == nil || cheaper(o, best) {
+			best = o
+		}
+	}
+	switch {
+	case best != nil:
+		return best, ""
+	case earliest != nil:
+		late := earliest.done.Add(earliest.margin()).Sub(r.T.DueAt).Round(time.Second)
+		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s, %v too late (with %v kept in hand for its wait)",
+			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), late, earliest.margin().Round(time.Second))
+	case len(why) == 0:
+		return nil, "no drone in the fleet"
+	}
+	sort.Strings(why)
+	if len(why) > 6 {
+		why = append(why[:6], fmt.Sprintf("and %d more", len(why)-6))
+	}
+	return nil, "no drone can do it: " + strings.Join(why, "; ")
+}
+
+// cheaper reports whether o costs less than b: public coverage first, then
+// private (a tie in public coverage, as when the stations overlap, goes to
+// the option that keeps the rescuers' network), then the earlier done.
+func cheaper(o, b *option) bool {
+	const eps = 1e-3 // km²·h: a few seconds of a small cell
+	switch {
+	case math.Abs(o.cost-b.cost) > eps:
+		return o.cost < b.cost
+	case math.Abs(o.costPrivate-b.costPrivate) > eps:
+		return o.costPrivate < b.costPrivate
+	}
+	return o.done.Before(b.done)
+}
+
+// lateReason starts the reason of a task no drone can do by its deadline.
+const lateReason = "no drone can do it by its deadline"
+
+// offer gives r the best option now, or keeps it waiting for a drone
+// that will be free in time, or ends it (refused when just asked for,
+// failed later) when no drone can do it in time. approved: it may be
+// given to a drone (no approval needed, or given).
+func (l *loop) offer(r *taskRecord, fresh, approved bool) {
+	best, why := l.bestOption(r)
+	end := task.Failed
+	if fresh {
+		end = task.Refused
+	}
+	switch {
+	case best == nil:
+		l.endTask(r, end, why)
+	case !approved:
+		reason := fmt.Sprintf("awaiting a commander's approval; drone %d could do it by %s", best.d.id, best.done.Format(time.TimeOnly))
+		if r.T.Reason != reason || fresh {
+			r.T.Reason, r.T.ETA = reason, best.done
+			l.dirty = true
+		}
+	case best.queued:
+		reason := fmt.Sprintf("waiting for drone %d, busy now; done by %s", best.d.id, best.done.Format(time.TimeOnly))
+		if r.T.Reason != reason {
+			r.T.Reason, r.T.ETA = reason, best.done
+			l.dirty = true
+		}
+	default:
+		l.assignTask(r, best)
+	}
+}
+
+// assignTask gives r to o's drone. A holder taken off its station leaves
+// a planned gap there, filled by a spare or by itself on its return.
+func (l *loop) assignTask(r *taskRecord, o *option) {
+	d := o.d
+	r.T.Drone, r.T.Status, r.T.Reason = d.id, task.Assigned, ""
+	r.T.ETA, r.T.CoverageCostKm2h = o.done, o.cost
+	r.Phase, r.Tries = phaseAssigned, 0
+	d.rec.Task, d.rec.Free = r.T.ID, false
+	if o.station != "" {
+		r.Station = o.station
+		l.rotationGap[o.station] = true
+		l.releaseStation(d, "taken for "+r.T.ID)
+	}
+	l.dirty = true
+	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s given to drone %d: done by %s, costing %.2f km²·h of public coverage (%.2f private)",
+		r.T.ID, d.id, o.done.Format(time.TimeOnly), o.cost, o.costPrivate), "least coverage cost by the deadline")
+}
+
+// schedule gives the tasks waiting for a drone one, highest priority
+// first, and ends those whose deadline can no longer be met.
+func (l *loop) schedule() {
+	var wait []*taskRecord
+	for _, r := range l.st.Tasks {
+		if r.T.Status == task.Pending && r.Phase == "" {
+			wait = append(wait, r)
+		}
+	}
+	sort.SliceStable(wait, func(i, j int) bool { return wait[i].T.Priority > wait[j].T.Priority })
+	for _, r := range wait {
+		approved := !l.cfg.TaskApproval || r.T.Approved
+		if !approved && l.clk.Now().After(r.T.DueAt) {
+			l.endTask(r, task.Failed, "deadline passed while awaiting approval")
+			continue
+		}
+		if approved {
+			l.offer(r, false, true)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package fleet
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aerocell/aerocell/mavlink"
+	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// How one drone would fly one task: its mission (package task builds it),
+// what the crew loads, and the times the scheduler weighs.
+
+// flight is one drone's way of doing one task.
+type flight struct {
+	// items is the mission, item 0 the home (as ArduPilot keeps it); the
+	// task is done when its last item (a NAV item) is reached.
+	items []mavlink.MissionItem
+	// loadKg and tankL are set by PARAM_SET (AC_LOAD_KG, AC_TANK_L) on the
+	// ground before the flight; 0: nothing to load.
+	loadKg, tankL float64
+	// reach is the time to the task (the crew's loading and the launch
+	// included), on the time doing it, back the time from its end home.
+	reach, on, back time.Duration
+	// end is where the mission ends.
+	end mavlink.LatLon
+}
+
+// Task flight figures.
+const (
+	// loadTime is a crew's time to load a drone on the ground.
+	loadTime = 2 * time.Minute
+	// taskMargin is the battery kept beyond the task and the flight home.
+	taskMargin = 5 * time.Minute
+)
+
+// planFlight works out how d would fly t, or why it cannot: the airframe
+// must do the job (package task refuses a load too heavy, a camera or
+// sprayer missing, a GSD above the ceiling), every point of the mission
+// must be within the drone's limits (ceiling, tether, geofence, no-fly),
+// and the battery must last the task with its load, the flight home and
+// a margin above the reserve.
+func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
+	a := d.profile.Air
+	var f flight
+	lat, lon, alt := d.tel.HomeLat, d.tel.HomeLon, d.tel.HomeAlt
+	if !d.tel.HomeSet {
+		lat, lon, alt = d.tel.Lat, d.tel.Lon, d.tel.AltMSL-d.tel.AltRel
+	}
+	home := task.Home{Pos: task.LonLat{lon, lat}, AltAMSLM: alt}
+	switch t.Kind {
+	case task.Drop:
+		f.loadKg = t.MassKg
+	case task.Fire:
+		f.tankL = t.Litres
+	}
+	from := home.Pos
+	if d.airborne() {
+		from = task.LonLat{d.tel.Lon, d.tel.Lat}
+	}
+	energy := a.Battery.CapacityWh
+	if d.tel.BatteryPct >= 0 {
+		energy *= float64(d.tel.BatteryPct) / 100
+	}
+	c, err := task.Estimate(*t, a, from, home.Pos, l.wind, energy)
+	if err != nil {
+		return f, err
+	}
+	if c.Sorties > 1 {
+		return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, c.Sorties, a.Name, a.Sprayer.TankL)
+	}
+	if !c.Enough {
+		return f, fmt.Errorf("%w: %s", ErrLimit, c.Reason)
+	}
+	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
+	items, err := task.Mission(*t, a, home, l.wind)
+	if err != nil {
+		return f, err
+	}
+	for i := 1; i < len(items); i++ {
+		it := &items[i]
+		switch it.Command {
+		case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_PAYLOAD_PLACE:
+		default:
+			continue
+		}
+		if err := l.checkLimits(d, it.Lat, it.Lon, float64(it.Alt)); err != nil {
+			return f, fmt.Errorf("mission item %d: %w", i, err)
+		}
+		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
+	}
+	f.items = items
+	if !d.airborne() {
+		f.reach += 15 * time.Second // mode, arm, spin up
+		if f.loadKg > 0 || f.tankL > 0 {
+			f.reach += loadTime
+		}
+	}
+	if !d.profile.Tethered() {
+		// The estimate's energy is the battery's nominal; the drone's own
+		// figure (the autopilot's time left, the wind now) may be less.
+		need := f.reach + f.on + f.back + taskMargin
+		if left := l.enduranceWith(d, f.loadKg+f.tankL); left < need {
+			return f, fmt.Errorf("%w: %v of battery left, the task and the flight home need %v",
+				ErrLimit, left.Round(time.Minute), need.Round(time.Minute))
+		}
+	}
+	return f, nil
+}
+
+// enduranceWith is d's flight time left before its reserve carrying massKg.
+func (l *loop) enduranceWith(d *drone, massKg float64) time.Duration {
+	left := l.enduranceLeft(d)
+	if massKg <= 0 {
+		return left
+	}
+	a := d.profile.Air
+	k := float64(a.HoldEndurance(l.wind, massKg)) / float64(a.HoldEndurance(l.wind, 0))
+	return time.Duration(float64(left) * k)
+}
