@@ -47,6 +47,11 @@ type Request struct {
 type Available struct {
 	Profile Profile `json:"profile"`
 	Count   int     `json:"count"`
+	// MaxAMSLM, when positive, is the highest altitude above sea level
+	// these drones may hold (their home's altitude plus their ceiling,
+	// which autopilots count from home): over terrain, a station on a
+	// ridge higher than that is out of their reach.
+	MaxAMSLM float64 `json:"max_amsl_m,omitempty"`
 }
 
 // Station is one planned (or flying) station.

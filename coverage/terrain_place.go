@@ -251,6 +251,12 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 		for _, h := range heights {
 			r := sweepRadius(k.model[primary], b.MaxPathLossDB(), k.flatRadius(primary, h), stepM)
 			for _, q := range at {
+				if av.MaxAMSLM > 0 {
+					ll := reg.Projection.Inverse(q.p)
+					if g, err := t.ElevationM(ll.Lon, ll.Lat); err == nil && g+h > av.MaxAMSLM {
+						continue // above the drones' ceiling over this ground
+					}
+				}
 				tp.cands = append(tp.cands, terrainCand{kind: kn, pos: q.p, altM: h, site: q.site, radiusM: r})
 			}
 		}

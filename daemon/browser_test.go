@@ -61,18 +61,23 @@ func TestConsoleDeploysSimulatedFleet(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	states, err := p.DroneStates()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The page follows the stream: it shows every holder on station once
+	// the update that says so has arrived (with cells on during the climb,
+	// coverage rises before the last drone settles on its post).
+	var states map[int]string
 	onStation := 0
-	for _, st := range states {
-		if st == string(fleet.DroneOnStation) || st == "on station" {
-			onStation++
+	if err := p.WaitUntil("every holder on station on the page", func() (bool, error) {
+		var err error
+		states, err = p.DroneStates()
+		onStation = 0
+		for _, st := range states {
+			if st == string(fleet.DroneOnStation) || st == "on station" {
+				onStation++
+			}
 		}
-	}
-	if onStation != len(s.Plan.Stations) {
-		t.Errorf("page shows %d drones on station (%v), plan has %d stations", onStation, states, len(s.Plan.Stations))
+		return onStation == len(s.Plan.Stations), err
+	}); err != nil {
+		t.Errorf("page shows %d drones on station (%v), plan has %d stations: %v", onStation, states, len(s.Plan.Stations), err)
 	}
 	dir := os.Getenv("AEROCELL_SCREENSHOTS")
 	if dir == "" {

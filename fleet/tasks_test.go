@@ -55,7 +55,7 @@ func taskEvents(t *testing.T, r *rig, id string) []EventKind {
 // deadline; the drone then goes home (nothing to cover).
 func TestTaskSurveyFlown(t *testing.T) {
 	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)}})
-	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == 2 })
+	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 2 })
 	ctx := context.Background()
 	tk, err := r.ctl.RequestTask(ctx, surveyReq(30*time.Minute))
 	if err != nil {

@@ -101,6 +101,24 @@ func (l *loop) measurePlanTerrain(plan *Plan) error {
 	return nil
 }
 
+// ceilingAMSL is the highest altitude above sea level every drone of the
+// airframe can hold, from its home's altitude and its ceiling (counted
+// from home); 0 when no home altitude is known or for tethered drones
+// (their tether bounds them).
+func (l *loop) ceilingAMSL(profile string) float64 {
+	top := 0.0
+	for _, id := range sortedIDs(l.drones) {
+		d := l.drones[id]
+		if d.profile.Name != profile || d.profile.Tethered() || !d.tel.HomeSet {
+			continue
+		}
+		if c := d.tel.HomeAlt + d.profile.CeilingM; top == 0 || c < top {
+			top = c
+		}
+	}
+	return top
+}
+
 // placeOverTerrain re-places a flat plan's stations over the terrain: as
 // many stations of each airframe as the flat plan gives it (the flat
 // planner weighs rotation, wind and reach), at the positions and heights
@@ -123,7 +141,7 @@ func (l *loop) placeOverTerrain(plan *Plan, groups map[string]*group, primary co
 	var fleet []coverage.Available
 	for _, name := range order {
 		g := groups[name]
-		fleet = append(fleet, coverage.Available{Profile: g.prof.Radio, Count: count[name]})
+		fleet = append(fleet, coverage.Available{Profile: g.prof.Radio, Count: count[name], MaxAMSLM: l.ceilingAMSL(name)})
 		for _, s := range l.region.Sites {
 			if n := g.sites[s.Name]; g.prof.Tethered() && n > 0 {
 				s.Capacity = min(n, s.Capacity)

@@ -78,7 +78,7 @@ func (w *lowest) get() (float64, float64) {
 func terrainRig(t *testing.T, d *dem.Dir, cfg Config) *rig {
 	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, sacoFloor)}, cfg: cfg,
 		simCfg: func(c *sim.Config) { c.Terrain = d }})
-	r.waitFor("the drone heard", 30*time.Second, func(s Snapshot) bool { return len(s.Drones) == 1 })
+	r.waitFor("the drone heard, located", 30*time.Second, func(s Snapshot) bool { return s.Located() == 1 })
 	if _, err := r.ctl.CreateIncident(context.Background(), IncidentSpec{Name: "saco", Area: square(beyond.Lat, beyond.Lon, 0.4)}); err != nil {
 		t.Fatal(err)
 	}
