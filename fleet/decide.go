@@ -88,6 +88,9 @@ func (l *loop) health(d *drone) {
 	if d.crash != "" {
 		l.failCrashed(d)
 	}
+	if d.emergency != "" {
+		l.failEmergency(d)
+	}
 	if r.Failed != "" || r.Manual != nil {
 		return
 	}

@@ -27,8 +27,9 @@ const (
 	// EventDroneHome: a drone is sent home, for its battery (no relief in
 	// time) or because the plan no longer needs it.
 	EventDroneHome EventKind = "drone.home"
-	// EventDroneFailing: a drone sinks far below its station with no order
-	// of ours (a failing motor or battery); its station is given up.
+	// EventDroneFailing: a drone's autopilot reports an emergency (a motor
+	// failure, a thrust loss), or a drone sinks far below its station with
+	// no order of ours; it is out of service and its station given up.
 	EventDroneFailing EventKind = "drone.failing"
 	// EventDroneFailsafe: a drone left its station in RTL or LAND on its own
 	// (an autopilot failsafe).

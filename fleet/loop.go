@@ -99,6 +99,9 @@ type drone struct {
 	// fixLostAt is when the drone reported its GPS fix lost (zero while it
 	// has one): see fix.go.
 	fixLostAt time.Time
+	// emergency is what the autopilot said of an emergency, until health
+	// takes the drone out of service (emergency.go).
+	emergency string
 	// fixInAir: the fix was lost while the drone flew.
 	fixInAir bool
 	// growAfter: no station is grown for the drone before (it could not
@@ -569,6 +572,9 @@ func (l *loop) linkEvent(ev mavlink.Event) bool {
 	case *mavlink.EventStatusText:
 		if d := l.drones[int(e.Vehicle.SysID)]; d != nil && e.Vehicle.CompID == 1 && crashText(e.Text) && d.crash == "" {
 			d.crash = "its autopilot says " + e.Text
+		}
+		if d := l.drones[int(e.Vehicle.SysID)]; d != nil && e.Vehicle.CompID == 1 && emergencyText(e.Severity, e.Text) && d.emergency == "" {
+			d.emergency = e.Text
 		}
 		if e.Vehicle.CompID == 1 {
 			sev := Info

@@ -1,0 +1,41 @@
+package fleet
+
+import (
+	"fmt"
+
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
+)
+
+// An autopilot says EMERGENCY or ALERT when the aircraft itself is in
+// trouble: ArduPilot's "Potential Thrust Loss", a motor failure and its
+// forced landing. A ground station does not wait for the drone to sink
+// far below its post to act on it (the sinking check, health's fallback,
+// takes half a minute and more, and none at all for a drone already on
+// its way home): the drone is out of service at once, its station goes to
+// another, and one critical event says why. A crash (its own STATUSTEXT)
+// is handled by the crash check.
+
+// emergencyText reports whether a STATUSTEXT of that severity says the
+// aircraft is in trouble.
+func emergencyText(sev common.MAV_SEVERITY, text string) bool {
+	return sev <= common.MAV_SEVERITY_ALERT && !crashText(text)
+}
+
+// failEmergency takes d out of service for the emergency its autopilot
+// reported.
+func (l *loop) failEmergency(d *drone) {
+	r := d.rec
+	why := d.emergency
+	d.emergency = ""
+	if r.Failed != "" || !d.airborne() {
+		return
+	}
+	r.Failed = "autopilot emergency: " + why
+	r.Home, r.HomeReason, r.Free = false, "", false
+	l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: r.Station,
+		Text: fmt.Sprintf("drone %d reports an emergency: %s", d.id, why), Reason: r.Failed})
+	if r.Station != "" {
+		l.releaseStation(d, r.Failed)
+	}
+	l.dirty = true
+}
