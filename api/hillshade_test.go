@@ -56,7 +56,7 @@ func TestHillshade(t *testing.T) {
 	if sz := img.Bounds().Size(); max(sz.X, sz.Y) != hillshadePx || min(sz.X, sz.Y) < 500 {
 		t.Errorf("image of %v pixels", sz)
 	}
-	if again := (call{method: "GET", path: info.Image, token: viewerTok}.do(t, s)); string(again.Body.Bytes()) != string(first) {
+	if again := (call{method: "GET", path: info.Image, token: viewerTok}.do(t, s)); again.Body.String() != string(first) {
 		t.Errorf("second image differs from the first")
 	}
 
