@@ -213,7 +213,8 @@ func checkCommands(rep *Report, lim Limits) []Violation {
 var (
 	capacityFaults = []sim.FaultKind{sim.FaultLinkDrop, sim.FaultBattery, sim.FaultMotor, sim.FaultGPS, sim.FaultPayload, sim.FaultGroundPower}
 	noticeKinds    = []fleet.EventKind{fleet.EventDroneFailing, fleet.EventDroneFailsafe, fleet.EventDroneLost,
-		fleet.EventDroneFailed, fleet.EventDroneDown, fleet.EventDronePayloadFailed, fleet.EventDroneLanded}
+		fleet.EventDroneFailed, fleet.EventDroneDown, fleet.EventDronePayloadFailed, fleet.EventDroneLanded,
+		fleet.EventDroneNoFix, fleet.EventDroneCrashed, fleet.EventBatteryReserve}
 	answerFamilies = []fleet.EventFamily{fleet.FamilyPlan, fleet.FamilyStation, fleet.FamilyRotation}
 )
 
