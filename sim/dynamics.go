@@ -110,12 +110,7 @@ func (v *vehicle) stepCopter() {
 	switch v.phase {
 	case phTakeoff:
 		if v.alt >= v.tAlt-0.3 {
-			v.phase = phHold
-			v.landed = InAir
-			if f := v.afterTakeoff; f != nil {
-				v.afterTakeoff = nil
-				f()
-			}
+			v.tookOff()
 		}
 	case phLand:
 		wantAlt = v.groundAlt() - 5
@@ -315,12 +310,7 @@ func (v *vehicle) stepPlane() {
 	case phTakeoff:
 		loiter = false
 		if v.alt >= v.tAlt-2 {
-			v.phase = phHold
-			v.landed = InAir
-			if f := v.afterTakeoff; f != nil {
-				v.afterTakeoff = nil
-				f()
-			}
+			v.tookOff()
 		}
 	case phRTL:
 		cn, ce = v.home.Lat, v.home.Lon
@@ -436,5 +426,16 @@ func (v *vehicle) groundPowerChanged() {
 		}
 	} else {
 		v.statustext(common.MAV_SEVERITY_INFO, "Tether ground power restored")
+	}
+}
+
+// tookOff ends a takeoff at its altitude: holding, in the air, and what
+// was to follow the takeoff (a mission's next item) under way.
+func (v *vehicle) tookOff() {
+	v.phase = phHold
+	v.landed = InAir
+	if f := v.afterTakeoff; f != nil {
+		v.afterTakeoff = nil
+		f()
 	}
 }
