@@ -57,27 +57,25 @@ func (v *vehicle) windNE() (n, e float64) {
 // stepWind moves the gusts, an Ornstein-Uhlenbeck process per axis with
 // standard deviation Wind.GustMS and a 5 s time constant.
 func (v *vehicle) stepWind() {
-	g := v.f.cfg.Wind.GustMS
-	if g <= 0 {
-		v.gustN, v.gustE = 0, 0
-		return
-	}
-	a := math.Exp(-dt.Seconds() / 5)
-	s := g * math.Sqrt(1-a*a)
-	v.gustN = a*v.gustN + s*v.rng.NormFloat64()
-	v.gustE = a*v.gustE + s*v.rng.NormFloat64()
+	v.gustN, v.gustE = v.ou2(v.gustN, v.gustE, v.f.cfg.Wind.GustMS, 5*time.Second)
 }
 
 func (v *vehicle) stepGPS() {
-	s := v.f.cfg.GPSNoiseM
-	if s <= 0 {
-		v.gpsN, v.gpsE = 0, 0
-		return
+	v.gpsN, v.gpsE = v.ou2(v.gpsN, v.gpsE, v.f.cfg.GPSNoiseM, 30*time.Second)
+}
+
+// ou2 advances two independent Ornstein-Uhlenbeck processes (north, east)
+// by one step dt: standard deviation sigma, time constant tau; both zero
+// when sigma is not positive.
+func (v *vehicle) ou2(n, e, sigma float64, tau time.Duration) (float64, float64) {
+	if sigma <= 0 {
+		return 0, 0
 	}
-	a := math.Exp(-dt.Seconds() / 30)
-	k := s * math.Sqrt(1-a*a)
-	v.gpsN = a*v.gpsN + k*v.rng.NormFloat64()
-	v.gpsE = a*v.gpsE + k*v.rng.NormFloat64()
+	a := math.Exp(-dt.Seconds() / tau.Seconds())
+	k := sigma * math.Sqrt(1-a*a)
+	n = a*n + k*v.rng.NormFloat64()
+	e = a*e + k*v.rng.NormFloat64()
+	return n, e
 }
 
 // verticalRate returns the climb rate (up positive) the controller asks
