@@ -828,7 +828,7 @@ const earlyCellsFrac = 0.5
 // off until it is on station: the holder still serves. It reports whether
 // a command went out.
 func (l *loop) switchOnEarly(d *drone, st *Station) bool {
-	if d.rec.Relief || !d.airborne() || d.tel.AltRel < earlyCellsFrac*l.targetAlt(d, st) {
+	if d.rec.Relief || !d.airborne() || !(l.heightAGL(d) >= earlyCellsFrac*l.stationAGL(d, st)) {
 		return false
 	}
 	reach := 0.0
