@@ -1,0 +1,372 @@
+package clock
+
+import (
+	"container/heap"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Paced is a virtual clock for simulation runs and tests that must not
+// depend on how loaded the machine is. It runs at most Speed times faster
+// than the wall clock, and never ahead of the goroutines it paces:
+//
+//   - A tick of a pacing ticker (see PacingTicker) is handed over only when
+//     its reader is there to take it; until then the clock stands still at
+//     that tick's time. A controller loop and a simulator that each read a
+//     pacing ticker therefore stay within one tick of each other whatever
+//     the machine's load: a slow step slows the flight down instead of
+//     letting the simulator fly on while the controller is not looking.
+//   - Every timer fires at its exact virtual time: the clock does not read
+//     past a timer that is due and has not fired yet.
+//   - Wall time lost to a starved process is not made up in a burst: the
+//     clock then runs slower than Speed.
+//
+// A pacing tick not taken within Grace of wall time is dropped, as a slow
+// reader of time.Ticker skips ticks, and the clock goes on; Stalls counts
+// those (a reader that waits on this clock while it holds a tick would
+// otherwise deadlock with it). Close stops the clock's goroutine.
+type Paced struct {
+	speed float64
+	grace time.Duration
+
+	mu       sync.Mutex
+	base     time.Time // virtual time at wallBase
+	wallBase time.Time
+	last     time.Time // the latest time Now returned: Now never goes back
+	holding  bool      // a pacing tick waits for its reader at base
+	waiters  pacedHeap
+	seq      uint64
+	stalls   int
+	wake     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+var _ Clock = (*Paced)(nil)
+
+// DefaultGrace is how long of wall time a pacing tick waits for its reader
+// before it is dropped.
+const DefaultGrace = 5 * time.Second
+
+// maxLate bounds the wall time a late clock makes up at once.
+const maxLate = 10 * time.Millisecond
+
+// NewPaced returns a paced clock that reads start now and runs at most
+// speed times faster than the wall clock. speed must be positive and
+// finite; grace of zero is DefaultGrace.
+func NewPaced(start time.Time, speed float64, grace time.Duration) (*Paced, error) {
+	if !(speed > 0) || speed > 1e6 {
+		return nil, fmt.Errorf("clock: speed %v out of range (0, 1e6]", speed)
+	}
+	if grace < 0 {
+		return nil, fmt.Errorf("clock: negative grace %v", grace)
+	}
+	if grace == 0 {
+		grace = DefaultGrace
+	}
+	c := &Paced{speed: speed, grace: grace, base: start, wallBase: time.Now(), last: start,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+// Speed is the most virtual seconds that pass per wall second.
+func (c *Paced) Speed() float64 { return c.speed }
+
+// Wall is the least wall time a virtual duration takes.
+func (c *Paced) Wall(d time.Duration) time.Duration {
+	w := time.Duration(float64(d) / c.speed)
+	if d > 0 && w <= 0 {
+		w = 1
+	}
+	return w
+}
+
+// Stalls is how many pacing ticks were dropped because their reader did
+// not take them within the grace.
+func (c *Paced) Stalls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stalls
+}
+
+// Close stops the clock: timers and tickers no longer fire.
+func (c *Paced) Close() { c.once.Do(func() { close(c.done) }) }
+
+// raw is the virtual time by the wall clock alone; c.mu is held.
+func (c *Paced) raw() time.Time {
+	if c.holding {
+		return c.base
+	}
+	return c.base.Add(time.Duration(float64(time.Since(c.wallBase)) * c.speed))
+}
+
+// Now returns the virtual time.
+func (c *Paced) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *Paced) nowLocked() time.Time {
+	v := c.raw()
+	if len(c.waiters) > 0 && v.After(c.waiters[0].at) {
+		v = c.waiters[0].at
+	}
+	if v.Before(c.last) {
+		v = c.last
+	}
+	c.last = v
+	return v
+}
+
+// Since is Now().Sub(t).
+func (c *Paced) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// After is time.After on the paced clock.
+func (c *Paced) After(d time.Duration) <-chan time.Time { return c.NewTimer(d).C() }
+
+// Sleep blocks for d on the paced clock.
+func (c *Paced) Sleep(d time.Duration) {
+	t := c.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+	case <-c.done:
+	}
+}
+
+// NewTimer is time.NewTimer on the paced clock.
+func (c *Paced) NewTimer(d time.Duration) Timer {
+	return &pacedTimer{c: c, w: c.add(d, 0, false)}
+}
+
+// NewTicker is time.NewTicker on the paced clock: a slow reader skips
+// ticks and holds nothing.
+func (c *Paced) NewTicker(d time.Duration) Ticker {
+	if d <= 0 {
+		panic("clock: non-positive interval for NewTicker")
+	}
+	return pacedTicker{&pacedTimer{c: c, w: c.add(d, d, false)}}
+}
+
+// PacingTicker is a ticker whose reader the clock waits for (see Paced).
+func (c *Paced) PacingTicker(d time.Duration) Ticker {
+	if d <= 0 {
+		panic("clock: non-positive interval for PacingTicker")
+	}
+	return pacedTicker{&pacedTimer{c: c, w: c.add(d, d, true)}}
+}
+
+// PacingTicker returns a ticker of c that c waits for before it moves on,
+// when c is a Paced clock, else c.NewTicker(d). The loops that must keep
+// up with simulated time (the controller's, the simulator's) read one.
+func PacingTicker(c Clock, d time.Duration) Ticker {
+	if p, ok := c.(interface{ PacingTicker(time.Duration) Ticker }); ok {
+		return p.PacingTicker(d)
+	}
+	return c.NewTicker(d)
+}
+
+type pacedWaiter struct {
+	at      time.Time
+	period  time.Duration // > 0 for tickers
+	pacing  bool
+	ch      chan time.Time
+	stop    chan struct{} // closed by Stop: a held pacing tick is let go
+	seq     uint64
+	index   int // in the heap; -1 when not in it
+	stopped bool
+}
+
+func (c *Paced) add(d, period time.Duration, pacing bool) *pacedWaiter {
+	w := &pacedWaiter{period: period, pacing: pacing, stop: make(chan struct{}), index: -1}
+	if pacing {
+		w.ch = make(chan time.Time) // handed over, not left in a buffer
+	} else {
+		w.ch = make(chan time.Time, 1)
+	}
+	c.mu.Lock()
+	c.schedule(w, c.nowLocked().Add(d))
+	c.mu.Unlock()
+	return w
+}
+
+// schedule puts w in the heap at at; c.mu is held.
+func (c *Paced) schedule(w *pacedWaiter, at time.Time) {
+	c.seq++
+	w.at, w.seq = at, c.seq
+	if w.index >= 0 {
+		heap.Fix(&c.waiters, w.index)
+	} else {
+		heap.Push(&c.waiters, w)
+	}
+	if c.waiters[0] == w {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// unschedule takes w out of the heap; it reports whether w was in it.
+// c.mu is held.
+func (c *Paced) unschedule(w *pacedWaiter) bool {
+	if w.index < 0 {
+		return false
+	}
+	heap.Remove(&c.waiters, w.index)
+	return true
+}
+
+// run fires the waiters in time order as the wall clock allows.
+func (c *Paced) run() {
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
+	for {
+		c.mu.Lock()
+		if len(c.waiters) == 0 {
+			c.mu.Unlock()
+			select {
+			case <-c.wake:
+				continue
+			case <-c.done:
+				return
+			}
+		}
+		w := c.waiters[0]
+		v := c.raw()
+		if v.Before(w.at) {
+			wait := c.Wall(w.at.Sub(v))
+			c.mu.Unlock()
+			idle.Reset(wait)
+			select {
+			case <-idle.C:
+			case <-c.wake:
+				if !idle.Stop() {
+					<-idle.C
+				}
+			case <-c.done:
+				return
+			}
+			continue
+		}
+		late := min(time.Duration(float64(v.Sub(w.at))/c.speed), maxLate)
+		at := w.at
+		if w.period > 0 {
+			c.schedule(w, at.Add(w.period))
+		} else {
+			c.unschedule(w)
+		}
+		c.base, c.wallBase = at, time.Now().Add(-late)
+		if !w.pacing {
+			select {
+			case w.ch <- at:
+			default:
+			}
+			c.mu.Unlock()
+			continue
+		}
+		c.holding = true
+		stop := w.stop
+		c.mu.Unlock()
+		grace := time.NewTimer(c.grace)
+		stalled := false
+		select {
+		case w.ch <- at:
+		case <-stop:
+		case <-grace.C:
+			stalled = true
+		case <-c.done:
+			grace.Stop()
+			return
+		}
+		grace.Stop()
+		c.mu.Lock()
+		c.holding = false
+		// The time the reader took is not made up; the driver's own
+		// lateness is (a timer sleeps at least a millisecond here, many
+		// ticks of a fast clock).
+		c.wallBase = time.Now().Add(-late)
+		if stalled {
+			c.stalls++
+		}
+		c.mu.Unlock()
+	}
+}
+
+type pacedTicker struct{ t *pacedTimer }
+
+func (k pacedTicker) C() <-chan time.Time { return k.t.C() }
+func (k pacedTicker) Stop()               { k.t.Stop() }
+func (k pacedTicker) Reset(d time.Duration) {
+	if d <= 0 {
+		panic("clock: non-positive interval for Ticker.Reset")
+	}
+	k.t.Reset(d)
+}
+
+type pacedTimer struct {
+	c *Paced
+	w *pacedWaiter
+}
+
+func (t *pacedTimer) C() <-chan time.Time { return t.w.ch }
+
+func (t *pacedTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	if !t.w.stopped {
+		t.w.stopped = true
+		close(t.w.stop)
+	}
+	return t.c.unschedule(t.w)
+}
+
+func (t *pacedTimer) Reset(d time.Duration) bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.c.unschedule(t.w)
+	select { // drop a stale tick, as time.Timer does since Go 1.23
+	case <-t.w.ch:
+	default:
+	}
+	if t.w.stopped {
+		t.w.stopped = false
+		t.w.stop = make(chan struct{})
+	}
+	if t.w.period > 0 {
+		t.w.period = d
+	}
+	t.c.schedule(t.w, t.c.nowLocked().Add(d))
+	return was
+}
+
+// pacedHeap orders waiters by time, then by when they were scheduled.
+type pacedHeap []*pacedWaiter
+
+func (h pacedHeap) Len() int { return len(h) }
+func (h pacedHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h pacedHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *pacedHeap) Push(x any) {
+	w := x.(*pacedWaiter)
+	w.index = len(*h)
+	*h = append(*h, w)
+}
+func (h *pacedHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	old[len(old)-1] = nil
+	w.index = -1
+	*h = old[:len(old)-1]
+	return w
+}
