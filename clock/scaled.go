@@ -41,8 +41,12 @@ func (c *Scaled) Now() time.Time {
 	if c.speed == 1 && c.start.Equal(c.wallStart) {
 		return time.Now()
 	}
-	el := time.Since(c.wallStart)
-	return c.start.Add(time.Duration(float64(el) * c.speed))
+	return c.at(time.Now())
+}
+
+// at is the virtual time at wall time w.
+func (c *Scaled) at(w time.Time) time.Time {
+	return c.start.Add(time.Duration(float64(w.Sub(c.wallStart)) * c.speed))
 }
 
 // Since is Now().Sub(t).
@@ -121,9 +125,9 @@ func (t *scaledTicker) run(wall time.Duration) {
 	defer tk.Stop()
 	for {
 		select {
-		case <-tk.C:
+		case w := <-tk.C: // the wall time the tick was due, however late it is read
 			select {
-			case t.ch <- t.c.Now():
+			case t.ch <- t.c.at(w):
 			default: // a slow reader skips ticks, as with time.Ticker
 			}
 		case d := <-t.reset:
