@@ -142,6 +142,9 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if err := d.bridge.open(); err != nil {
 		return nil, err
 	}
+	if err := d.embeddedReady(ctx); err != nil {
+		return nil, err
+	}
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
@@ -300,6 +303,23 @@ func (d *Daemon) checkBroker(ctx context.Context, c *client.Client) error {
 		return fieldErr("mqtt.ca_file", "the broker %s presented a certificate not trusted by %s: %v", where, ca, err)
 	}
 	d.log.Warn("mqtt broker not reached yet; flying on and retrying", "broker", where, "err", err)
+	return nil
+}
+
+// embeddedReady waits until the controller's own session with the embedded
+// broker is up and subscribed (teams' requests and positions), so that
+// nothing a team publishes once the daemon has started is dropped for want
+// of a subscriber. The broker is in this process: a session that does not
+// come up within seconds is a fault, not a network to wait for.
+func (d *Daemon) embeddedReady(ctx context.Context) error {
+	if d.broker == nil || d.conn == nil {
+		return nil
+	}
+	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := d.conn.Ready(wait); err != nil {
+		return fmt.Errorf("mqtt: the controller's session with the embedded broker %s did not come up: %w", d.broker.Addr(), err)
+	}
 	return nil
 }
 
