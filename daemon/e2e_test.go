@@ -48,7 +48,7 @@ func square(lat, lon, km float64) []byte {
 // simulated fleet over real loopback sockets, on one sped-up clock.
 type world struct {
 	t     *testing.T
-	clk   *clock.Scaled
+	clk   *clock.Paced
 	d     *Daemon
 	fleet *sim.Fleet
 	team  string
@@ -57,10 +57,11 @@ type world struct {
 
 func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	t.Helper()
-	clk, err := clock.NewScaled(epoch, speed)
+	clk, err := clock.NewPaced(epoch, speed, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	port := freePort(t)
 	cfg := DefaultConfig()
 	cfg.MAVLink.Endpoints = []string{fmt.Sprintf("udpin:127.0.0.1:%d", port)}
@@ -222,7 +223,7 @@ func TestTeamWalksOutOfCoverageAndBack(t *testing.T) {
 
 	tc := w.teamClient()
 	tc.at(t, st.Lat, st.Lon) // under the station: covered
-	time.Sleep(w.clk.Wall(5 * time.Second))
+	w.clk.Sleep(5 * time.Second)
 
 	// The corner of the area farthest from every station is out of the
 	// private cells' reach.

@@ -99,7 +99,7 @@ func externalConfig(t *testing.T, brokerURL string, incident, caFile string, spe
 
 // flyIncident starts a simulated heavy drone at home, then the daemon of
 // incident flying it, on clk.
-func flyIncident(t *testing.T, m *mqtttest.Mosquitto, ca *mqtttest.CA, clk *clock.Scaled, incident string, home sim.LatLonAlt) *Daemon {
+func flyIncident(t *testing.T, m *mqtttest.Mosquitto, ca *mqtttest.CA, clk *clock.Paced, incident string, home sim.LatLonAlt) *Daemon {
 	t.Helper()
 	port := freePort(t)
 	f, err := sim.Start(context.Background(), sim.Config{
@@ -150,13 +150,13 @@ func followIncidents(t *testing.T, m *mqtttest.Mosquitto, ca *mqtttest.CA, incid
 
 // receive reads the phone's messages until it has a complete feed of every
 // incident, failing after virtual of flight time.
-func receive(t *testing.T, phone *mqtttest.Field, clk *clock.Scaled, virtual time.Duration, incidents ...string) map[string]*feed {
+func receive(t *testing.T, phone *mqtttest.Field, clk *clock.Paced, virtual time.Duration, incidents ...string) map[string]*feed {
 	t.Helper()
 	feeds := map[string]*feed{}
 	for _, inc := range incidents {
 		feeds[inc] = &feed{}
 	}
-	deadline := time.After(clk.Wall(virtual))
+	deadline := clk.After(virtual)
 	for {
 		done := true
 		for _, f := range feeds {
@@ -203,10 +203,11 @@ func receive(t *testing.T, phone *mqtttest.Field, clk *clock.Scaled, virtual tim
 // coverage and alerts while it flies a simulated drone.
 func TestServeThroughMosquitto(t *testing.T) {
 	m, ca := startProvinceBroker(t, "quake-a")
-	clk, err := clock.NewScaled(epoch, 30)
+	clk, err := clock.NewPaced(epoch, 30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	phone := followIncidents(t, m, ca, "quake-a")
 	flyIncident(t, m, ca, clk, "quake-a", base)
 	got := receive(t, phone, clk, 20*time.Minute, "quake-a")["quake-a"]
@@ -218,10 +219,11 @@ func TestServeThroughMosquitto(t *testing.T) {
 // ever without telling anyone.
 func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 	m, ca := startProvinceBroker(t, "quake-a")
-	clk, err := clock.NewScaled(epoch, 30)
+	clk, err := clock.NewPaced(epoch, 30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	other := mqtttest.NewCA(t, "another CA")
 	for _, c := range []struct {
 		name, field, want string
@@ -266,10 +268,11 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 // may not publish into the other incident's tree.
 func TestTwoIncidentsOneBroker(t *testing.T) {
 	m, ca := startProvinceBroker(t, "quake-a", "quake-b")
-	clk, err := clock.NewScaled(epoch, 30)
+	clk, err := clock.NewPaced(epoch, 30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	phone := followIncidents(t, m, ca, "quake-a", "quake-b")
 	homeB := base
 	homeB.Lon += 0.2 // another valley, 18 km east
@@ -334,10 +337,11 @@ func TestServeStartStopsWhileWaitingForBroker(t *testing.T) {
 			_, _ = io.Copy(io.Discard, c)
 		}
 	}()
-	clk, err := clock.NewScaled(epoch, 30)
+	clk, err := clock.NewPaced(epoch, 30, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	cfg := externalConfig(t, "mqtt://"+ln.Addr().String(), "quake-a", "", 30, freePort(t), base)
 	d, err := Start(ctx, cfg, quiet(clk))
 	if err == nil {

@@ -67,7 +67,7 @@ func TestTeamRequestsDrop(t *testing.T) {
 	}
 	defer c.Disconnect(100)
 	c.Publish("aerocell/v1/e2e/teams/blue/requests", 1, false, `{"kind":"drop","deadline":"20m","point":[102.803,35.684],"mass_kg":5}`).WaitTimeout(5 * time.Second)
-	time.Sleep(w.clk.Wall(30 * time.Second))
+	w.clk.Sleep(30 * time.Second)
 	if n := len(ctl.Tasks()); n != 1 {
 		t.Fatalf("a forged request reached the fleet: %+v", ctl.Tasks())
 	}

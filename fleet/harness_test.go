@@ -24,7 +24,7 @@ var epoch = time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 // on one sped-up virtual clock.
 type rig struct {
 	t     testing.TB
-	clk   *clock.Scaled
+	clk   *clock.Paced
 	fleet *sim.Fleet
 	link  *mavlink.Station
 	ctl   *Controller
@@ -53,10 +53,11 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.speed == 0 {
 		o.speed = 50
 	}
-	clk, err := clock.NewScaled(epoch, o.speed)
+	clk, err := clock.NewPaced(epoch, o.speed, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(clk.Close)
 	if o.linkLoss == 0 {
 		o.linkLoss = 10 * time.Second
 	}

@@ -267,7 +267,7 @@ func (l *loop) run(ctx context.Context) error {
 	opCtx, cancelOps := context.WithCancel(ctx)
 	l.opCtx = opCtx
 	l.started = l.clk.Now()
-	tick := l.clk.NewTicker(l.cfg.Tick)
+	tick := clock.PacingTicker(l.clk, l.cfg.Tick)
 	defer func() {
 		tick.Stop()
 		cancelOps()

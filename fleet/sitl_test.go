@@ -189,7 +189,7 @@ func TestRestartKeepsDronesOnStation(t *testing.T) {
 	r.startController()
 
 	// Give the new controller a minute of flight: nothing may change.
-	time.Sleep(r.clk.Wall(60 * time.Second))
+	r.clk.Sleep(60 * time.Second)
 	s = r.waitFor("holding after restart", time.Minute, func(s Snapshot) bool {
 		return s.Incident != nil && s.Incident.State == IncidentHolding
 	})
@@ -245,7 +245,7 @@ func TestHoldsUnderPacketLoss(t *testing.T) {
 	// drone, and none was given up (a planned rotation may have handed one
 	// over: three heavies launched together are put out of step at once).
 	since := s.Time
-	time.Sleep(r.clk.Wall(10 * time.Minute))
+	r.clk.Sleep(10 * time.Minute)
 	s2 := r.ctl.Snapshot()
 	for _, st := range s2.Plan.Stations {
 		if st.Drone == 0 {

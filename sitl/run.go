@@ -113,12 +113,26 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Report, error) {
 	if opt.Speed > 0 {
 		speed = opt.Speed
 	}
-	clk, err := clock.NewScaled(epoch, speed)
+	// The paced clock keeps the controller's loop and the simulator within
+	// a tick of each other: a loaded machine flies the scenario slower,
+	// not differently.
+	clk, err := clock.NewPaced(epoch, speed, 0)
 	if err != nil {
 		return nil, err
 	}
+	defer clk.Close()
 	r := &runner{sc: sc, opt: opt, out: out, log: log, clk: clk}
-	return r.run(ctx)
+	rep, err := r.run(ctx)
+	if n := clk.Stalls(); n > 0 {
+		log.Warn("the clock stopped waiting for a loop", "ticks_dropped", n)
+	}
+	return rep, err
+}
+
+// simClock is the runner's clock: virtual time at a nominal speed.
+type simClock interface {
+	clock.Clock
+	Speed() float64
 }
 
 type runner struct {
@@ -126,7 +140,7 @@ type runner struct {
 	opt Options
 	out string
 	log *slog.Logger
-	clk *clock.Scaled
+	clk simClock
 
 	cfg   daemon.Config
 	d     *daemon.Daemon
@@ -264,7 +278,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	bar := newProgress(r.opt.Progress, r.sc.Duration)
 	restarts := append([]time.Duration(nil), r.sc.Restarts...)
 	sort.Slice(restarts, func(i, j int) bool { return restarts[i] < restarts[j] })
-	tick := r.clk.NewTicker(r.sc.Sample)
+	tick := clock.PacingTicker(r.clk, r.sc.Sample)
 	defer tick.Stop()
 	wallStart := time.Now()
 	for {
