@@ -3,9 +3,11 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/task"
 )
 
@@ -116,6 +118,61 @@ func (c *Controller) ApproveTask(ctx context.Context, id string) (task.Task, err
 // changes.
 func (c *Controller) ReassignTask(ctx context.Context, id string, drone int) (task.Task, error) {
 	return c.taskOrder(ctx, id, func(l *loop, r *taskRecord) error { return l.reassignTask(r, drone) })
+}
+
+// SurveyView is a survey task's plan as a drone flies it, and the photos
+// it has taken so far.
+type SurveyView struct {
+	// Drone is the drone whose camera and speed the plan is for: the one
+	// given the task, or before one is, the first (by id) that can fly it.
+	Drone  int
+	Camera airframe.Camera
+	Plan   task.SurveyPlan
+	// Polygon is the survey's ring, as asked for.
+	Polygon []task.LonLat
+	// Taken counts the photos the drone reported taking for the task.
+	Taken int
+}
+
+// Survey returns survey task id's plan: ErrUnknownTask if there is no such
+// task, ErrInvalid if it is not a survey, ErrLimit if no drone of the
+// fleet can fly it (none carries a camera, or the GSD is beyond them).
+func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) {
+	var out SurveyView
+	err := c.do(ctx, func(l *loop) error {
+		r := l.taskByID(id)
+		if r == nil {
+			return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+		}
+		v, err := l.surveyView(r)
+		out = v
+		return err
+	})
+	return out, err
+}
+
+func (l *loop) surveyView(r *taskRecord) (SurveyView, error) {
+	if r.T.Kind != task.Survey {
+		return SurveyView{}, fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
+	}
+	ids := []int{r.T.Drone}
+	if r.T.Drone == 0 {
+		ids = slices.Sorted(maps.Keys(l.drones))
+	}
+	why := "no drone of the fleet carries a camera"
+	for _, id := range ids {
+		d := l.drones[id]
+		if d == nil || d.profile.Air.Camera == nil {
+			continue
+		}
+		p, err := task.PlanSurveyFor(r.T, d.profile.Air, task.SurveyOptions{})
+		if err != nil {
+			why = fmt.Sprintf("drone %d: %v", id, err)
+			continue
+		}
+		return SurveyView{Drone: id, Camera: *d.profile.Air.Camera, Plan: p, Polygon: slices.Clone(r.T.Polygon), Taken: r.Photos}, nil
+	}
+	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, r.T.ID, why)
 }
 
 func (c *Controller) taskOrder(ctx context.Context, id string, fn func(*loop, *taskRecord) error) (task.Task, error) {
