@@ -367,6 +367,7 @@ func (l *loop) taskViews() []task.Task {
 	out := make([]task.Task, len(l.st.Tasks))
 	for i, r := range l.st.Tasks {
 		t := r.T
+		t.AwaitingApproval = l.cfg.TaskApproval && !t.Approved && t.Status == task.Pending && r.Phase == ""
 		t.Polygon = slices.Clone(t.Polygon)
 		if t.Point != nil {
 			p := *t.Point

@@ -139,11 +139,17 @@ func TestTaskApprovalCancelAndRestart(t *testing.T) {
 	if tk.Status != task.Pending || tk.Drone != 0 || !strings.Contains(tk.Reason, "approval") {
 		t.Fatalf("task with approval on: %+v", tk)
 	}
+	if got := taskOf(r.ctl.Snapshot(), tk.ID); !got.AwaitingApproval {
+		t.Fatalf("the snapshot does not show the task awaiting approval: %+v", got)
+	}
 	if _, err := r.ctl.ReassignTask(ctx, tk.ID, 9); !errors.Is(err, ErrUnknownDrone) {
 		t.Fatalf("reassign to an unknown drone: %v", err)
 	}
 	if tk, err = r.ctl.ApproveTask(ctx, tk.ID); err != nil || tk.Status != task.Assigned || tk.Drone != 1 {
 		t.Fatalf("approved: %+v, %v", tk, err)
+	}
+	if got := taskOf(r.ctl.Snapshot(), tk.ID); got.AwaitingApproval || !got.Approved {
+		t.Fatalf("approved, the snapshot shows %+v", got)
 	}
 	r.waitFor("survey under way", 5*time.Minute, func(s Snapshot) bool {
 		return taskOf(s, tk.ID).Status == task.Active && s.Drones[0].AltRel > 30
