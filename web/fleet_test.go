@@ -453,7 +453,8 @@ func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Tas
 	t := task.Task{ID: fmt.Sprintf("task-%d", len(f.tasks)+1), Request: r, Status: task.Assigned, Drone: 5,
 		RequestedAt: now, DueAt: now.Add(r.Deadline), ETA: now.Add(9 * time.Minute), CoverageCostKm2h: 0.12}
 	if f.approval {
-		t.Status, t.Drone, t.Reason = task.Pending, 0, "awaiting a commander's approval; drone 5 could do it by "+t.ETA.Format(time.TimeOnly)
+		t.Status, t.Drone, t.AwaitingApproval = task.Pending, 0, true
+		t.Reason = "awaiting a commander's approval; drone 5 could do it by " + t.ETA.Format(time.TimeOnly)
 	}
 	f.tasks = append(f.tasks, t)
 	f.orders = append(f.orders, "task "+string(r.Kind))
@@ -463,13 +464,13 @@ func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Tas
 func (f *scriptedFleet) CancelTask(_ context.Context, id string) (task.Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := range f.tasks {
-		if f.tasks[i].ID == id && !f.tasks[i].Status.Final() {
-			f.tasks[i].Status, f.tasks[i].DoneAt = task.Cancelled, time.Now()
-			return f.tasks[i], nil
-		}
+	t := f.task(id)
+	if t == nil || t.Status.Final() {
+		return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
 	}
-	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+	t.Status, t.DoneAt, t.AwaitingApproval = task.Cancelled, time.Now(), false
+	f.orders = append(f.orders, "cancel "+id)
+	return *t, nil
 }
 
 // ApproveTask gives a task awaiting approval to drone 5, as the
@@ -485,7 +486,7 @@ func (f *scriptedFleet) ApproveTask(_ context.Context, id string) (task.Task, er
 		return task.Task{}, fmt.Errorf("%w: %s is %s", fleet.ErrInvalid, t.ID, t.Status)
 	}
 	if !t.Approved {
-		t.Approved, t.Status, t.Drone, t.Reason = true, task.Assigned, 5, ""
+		t.Approved, t.AwaitingApproval, t.Status, t.Drone, t.Reason = true, false, task.Assigned, 5, ""
 		f.orders = append(f.orders, "approve "+id)
 	}
 	return *t, nil
@@ -512,6 +513,16 @@ func (f *scriptedFleet) Survey(_ context.Context, id string) (fleet.SurveyView, 
 		return fleet.SurveyView{}, fmt.Errorf("%w: %s: drone 5: %v", fleet.ErrLimit, id, err)
 	}
 	return fleet.SurveyView{Drone: 5, Camera: *heavy.Camera, Plan: p, Polygon: slices.Clone(t.Polygon), Taken: f.taken[id]}, nil
+}
+
+// takePhotos records n photos taken for a survey task.
+func (f *scriptedFleet) takePhotos(id string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.taken == nil {
+		f.taken = map[string]int{}
+	}
+	f.taken[id] = n
 }
 
 // task is the task with that id, or nil; f.mu held.
