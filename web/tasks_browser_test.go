@@ -134,12 +134,12 @@ func TestBrowserDrawSurvey(t *testing.T) {
 	if err := p.CloseSurvey(c[0][0]+3, c[0][1]-2); err != nil {
 		t.Fatal(err)
 	}
-	refused, err := p.SubmitSurvey("3", "70", "40")
+	refused, err := p.SubmitSurvey("5", "70", "40")
 	if err != nil || refused != "" {
 		t.Fatalf("survey refused: %q %v", refused, err)
 	}
 	ts := apiTasks(t, url)
-	if len(ts) != 1 || ts[0].Kind != task.Survey || ts[0].GSDcm != 3 || ts[0].OverlapPct != 70 || ts[0].Deadline != 40*time.Minute {
+	if len(ts) != 1 || ts[0].Kind != task.Survey || ts[0].GSDcm != 5 || ts[0].OverlapPct != 70 || ts[0].Deadline != 40*time.Minute {
 		t.Fatalf("tasks in the API: %+v", ts)
 	}
 	ring := ts[0].Polygon
@@ -187,8 +187,8 @@ func TestBrowserDrawSurvey(t *testing.T) {
 	fl.mu.Lock()
 	fl.tasks[0].Status = task.Active
 	fl.mu.Unlock()
-	fl.takePhotos("task-1", 9)
-	drawn("the photos' footprints drawn", "surveyFootprints", "9")
+	fl.takePhotos("task-1", 40)
+	drawn("the photos' footprints drawn", "surveyFootprints", "40")
 	if err := p.Screenshot(filepath.Join(screenshotDir(t), "console-survey.png")); err != nil {
 		t.Fatal(err)
 	}
