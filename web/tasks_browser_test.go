@@ -196,7 +196,8 @@ func TestBrowserDrawSurvey(t *testing.T) {
 
 // TestBrowserSurveyRefused: a survey the API refuses (a GSD out of range,
 // an area too large) shows the API's reason in its form and no task is
-// made; back on the map the drawing can be cancelled.
+// made; back on the map the drawing can be cancelled. The second is
+// closed with the Close button rather than a tap on its first corner.
 func TestBrowserSurveyRefused(t *testing.T) {
 	fl := newScriptedFleet()
 	p, url := openTasksPage(t, fl)
@@ -239,7 +240,7 @@ func TestBrowserSurveyRefused(t *testing.T) {
 	if err := p.StartSurvey(c...); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.CloseSurvey(c[0][0], c[0][1]); err != nil {
+	if err := p.FinishSurvey(); err != nil {
 		t.Fatal(err)
 	}
 	if refused, err = p.SubmitSurvey("3", "70", "40"); err != nil {

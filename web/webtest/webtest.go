@@ -421,6 +421,15 @@ func (p *Page) CloseSurvey(x, y float64) error {
 	)
 }
 
+// FinishSurvey presses the survey's Close, which closes the polygon on
+// the corners tapped and opens the survey's form.
+func (p *Page) FinishSurvey() error {
+	return p.steps("finish the survey",
+		chromedp.Click(chromedp.CSS(`#survey-close`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#survey-dialog[open] #survey-ok`)),
+	)
+}
+
 // SubmitSurvey fills the open survey form (GSD in cm, overlap in %,
 // deadline in minutes) and asks for the survey. It returns the refusal
 // the form shows, or "" once the survey was taken and the form closed.
