@@ -136,43 +136,53 @@ type SurveyView struct {
 
 // Survey returns survey task id's plan: ErrUnknownTask if there is no such
 // task, ErrInvalid if it is not a survey, ErrLimit if no drone of the
-// fleet can fly it (none carries a camera, or the GSD is beyond them).
+// fleet can fly it (none carries a camera, or the GSD is beyond them). The
+// loop only hands out the task and the drones' airframes; the planning is
+// done on the caller's goroutine.
 func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) {
-	var out SurveyView
+	var t task.Task
+	var taken int
+	var surveyors []surveyor
 	err := c.do(ctx, func(l *loop) error {
 		r := l.taskByID(id)
 		if r == nil {
 			return fmt.Errorf("%w: %q", ErrUnknownTask, id)
 		}
-		v, err := l.surveyView(r)
-		out = v
-		return err
+		if r.T.Kind != task.Survey {
+			return fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
+		}
+		t, taken = r.T, r.Photos
+		t.Polygon = slices.Clone(t.Polygon)
+		ids := []int{r.T.Drone}
+		if r.T.Drone == 0 {
+			ids = slices.Sorted(maps.Keys(l.drones))
+		}
+		for _, id := range ids {
+			if d := l.drones[id]; d != nil && d.profile.Air.Camera != nil {
+				surveyors = append(surveyors, surveyor{id, d.profile.Air})
+			}
+		}
+		return nil
 	})
-	return out, err
-}
-
-func (l *loop) surveyView(r *taskRecord) (SurveyView, error) {
-	if r.T.Kind != task.Survey {
-		return SurveyView{}, fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
-	}
-	ids := []int{r.T.Drone}
-	if r.T.Drone == 0 {
-		ids = slices.Sorted(maps.Keys(l.drones))
+	if err != nil {
+		return SurveyView{}, err
 	}
 	why := "no drone of the fleet carries a camera"
-	for _, id := range ids {
-		d := l.drones[id]
-		if d == nil || d.profile.Air.Camera == nil {
-			continue
-		}
-		p, err := task.PlanSurveyFor(r.T, d.profile.Air, task.SurveyOptions{})
+	for _, d := range surveyors {
+		p, err := task.PlanSurveyFor(t, d.air, task.SurveyOptions{})
 		if err != nil {
-			why = fmt.Sprintf("drone %d: %v", id, err)
+			why = fmt.Sprintf("drone %d: %v", d.id, err)
 			continue
 		}
-		return SurveyView{Drone: id, Camera: *d.profile.Air.Camera, Plan: p, Polygon: slices.Clone(r.T.Polygon), Taken: r.Photos}, nil
+		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken}, nil
 	}
-	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, r.T.ID, why)
+	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, t.ID, why)
+}
+
+// surveyor is a drone that may fly a survey, and its airframe.
+type surveyor struct {
+	id  int
+	air airframe.Airframe
 }
 
 func (c *Controller) taskOrder(ctx context.Context, id string, fn func(*loop, *taskRecord) error) (task.Task, error) {
