@@ -51,6 +51,10 @@ type Controller interface {
 	CancelTask(ctx context.Context, id string) (task.Task, error)
 	ApproveTask(ctx context.Context, id string) (task.Task, error)
 	ReassignTask(ctx context.Context, id string, drone int) (task.Task, error)
+	// Survey returns a survey task's plan and the photos taken so far;
+	// fleet.ErrUnknownTask when there is no such task, fleet.ErrInvalid
+	// when it is not a survey, fleet.ErrLimit when no drone can fly it.
+	Survey(ctx context.Context, id string) (fleet.SurveyView, error)
 }
 
 // Team is a field team's last report: a position, a work area, or both.

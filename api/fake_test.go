@@ -26,6 +26,7 @@ type fakeCtrl struct {
 	pinStation     func(st string, pin bool) error
 	requestTask    func(r task.Request) (task.Task, error)
 	taskOrder      func(what, id string, drone int) (task.Task, error)
+	survey         func(id string) (fleet.SurveyView, error)
 
 	mu    sync.Mutex
 	calls []string
@@ -46,7 +47,7 @@ func (f *fakeCtrl) changes() []string {
 	var out []string
 	for _, c := range f.calls {
 		switch c {
-		case "Snapshot", "Subscribe", "Events", "PreviewPlan":
+		case "Snapshot", "Subscribe", "Events", "PreviewPlan", "Survey":
 		default:
 			out = append(out, c)
 		}
@@ -183,6 +184,14 @@ func (f *fakeCtrl) ApproveTask(_ context.Context, id string) (task.Task, error) 
 
 func (f *fakeCtrl) ReassignTask(_ context.Context, id string, drone int) (task.Task, error) {
 	return f.order("ReassignTask", id, drone)
+}
+
+func (f *fakeCtrl) Survey(_ context.Context, id string) (fleet.SurveyView, error) {
+	f.record("Survey")
+	if f.survey == nil {
+		return fleet.SurveyView{}, fleet.ErrUnknownTask
+	}
+	return f.survey(id)
 }
 
 // fakeTeams is a Teams with a fixed list.

@@ -79,6 +79,7 @@ func routes() []route {
 		{"DELETE", "/tasks/{id}", Commander, (*Server).deleteTask},
 		{"POST", "/tasks/{id}/approve", Commander, (*Server).postTaskApprove},
 		{"POST", "/tasks/{id}/reassign", Commander, (*Server).postTaskReassign},
+		{"GET", "/tasks/{id}/survey.geojson", Viewer, (*Server).getTaskSurvey},
 		{"GET", "/basemap", Viewer, (*Server).getBasemap},
 		{"GET", "/basemap/{z}/{x}/{y}", Viewer, (*Server).getTile},
 		{"GET", "/hillshade", Viewer, (*Server).getHillshade},

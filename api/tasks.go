@@ -83,6 +83,25 @@ func (s *Server) postTaskReassign(w http.ResponseWriter, r *http.Request) {
 	s.taskOrder(w, r, "reassign", func(id string) (task.Task, error) { return s.ctrl.ReassignTask(r.Context(), id, drone) })
 }
 
+// getTaskSurvey answers a survey task's plan as GeoJSON for the map: its
+// polygon, its transects and the footprints of the photos taken so far
+// (task.PlanGeoJSON), with the task and the drone it is planned for.
+func (s *Server) getTaskSurvey(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	v, err := s.ctrl.Survey(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := task.PlanGeoJSON(v.Plan, v.Polygon, v.Camera, v.Taken, map[string]any{"task": id, "drone": v.Drone})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	_, _ = w.Write(b)
+}
+
 func (s *Server) taskOrder(w http.ResponseWriter, r *http.Request, what string, do func(string) (task.Task, error)) {
 	id := r.PathValue("id")
 	t, err := do(id)

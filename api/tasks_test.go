@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/task"
 )
@@ -50,21 +51,8 @@ func TestTaskRoutes(t *testing.T) {
 	url := srv.URL
 	do := func(method, path, token, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, url+Prefix+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, b
+		code, _, b := send(t, method, url+Prefix+path, token, body)
+		return code, b
 	}
 	code, b := do("POST", "/tasks", commanderTok, `{"kind":"drop","deadline":"20m","point":[102.81,35.69],"mass_kg":6,"team":"rescue-1"}`)
 	var tk task.Task
@@ -120,5 +108,99 @@ func TestTaskRoutes(t *testing.T) {
 	}
 	if code, _ := do("DELETE", "/tasks/task-7", commanderTok, ""); code != http.StatusNotFound {
 		t.Fatalf("cancel an unknown task: %d", code)
+	}
+}
+
+// send makes one request over real HTTP with a bearer token and a JSON
+// body (if any); it answers the status, the content type and the body.
+func send(t *testing.T, method, url, token, body string) (int, string, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), b
+}
+
+// TestTaskSurveyRoute: a survey task's plan comes as GeoJSON for the map
+// (its polygon with the plan's figures, its transects, the footprints of
+// the photos taken), to a viewer too; a task that is not a survey, no
+// task, or a survey no drone can fly get a clear answer.
+func TestTaskSurveyRoute(t *testing.T) {
+	heavy, ok := airframe.Builtin().ByName("heavy-multirotor")
+	if !ok {
+		t.Fatal("no heavy-multirotor")
+	}
+	ring := []task.LonLat{{102.81, 35.69}, {102.816, 35.69}, {102.816, 35.693}, {102.81, 35.693}, {102.81, 35.69}}
+	survey := task.Task{ID: "task-1", Request: task.Request{Kind: task.Survey, Deadline: time.Hour, Polygon: ring, GSDcm: 3, OverlapPct: 70}}
+	plan, err := task.PlanSurveyFor(survey, heavy, task.SurveyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeCtrl{survey: func(id string) (fleet.SurveyView, error) {
+		switch id {
+		case "task-1":
+			return fleet.SurveyView{Drone: 4, Camera: *heavy.Camera, Plan: plan, Polygon: ring, Taken: 5}, nil
+		case "task-2":
+			return fleet.SurveyView{}, fmt.Errorf("%w: task-2 is a drop task, not a survey", fleet.ErrInvalid)
+		case "task-3":
+			return fleet.SurveyView{}, fmt.Errorf("%w: task-3: no drone of the fleet carries a camera", fleet.ErrLimit)
+		}
+		return fleet.SurveyView{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
+	}}
+	srv := httptest.NewServer(newTestServer(t, f, testTokens))
+	defer srv.Close()
+	get := func(id string) (int, string, []byte) {
+		t.Helper()
+		return send(t, "GET", srv.URL+Prefix+"/tasks/"+id+"/survey.geojson", viewerTok, "")
+	}
+	code, ct, b := get("task-1")
+	var fc struct {
+		Type     string
+		Features []struct {
+			Geometry struct {
+				Type        string
+				Coordinates json.RawMessage
+			}
+			Properties map[string]any
+		}
+	}
+	if code != http.StatusOK || ct != "application/geo+json" || json.Unmarshal(b, &fc) != nil || fc.Type != "FeatureCollection" {
+		t.Fatalf("GET survey.geojson: %d %s %.300s", code, ct, b)
+	}
+	if want := 1 + len(plan.Transects) + 5; len(fc.Features) != want {
+		t.Fatalf("%d features, want the area, %d transects and 5 footprints", len(fc.Features), len(plan.Transects))
+	}
+	area := fc.Features[0].Properties
+	if fc.Features[0].Geometry.Type != "Polygon" || area["task"] != "task-1" || area["drone"] != 4.0 || area["photos_taken"] != 5.0 ||
+		area["photos"] != float64(len(plan.Photos)) || area["gsd_cm"] != 3.0 {
+		t.Fatalf("area: %+v", area)
+	}
+	kinds := map[string]int{}
+	for _, f := range fc.Features {
+		kinds[f.Geometry.Type+" "+f.Properties["kind"].(string)]++
+	}
+	if kinds["LineString transect"] != len(plan.Transects) || kinds["Polygon footprint"] != 5 {
+		t.Fatalf("features: %v", kinds)
+	}
+	for id, want := range map[string]int{"task-2": http.StatusUnprocessableEntity, "task-3": http.StatusUnprocessableEntity, "task-9": http.StatusNotFound} {
+		code, _, b := get(id)
+		var e errorBody
+		if code != want || json.Unmarshal(b, &e) != nil || !strings.Contains(e.Error, id) {
+			t.Errorf("GET %s/survey.geojson: %d %s, want %d naming the task", id, code, b, want)
+		}
+	}
+	if got := f.changes(); len(got) != 0 {
+		t.Fatalf("reading a survey changed: %v", got)
 	}
 }

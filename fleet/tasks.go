@@ -3,9 +3,11 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/task"
 )
 
@@ -116,6 +118,71 @@ func (c *Controller) ApproveTask(ctx context.Context, id string) (task.Task, err
 // changes.
 func (c *Controller) ReassignTask(ctx context.Context, id string, drone int) (task.Task, error) {
 	return c.taskOrder(ctx, id, func(l *loop, r *taskRecord) error { return l.reassignTask(r, drone) })
+}
+
+// SurveyView is a survey task's plan as a drone flies it, and the photos
+// it has taken so far.
+type SurveyView struct {
+	// Drone is the drone whose camera and speed the plan is for: the one
+	// given the task, or before one is, the first (by id) that can fly it.
+	Drone  int
+	Camera airframe.Camera
+	Plan   task.SurveyPlan
+	// Polygon is the survey's ring, as asked for.
+	Polygon []task.LonLat
+	// Taken counts the photos the drone reported taking for the task.
+	Taken int
+}
+
+// Survey returns survey task id's plan: ErrUnknownTask if there is no such
+// task, ErrInvalid if it is not a survey, ErrLimit if no drone of the
+// fleet can fly it (none carries a camera, or the GSD is beyond them). The
+// loop only hands out the task and the drones' airframes; the planning is
+// done on the caller's goroutine.
+func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) {
+	var t task.Task
+	var taken int
+	var surveyors []surveyor
+	err := c.do(ctx, func(l *loop) error {
+		r := l.taskByID(id)
+		if r == nil {
+			return fmt.Errorf("%w: %q", ErrUnknownTask, id)
+		}
+		if r.T.Kind != task.Survey {
+			return fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
+		}
+		t, taken = r.T, r.Photos
+		t.Polygon = slices.Clone(t.Polygon)
+		ids := []int{r.T.Drone}
+		if r.T.Drone == 0 {
+			ids = slices.Sorted(maps.Keys(l.drones))
+		}
+		for _, id := range ids {
+			if d := l.drones[id]; d != nil && d.profile.Air.Camera != nil {
+				surveyors = append(surveyors, surveyor{id, d.profile.Air})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return SurveyView{}, err
+	}
+	why := "no drone of the fleet carries a camera"
+	for _, d := range surveyors {
+		p, err := task.PlanSurveyFor(t, d.air, task.SurveyOptions{})
+		if err != nil {
+			why = fmt.Sprintf("drone %d: %v", d.id, err)
+			continue
+		}
+		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken}, nil
+	}
+	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, t.ID, why)
+}
+
+// surveyor is a drone that may fly a survey, and its airframe.
+type surveyor struct {
+	id  int
+	air airframe.Airframe
 }
 
 func (c *Controller) taskOrder(ctx context.Context, id string, fn func(*loop, *taskRecord) error) (task.Task, error) {
@@ -310,6 +377,7 @@ func (l *loop) taskViews() []task.Task {
 	out := make([]task.Task, len(l.st.Tasks))
 	for i, r := range l.st.Tasks {
 		t := r.T
+		t.AwaitingApproval = l.cfg.TaskApproval && !t.Approved && t.Status == task.Pending && r.Phase == ""
 		t.Polygon = slices.Clone(t.Polygon)
 		if t.Point != nil {
 			p := *t.Point

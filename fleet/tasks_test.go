@@ -139,11 +139,17 @@ func TestTaskApprovalCancelAndRestart(t *testing.T) {
 	if tk.Status != task.Pending || tk.Drone != 0 || !strings.Contains(tk.Reason, "approval") {
 		t.Fatalf("task with approval on: %+v", tk)
 	}
+	if got := taskOf(r.ctl.Snapshot(), tk.ID); !got.AwaitingApproval {
+		t.Fatalf("the snapshot does not show the task awaiting approval: %+v", got)
+	}
 	if _, err := r.ctl.ReassignTask(ctx, tk.ID, 9); !errors.Is(err, ErrUnknownDrone) {
 		t.Fatalf("reassign to an unknown drone: %v", err)
 	}
 	if tk, err = r.ctl.ApproveTask(ctx, tk.ID); err != nil || tk.Status != task.Assigned || tk.Drone != 1 {
 		t.Fatalf("approved: %+v, %v", tk, err)
+	}
+	if got := taskOf(r.ctl.Snapshot(), tk.ID); got.AwaitingApproval || !got.Approved {
+		t.Fatalf("approved, the snapshot shows %+v", got)
 	}
 	r.waitFor("survey under way", 5*time.Minute, func(s Snapshot) bool {
 		return taskOf(s, tk.ID).Status == task.Active && s.Drones[0].AltRel > 30
@@ -303,4 +309,47 @@ func TestTaskEndsWithRecall(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestTaskSurveyView: a survey's plan is the one the drone that can fly it
+// would fly, before it is approved and assigned; once flown, the photos
+// the drone reports count as taken. A task that is not a survey, or no
+// task, has no survey plan.
+func TestTaskSurveyView(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base)}, cfg: Config{TaskApproval: true}})
+	r.waitFor("drone heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 1 })
+	ctx := context.Background()
+	tk, err := r.ctl.RequestTask(ctx, surveyReq(30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.ctl.Survey(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Drone != 1 || v.Taken != 0 || len(v.Plan.Transects) == 0 || len(v.Plan.Photos) == 0 || v.Plan.GSDcm != 2 ||
+		len(v.Polygon) != len(tk.Polygon) || v.Camera.ImageWidthPx == 0 {
+		t.Fatalf("survey awaiting approval: drone %d, taken %d, plan %v", v.Drone, v.Taken, v.Plan)
+	}
+	if _, err := r.ctl.ApproveTask(ctx, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("photos taken", 10*time.Minute, func(s Snapshot) bool {
+		v, err = r.ctl.Survey(ctx, tk.ID)
+		return err == nil && v.Taken > 0
+	})
+	if v.Drone != 1 || v.Taken > len(v.Plan.Photos) {
+		t.Fatalf("survey under way: drone %d, %d of %d photos", v.Drone, v.Taken, len(v.Plan.Photos))
+	}
+	at := task.LonLat{base.Lon, base.Lat}
+	drop, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Drop, Deadline: time.Hour, Point: &at, MassKg: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ctl.Survey(ctx, drop.ID); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("the survey of a drop: %v", err)
+	}
+	if _, err := r.ctl.Survey(ctx, "task-99"); !errors.Is(err, ErrUnknownTask) {
+		t.Fatalf("the survey of no task: %v", err)
+	}
 }

@@ -242,19 +242,7 @@ func (m *mission) drop(t Task, a airframe.Airframe, w airframe.Wind, transit flo
 }
 
 func (m *mission) survey(t Task, a airframe.Airframe, transit float64, o missionOpts) (LonLat, float64, error) {
-	if a.Camera == nil {
-		return LonLat{}, 0, fieldErr("kind", "%s has no camera: a survey needs one", a.Name)
-	}
-	so := o.survey
-	if so.SpeedMS == 0 {
-		so.SpeedMS = a.CruiseSpeed
-	}
-	if so.MaxAltM == 0 {
-		so.MaxAltM = a.Ceiling
-	}
-	// A fixed wing flies at its cruise airspeed whatever it is told.
-	so.FixedSpeed = so.FixedSpeed || !a.Copter()
-	p, err := PlanSurvey(t.Polygon, *a.Camera, t.GSDcm, t.OverlapPct, so)
+	p, err := PlanSurveyFor(t, a, o.survey)
 	if err != nil {
 		return LonLat{}, 0, err
 	}

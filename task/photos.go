@@ -3,6 +3,7 @@ package task
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/aerocell/aerocell/airframe"
@@ -48,18 +49,79 @@ func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
 			props["time"] = ph.Time.UTC().Format(time.RFC3339Nano)
 		}
 		feats = append(feats, feature{"Feature", geometry{"Point", ph.Pos}, props})
-		f, err := newFrame(ph.Pos)
+		fp, err := footprintFeature(i, ph, cam)
 		if err != nil {
-			return nil, fieldErr(fieldIndex("photos", i), "%v", err)
+			return nil, err
 		}
-		ring := make([]LonLat, 0, 5)
-		for _, c := range footprint(f, ph, cam) {
-			ring = append(ring, f.inv(c))
-		}
-		ring = append(ring, ring[0])
-		fps = append(fps, feature{"Feature", geometry{"Polygon", [][]LonLat{ring}}, map[string]any{"kind": "footprint", "seq": ph.Seq}})
+		fps = append(fps, fp)
 	}
 	return json.Marshal(featureCollection{"FeatureCollection", append(feats, fps...)})
+}
+
+// footprintFeature is photo i's ground footprint as a Polygon feature
+// ("kind": "footprint", with seq); the photo is checked already.
+func footprintFeature(i int, ph Photo, cam airframe.Camera) (feature, error) {
+	f, err := newFrame(ph.Pos)
+	if err != nil {
+		return feature{}, fieldErr(fieldIndex("photos", i), "%v", err)
+	}
+	ring := make([]LonLat, 0, 5)
+	for _, c := range footprint(f, ph, cam) {
+		ring = append(ring, f.inv(c))
+	}
+	ring = append(ring, ring[0])
+	return feature{"Feature", geometry{"Polygon", [][]LonLat{ring}}, map[string]any{"kind": "footprint", "seq": ph.Seq}}, nil
+}
+
+// PlanGeoJSON writes survey plan p of polygon ring, flown with camera
+// cam, as a GeoJSON FeatureCollection for a map: the polygon ("kind":
+// "area", with the plan's figures and props), each transect as a
+// LineString from its lead-in to its lead-out in the order flown ("kind":
+// "transect", with index and photos), and the ground footprints of the
+// first taken photos of the plan, those the camera reported taking
+// ("kind": "footprint", with seq). The area's "covered" is the fraction
+// of the polygon those footprints cover.
+func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, props map[string]any) ([]byte, error) {
+	if _, _, err := localRing("polygon", ring); err != nil {
+		return nil, err
+	}
+	if err := checkCamera(cam); err != nil {
+		return nil, err
+	}
+	if taken < 0 {
+		return nil, fieldErr("taken", "must not be negative, got %d", taken)
+	}
+	taken = min(taken, len(p.Photos))
+	closed := slices.Clone(ring)
+	if closed[0] != closed[len(closed)-1] {
+		closed = append(closed, closed[0])
+	}
+	area := map[string]any{"kind": "area", "alt_m": round(p.AltM, 1), "gsd_cm": p.GSDcm,
+		"footprint_w_m": round(p.FootprintAcrossM, 2), "footprint_h_m": round(p.FootprintAlongM, 2),
+		"spacing_m": round(p.SpacingM, 2), "trigger_m": round(p.TriggerM, 2), "angle_deg": round(p.AngleDeg, 1),
+		"transects": len(p.Transects), "photos": len(p.Photos), "photos_taken": taken,
+		"path_m": round(p.PathM, 0), "flight_time_s": round(p.FlightTime.Seconds(), 0), "area_m2": round(p.AreaM2, 0),
+		"covered": round(FootprintCoverage(p.Photos[:taken], cam, ring), 4)}
+	for k, v := range props {
+		area[k] = v
+	}
+	feats := make([]feature, 0, 1+len(p.Transects)+taken)
+	feats = append(feats, feature{"Feature", geometry{"Polygon", [][]LonLat{closed}}, area})
+	for i, tr := range p.Transects {
+		feats = append(feats, feature{"Feature", geometry{"LineString", []LonLat{tr.LeadIn, tr.Entry, tr.Exit, tr.LeadOut}},
+			map[string]any{"kind": "transect", "index": i, "photos": tr.Photos}})
+	}
+	for i, ph := range p.Photos[:taken] {
+		if err := checkPhoto(i, ph); err != nil {
+			return nil, err
+		}
+		fp, err := footprintFeature(i, ph, cam)
+		if err != nil {
+			return nil, err
+		}
+		feats = append(feats, fp)
+	}
+	return json.Marshal(featureCollection{"FeatureCollection", feats})
 }
 
 // GeoJSON (RFC 7946) as the survey writes it. orb/geojson would do the

@@ -266,6 +266,7 @@ type taskJSON struct {
 	Reason           string    `json:"reason,omitempty"`
 	Drone            int       `json:"drone,omitempty"`
 	Approved         bool      `json:"approved,omitempty"`
+	AwaitingApproval bool      `json:"awaiting_approval,omitempty"`
 	RequestedAt      time.Time `json:"requested_at"`
 	DueAt            time.Time `json:"due_at"`
 	StartedAt        time.Time `json:"started_at,omitzero"`
@@ -277,7 +278,7 @@ type taskJSON struct {
 // MarshalJSON writes the task with the request's fields inline, the
 // deadline in seconds and times in RFC 3339.
 func (t Task) MarshalJSON() ([]byte, error) {
-	return json.Marshal(taskJSON{t.ID, t.Request.wire(), t.Status, t.Reason, t.Drone, t.Approved,
+	return json.Marshal(taskJSON{t.ID, t.Request.wire(), t.Status, t.Reason, t.Drone, t.Approved, t.AwaitingApproval,
 		t.RequestedAt, t.DueAt, t.StartedAt, t.DoneAt, t.ETA, t.CoverageCostKm2h})
 }
 
@@ -288,7 +289,7 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*t = Task{ID: w.ID, Request: w.request(), Status: w.Status, Reason: w.Reason, Drone: w.Drone,
-		Approved: w.Approved, RequestedAt: w.RequestedAt, DueAt: w.DueAt, StartedAt: w.StartedAt,
+		Approved: w.Approved, AwaitingApproval: w.AwaitingApproval, RequestedAt: w.RequestedAt, DueAt: w.DueAt, StartedAt: w.StartedAt,
 		DoneAt: w.DoneAt, ETA: w.ETA, CoverageCostKm2h: w.CoverageCostKm2h}
 	return nil
 }

@@ -151,6 +151,13 @@ func TestTaskJSON(t *testing.T) {
 	if back.Deadline != tk.Deadline || !back.ETA.Equal(tk.ETA) || back.ID != tk.ID || *back.Point != *tk.Point || !back.StartedAt.IsZero() {
 		t.Fatalf("round trip: %+v", back)
 	}
+	waiting := Task{ID: "t-2", Request: tk.Request, Status: Pending, AwaitingApproval: true}
+	if b, err = json.Marshal(waiting); err != nil || !strings.Contains(string(b), `"awaiting_approval":true`) {
+		t.Fatalf("a task awaiting approval: %s %v", b, err)
+	}
+	if err := json.Unmarshal(b, &back); err != nil || !back.AwaitingApproval || back.Approved {
+		t.Fatalf("a task awaiting approval read back: %+v %v", back, err)
+	}
 	if err := json.Unmarshal([]byte(`{"id":"x","surprise":1}`), &back); err == nil {
 		t.Fatal("a task with an unknown field was read")
 	}

@@ -178,6 +178,27 @@ func PlanSurvey(ring []LonLat, cam airframe.Camera, gsdCM, overlapPct float64, o
 	return p, nil
 }
 
+// PlanSurveyFor works out survey task t as airframe a flies it, as its
+// mission does: o's speed and ceiling, when zero, are a's cruise speed and
+// ceiling, and a fixed wing cannot slow down for the camera.
+func PlanSurveyFor(t Task, a airframe.Airframe, o SurveyOptions) (SurveyPlan, error) {
+	if t.Kind != Survey {
+		return SurveyPlan{}, fieldErr("kind", "a %s task has no survey", t.Kind)
+	}
+	if a.Camera == nil {
+		return SurveyPlan{}, fieldErr("kind", "%s has no camera: a survey needs one", a.Name)
+	}
+	if o.SpeedMS == 0 {
+		o.SpeedMS = a.CruiseSpeed
+	}
+	if o.MaxAltM == 0 {
+		o.MaxAltM = a.Ceiling
+	}
+	// A fixed wing flies at its cruise airspeed whatever it is told.
+	o.FixedSpeed = o.FixedSpeed || !a.Copter()
+	return PlanSurvey(t.Polygon, *a.Camera, t.GSDcm, t.OverlapPct, o)
+}
+
 // checkCamera checks a camera passed in, as the airframe table does.
 func checkCamera(c airframe.Camera) error {
 	if err := c.Validate(); err != nil {

@@ -208,6 +208,27 @@ func TestPlanSurveyRefuses(t *testing.T) {
 	}
 }
 
+// geoJSON is a FeatureCollection as the tests read it.
+type geoJSON struct {
+	Type     string
+	Features []struct {
+		Geometry struct {
+			Type        string
+			Coordinates json.RawMessage
+		}
+		Properties map[string]any
+	}
+}
+
+func readGeoJSON(t *testing.T, b []byte) geoJSON {
+	t.Helper()
+	var fc geoJSON
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatalf("%v: %.200s", err, b)
+	}
+	return fc
+}
+
 func TestSurveyGeoJSON(t *testing.T) {
 	heavy := builtin(t, "heavy-multirotor")
 	at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
@@ -219,19 +240,7 @@ func TestSurveyGeoJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fc struct {
-		Type     string
-		Features []struct {
-			Geometry struct {
-				Type        string
-				Coordinates json.RawMessage
-			}
-			Properties map[string]any
-		}
-	}
-	if err := json.Unmarshal(b, &fc); err != nil {
-		t.Fatal(err)
-	}
+	fc := readGeoJSON(t, b)
 	if fc.Type != "FeatureCollection" || len(fc.Features) != 4 {
 		t.Fatalf("%s", b)
 	}
@@ -286,4 +295,94 @@ func manyPoints(t testing.TB, n int) []LonLat {
 		pts[i] = coverage.Point{X: 500 * c, Y: 500 * s}
 	}
 	return localPolygon(t, centre, pts...)
+}
+
+// TestPlanGeoJSON: a 600 × 300 m field surveyed by the heavy multirotor
+// at 2.74 cm and 70 % (transects 45 m apart, photos every 30 m) is drawn
+// as its polygon, its transects in the order flown, and the footprints of
+// the photos taken so far, which cover part of it.
+func TestPlanGeoJSON(t *testing.T) {
+	heavy := builtin(t, "heavy-multirotor")
+	ring := localPolygon(t, centre, rotated(600, 300, 90)...)
+	tk := Task{ID: "task-1", Request: Request{Kind: Survey, Deadline: time.Hour, Polygon: ring, GSDcm: 2.74, OverlapPct: 70}}
+	p, err := PlanSurveyFor(tk, heavy, SurveyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SpeedMS > heavy.CruiseSpeed || p.AltM > heavy.Ceiling || len(p.Transects) != 7 {
+		t.Fatalf("plan for the heavy multirotor: %v", p)
+	}
+	b, err := PlanGeoJSON(p, ring, *heavy.Camera, 12, map[string]any{"task": "task-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := readGeoJSON(t, b)
+	if fc.Type != "FeatureCollection" || len(fc.Features) != 1+7+12 {
+		t.Fatalf("%d features: %s", len(fc.Features), b)
+	}
+	area := fc.Features[0]
+	var rings [][]LonLat
+	if err := json.Unmarshal(area.Geometry.Coordinates, &rings); err != nil {
+		t.Fatal(err)
+	}
+	if area.Geometry.Type != "Polygon" || area.Properties["kind"] != "area" || area.Properties["task"] != "task-1" ||
+		len(rings[0]) != 5 || rings[0][0] != rings[0][4] || rings[0][1] != ring[1] {
+		t.Fatalf("area feature: %s %+v", area.Geometry.Coordinates, area.Properties)
+	}
+	if area.Properties["photos"] != float64(len(p.Photos)) || area.Properties["photos_taken"] != 12.0 ||
+		area.Properties["spacing_m"] != round(p.SpacingM, 2) || area.Properties["transects"] != 7.0 {
+		t.Fatalf("area figures: %+v", area.Properties)
+	}
+	// 12 photos of 150 × 100 m, 30 m apart along the first 300 m transect
+	// (and into the second), cover between a tenth and a half of the field.
+	if c := area.Properties["covered"].(float64); c < 0.1 || c > 0.5 {
+		t.Fatalf("covered %v", c)
+	}
+	for i, f := range fc.Features[1:8] {
+		var line []LonLat
+		if err := json.Unmarshal(f.Geometry.Coordinates, &line); err != nil {
+			t.Fatal(err)
+		}
+		tr := p.Transects[i]
+		if f.Geometry.Type != "LineString" || f.Properties["kind"] != "transect" || f.Properties["index"] != float64(i) ||
+			len(line) != 4 || line[0] != tr.LeadIn || line[3] != tr.LeadOut {
+			t.Fatalf("transect %d: %s %+v", i, f.Geometry.Coordinates, f.Properties)
+		}
+	}
+	if last := fc.Features[len(fc.Features)-1]; last.Geometry.Type != "Polygon" || last.Properties["kind"] != "footprint" || last.Properties["seq"] != 11.0 {
+		t.Fatalf("last footprint: %+v", last.Properties)
+	}
+
+	// Nothing taken yet: no footprint, nothing covered; more taken than
+	// planned is every photo.
+	b, err = PlanGeoJSON(p, ring, *heavy.Camera, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc = readGeoJSON(t, b)
+	if len(fc.Features) != 8 || fc.Features[0].Properties["covered"] != 0.0 {
+		t.Fatalf("nothing taken: %d features, %+v", len(fc.Features), fc.Features[0].Properties)
+	}
+	b, err = PlanGeoJSON(p, ring, *heavy.Camera, 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc = readGeoJSON(t, b)
+	if len(fc.Features) != 8+len(p.Photos) || fc.Features[0].Properties["covered"].(float64) < 0.99 {
+		t.Fatalf("all taken: %d features, %+v", len(fc.Features), fc.Features[0].Properties)
+	}
+
+	if _, err := PlanGeoJSON(p, ring, *heavy.Camera, -1, nil); err == nil {
+		t.Fatal("a negative count was written")
+	}
+	relay := builtin(t, "tethered-multirotor")
+	relay.Camera = nil
+	if _, err := PlanSurveyFor(tk, relay, SurveyOptions{}); err == nil {
+		t.Fatal("a survey planned without a camera")
+	}
+	drop := tk
+	drop.Kind = Drop
+	if _, err := PlanSurveyFor(drop, heavy, SurveyOptions{}); err == nil {
+		t.Fatal("a drop planned as a survey")
+	}
 }

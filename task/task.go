@@ -88,6 +88,9 @@ type Task struct {
 	Drone int `json:"drone,omitempty"`
 	// Approved is set when the commander approved it (if approval is on).
 	Approved bool `json:"approved,omitempty"`
+	// AwaitingApproval is set while the task waits for a commander's
+	// approval before a drone is given it (the controller's TaskApproval).
+	AwaitingApproval bool `json:"awaiting_approval,omitempty"`
 	// RequestedAt, DueAt, StartedAt and DoneAt are on the fleet clock.
 	RequestedAt time.Time `json:"requested_at"`
 	DueAt       time.Time `json:"due_at"`

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
@@ -34,6 +36,10 @@ type scriptedFleet struct {
 	log      []fleet.Event
 	subs     map[chan fleet.Event]struct{}
 	tasks    []task.Task
+	// approval: tasks wait for a commander's approval (fleet.tasks.approval);
+	// taken counts the photos a survey task has taken, by task.
+	approval bool
+	taken    map[string]int
 	arrived  map[int]bool
 	orders   []string
 	closed   bool // no incident open
@@ -446,6 +452,10 @@ func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Tas
 	now := time.Now()
 	t := task.Task{ID: fmt.Sprintf("task-%d", len(f.tasks)+1), Request: r, Status: task.Assigned, Drone: 5,
 		RequestedAt: now, DueAt: now.Add(r.Deadline), ETA: now.Add(9 * time.Minute), CoverageCostKm2h: 0.12}
+	if f.approval {
+		t.Status, t.Drone, t.AwaitingApproval = task.Pending, 0, true
+		t.Reason = "awaiting a commander's approval; drone 5 could do it by " + t.ETA.Format(time.TimeOnly)
+	}
 	f.tasks = append(f.tasks, t)
 	f.orders = append(f.orders, "task "+string(r.Kind))
 	return t, nil
@@ -454,17 +464,75 @@ func (f *scriptedFleet) RequestTask(_ context.Context, r task.Request) (task.Tas
 func (f *scriptedFleet) CancelTask(_ context.Context, id string) (task.Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := range f.tasks {
-		if f.tasks[i].ID == id && !f.tasks[i].Status.Final() {
-			f.tasks[i].Status, f.tasks[i].DoneAt = task.Cancelled, time.Now()
-			return f.tasks[i], nil
-		}
+	t := f.task(id)
+	if t == nil || t.Status.Final() {
+		return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
 	}
-	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+	t.Status, t.DoneAt, t.AwaitingApproval = task.Cancelled, time.Now(), false
+	f.orders = append(f.orders, "cancel "+id)
+	return *t, nil
 }
 
+// ApproveTask gives a task awaiting approval to drone 5, as the
+// controller does when that drone can do it by its deadline.
 func (f *scriptedFleet) ApproveTask(_ context.Context, id string) (task.Task, error) {
-	return task.Task{}, fmt.Errorf("%w: %s", fleet.ErrUnknownTask, id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.task(id)
+	if t == nil {
+		return task.Task{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
+	}
+	if t.Status.Final() {
+		return task.Task{}, fmt.Errorf("%w: %s is %s", fleet.ErrInvalid, t.ID, t.Status)
+	}
+	if !t.Approved {
+		t.Approved, t.AwaitingApproval, t.Status, t.Drone, t.Reason = true, false, task.Assigned, 5, ""
+		f.orders = append(f.orders, "approve "+id)
+	}
+	return *t, nil
+}
+
+// Survey plans a survey task for drone 5, a heavy multirotor, as the
+// controller does, with the photos taken so far.
+func (f *scriptedFleet) Survey(_ context.Context, id string) (fleet.SurveyView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.task(id)
+	if t == nil {
+		return fleet.SurveyView{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
+	}
+	if t.Kind != task.Survey {
+		return fleet.SurveyView{}, fmt.Errorf("%w: %s is a %s task, not a survey", fleet.ErrInvalid, id, t.Kind)
+	}
+	heavy, ok := airframe.Builtin().ByName("heavy-multirotor")
+	if !ok {
+		return fleet.SurveyView{}, errors.New("no heavy-multirotor airframe")
+	}
+	p, err := task.PlanSurveyFor(*t, heavy, task.SurveyOptions{})
+	if err != nil {
+		return fleet.SurveyView{}, fmt.Errorf("%w: %s: drone 5: %v", fleet.ErrLimit, id, err)
+	}
+	return fleet.SurveyView{Drone: 5, Camera: *heavy.Camera, Plan: p, Polygon: slices.Clone(t.Polygon), Taken: f.taken[id]}, nil
+}
+
+// takePhotos records n photos taken for a survey task.
+func (f *scriptedFleet) takePhotos(id string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.taken == nil {
+		f.taken = map[string]int{}
+	}
+	f.taken[id] = n
+}
+
+// task is the task with that id, or nil; f.mu held.
+func (f *scriptedFleet) task(id string) *task.Task {
+	for i := range f.tasks {
+		if f.tasks[i].ID == id {
+			return &f.tasks[i]
+		}
+	}
+	return nil
 }
 
 func (f *scriptedFleet) ReassignTask(_ context.Context, id string, _ int) (task.Task, error) {

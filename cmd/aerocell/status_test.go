@@ -102,6 +102,10 @@ func (f *apiFake) ApproveTask(_ context.Context, id string) (task.Task, error) {
 func (f *apiFake) ReassignTask(_ context.Context, id string, drone int) (task.Task, error) {
 	return f.taskOrder("reassign", id, func(t *task.Task) error { t.Drone = drone; return nil })
 }
+
+func (f *apiFake) Survey(_ context.Context, id string) (fleet.SurveyView, error) {
+	return fleet.SurveyView{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
+}
 func (f *apiFake) Subscribe() (<-chan fleet.Event, func()) {
 	return make(chan fleet.Event), func() {}
 }

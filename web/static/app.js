@@ -1104,6 +1104,8 @@
     snapshot: () => st.snap,
     commander: () => st.role === "commander",
     pickMode: (on) => canvas.classList.toggle("picking", on),
+    // project is the map's projection now: lon/lat to the canvas's pixels.
+    project: (lon, lat) => toScreen(lon, lat),
   };
 
   // ---- start ----

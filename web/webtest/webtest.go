@@ -357,3 +357,121 @@ func (p *Page) TaskRows() ([][2]string, error) {
 	return read(p, chromedp.Evaluate[[][2]string](
 		`[...document.querySelectorAll('#task-list tbody tr')].map(r => [r.dataset.task, r.children[1].textContent])`))
 }
+
+// Project returns where lon, lat is on the map, in pixels from the
+// canvas's top left, as the page projects it now.
+func (p *Page) Project(lon, lat float64) ([2]float64, error) {
+	return read(p, chromedp.Evaluate[[2]float64](fmt.Sprintf(`window.aerocell.project(%v, %v)`, lon, lat)))
+}
+
+// tapMap is a tap on the map at x, y pixels from the canvas's top left.
+func tapMap(x, y float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := chromedp.Evaluate[[2]float64](
+			`(() => { const r = document.getElementById('map').getBoundingClientRect(); return [r.left, r.top]; })()`)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		_, err = chromedp.MouseClickXY(r[0]+x, r[1]+y)(ctx, tg)
+		return err
+	})
+}
+
+// StartSurvey presses "Draw a survey…" and taps the map at each corner
+// (pixels from the canvas's top left), without closing the polygon.
+func (p *Page) StartSurvey(corners ...[2]float64) error {
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`#btn-survey`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#survey-hint`)),
+	}
+	for _, c := range corners {
+		actions = append(actions, tapMap(c[0], c[1]))
+	}
+	return p.steps("draw a survey", actions...)
+}
+
+// TapSurvey taps more corners of the survey being drawn.
+func (p *Page) TapSurvey(corners ...[2]float64) error {
+	var actions []chromedp.Action[chromedp.Void]
+	for _, c := range corners {
+		actions = append(actions, tapMap(c[0], c[1]))
+	}
+	return p.steps("tap survey corners", actions...)
+}
+
+// UndoCorner presses the survey's Undo: its last corner goes.
+func (p *Page) UndoCorner() error {
+	return p.steps("undo a corner", chromedp.Click(chromedp.CSS(`#survey-undo`), chromedp.NodeVisible))
+}
+
+// CancelSurvey presses the survey's Cancel: the drawing is dropped.
+func (p *Page) CancelSurvey() error {
+	return p.steps("cancel the survey",
+		chromedp.Click(chromedp.CSS(`#survey-cancel`), chromedp.NodeVisible),
+		chromedp.WaitNotVisible(chromedp.CSS(`#survey-hint`)),
+	)
+}
+
+// CloseSurvey taps the survey's first corner again (at x, y), which closes
+// the polygon and opens the survey's form.
+func (p *Page) CloseSurvey(x, y float64) error {
+	return p.steps("close the survey",
+		tapMap(x, y),
+		chromedp.WaitVisible(chromedp.CSS(`#survey-dialog[open] #survey-ok`)),
+	)
+}
+
+// FinishSurvey presses the survey's Close, which closes the polygon on
+// the corners tapped and opens the survey's form.
+func (p *Page) FinishSurvey() error {
+	return p.steps("finish the survey",
+		chromedp.Click(chromedp.CSS(`#survey-close`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#survey-dialog[open] #survey-ok`)),
+	)
+}
+
+// SubmitSurvey fills the open survey form (GSD in cm, overlap in %,
+// deadline in minutes) and asks for the survey. It returns the refusal
+// the form shows, or "" once the survey was taken and the form closed.
+func (p *Page) SubmitSurvey(gsdCm, overlapPct, deadlineMin string) (string, error) {
+	if err := p.steps("ask for the survey",
+		chromedp.SetValue(chromedp.CSS(`#survey-gsd`), gsdCm),
+		chromedp.SetValue(chromedp.CSS(`#survey-overlap`), overlapPct),
+		chromedp.SetValue(chromedp.CSS(`#survey-deadline`), deadlineMin),
+		chromedp.Click(chromedp.CSS(`#survey-ok`), chromedp.NodeVisible),
+	); err != nil {
+		return "", err
+	}
+	var shown string
+	err := p.WaitUntil("the survey taken or refused", func() (bool, error) {
+		v, err := read(p, chromedp.Evaluate[string](`(() => {
+			const d = document.getElementById('survey-dialog');
+			return d.open ? document.getElementById('survey-error').textContent : "closed";
+		})()`))
+		shown = v
+		return v != "", err
+	})
+	if shown == "closed" {
+		shown = ""
+	}
+	return shown, err
+}
+
+// SurveyBack closes the survey's form with "Back to the map".
+func (p *Page) SurveyBack() error {
+	return p.steps("back to the map",
+		chromedp.Click(chromedp.CSS(`#survey-back`), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(`#survey-dialog[open]`)),
+	)
+}
+
+// TaskOrder presses a task's button in the list (act "approve" or
+// "cancel") and confirms.
+func (p *Page) TaskOrder(id, act string) error {
+	return p.steps(act+" "+id,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#task-list tr[data-task=%q] button[data-act=%q]`, id, act)), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm[open] #confirm-ok`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`), chromedp.NodeVisible),
+		chromedp.WaitNotPresent(chromedp.CSS(`#confirm[open]`)),
+	)
+}
