@@ -43,3 +43,15 @@ func ExamplePlace() {
 	// at least 99%: true
 	// fewer than the lattice: true
 }
+
+// Offset places a position by metres north and east of another, and
+// Displacement reads them back.
+func ExampleOffset() {
+	lat, lon := coverage.Offset(45.0, 6.0, 1000, -500)
+	fmt.Printf("%.5f, %.5f\n", lat, lon)
+	n, e := coverage.Displacement(45.0, 6.0, lat, lon)
+	fmt.Printf("%.1f m north, %.1f m east\n", n, e)
+	// Output:
+	// 45.00899, 5.99364
+	// 1000.0 m north, -500.0 m east
+}
