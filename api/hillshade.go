@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
 )
@@ -45,9 +46,14 @@ func hillshadeBounds(snap fleet.Snapshot) (dem.Bounds, bool) {
 	if err != nil || len(mp) == 0 {
 		return dem.Bounds{}, false
 	}
+	// A margin of a tenth of the box each way, and at least a kilometre
+	// (east-west, at most 0.18 degrees: near a pole a kilometre is many).
 	bb := mp.Bound()
-	mLat := math.Max(0.1*(bb.Max[1]-bb.Min[1]), 0.009)
-	mLon := math.Max(0.1*(bb.Max[0]-bb.Min[0]), 0.009/math.Max(0.05, math.Cos(bb.Center()[1]*math.Pi/180)))
+	c := bb.Center()
+	kmLat, _ := coverage.Offset(c[1], c[0], 1000, 0)
+	_, kmLon := coverage.Offset(c[1], c[0], 0, 1000)
+	mLat := math.Max(0.1*(bb.Max[1]-bb.Min[1]), kmLat-c[1])
+	mLon := math.Max(0.1*(bb.Max[0]-bb.Min[0]), math.Min(kmLon-c[0], 0.18))
 	b := dem.Bounds{West: bb.Min[0] - mLon, South: bb.Min[1] - mLat, East: bb.Max[0] + mLon, North: bb.Max[1] + mLat}
 	b.West, b.East = math.Max(-180, b.West), math.Min(180, b.East)
 	b.South, b.North = math.Max(-90, b.South), math.Min(90, b.North)
@@ -104,8 +110,9 @@ func (s *Server) getHillshadePNG(w http.ResponseWriter, _ *http.Request) {
 // renderHillshade draws the box hillshadePx pixels on its long side (in
 // metres), the relief exaggerated twice so that hills read at a glance.
 func renderHillshade(e dem.Elevation, b dem.Bounds) ([]byte, error) {
-	wM := (b.East - b.West) * math.Cos((b.North+b.South)/2*math.Pi/180)
-	hM := b.North - b.South
+	midLat, midLon := (b.North+b.South)/2, (b.West+b.East)/2
+	_, wM := coverage.Displacement(midLat, b.West, midLat, b.East)
+	hM, _ := coverage.Displacement(b.South, midLon, b.North, midLon)
 	wPx, hPx := hillshadePx, hillshadePx
 	if wM > hM {
 		hPx = max(1, int(math.Round(hillshadePx*hM/wM)))

@@ -2,11 +2,14 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/png"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/paulmach/orb"
@@ -114,5 +117,39 @@ func TestViewFootprints(t *testing.T) {
 	rec = call{method: "GET", path: Prefix + "/snapshot", token: viewerTok}.do(t, s)
 	if !strings.Contains(rec.Body.String(), `"footprints":{"type":"FeatureCollection","features":[]}`) {
 		t.Errorf("flat earth: %s", rec.Body)
+	}
+}
+
+// The shaded box is the area's with a margin of a kilometre each way when
+// the area is small, at any latitude, and a tenth of the area when it is
+// large.
+func TestHillshadeBoundsMargin(t *testing.T) {
+	for _, c := range []struct {
+		lat, lon, size float64 // the area: a square of size degrees
+		wantN, wantE   float64 // the margin in metres, north and east
+	}{
+		{44.2, -71.3, 0.001, 1000, 1000},
+		{64.1, -21.9, 0.001, 1000, 1000},
+		{-33.9, 151.2, 1, 0.1 * coverage.EarthRadiusM * math.Pi / 180, 0.1 * coverage.EarthRadiusM * math.Pi / 180 * math.Cos(-33.4*math.Pi/180)},
+	} {
+		w, s, e, n := c.lon, c.lat, c.lon+c.size, c.lat+c.size
+		area := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%v,%v],[%v,%v],[%v,%v],[%v,%v],[%v,%v]]]}`, w, s, e, s, e, n, w, n, w, s)
+		b, ok := hillshadeBounds(fleet.Snapshot{Incident: &fleet.Incident{IncidentSpec: fleet.IncidentSpec{Area: json.RawMessage(area)}}})
+		if !ok {
+			t.Fatalf("%+v: no bounds", c)
+		}
+		midLat, midLon := (s+n)/2, (w+e)/2
+		dn, _ := coverage.Displacement(n, midLon, b.North, midLon)
+		ds, _ := coverage.Displacement(b.South, midLon, s, midLon)
+		_, de := coverage.Displacement(midLat, e, midLat, b.East)
+		_, dw := coverage.Displacement(midLat, b.West, midLat, w)
+		for _, m := range []struct {
+			side      string
+			got, want float64
+		}{{"north", dn, c.wantN}, {"south", ds, c.wantN}, {"east", de, c.wantE}, {"west", dw, c.wantE}} {
+			if math.Abs(m.got-m.want) > 0.01*m.want {
+				t.Errorf("%+v: %s margin %.1f m, want %.1f", c, m.side, m.got, m.want)
+			}
+		}
 	}
 }

@@ -11,7 +11,13 @@
 //     drone's limits ([Model], [LinkBudget], [Limits], [BuiltinProfiles]).
 //   - Geometry: GeoJSON input checked ring by ring ([ParseArea]), a local
 //     azimuthal equidistant projection ([Projection]) so that all work is in
-//     metres, never degrees, and GeoJSON output ([Plan.GeoJSON]).
+//     metres, never degrees, and GeoJSON output ([Plan.GeoJSON]). It is the
+//     one place for the planar geometry the rest of aerocell needs: a
+//     position so many metres from another and back ([Offset],
+//     [Displacement]), the convex hull and its offset that make a geofence
+//     ([ConvexHull], [OffsetConvex]), and distances and nearest points
+//     ([ClosestOnSegment], [SegmentDist], [MultiPolygon.NearestEdge],
+//     [MultiPolygon.Nearest], [MultiPolygon.Distance]).
 //   - Placement and measurement: the fewest drones for a target coverage or
 //     the best coverage from N drones, for one profile or a mixed fleet
 //     ([PlanStations], [Region.Plan], and [Place] in local metres),

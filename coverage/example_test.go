@@ -43,3 +43,28 @@ func ExamplePlace() {
 	// at least 99%: true
 	// fewer than the lattice: true
 }
+
+// Offset places a position by metres north and east of another, and
+// Displacement reads them back.
+func ExampleOffset() {
+	lat, lon := coverage.Offset(45.0, 6.0, 1000, -500)
+	fmt.Printf("%.5f, %.5f\n", lat, lon)
+	n, e := coverage.Displacement(45.0, 6.0, lat, lon)
+	fmt.Printf("%.1f m north, %.1f m east\n", n, e)
+	// Output:
+	// 45.00899, 5.99364
+	// 1000.0 m north, -500.0 m east
+}
+
+// A geofence: the convex hull of an area's corners and a launch site, pushed
+// out by a 50 m margin, and how far a target outside it lies.
+func ExampleOffsetConvex() {
+	pts := []coverage.Point{{X: 0, Y: 0}, {X: 1000, Y: 0}, {X: 1000, Y: 600}, {X: 0, Y: 600}, {X: 400, Y: 300}, {X: 1500, Y: 300}}
+	hull := coverage.ConvexHull(pts)
+	fmt.Println("hull:", hull)
+	fence := coverage.MultiPolygon{{coverage.OffsetConvex(hull, 50)}}
+	fmt.Printf("(0, -40) inside: %v; (0, -100) is %.0f m out\n", fence.Contains(coverage.Point{X: 0, Y: -40}), fence.Distance(coverage.Point{X: 0, Y: -100}))
+	// Output:
+	// hull: [{0 0} {1000 0} {1500 300} {1000 600} {0 600}]
+	// (0, -40) inside: true; (0, -100) is 50 m out
+}

@@ -409,13 +409,7 @@ func clippedCount(p *placer, s, th, ox, oy, r float64) int {
 func distToSegments(segs []segment, c Point) float64 {
 	best := math.Inf(1)
 	for _, s := range segs {
-		ab := s.b.sub(s.a)
-		l2 := ab.X*ab.X + ab.Y*ab.Y
-		t := 0.0
-		if l2 > 0 {
-			t = math.Max(0, math.Min(1, ((c.X-s.a.X)*ab.X+(c.Y-s.a.Y)*ab.Y)/l2))
-		}
-		best = math.Min(best, lerp(s.a, s.b, t).dist2(c))
+		best = math.Min(best, ClosestOnSegment(c, s.a, s.b).dist2(c))
 	}
 	return math.Sqrt(best)
 }

@@ -401,19 +401,7 @@ func (p *placer) constrainAll() {
 
 // pushOut moves c to just outside the nearest boundary of m.
 func pushOut(m MultiPolygon, c Point) Point {
-	best, bestD := c, math.Inf(1)
-	for _, s := range m.segments() {
-		ab := s.b.sub(s.a)
-		l2 := ab.X*ab.X + ab.Y*ab.Y
-		t := 0.0
-		if l2 > 0 {
-			t = math.Max(0, math.Min(1, ((c.X-s.a.X)*ab.X+(c.Y-s.a.Y)*ab.Y)/l2))
-		}
-		q := lerp(s.a, s.b, t)
-		if d := q.dist2(c); d < bestD {
-			best, bestD = q, d
-		}
-	}
+	best, _ := m.NearestEdge(c)
 	v := best.sub(c)
 	if n := v.norm(); n > 0 {
 		return best.add(v.scale(1 / n))

@@ -97,3 +97,23 @@ func (pr Projection) Inverse(p Point) LonLat {
 	lon := pr.Center.Lon*math.Pi/180 + math.Atan2(p.X*sc, rho*c0*cc-p.Y*s0*sc)
 	return LonLat{Lon: wrapLon(lon * 180 / math.Pi), Lat: lat * 180 / math.Pi}
 }
+
+// Offset is the position northM metres north and eastM metres east of
+// (lat, lon), in degrees: the inverse of the projection centred on (lat,
+// lon), so the distance and bearing from there are exact on the sphere
+// (EarthRadiusM). It is for placing things near a known position (a circle
+// around a station, drones in a row at a site, a drawn area) without the
+// flat-earth constants that drift with latitude; for many points around
+// one centre, use a Projection.
+func Offset(lat, lon, northM, eastM float64) (float64, float64) {
+	ll := Projection{Center: LonLat{Lon: lon, Lat: lat}}.Inverse(Point{X: eastM, Y: northM})
+	return ll.Lat, ll.Lon
+}
+
+// Displacement is how far (lat1, lon1) lies north and east of (lat0, lon0),
+// in metres, in the projection centred on (lat0, lon0): the inverse of
+// Offset.
+func Displacement(lat0, lon0, lat1, lon1 float64) (northM, eastM float64) {
+	p := Projection{Center: LonLat{Lon: lon0, Lat: lat0}}.Forward(LonLat{Lon: lon1, Lat: lat1})
+	return p.Y, p.X
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/report"
@@ -276,10 +277,9 @@ func circle(lat, lon, m float64) orb.Polygon {
 	const n = 48
 	ring := make(orb.Ring, 0, n+1)
 	for i := 0; i <= n; i++ {
-		a := 2 * math.Pi * float64(i%n) / n
-		dlat := m * math.Cos(a) / 111320
-		dlon := m * math.Sin(a) / (111320 * math.Cos(lat*math.Pi/180))
-		ring = append(ring, orb.Point{lon + dlon, lat + dlat})
+		s, c := math.Sincos(2 * math.Pi * float64(i%n) / n)
+		plat, plon := coverage.Offset(lat, lon, m*c, m*s)
+		ring = append(ring, orb.Point{plon, plat})
 	}
 	return orb.Polygon{ring}
 }

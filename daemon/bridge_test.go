@@ -3,10 +3,12 @@ package daemon
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
@@ -91,5 +93,25 @@ func TestDroneFailingReachesTeams(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no drone.failing alert on aerocell/v1/sink/alerts")
+	}
+}
+
+// The relief area sent to field teams: a closed 48-gon whose vertices lie
+// the cell's radius from the station, at any latitude.
+func TestReliefCircle(t *testing.T) {
+	for _, lat := range []float64{0, 45.2, -62} {
+		pg := circle(lat, 6.1, 800)
+		if len(pg) != 1 || len(pg[0]) != 49 || !pg[0].Closed() {
+			t.Fatalf("lat %v: %d rings, first of %d points, closed %v", lat, len(pg), len(pg[0]), pg[0].Closed())
+		}
+		for i, p := range pg[0] {
+			n, e := coverage.Displacement(lat, 6.1, p[1], p[0])
+			if d := math.Hypot(n, e); math.Abs(d-800) > 1e-6 {
+				t.Errorf("lat %v: vertex %d %.6f m from the station, want 800", lat, i, d)
+			}
+		}
+		if n, e := coverage.Displacement(lat, 6.1, pg[0][12][1], pg[0][12][0]); math.Abs(n) > 1e-6 || math.Abs(e-800) > 1e-6 {
+			t.Errorf("lat %v: vertex 12 at %.3f m north, %.3f m east, want due east", lat, n, e)
+		}
 	}
 }

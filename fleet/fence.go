@@ -3,7 +3,6 @@ package fleet
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/mavlink"
@@ -65,7 +64,7 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 			return fmt.Errorf("%w: position inside a no-fly zone", ErrLimit)
 		}
 		if fence := l.fence(); len(fence) > 0 && !fence.Contains(pt) {
-			return fmt.Errorf("%w: position %.0f m outside the geofence", ErrLimit, distanceToArea(fence, pt))
+			return fmt.Errorf("%w: position %.0f m outside the geofence", ErrLimit, fence.Distance(pt))
 		}
 	}
 	return nil
@@ -78,35 +77,6 @@ func (l *loop) site(name string) (LaunchSite, bool) {
 		}
 	}
 	return LaunchSite{}, false
-}
-
-// distanceToArea is the distance from pt to the nearest edge of m.
-func distanceToArea(m coverage.MultiPolygon, pt coverage.Point) float64 {
-	best := math.Inf(1)
-	for _, poly := range m {
-		for _, ring := range poly {
-			for i := range ring {
-				a, b := ring[i], ring[(i+1)%len(ring)]
-				best = math.Min(best, segDist(pt, a, b))
-			}
-		}
-	}
-	return best
-}
-
-func segDist(p, a, b coverage.Point) float64 {
-	c := closestOnSeg(p, a, b)
-	return math.Hypot(p.X-c.X, p.Y-c.Y)
-}
-
-// closestOnSeg is the point of the segment ab nearest to p.
-func closestOnSeg(p, a, b coverage.Point) coverage.Point {
-	dx, dy := b.X-a.X, b.Y-a.Y
-	t := 0.0
-	if l2 := dx*dx + dy*dy; l2 > 0 {
-		t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
-	}
-	return coverage.Point{X: a.X + t*dx, Y: a.Y + t*dy}
 }
 
 // fence is the geofence's inclusion polygon, projected: the convex hull of
@@ -134,8 +104,8 @@ func (l *loop) fence() coverage.MultiPolygon {
 		pts = append(pts, l.region.Projection.Forward(coverage.LonLat{Lon: s.Lon, Lat: s.Lat}))
 	}
 	l.fenceOf, l.fenceCache = l.region, nil
-	if hull := convexHull(pts); len(hull) >= 3 {
-		l.fenceCache = coverage.MultiPolygon{{offsetConvex(hull, l.cfg.FenceMarginM)}}
+	if hull := coverage.ConvexHull(pts); len(hull) >= 3 {
+		l.fenceCache = coverage.MultiPolygon{{coverage.OffsetConvex(hull, l.cfg.FenceMarginM)}}
 	}
 	return l.fenceCache
 }
@@ -169,69 +139,4 @@ func (l *loop) toLatLon(ring []coverage.Point) []mavlink.LatLon {
 		out = append(out, mavlink.LatLon{Lat: ll.Lat, Lon: ll.Lon})
 	}
 	return out
-}
-
-// convexHull is Andrew's monotone chain, counter-clockwise, no repeated point.
-func convexHull(pts []coverage.Point) []coverage.Point {
-	ps := append([]coverage.Point(nil), pts...)
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i].X != ps[j].X {
-			return ps[i].X < ps[j].X
-		}
-		return ps[i].Y < ps[j].Y
-	})
-	cross := func(o, a, b coverage.Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
-	var h []coverage.Point
-	for _, p := range ps {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	lower := len(h) + 1
-	for i := len(ps) - 2; i >= 0; i-- {
-		p := ps[i]
-		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	if len(h) > 1 {
-		h = h[:len(h)-1]
-	}
-	return h
-}
-
-// offsetConvex pushes each edge of a counter-clockwise convex polygon out by
-// d, meeting at mitred corners: the result contains every point within d of
-// the polygon.
-func offsetConvex(h []coverage.Point, d float64) []coverage.Point {
-	n := len(h)
-	out := make([]coverage.Point, n)
-	for i := range h {
-		prev, cur, next := h[(i+n-1)%n], h[i], h[(i+1)%n]
-		n1 := outward(prev, cur)
-		n2 := outward(cur, next)
-		bx, by := n1.X+n2.X, n1.Y+n2.Y
-		bl := math.Hypot(bx, by)
-		if bl < 1e-9 {
-			out[i] = coverage.Point{X: cur.X + n1.X*d, Y: cur.Y + n1.Y*d}
-			continue
-		}
-		bx, by = bx/bl, by/bl
-		cos := bx*n1.X + by*n1.Y
-		k := d / math.Max(cos, 0.2)
-		out[i] = coverage.Point{X: cur.X + bx*k, Y: cur.Y + by*k}
-	}
-	return out
-}
-
-// outward is the unit normal pointing out of a counter-clockwise edge a->b.
-func outward(a, b coverage.Point) coverage.Point {
-	dx, dy := b.X-a.X, b.Y-a.Y
-	l := math.Hypot(dx, dy)
-	if l == 0 {
-		return coverage.Point{}
-	}
-	return coverage.Point{X: dy / l, Y: -dx / l}
 }

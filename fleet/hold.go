@@ -123,31 +123,3 @@ func bringWithin(c coverage.Point, from []coverage.Point, reach float64) coverag
 	k := reach / bd
 	return coverage.Point{X: f.X + (c.X-f.X)*k, Y: f.Y + (c.Y-f.Y)*k}
 }
-
-// nearestInArea is pt when it lies in the area, else the point of the area
-// nearest to it, stepped inM inside: where a station grown for a drone
-// standing outside the area (a launch site beyond the geofence) starts.
-func nearestInArea(m coverage.MultiPolygon, pt coverage.Point, inM float64) coverage.Point {
-	if m.Contains(pt) {
-		return pt
-	}
-	best, q := math.Inf(1), pt
-	for _, poly := range m {
-		for _, ring := range poly {
-			for i := range ring {
-				c := closestOnSeg(pt, ring[i], ring[(i+1)%len(ring)])
-				if d := math.Hypot(pt.X-c.X, pt.Y-c.Y); d < best {
-					best, q = d, c
-				}
-			}
-		}
-	}
-	if best == 0 || math.IsInf(best, 1) {
-		return q
-	}
-	in := coverage.Point{X: q.X + (q.X-pt.X)/best*inM, Y: q.Y + (q.Y-pt.Y)/best*inM}
-	if m.Contains(in) {
-		return in
-	}
-	return q
-}

@@ -395,9 +395,9 @@ func (l *loop) grow() {
 	// geofence), and is grown only if the drone can take it: a station
 	// added for a drone that cannot reach it is dropped again at once,
 	// and grown again, every pass (seen: 1,086 times in an hour).
-	at := nearestInArea(l.region.Area, l.launchPoint(spare), 100)
+	at := l.region.Area.Nearest(l.launchPoint(spare), 100)
 	if spare.airborne() {
-		at = nearestInArea(l.region.Area, l.region.Projection.Forward(coverage.LonLat{Lon: spare.tel.Lon, Lat: spare.tel.Lat}), 100)
+		at = l.region.Area.Nearest(l.region.Projection.Forward(coverage.LonLat{Lon: spare.tel.Lon, Lat: spare.tel.Lat}), 100)
 	}
 	ll := l.region.Projection.Inverse(at)
 	st := Station{ID: fmt.Sprintf("S%d", next+1), Lat: ll.Lat, Lon: ll.Lon, AltM: alt,

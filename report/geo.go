@@ -7,11 +7,15 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"github.com/peterstace/simplefeatures/geom"
 )
 
-// hits reports whether the point or area g touches the uncovered region u.
-// Coordinates are lon/lat and the tests are planar, which is exact enough
-// at the scale of an incident area (tens of kilometres).
+// hits reports whether the point or area g and the uncovered region u share
+// a point, boundaries included. Coordinates are lon/lat and the tests are
+// planar, which is exact enough at the scale of an incident area (tens of
+// kilometres). A point is tested by orb/planar; an area against u by
+// simplefeatures (edges crossing, or either inside the other, holes
+// honoured).
 func hits(g orb.Geometry, u orb.MultiPolygon) bool {
 	if len(u) == 0 {
 		return false
@@ -20,82 +24,40 @@ func hits(g orb.Geometry, u orb.MultiPolygon) bool {
 	case orb.Point:
 		return planar.MultiPolygonContains(u, g)
 	case orb.Polygon:
-		return polygonHits(g, u)
-	}
-	return false
-}
-
-// geometryContains reports whether a team's area lies inside u (a point is
-// handled by hits).
-func geometryContains(u orb.MultiPolygon, g orb.Geometry) bool {
-	if p, ok := g.(orb.Polygon); ok && len(p) > 0 && len(p[0]) > 0 {
-		return planar.MultiPolygonContains(u, p[0][0])
-	}
-	return false
-}
-
-// polygonHits reports whether the area a and the region u overlap: a point
-// of one lies inside the other, or their edges cross.
-func polygonHits(a orb.Polygon, u orb.MultiPolygon) bool {
-	if len(a) == 0 {
-		return false
-	}
-	if !a.Bound().Intersects(u.Bound()) {
-		return false
-	}
-	for _, p := range a[0] {
-		if planar.MultiPolygonContains(u, p) {
-			return true
+		if len(g) == 0 || !g.Bound().Intersects(u.Bound()) {
+			return false
 		}
+		return geom.Intersects(sfPolygon(g).AsGeometry(), sfMultiPolygon(u).AsGeometry())
 	}
-	for _, up := range u {
-		if len(up) == 0 {
+	return false
+}
+
+func sfMultiPolygon(m orb.MultiPolygon) geom.MultiPolygon {
+	ps := make([]geom.Polygon, 0, len(m))
+	for _, p := range m {
+		ps = append(ps, sfPolygon(p))
+	}
+	return geom.NewMultiPolygon(ps)
+}
+
+// sfPolygon is p for simplefeatures, each ring closed (GeoJSON rings are,
+// but a ring built in code may not be) and rings of no length left out.
+func sfPolygon(p orb.Polygon) geom.Polygon {
+	rings := make([]geom.LineString, 0, len(p))
+	for _, r := range p {
+		if len(r) == 0 {
 			continue
 		}
-		for _, p := range up[0] {
-			if planar.PolygonContains(a, p) {
-				return true
-			}
+		c := make([]float64, 0, 2*len(r)+2)
+		for _, q := range r {
+			c = append(c, q[0], q[1])
 		}
-	}
-	for _, ar := range a {
-		for _, up := range u {
-			for _, ur := range up {
-				if ringsCross(ar, ur) {
-					return true
-				}
-			}
+		if !r.Closed() {
+			c = append(c, r[0][0], r[0][1])
 		}
+		rings = append(rings, geom.NewLineString(geom.NewSequence(c, geom.DimXY)))
 	}
-	return false
-}
-
-func ringsCross(a, b orb.Ring) bool {
-	if !a.Bound().Intersects(b.Bound()) {
-		return false
-	}
-	for i := 0; i+1 < len(a); i++ {
-		for j := 0; j+1 < len(b); j++ {
-			if segmentsCross(a[i], a[i+1], b[j], b[j+1]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// segmentsCross reports whether segments pq and rs intersect properly
-// (cross each other at one point inside both).
-func segmentsCross(p, q, r, s orb.Point) bool {
-	d1 := orient(r, s, p)
-	d2 := orient(r, s, q)
-	d3 := orient(p, q, r)
-	d4 := orient(p, q, s)
-	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
-}
-
-func orient(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	return geom.NewPolygon(rings)
 }
 
 // geoJSON encodes a point, polygon or multipolygon as a GeoJSON geometry,

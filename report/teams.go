@@ -129,7 +129,7 @@ func (w *teamWatch) without(n Network, area orb.MultiPolygon) []TeamPosition {
 		if !st.uncovered[n] {
 			continue
 		}
-		if area != nil && !hits(st.pos.Geometry(), area) && !geometryContains(area, st.pos.Geometry()) {
+		if area != nil && !hits(st.pos.Geometry(), area) {
 			continue
 		}
 		out = append(out, st.pos)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -92,9 +93,52 @@ func TestPolygonHits(t *testing.T) {
 		{"contains the hole", orb.Polygon{{{5.9, 44.9}, {6.1, 44.9}, {6.1, 45.1}, {5.9, 45.1}, {5.9, 44.9}}}, true},
 		{"edges cross only", orb.Polygon{{{6.005, 44.99}, {6.006, 44.99}, {6.006, 45.02}, {6.005, 45.02}, {6.005, 44.99}}}, true},
 		{"beside", orb.Polygon{{{6.02, 45.0}, {6.03, 45.0}, {6.03, 45.01}, {6.02, 45.0}}}, false},
+		{"shares an edge", orb.Polygon{{{6.01, 45.0}, {6.02, 45.0}, {6.02, 45.01}, {6.01, 45.01}, {6.01, 45.0}}}, true},
+		{"touches a corner", orb.Polygon{{{6.01, 45.01}, {6.02, 45.01}, {6.02, 45.02}, {6.01, 45.01}}}, true},
+		{"holds the hole in its own hole", orb.Polygon{
+			{{5.9, 44.9}, {6.1, 44.9}, {6.1, 45.1}, {5.9, 45.1}, {5.9, 44.9}},
+			{{5.99, 44.99}, {5.99, 45.02}, {6.02, 45.02}, {6.02, 44.99}, {5.99, 44.99}},
+		}, false},
+		{"ring left open", orb.Polygon{{{6.005, 45.005}, {6.02, 45.005}, {6.02, 45.02}}}, true},
+		{"no rings", orb.Polygon{}, false},
 	} {
 		if got := hits(c.area, u); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
+	}
+	// u with a hole: an area inside the hole misses it, one across the
+	// hole's edge hits it.
+	ring := orb.Polygon{
+		{{6.0, 45.0}, {6.1, 45.0}, {6.1, 45.1}, {6.0, 45.1}, {6.0, 45.0}},
+		{{6.03, 45.03}, {6.03, 45.07}, {6.07, 45.07}, {6.07, 45.03}, {6.03, 45.03}},
+	}
+	if hits(orb.Polygon{{{6.04, 45.04}, {6.06, 45.04}, {6.06, 45.06}, {6.04, 45.04}}}, orb.MultiPolygon{ring}) {
+		t.Error("an area inside u's hole hits u")
+	}
+	if !hits(orb.Polygon{{{6.04, 45.04}, {6.09, 45.04}, {6.09, 45.06}, {6.04, 45.04}}}, orb.MultiPolygon{ring}) {
+		t.Error("an area across u's hole's edge misses u")
+	}
+	if hits(orb.Point{6.05, 45.05}, orb.MultiPolygon{ring}) || !hits(orb.Point{6.01, 45.05}, orb.MultiPolygon{ring}) {
+		t.Error("a point in u's hole hits u, or one in u misses it")
+	}
+}
+
+// BenchmarkHits: a team's small area against an uncovered 200-gon, inside
+// its bounding box but outside the ring (the slowest answer: no vertex of
+// either inside the other).
+func BenchmarkHits(b *testing.B) {
+	var ring orb.Ring
+	for i := 0; i <= 200; i++ {
+		s, c := math.Sincos(2 * math.Pi * float64(i%200) / 200)
+		ring = append(ring, orb.Point{6 + 0.05*c, 45 + 0.05*s})
+	}
+	u := orb.MultiPolygon{{ring}}
+	team := orb.Polygon{{{6.04, 45.04}, {6.045, 45.04}, {6.045, 45.045}, {6.04, 45.045}, {6.04, 45.04}}}
+	if hits(team, u) {
+		b.Fatal("the team's area hits the ring")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		hits(team, u)
 	}
 }

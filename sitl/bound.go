@@ -9,8 +9,6 @@ import (
 
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 )
 
 // Bound is an upper bound on the mean coverage a scenario's fleet can give
@@ -107,7 +105,7 @@ func UpperBound(sc *Scenario, radii map[string]fleet.CellRadii) (*Bound, error) 
 			continue
 		}
 		home := reg.Projection.Forward(coverage.LonLat{Lon: dc.Home.Lon, Lat: dc.Home.Lat})
-		g.held += heldShare(p, distanceToArea(reg.Area, home), lowestBestAlt(sc, radii[p.Name], p), sc.Duration, sc.BatterySwap)
+		g.held += heldShare(p, reg.Area.Distance(home), lowestBestAlt(sc, radii[p.Name], p), sc.Duration, sc.BatterySwap)
 	}
 	names := make([]string, 0, len(groups))
 	for name, g := range groups {
@@ -253,28 +251,4 @@ func bestAlt(r fleet.CellRadii, p fleet.Profile, n fleet.Network) float64 {
 // airframe can fly, a little generous for the search's step.
 func maxRadius(r fleet.CellRadii, p fleet.Profile, n fleet.Network) float64 {
 	return 1.001 * radiusAt(r, n, bestAlt(r, p, n))
-}
-
-// distanceToArea is the distance from pt to the nearest point of m (0
-// inside).
-func distanceToArea(m coverage.MultiPolygon, pt coverage.Point) float64 {
-	if m.Contains(pt) {
-		return 0
-	}
-	mp := make(orb.MultiPolygon, 0, len(m))
-	for _, poly := range m {
-		op := make(orb.Polygon, 0, len(poly))
-		for _, ring := range poly {
-			if len(ring) == 0 {
-				continue
-			}
-			or := make(orb.Ring, 0, len(ring)+1)
-			for _, p := range ring {
-				or = append(or, orb.Point{p.X, p.Y})
-			}
-			op = append(op, append(or, or[0]))
-		}
-		mp = append(mp, op)
-	}
-	return planar.DistanceFrom(mp, orb.Point{pt.X, pt.Y})
 }

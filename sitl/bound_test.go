@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 )
 
@@ -29,18 +28,6 @@ func TestHeldShare(t *testing.T) {
 	} {
 		if got := heldShare(p, c.dist, c.alt, c.run, c.swap); math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
-		}
-	}
-}
-
-func TestDistanceToArea(t *testing.T) {
-	sq := coverage.MultiPolygon{{{{X: 0, Y: 0}, {X: 100, Y: 0}, {X: 100, Y: 100}, {X: 0, Y: 100}}}}
-	for _, c := range []struct {
-		p    coverage.Point
-		want float64
-	}{{coverage.Point{X: 50, Y: 50}, 0}, {coverage.Point{X: 150, Y: 50}, 50}, {coverage.Point{X: 130, Y: 140}, 50}} {
-		if got := distanceToArea(sq, c.p); math.Abs(got-c.want) > 1e-9 {
-			t.Errorf("%v: %v, want %v", c.p, got, c.want)
 		}
 	}
 }

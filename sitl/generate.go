@@ -77,7 +77,7 @@ func (g *generated) scenario() (string, []byte) {
 	areaKm2 := math.Exp(g.uniform(math.Log(minAreaKm2), math.Log(maxAreaKm2)))
 	shape, ring := g.shape(areaKm2 * 1e6)
 	toLL := func(p coverage.Point) (float64, float64) {
-		return lat + p.Y/111_320, lon + p.X/(111_320*math.Cos(lat*math.Pi/180))
+		return coverage.Offset(lat, lon, p.Y, p.X)
 	}
 	coords := make([][2]float64, 0, len(ring)+1)
 	for _, p := range append(ring, ring[0]) {

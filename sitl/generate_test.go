@@ -2,6 +2,8 @@ package sitl
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +73,16 @@ func TestGenerate(t *testing.T) {
 			t.Fatalf("%s: %v", sc.Name, err)
 		}
 		km2 := reg.Area.Area() / 1e6
+		// The area drawn in metres is the area stated in the header once
+		// laid on the globe and projected back (to the header's rounding).
+		var shape string
+		var stated float64
+		if _, err := fmt.Sscanf(string(ya), "# Generated (aerocell sitl --generate): a %s area of %f km²", &shape, &stated); err != nil {
+			t.Fatalf("%s: header: %v", sc.Name, err)
+		}
+		if math.Abs(km2-stated) > 0.5+1e-4*stated {
+			t.Errorf("%s: area %.3f km², the header says %.0f", sc.Name, km2, stated)
+		}
 		minKm2, maxKm2 = min(minKm2, km2), max(maxKm2, km2)
 	}
 	t.Logf("shapes %v, drones %v, faults %v, areas %.1f-%.1f km², wind up to %.1f m/s", shapes, profiles, kinds, minKm2, maxKm2, maxWind)

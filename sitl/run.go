@@ -412,5 +412,3 @@ func sampleOf(t time.Duration, s fleet.Snapshot) Sample {
 	}
 	return smp
 }
-
-func cosDeg(d float64) float64 { return math.Cos(d * math.Pi / 180) }

@@ -396,7 +396,7 @@ func (s *Scenario) simDrones() []sim.DroneConfig {
 				perSite[d.Site]++
 				gs := sim.LatLonAlt{Lat: st.Lat, Lon: st.Lon, Alt: st.Alt}
 				home := gs
-				home.Lon += float64(k) * 10 / (111320 * cosDeg(st.Lat))
+				home.Lat, home.Lon = coverage.Offset(st.Lat, st.Lon, 0, float64(k)*10)
 				dc.Home, dc.GroundStation = home, &gs
 			case d.Home != nil:
 				dc.Home = *d.Home
@@ -406,7 +406,7 @@ func (s *Scenario) simDrones() []sim.DroneConfig {
 			if d.Site == "" {
 				k := perSite[""]
 				perSite[""]++
-				dc.Home.Lon += float64(k) * 10 / (111320 * cosDeg(dc.Home.Lat))
+				dc.Home.Lat, dc.Home.Lon = coverage.Offset(dc.Home.Lat, dc.Home.Lon, 0, float64(k)*10)
 			}
 			out = append(out, dc)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
@@ -90,7 +90,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		for i := 0; i < *drones; i++ {
 			dh := h
-			dh.Lat, dh.Lon = offsetEast(h, float64(i)*10)
+			dh.Lat, dh.Lon = coverage.Offset(h.Lat, h.Lon, 0, float64(i)*10)
 			cfg.Drones = append(cfg.Drones, sim.DroneConfig{SysID: uint8(*base + i), Profile: *profile, Home: dh})
 		}
 	}
@@ -266,12 +266,6 @@ func parseLatLonAlt(s string) (sim.LatLonAlt, error) {
 		return p, fmt.Errorf("%q: latitude must be within ±85, longitude within ±180", s)
 	}
 	return p, nil
-}
-
-// offsetEast moves p e metres east.
-func offsetEast(p sim.LatLonAlt, e float64) (float64, float64) {
-	const r = 6371000.0
-	return p.Lat, p.Lon + e/(r*math.Cos(p.Lat*math.Pi/180))*180/math.Pi
 }
 
 // parseFaultFlag reads kind=...,sysid=...,at=...,duration=...,percent=...,
