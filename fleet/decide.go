@@ -11,6 +11,7 @@ import (
 
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
@@ -495,17 +496,42 @@ func (l *loop) costTo(d *drone, st *Station) float64 {
 
 // timeTo estimates the flight time from d's position to a point.
 func (l *loop) timeTo(d *drone, lat, lon, alt float64) time.Duration {
-	dist := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)
 	climb := math.Abs(alt - d.tel.AltRel)
 	rate := d.profile.ClimbMS
 	if alt < d.tel.AltRel {
 		rate = d.profile.DescentMS
 	}
-	s := dist/d.profile.CruiseMS + climb/rate
+	s := climb / rate
 	if !d.airborne() {
 		s += 15 // mode, arm, spin up
 	}
-	return time.Duration(s * float64(time.Second))
+	return l.transit(d, d.tel.Lat, d.tel.Lon, lat, lon) + time.Duration(s*float64(time.Second))
+}
+
+// noHeadway stands for the flight time of a leg d cannot fly against the
+// wind: longer than any endurance, so the leg is never planned and a drone
+// that needs it heads home at once.
+const noHeadway = 1000 * time.Hour
+
+// transit is the time d takes over the ground from one point to another at
+// its cruise airspeed in the planned wind: a drone flying home into a
+// headwind takes longer than the distance over its airspeed, and one that
+// makes no headway never arrives.
+func (l *loop) transit(d *drone, lat0, lon0, lat1, lon1 float64) time.Duration {
+	north, east := coverage.Displacement(lat0, lon0, lat1, lon1)
+	dist := math.Hypot(north, east)
+	if !(dist > 0) {
+		return 0
+	}
+	gs := d.profile.CruiseMS
+	if l.wind.SpeedMS > 0 && d.profile.Air.CruiseSpeed > 0 {
+		tail, cross := l.wind.Components(math.Atan2(east, north) * 180 / math.Pi)
+		gs = d.profile.Air.GroundSpeed(tail, cross)
+	}
+	if !(gs > 0.5) {
+		return noHeadway
+	}
+	return time.Duration(dist / gs * float64(time.Second))
 }
 
 // enduranceLeft estimates the flight time left before the battery reserve.
@@ -598,14 +624,13 @@ func (l *loop) earlyReliefs(cands []*drone) map[int]bool {
 	return out
 }
 
-// timeHome is the flight time from d to its home and down.
+// timeHome is the flight time from d to its home and down, in the wind.
 func (l *loop) timeHome(d *drone) time.Duration {
 	lat, lon := d.tel.HomeLat, d.tel.HomeLon
 	if !d.tel.HomeSet {
 		lat, lon = d.tel.Lat, d.tel.Lon
 	}
-	s := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)/d.profile.CruiseMS + d.tel.AltRel/d.profile.DescentMS
-	return time.Duration(s * float64(time.Second))
+	return l.transit(d, d.tel.Lat, d.tel.Lon, lat, lon) + time.Duration(math.Max(0, d.tel.AltRel)/d.profile.DescentMS*float64(time.Second))
 }
 
 // reserveFlight is how long d cruises on its reserve: from the reserve
