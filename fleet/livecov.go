@@ -36,19 +36,13 @@ func (l *loop) measure() {
 			ss = append(ss, st)
 		}
 	}
-	reg := l.region
-	var rep coverage.LiveReport
-	var err error
-	key := liveKey(ss)
-	draw := func(polygons bool) (coverage.LiveReport, []FootprintShape, error) {
-		rep, err := reg.Live(ss, polygons)
-		return rep, nil, err
-	}
 	if l.cfg.Terrain != nil {
-		rep, key, draw, err = l.measureTerrain(flying)
-	} else {
-		rep, err = reg.Live(ss, false)
+		l.measureTerrain(flying) // beside the loop
+		return
 	}
+	reg := l.region
+	key := liveKey(ss)
+	rep, err := reg.Live(ss, false)
 	if err != nil {
 		l.log.Warn("live coverage not measured", "err", err)
 		return
@@ -64,8 +58,8 @@ func (l *loop) measure() {
 		l.opWG.Add(1)
 		go func() {
 			defer l.opWG.Done()
-			rep, shapes, err := draw(true)
-			res := uncovered{region: reg, err: err, shapes: shapes}
+			rep, err := reg.Live(ss, true)
+			res := uncovered{region: reg, err: err}
 			if err == nil {
 				res.polys = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
 			}
@@ -81,7 +75,6 @@ func (l *loop) measure() {
 type uncovered struct {
 	region *coverage.Region
 	polys  map[Network]orb.MultiPolygon
-	shapes []FootprintShape
 	err    error
 }
 
@@ -93,7 +86,7 @@ func (l *loop) gotUncovered(u uncovered) {
 	}
 	if u.region == l.region {
 		l.cov.Uncovered = u.polys
-		l.cov.Footprints = u.shapes
+		l.cov.Footprints = nil // circles: the map draws them from the drones
 	}
 }
 
