@@ -50,16 +50,19 @@ type liveFootprint struct {
 
 // footprints caches swept terrain footprints: the plan's by position and
 // height, each flying drone's where it was last swept, and the live layout
-// last drawn. It is safe for concurrent use: the workers beside the loop
+// last measured. It is safe for concurrent use: the workers beside the loop
 // sweep into it. No lock is held during a sweep.
 type footprints struct {
 	mu      sync.Mutex
 	planned map[footprintKey]*coverage.Footprint
 	live    map[int]*liveFootprint // by drone
-	// drawnRegion and drawnKey are the live layout whose uncovered parts
-	// and shapes were last drawn.
-	drawnRegion *coverage.Region
-	drawnKey    string
+	// measured is the live layout last measured, and what it gave: the
+	// same layout again is not measured again (nor drawn).
+	measured struct {
+		region *coverage.Region
+		key    string
+		rep    coverage.LiveReport
+	}
 }
 
 func newFootprints() *footprints {
@@ -132,22 +135,19 @@ func (c *footprints) keepLive(keep map[int]bool) {
 	}
 }
 
-// redraw reports whether the live layout key over reg differs from the
-// one last drawn, and takes it as drawn.
-func (c *footprints) redraw(reg *coverage.Region, key string) bool {
+// lastLive returns the live report of layout key over reg, if it is the
+// layout last measured.
+func (c *footprints) lastLive(reg *coverage.Region, key string) (coverage.LiveReport, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.drawnRegion == reg && c.drawnKey == key {
-		return false
-	}
-	c.drawnRegion, c.drawnKey = reg, key
-	return true
+	m := c.measured
+	return m.rep, m.region == reg && m.key == key
 }
 
-// undraw forgets the layout last drawn: the drawing failed.
-func (c *footprints) undraw() {
+// keepLast keeps rep as the live report of layout key over reg.
+func (c *footprints) keepLast(reg *coverage.Region, key string, rep coverage.LiveReport) {
 	c.mu.Lock()
-	c.drawnRegion, c.drawnKey = nil, ""
+	c.measured.region, c.measured.key, c.measured.rep = reg, key, rep
 	c.mu.Unlock()
 }
 
@@ -396,7 +396,7 @@ type liveTerrain struct {
 // measureTerrain measures live coverage over terrain beside the loop:
 // each flying drone's footprints (swept again only when it moved more than
 // terrainMoveM), the uncovered parts and the footprints' shapes drawn when
-// the layout changed. The loop takes the latest finished measurement
+// the layout changed (an unchanged layout is not measured again). The loop takes the latest finished measurement
 // (gotLiveTerrain) and never waits for one; asked while one runs, the
 // newest waits in place of any older.
 func (l *loop) measureTerrain(ids []int) {
@@ -470,20 +470,22 @@ func measureLive(ctx context.Context, c *footprints, sweep sweepFunc, profiles m
 		}
 	}
 	c.keepLive(keep)
-	out.drawn = c.redraw(reg, key.String())
-	out.rep, out.err = reg.LiveTerrain(pub, prv, terrainStepM, out.drawn)
-	if out.err != nil {
-		if out.drawn {
-			c.undraw()
-		}
+	k := key.String()
+	if rep, ok := c.lastLive(reg, k); ok {
+		out.rep = rep // the same footprints over the same area
 		return out
 	}
-	if out.drawn {
-		out.polys = map[Network]orb.MultiPolygon{Public: toOrb(out.rep.UncoveredPublic), Private: toOrb(out.rep.UncoveredPrivate)}
-		out.shapes = make([]FootprintShape, 0, len(all))
-		for _, d := range all {
-			out.shapes = append(out.shapes, FootprintShape{Drone: d.drone, Network: d.net, Shape: toOrb(d.fp.Shape(reg.Projection))})
-		}
+	// A new layout: measured, and its uncovered parts drawn.
+	out.rep, out.err = reg.LiveTerrain(pub, prv, terrainStepM, true)
+	if out.err != nil {
+		return out
+	}
+	c.keepLast(reg, k, out.rep)
+	out.drawn = true
+	out.polys = map[Network]orb.MultiPolygon{Public: toOrb(out.rep.UncoveredPublic), Private: toOrb(out.rep.UncoveredPrivate)}
+	out.shapes = make([]FootprintShape, 0, len(all))
+	for _, d := range all {
+		out.shapes = append(out.shapes, FootprintShape{Drone: d.drone, Network: d.net, Shape: toOrb(d.fp.Shape(reg.Projection))})
 	}
 	return out
 }

@@ -315,3 +315,45 @@ func TestTerrainFootprintCacheConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A live layout is measured and drawn once: the same drones' footprints
+// again (a drone that moved less than terrainMoveM keeps its footprint)
+// give the same report with no sweep and no drawing; a drone that moved
+// farther, or another area, is swept and drawn again.
+func TestTerrainLiveLayoutMeasuredOnce(t *testing.T) {
+	rd := &ridgeTerrain{}
+	reg, err := prepareRegion(IncidentSpec{Area: square(base.Lat, base.Lon, 4)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, sweep, profiles := newFootprints(), (&Config{Terrain: rd, Env: coverage.EnvSuburban}).sweeper(), BuiltinProfiles()
+	srcs := []liveSource{{drone: 1, profile: coverage.ProfileHeavy, lat: base.Lat, lon: base.Lon, altM: 120, on: []Network{Public, Private}}}
+	measure := func(what string, reg *coverage.Region, drawn, swept bool) liveTerrain {
+		t.Helper()
+		before := rd.reads.Load()
+		m := measureLive(context.Background(), c, sweep, profiles, reg, srcs)
+		if m.err != nil || m.drawn != drawn || (rd.reads.Load() > before) != swept {
+			t.Fatalf("%s: err %v, drawn %v, %d elevations read", what, m.err, m.drawn, rd.reads.Load()-before)
+		}
+		if m.rep.Public.Fraction <= 0 || m.rep.Public.Fraction >= 1 {
+			t.Fatalf("%s: public coverage %v", what, m.rep.Public.Fraction)
+		}
+		return m
+	}
+	first := measure("first", reg, true, true)
+	if len(first.shapes) != 2 || len(first.polys[Public]) == 0 {
+		t.Fatalf("first drawing: %d shapes, %d public holes", len(first.shapes), len(first.polys[Public]))
+	}
+	if again := measure("again", reg, false, false); again.rep.Public != first.rep.Public || again.rep.Private != first.rep.Private {
+		t.Fatalf("the same layout measured %+v, then %+v", first.rep.Public, again.rep.Public)
+	}
+	srcs[0].lat += 30 / 111_320.0
+	measure("moved 30 m", reg, false, false)
+	srcs[0].lat += 100 / 111_320.0
+	measure("moved 130 m", reg, true, true)
+	other, err := prepareRegion(IncidentSpec{Area: square(base.Lat, base.Lon, 4)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	measure("the area edited", other, true, true)
+}
