@@ -357,3 +357,84 @@ func TestTerrainLiveLayoutMeasuredOnce(t *testing.T) {
 	}
 	measure("the area edited", other, true, true)
 }
+
+// The flying plan's coverage over terrain is measured beside the loop
+// after a re-plan, and the measurement is taken only if the plan it was
+// made for still stands: the area edited twice, the first edit's
+// measurement (held until the second edit) is dropped, and the plan shows
+// its old figures until the second's is in, then that one.
+func TestTerrainPlanMeasureStaleDropped(t *testing.T) {
+	gate := newSweepGate()
+	rd := &ridgeTerrain{}
+	sweep := (&Config{Terrain: rd, Env: coverage.EnvSuburban}).sweeper()
+	cfg := Config{Terrain: rd, sweep: func(reg *coverage.Region, p Profile, n Network, lat, lon, altM float64) (*coverage.Footprint, error) {
+		gate.wait(reg, lat, lon)
+		return sweep(reg, p, n, lat, lon, altM)
+	}}
+	r := newFakeRig(t, 4, cfg)
+	t.Cleanup(func() { gate.set(nil) }) // before the rig stops
+	r.deploy(10)
+	ctx := context.Background()
+	inLoop := func(fn func(l *loop)) {
+		t.Helper()
+		if err := r.ctl.do(ctx, func(l *loop) error { fn(l); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before map[Network]float64
+	var started uint64
+	inLoop(func(l *loop) { before, started = clonePlan(l.st.Plan).Coverage, l.measuring.started })
+	km2 := func(reg *coverage.Region) float64 { return reg.Area.Area() / 1e6 }
+	gate.set(func(*coverage.Region, float64, float64) bool { return true })
+	if _, err := r.ctl.UpdateIncident(ctx, IncidentSpec{Name: "orders", Area: square(base.Lat, base.Lon, 9)}); err != nil {
+		t.Fatal(err)
+	}
+	for km2(gate.nextHeld(t, "the first edit's measurement")) > 90 {
+	}
+	if _, err := r.ctl.UpdateIncident(ctx, IncidentSpec{Name: "orders", Area: square(base.Lat, base.Lon, 11)}); err != nil {
+		t.Fatal(err)
+	}
+	// the 9 km area's sweeps go, the 11 km area's are held
+	gate.set(func(reg *coverage.Region, _, _ float64) bool { return km2(reg) > 110 })
+	for i := 0; ; i++ {
+		var now uint64
+		var cov map[Network]float64
+		inLoop(func(l *loop) { now, cov = l.measuring.started, clonePlan(l.st.Plan).Coverage })
+		if now >= started+2 {
+			if cov[Public] != before[Public] || cov[Private] != before[Private] {
+				t.Fatalf("coverage %v after the first edit's measurement came back, %v before: a stale measurement taken", cov, before)
+			}
+			break
+		}
+		if i > 10000 {
+			t.Fatalf("the second measurement never started (%d started, %d before)", now, started)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	gate.set(nil)
+	var got, want map[Network]float64
+	for i := 0; ; i++ {
+		inLoop(func(l *loop) {
+			if l.measuring.running || l.measuring.next != nil {
+				return
+			}
+			got = clonePlan(l.st.Plan).Coverage
+			var err error
+			want, err = measureCells(ctx, newFootprints(), sweep, l.cfg.Profiles, l.region, planCells(l.st.Plan))
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		if want != nil {
+			break
+		}
+		if i > 10000 {
+			t.Fatal("the second measurement never came back")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("plan coverage %v before the edits, %v after (measured afresh %v)", before, got, want)
+	if got[Public] != want[Public] || got[Private] != want[Private] {
+		t.Fatalf("plan coverage %v, its stations over the edited area %v", got, want)
+	}
+}
