@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -53,21 +54,16 @@ func (l *loop) measure() {
 	// The uncovered polygons take an exact overlay, too slow for the loop
 	// with many cells: a worker draws them for the latest layout and the
 	// loop picks them up when they are ready.
-	if key != l.lastLiveKey && !l.drawing {
-		l.lastLiveKey, l.drawing = key, true
-		l.opWG.Add(1)
-		go func() {
-			defer l.opWG.Done()
+	if key != l.lastLiveKey {
+		l.lastLiveKey = key
+		l.beside(&l.drawing, func(context.Context) func() {
 			rep, err := reg.Live(ss, true)
 			res := uncovered{region: reg, err: err}
 			if err == nil {
 				res.polys = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
 			}
-			select {
-			case l.drawn <- res:
-			case <-l.stopped:
-			}
-		}()
+			return func() { l.gotUncovered(res) }
+		})
 	}
 }
 
@@ -79,7 +75,6 @@ type uncovered struct {
 }
 
 func (l *loop) gotUncovered(u uncovered) {
-	l.drawing = false
 	if u.err != nil {
 		l.log.Warn("uncovered parts not drawn", "err", u.err)
 		return
