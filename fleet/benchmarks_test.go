@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/store"
 	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // holding runs a controller over a fake radio of n drones until every
@@ -194,4 +196,107 @@ func BenchmarkTaskRequest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkLoopStepTerrain measures one tick of the loop (live coverage,
+// decisions, save, snapshot) with eight heavies flying over Crawford Notch
+// on the SRTM tile, each moving 60 m a tick: every footprint (two cells a
+// drone) must be swept again each tick. "step" is the loop's tick with the
+// sweeps beside it (measured/op: the live measurements that finished and
+// were taken per tick, at the worker's pace); "inline" is the tick with the
+// sweep in it, as it was before the sweeps moved beside the loop.
+func BenchmarkLoopStepTerrain(b *testing.B) {
+	area, err := os.ReadFile("../examples/areas/crawford-notch.geojson")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 8
+	setup := func(b *testing.B) (*loop, *fakeRadio, *clock.Manual, func()) {
+		radio := newFakeRadio(n, 44.13, -71.36, 6)
+		for _, id := range radio.order {
+			radio.set(id, func(t *mavlink.Telemetry) {
+				t.Armed, t.AltRel, t.LandedState = true, 120, common.MAV_LANDED_STATE_IN_AIR
+				t.PublicCell, t.PrivateCell = mavlink.CellOn, mavlink.CellOn
+			})
+		}
+		clk := clock.NewManual(epoch)
+		st, err := store.Open(filepath.Join(b.TempDir(), "state.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(n), Terrain: openDEM(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := newLoop(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		l.opCtx = ctx
+		l.started = clk.Now().Add(-time.Hour)
+		l.ready = true
+		if _, err := l.createIncident(IncidentSpec{Name: "crawford", Area: area}); err != nil {
+			b.Fatal(err)
+		}
+		l.step()
+		return l, radio, clk, func() {
+			cancel()
+			close(l.stopped)
+			l.opWG.Wait()
+			st.Close()
+		}
+	}
+	move := func(radio *fakeRadio, i int) {
+		dlat := 60.0 / 111_320
+		if i%2 == 1 {
+			dlat = -dlat
+		}
+		for _, id := range radio.order {
+			radio.set(id, func(t *mavlink.Telemetry) { t.Lat += dlat })
+		}
+	}
+	b.Run("step", func(b *testing.B) {
+		l, radio, clk, stop := setup(b)
+		defer stop()
+		done := 0
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			move(radio, i)
+			clk.Advance(time.Second)
+			l.measure()
+			l.step()
+			select { // a finished measurement is taken as run would
+			case r := <-l.besideDone:
+				l.besideFinished(r)
+				done++
+			default:
+			}
+		}
+		b.ReportMetric(float64(done)/float64(b.N), "measured/op")
+	})
+	b.Run("inline", func(b *testing.B) {
+		l, radio, clk, stop := setup(b)
+		defer stop()
+		sweep := l.cfg.sweeper()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			move(radio, i)
+			clk.Advance(time.Second)
+			l.refresh()
+			var srcs []liveSource
+			for _, v := range radio.Vehicles() {
+				d := l.drones[int(v.ID.SysID)]
+				alt, err := l.heightAboveGround(d)
+				if err != nil {
+					b.Fatal(err)
+				}
+				srcs = append(srcs, liveSource{drone: d.id, profile: d.profile.Name, lat: v.Lat, lon: v.Lon, altM: alt, on: []Network{Public, Private}})
+			}
+			if m := measureLive(context.Background(), l.terrain, sweep, l.cfg.Profiles, l.region, srcs); m.err != nil {
+				b.Fatal(m.err)
+			}
+			l.step()
+		}
+	})
 }

@@ -118,6 +118,12 @@ type Config struct {
 	// the drones report theirs (WIND): tethered posts lower and nearer
 	// their winch, battery endurance shortened.
 	Wind airframe.Wind
+
+	// sweep and place, when set, stand in for the terrain sweep of one
+	// station's footprint and for the terrain placer (tests make them
+	// slow); both run beside the loop.
+	sweep sweepFunc
+	place placeFunc
 }
 
 func (c *Config) setDefaults() error {
@@ -276,6 +282,30 @@ func (c *Controller) do(ctx context.Context, fn func(l *loop) error) error {
 	}
 }
 
+// doAndWait runs fn in the loop and then, outside it, waits for what the
+// work fn started sends on the channel it returned (nil: nothing to wait
+// for, the zero value).
+func doAndWait[T any](c *Controller, ctx context.Context, fn func(l *loop) (<-chan T, error)) (T, error) {
+	var zero T
+	var wait <-chan T
+	err := c.do(ctx, func(l *loop) error {
+		w, err := fn(l)
+		wait = w
+		return err
+	})
+	if err != nil || wait == nil {
+		return zero, err
+	}
+	select {
+	case v := <-wait:
+		return v, nil
+	case <-c.done:
+		return zero, ErrClosed
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
 // CreateIncident opens an incident over an area. Nothing flies until Deploy.
 func (c *Controller) CreateIncident(ctx context.Context, spec IncidentSpec) (Incident, error) {
 	var out Incident
@@ -305,20 +335,27 @@ func (c *Controller) CloseIncident(ctx context.Context) error {
 }
 
 // PreviewPlan plans the open incident with the drones available now,
-// without flying.
+// without flying. Over terrain the plan is made beside the loop, which
+// goes on meanwhile.
 func (c *Controller) PreviewPlan(ctx context.Context) (Plan, error) {
-	var out Plan
-	err := c.do(ctx, func(l *loop) error {
-		p, err := l.preview()
-		out = p
-		return err
-	})
-	return out, err
+	r, err := doAndWait(c, ctx, func(l *loop) (<-chan planReply, error) { return l.preview() })
+	if err != nil {
+		return Plan{}, err
+	}
+	return r.plan, r.err
 }
 
-// Deploy plans the open incident and flies it.
+// Deploy plans the open incident and flies it; it returns once the plan
+// is flown (saved). Over terrain the plan is made beside the loop, which
+// goes on meanwhile and sends no drone anywhere for this deployment until
+// the plan is made; a caller that stops waiting does not stop it (Recall
+// does).
 func (c *Controller) Deploy(ctx context.Context) error {
-	return c.do(ctx, func(l *loop) error { return l.deploy() })
+	answer, err := doAndWait(c, ctx, func(l *loop) (<-chan error, error) { return l.deploy() })
+	if err != nil {
+		return err
+	}
+	return answer
 }
 
 // Recall sends every drone of the incident home; the incident stays open.
@@ -335,21 +372,11 @@ func (c *Controller) SetPaused(ctx context.Context, paused bool) error {
 // OrderDrone gives one drone a commander's order; the drone leaves
 // automation until released (OrderRelease).
 func (c *Controller) OrderDrone(ctx context.Context, id int, o Order) error {
-	var wait <-chan error
-	err := c.do(ctx, func(l *loop) error {
-		w, err := l.order(id, o)
-		wait = w
-		return err
-	})
-	if err != nil || wait == nil {
+	answer, err := doAndWait(c, ctx, func(l *loop) (<-chan error, error) { return l.order(id, o) })
+	if err != nil {
 		return err
 	}
-	select {
-	case err := <-wait:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return answer
 }
 
 // Exclude takes a drone out of automation (true) or gives it back (false).

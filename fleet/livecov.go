@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -36,19 +37,13 @@ func (l *loop) measure() {
 			ss = append(ss, st)
 		}
 	}
-	reg := l.region
-	var rep coverage.LiveReport
-	var err error
-	key := liveKey(ss)
-	draw := func(polygons bool) (coverage.LiveReport, []FootprintShape, error) {
-		rep, err := reg.Live(ss, polygons)
-		return rep, nil, err
-	}
 	if l.cfg.Terrain != nil {
-		rep, key, draw, err = l.measureTerrain(flying)
-	} else {
-		rep, err = reg.Live(ss, false)
+		l.measureTerrain(flying) // beside the loop
+		return
 	}
+	reg := l.region
+	key := liveKey(ss)
+	rep, err := reg.Live(ss, false)
 	if err != nil {
 		l.log.Warn("live coverage not measured", "err", err)
 		return
@@ -59,21 +54,16 @@ func (l *loop) measure() {
 	// The uncovered polygons take an exact overlay, too slow for the loop
 	// with many cells: a worker draws them for the latest layout and the
 	// loop picks them up when they are ready.
-	if key != l.lastLiveKey && !l.drawing {
-		l.lastLiveKey, l.drawing = key, true
-		l.opWG.Add(1)
-		go func() {
-			defer l.opWG.Done()
-			rep, shapes, err := draw(true)
-			res := uncovered{region: reg, err: err, shapes: shapes}
+	if key != l.lastLiveKey {
+		l.lastLiveKey = key
+		l.beside(&l.drawing, func(context.Context) func() {
+			rep, err := reg.Live(ss, true)
+			res := uncovered{region: reg, err: err}
 			if err == nil {
 				res.polys = map[Network]orb.MultiPolygon{Public: toOrb(rep.UncoveredPublic), Private: toOrb(rep.UncoveredPrivate)}
 			}
-			select {
-			case l.drawn <- res:
-			case <-l.stopped:
-			}
-		}()
+			return func() { l.gotUncovered(res) }
+		})
 	}
 }
 
@@ -81,19 +71,17 @@ func (l *loop) measure() {
 type uncovered struct {
 	region *coverage.Region
 	polys  map[Network]orb.MultiPolygon
-	shapes []FootprintShape
 	err    error
 }
 
 func (l *loop) gotUncovered(u uncovered) {
-	l.drawing = false
 	if u.err != nil {
 		l.log.Warn("uncovered parts not drawn", "err", u.err)
 		return
 	}
 	if u.region == l.region {
 		l.cov.Uncovered = u.polys
-		l.cov.Footprints = u.shapes
+		l.cov.Footprints = nil // circles: the map draws them from the drones
 	}
 }
 

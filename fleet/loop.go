@@ -202,12 +202,18 @@ type loop struct {
 	// computed for; reported the coverage last announced per network.
 	lastLiveKey string
 	reported    map[Network]float64
-	drawing     bool // a worker is drawing the uncovered parts
-	drawn       chan uncovered
 	// strangers are drones heard but not adopted, each reported once.
 	strangers map[int]bool
-	// terrain caches footprints when Config.Terrain is set.
-	terrain terrainState
+	// terrain caches footprints when Config.Terrain is set; the workers
+	// beside the loop sweep into it (terrain.go).
+	terrain *footprints
+	// Work beside the loop (beside.go): the uncovered parts on flat
+	// earth, live coverage over terrain, the flying plan's measurement
+	// over terrain, and the planning of a deploy or preview over terrain
+	// (planning, while one is under way).
+	drawing, livening, measuring, placing besideSlot
+	besideDone                            chan besideResult
+	planning                              *planning
 	// unique caches the stations' own areas during one task choice
 	// (schedule.go).
 	unique *uniqueCache
@@ -223,9 +229,9 @@ func newLoop(c *Controller) (*loop, error) {
 		reported:    map[Network]float64{},
 		rotationGap: map[string]bool{},
 		wind:        c.cfg.Wind,
-		drawn:       make(chan uncovered, 1),
 		strangers:   map[int]bool{},
-		terrain:     terrainState{planned: map[footprintKey]*coverage.Footprint{}, live: map[int]*liveFootprint{}},
+		terrain:     newFootprints(),
+		besideDone:  make(chan besideResult, 4),
 		// No layout drawn yet: the first measurement draws even an empty
 		// sky (the whole area uncovered).
 		lastLiveKey: "none",
@@ -297,9 +303,9 @@ func (l *loop) run(ctx context.Context) error {
 		case res := <-l.results:
 			l.opDone(res)
 			l.step()
-		case u := <-l.drawn:
-			l.gotUncovered(u)
-			l.publish()
+		case r := <-l.besideDone:
+			l.besideFinished(r)
+			l.step()
 		case <-tick.C():
 			l.measure()
 			l.step()

@@ -12,17 +12,30 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 )
 
-// makePlan plans the open incident for the drones available: tethered
-// drones over their launch sites first, then free-flying airframes from the
-// largest cell to the smallest, each filling what the others leave.
+// makePlan plans the open incident on flat earth for the drones
+// available, and measures it (over terrain, see planOverTerrain).
 func (l *loop) makePlan(reason string) (*Plan, error) {
+	plan, _, _, err := l.flatPlan(reason)
+	if err != nil {
+		return nil, err
+	}
+	l.measurePlanFlat(plan)
+	return plan, nil
+}
+
+// flatPlan places the open incident's stations on flat earth for the
+// drones available: tethered drones over their launch sites first, then
+// free-flying airframes from the largest cell to the smallest, each
+// filling what the others leave. It returns the plan (not measured), the
+// drones it was made for by airframe and the network planned first.
+func (l *loop) flatPlan(reason string) (*Plan, map[string]*group, coverage.Network, error) {
 	inc := l.st.Incident
 	if l.region == nil {
-		return nil, ErrNoIncident
+		return nil, nil, 0, ErrNoIncident
 	}
 	env, err := coverage.EnvironmentByName(l.cfg.Env)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	l.wind = l.windEstimate()
 	primary := coverage.Public
@@ -62,7 +75,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		}
 	}
 	if len(groups) == 0 {
-		return nil, fmt.Errorf("%w: no drone available to plan with", ErrLimit)
+		return nil, nil, 0, fmt.Errorf("%w: no drone available to plan with", ErrLimit)
 	}
 	// The network that matters first, then the other: drones the first
 	// leaves free serve the second rather than stay on the ground.
@@ -83,7 +96,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			}
 			c, err := l.groupCells(g.prof, env, net)
 			if err != nil {
-				return nil, err
+				return nil, nil, 0, err
 			}
 			cells[name] = c
 			names = append(names, name)
@@ -129,7 +142,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 				}
 				pl, err := coverage.Place(opts)
 				if err != nil {
-					return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
+					return nil, nil, 0, fmt.Errorf("fleet: placing %s: %w", name, err)
 				}
 				l.addStations(plan, pl, g.prof, c, reg, &next, &fixed, opts.Sites, false)
 				g.used = float64(g.n)
@@ -141,7 +154,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 			}
 			pl, cost, intermittent, err := l.placeHeld(g, c, opts, free)
 			if err != nil {
-				return nil, fmt.Errorf("fleet: placing %s: %w", name, err)
+				return nil, nil, 0, fmt.Errorf("fleet: placing %s: %w", name, err)
 			}
 			if len(pl.Disks) == 0 {
 				continue
@@ -151,15 +164,9 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 		}
 	}
 	if len(plan.Stations) == 0 {
-		return nil, fmt.Errorf("%w: no station could be placed", ErrLimit)
+		return nil, nil, 0, fmt.Errorf("%w: no station could be placed", ErrLimit)
 	}
-	if l.cfg.Terrain != nil {
-		if err := l.placeOverTerrain(plan, groups, primary); err != nil {
-			return nil, err
-		}
-	}
-	l.measurePlan(plan)
-	return plan, nil
+	return plan, groups, primary, nil
 }
 
 // profileWait is how long after a drone is first heard the planner waits
@@ -298,15 +305,19 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 	}
 }
 
-// measurePlan fills the plan's coverage per network from its stations.
+// measurePlan fills the plan's coverage per network from its stations:
+// over terrain, beside the loop (measurePlanTerrain).
 func (l *loop) measurePlan(plan *Plan) {
 	if l.cfg.Terrain != nil {
-		err := l.measurePlanTerrain(plan)
-		if err == nil {
-			return
-		}
-		l.log.Warn("plan coverage not measured over terrain: measured flat", "err", err)
+		l.measurePlanTerrain(plan)
+		return
 	}
+	l.measurePlanFlat(plan)
+}
+
+// measurePlanFlat fills the plan's coverage per network from its stations'
+// disks.
+func (l *loop) measurePlanFlat(plan *Plan) {
 	for _, n := range Networks {
 		plan.Coverage[n] = coverage.Measure(l.region.Area, l.stationDisks(plan, n)).Fraction
 	}

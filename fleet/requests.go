@@ -101,6 +101,7 @@ func (l *loop) updateIncident(spec IncidentSpec) (Incident, error) {
 	inc.IncidentSpec, l.region = spec, reg
 	l.lastLiveKey = "none"
 	l.emit(Event{Kind: EventIncidentUpdated, Severity: Info, Text: fmt.Sprintf("incident %s edited", inc.ID)})
+	l.replanning() // a plan under way is made again over the new area
 	if l.st.Plan != nil {
 		if err := l.replanMoves("area edited"); err != nil {
 			return *inc, err
@@ -114,6 +115,7 @@ func (l *loop) closeIncident() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
+	l.cancelPlanning(fmt.Errorf("%w: incident %s closed while it was being planned", ErrNoIncident, inc.ID))
 	l.sendAllHome(homeClosed)
 	l.cancelTasks("incident closed")
 	now := l.clk.Now()
@@ -123,29 +125,65 @@ func (l *loop) closeIncident() error {
 	return nil
 }
 
-func (l *loop) preview() (Plan, error) {
+// preview plans the open incident without flying it; the answer comes on
+// the channel returned (over terrain, from beside the loop).
+func (l *loop) preview() (<-chan planReply, error) {
 	if l.st.Incident == nil || l.st.Incident.State == IncidentClosed {
-		return Plan{}, ErrNoIncident
+		return nil, ErrNoIncident
+	}
+	w := make(chan planReply, 1)
+	if l.cfg.Terrain != nil {
+		pg, err := l.planOverTerrain()
+		if err != nil {
+			return nil, err
+		}
+		pg.previews = append(pg.previews, w)
+		return w, nil
 	}
 	p, err := l.makePlan("preview")
 	if err != nil {
-		return Plan{}, err
+		return nil, err
 	}
-	return *p, nil
+	w <- planReply{plan: *p}
+	return w, nil
 }
 
-func (l *loop) deploy() error {
+// deploy plans the open incident and flies the plan. Over terrain the
+// plan is made beside the loop: the channel returned says when it flies.
+func (l *loop) deploy() (<-chan error, error) {
+	inc := l.st.Incident
+	if inc == nil || inc.State == IncidentClosed {
+		return nil, ErrNoIncident
+	}
+	if l.st.Plan != nil && (inc.State == IncidentDeploying || inc.State == IncidentHolding) {
+		return nil, nil // already flying this plan
+	}
+	if l.cfg.Terrain != nil {
+		pg, err := l.planOverTerrain()
+		if err != nil {
+			return nil, err
+		}
+		w := make(chan error, 1)
+		pg.deploys = append(pg.deploys, w)
+		return w, nil
+	}
+	p, err := l.makePlan("deploy")
+	if err != nil {
+		return nil, err
+	}
+	return nil, l.fly(p)
+}
+
+// fly makes p the plan flown over the open incident.
+func (l *loop) fly(p *Plan) error {
 	inc := l.st.Incident
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
 	if l.st.Plan != nil && (inc.State == IncidentDeploying || inc.State == IncidentHolding) {
-		return nil // already flying this plan
+		return nil // already flying a plan
 	}
-	p, err := l.makePlan("deploy")
-	if err != nil {
-		return err
-	}
+	p.Reason = "deploy"
 	p.Planned = len(p.Stations)
 	l.st.Plan = p
 	inc.State = IncidentDeploying
@@ -191,6 +229,7 @@ func (l *loop) recall() error {
 	if inc == nil || inc.State == IncidentClosed {
 		return ErrNoIncident
 	}
+	l.cancelPlanning(fmt.Errorf("fleet: incident %s recalled while it was being planned", inc.ID))
 	l.sendAllHome(homeRecalled)
 	l.cancelTasks("incident recalled by a commander")
 	l.st.Plan = nil

@@ -16,22 +16,7 @@ func (l *loop) publish() {
 		s.Incident = &c
 	}
 	if p := l.st.Plan; p != nil {
-		c := *p
-		c.Stations = make([]Station, len(p.Stations))
-		for i, st := range p.Stations {
-			st.Networks = append([]Network(nil), st.Networks...)
-			r := make(map[Network]float64, len(st.RadiusM))
-			for k, v := range st.RadiusM {
-				r[k] = v
-			}
-			st.RadiusM = r
-			c.Stations[i] = st
-		}
-		c.Coverage = make(map[Network]float64, len(p.Coverage))
-		for k, v := range p.Coverage {
-			c.Coverage[k] = v
-		}
-		s.Plan = &c
+		s.Plan = clonePlan(p)
 	}
 	s.Coverage = Coverage{Time: l.cov.Time, Fraction: map[Network]float64{}, Uncovered: l.cov.Uncovered, Footprints: l.cov.Footprints}
 	for k, v := range l.cov.Fraction {
@@ -45,6 +30,26 @@ func (l *loop) publish() {
 		s.Drones = append(s.Drones, v)
 	}
 	l.c.snap.Store(s)
+}
+
+// clonePlan is a copy of p that shares nothing mutable with it.
+func clonePlan(p *Plan) *Plan {
+	c := *p
+	c.Stations = make([]Station, len(p.Stations))
+	for i, st := range p.Stations {
+		st.Networks = append([]Network(nil), st.Networks...)
+		r := make(map[Network]float64, len(st.RadiusM))
+		for k, v := range st.RadiusM {
+			r[k] = v
+		}
+		st.RadiusM = r
+		c.Stations[i] = st
+	}
+	c.Coverage = make(map[Network]float64, len(p.Coverage))
+	for k, v := range p.Coverage {
+		c.Coverage[k] = v
+	}
+	return &c
 }
 
 // reliefs names the station each idle battery drone is kept for: the plan
