@@ -38,6 +38,7 @@ type Paced struct {
 	waiters  pacedHeap
 	seq      uint64
 	stalls   int
+	busy     int // work under way (Busy): the clock runs at real speed
 	wake     chan struct{}
 	done     chan struct{}
 	once     sync.Once
@@ -94,12 +95,54 @@ func (c *Paced) Stalls() int {
 // Close stops the clock: timers and tickers no longer fire.
 func (c *Paced) Close() { c.once.Do(func() { close(c.done) }) }
 
+// rate is how many virtual seconds pass per wall second now; c.mu is held.
+func (c *Paced) rate() float64 {
+	if c.busy > 0 {
+		return 1
+	}
+	return c.speed
+}
+
 // raw is the virtual time by the wall clock alone; c.mu is held.
 func (c *Paced) raw() time.Time {
 	if c.holding {
 		return c.base
 	}
-	return c.base.Add(time.Duration(float64(time.Since(c.wallBase)) * c.speed))
+	return c.base.Add(time.Duration(float64(time.Since(c.wallBase)) * c.rate()))
+}
+
+// Busy tells the clock that work is under way whose wall time is the time
+// it would take in the field: a planner or a terrain sweep beside the
+// controller's loop. Until done is called the clock runs at real speed, so
+// that a sweep of half a second of wall time costs half a second of
+// flight, not Speed times that, and a run's outcome does not hang on how
+// loaded the machine is. done may be called more than once.
+func (c *Paced) Busy() (done func()) {
+	c.setBusy(1)
+	var once sync.Once
+	return func() { once.Do(func() { c.setBusy(-1) }) }
+}
+
+func (c *Paced) setBusy(delta int) {
+	c.mu.Lock()
+	if !c.holding {
+		c.base, c.wallBase = c.raw(), time.Now()
+	}
+	c.busy += delta
+	c.mu.Unlock()
+	select { // the driver's wait was worked out at the old rate
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Busy marks work under way on c (see Paced.Busy) and returns the func
+// that ends it; on a clock that runs at one speed it does nothing.
+func Busy(c Clock) (done func()) {
+	if b, ok := c.(interface{ Busy() func() }); ok {
+		return b.Busy()
+	}
+	return func() {}
 }
 
 // Now returns the virtual time.
@@ -237,8 +280,9 @@ func (c *Paced) run() {
 		}
 		w := c.waiters[0]
 		v := c.raw()
+		rate := c.rate()
 		if v.Before(w.at) {
-			wait := c.Wall(w.at.Sub(v))
+			wait := max(time.Duration(float64(w.at.Sub(v))/rate), 1)
 			c.mu.Unlock()
 			idle.Reset(wait)
 			select {
@@ -252,7 +296,7 @@ func (c *Paced) run() {
 			}
 			continue
 		}
-		late := min(time.Duration(float64(v.Sub(w.at))/c.speed), maxLate)
+		late := min(time.Duration(float64(v.Sub(w.at))/rate), maxLate)
 		at := w.at
 		if w.period > 0 {
 			c.schedule(w, at.Add(w.period))

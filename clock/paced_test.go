@@ -208,3 +208,28 @@ func TestPacingTickerFallsBack(t *testing.T) {
 		t.Error("no tick from the manual clock's ticker")
 	}
 }
+
+// While work is under way the clock runs at real speed: a sweep's wall
+// time costs that much flight, not Speed times it.
+func TestPacedBusyRunsAtRealSpeed(t *testing.T) {
+	c := newPaced(t, 1000, 0)
+	done := c.Busy()
+	t0 := c.Now()
+	time.Sleep(20 * time.Millisecond) // 20 s of this clock when not busy
+	if d := c.Since(t0); d > 5*time.Second {
+		t.Errorf("%v of flight passed during 20 ms of work", d)
+	}
+	done()
+	done() // a second call changes nothing
+	c.mu.Lock()
+	busy, rate := c.busy, c.rate()
+	c.mu.Unlock()
+	if busy != 0 || rate != 1000 {
+		t.Errorf("after the work: busy %d, rate %v", busy, rate)
+	}
+	t1 := c.Now()
+	if got := <-c.After(10 * time.Second); got.Sub(t1) < 10*time.Second {
+		t.Errorf("timer fired %v after it was set", got.Sub(t1))
+	}
+	Busy(NewManual(pacedEpoch))() // on a clock of one speed, nothing to do
+}

@@ -1,6 +1,10 @@
 package fleet
 
-import "context"
+import (
+	"context"
+
+	"github.com/aerocell/aerocell/clock"
+)
 
 // Work beside the loop: the terrain sweeps (a station's footprint, live
 // coverage over the DEM, placement over terrain) take tens to hundreds of
@@ -9,6 +13,13 @@ import "context"
 // worker with copies of their inputs and goes on; the worker hands back a
 // closure the loop runs to take the result, after checking that the
 // inputs it was computed for (the region, the plan) are still current.
+// Under a paced clock (SITL, tests) the placement's wall time passes as
+// flight time at real speed, as it would in the field: when a deployment
+// starts must not hang on the clock's speed and the machine's load (at
+// 200x, 30 s of placement under -race was 100 minutes of flight). The
+// sweeps for live coverage and the map keep the clock's speed: they only
+// refresh figures, and run every few seconds while drones move, so at 1x
+// they would slow a run to a crawl.
 
 // besideSlot runs one kind of work beside the loop, one job at a time. A
 // job asked for while one runs waits, and a newer one replaces it: the
@@ -48,7 +59,12 @@ func (l *loop) beside(s *besideSlot, job besideJob) {
 	go func() {
 		defer l.opWG.Done()
 		defer cancel()
+		busy := func() {}
+		if s == &l.placing {
+			busy = clock.Busy(l.clk)
+		}
 		take := job(ctx)
+		busy()
 		select {
 		case l.besideDone <- besideResult{slot: s, take: take}:
 		case <-l.stopped:
