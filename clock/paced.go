@@ -267,6 +267,8 @@ func (c *Paced) unschedule(w *pacedWaiter) bool {
 func (c *Paced) run() {
 	idle := time.NewTimer(time.Hour)
 	defer idle.Stop()
+	grace := time.NewTimer(time.Hour)
+	grace.Stop()
 	for {
 		c.mu.Lock()
 		if len(c.waiters) == 0 {
@@ -288,9 +290,7 @@ func (c *Paced) run() {
 			select {
 			case <-idle.C:
 			case <-c.wake:
-				if !idle.Stop() {
-					<-idle.C
-				}
+				idle.Stop() // since Go 1.23 no stale tick is left to drain
 			case <-c.done:
 				return
 			}
@@ -315,18 +315,21 @@ func (c *Paced) run() {
 		c.holding = true
 		stop := w.stop
 		c.mu.Unlock()
-		grace := time.NewTimer(c.grace)
 		stalled := false
 		select {
-		case w.ch <- at:
-		case <-stop:
-		case <-grace.C:
-			stalled = true
-		case <-c.done:
+		case w.ch <- at: // the reader was there: no grace timer to set
+		default:
+			grace.Reset(c.grace)
+			select {
+			case w.ch <- at:
+			case <-stop:
+			case <-grace.C:
+				stalled = true
+			case <-c.done:
+				return
+			}
 			grace.Stop()
-			return
 		}
-		grace.Stop()
 		c.mu.Lock()
 		c.holding = false
 		// The time the reader took is not made up; the driver's own
