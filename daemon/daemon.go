@@ -30,6 +30,7 @@ import (
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
+	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/aerocell/aerocell/report/topic"
 	"github.com/aerocell/aerocell/store"
 	"github.com/aerocell/aerocell/web"
@@ -57,6 +58,7 @@ type Daemon struct {
 	log    *slog.Logger
 	clk    clock.Clock
 	st     *store.Store
+	ob     *outbox.Outbox // the MQTT reporter's; nil when MQTT is off
 	link   *mavlink.Station
 	ctl    *fleet.Controller
 	broker *broker.Broker
@@ -104,6 +106,13 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if d.st, err = store.Open(filepath.Join(dir, "state.db")); err != nil {
 		return nil, err
 	}
+	// The outbox is opened with the state, before anything connects: a
+	// damaged one stops Start before the broker has clients.
+	if !cfg.MQTT.Disabled {
+		if d.ob, err = outbox.Open(filepath.Join(dir, "outbox-"+cfg.topicName()+".db")); err != nil {
+			return nil, err
+		}
+	}
 
 	if d.link, err = openLink(cfg, d.clk); err != nil {
 		return nil, err
@@ -138,8 +147,8 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if d.conn != nil {
 		conn = d.conn
 	}
-	d.bridge = newBridge(d.ctl, conn, d.clk, d.log.With("part", "report"), dir, d.met, d.link, cfg.topicName())
-	if err := d.bridge.open(); err != nil {
+	d.bridge = newBridge(d.ctl, conn, d.clk, d.log.With("part", "report"), d.met, d.link, cfg.topicName())
+	if err := d.bridge.open(d.ob); err != nil {
 		return nil, err
 	}
 	if err := d.embeddedReady(ctx); err != nil {
@@ -473,6 +482,9 @@ func (d *Daemon) Close() error {
 		d.wg.Wait()
 		if d.bridge != nil {
 			errs = append(errs, d.bridge.close())
+		}
+		if d.ob != nil {
+			errs = append(errs, d.ob.Close())
 		}
 		if d.conn != nil {
 			d.conn.Close(250 * time.Millisecond)

@@ -1,12 +1,13 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
 )
 
 type doc struct {
@@ -145,40 +146,18 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name, want string
-		data       []byte
-	}{
-		{"empty", "is empty (0 bytes)", nil},
-		{"half", "is truncated", whole[:len(whole)/2]},
-		{"one page", "is truncated", whole[:4096]},
-		{"a few bytes", "is truncated", whole[:100]},
-		{"a torn header", "is not a state file", whole[:40]},
-		{"random", "is not a state file", bytes.Repeat([]byte{0x5a, 0xc3, 0x17}, 10000)},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".db")
-			if err := os.WriteFile(path, c.data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			s, err := Open(path)
-			if err == nil {
-				s.Close()
-				t.Fatal("damaged state file opened")
-			}
-			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %q: want ErrDamaged naming %s and saying %q", err, path, c.want)
-			}
-			after, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(after, c.data) {
-				t.Fatalf("refused file changed: %d bytes, was %d", len(after), len(c.data))
-			}
-		})
-	}
+	cases := append(bolttest.Cases(whole, "state file"),
+		bolttest.Case{Name: "one page", Want: "is truncated", Data: whole[:4096]},
+		bolttest.Case{Name: "a few bytes", Want: "is truncated", Data: whole[:100]},
+		bolttest.Case{Name: "a torn header", Want: "is not a state file", Data: whole[:40]},
+	)
+	bolttest.Refused(t, filepath.Join(dir, "damaged.db"), cases, func(path string) error {
+		s, err := Open(path)
+		if err == nil {
+			s.Close()
+		}
+		return err
+	})
 	// The whole file still opens, with its data.
 	s := open(t, real)
 	defer s.Close()

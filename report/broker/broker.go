@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/boltfile"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -33,6 +34,12 @@ import (
 
 // ErrConfig is returned by Start for a missing or bad setting.
 var ErrConfig = errors.New("broker: invalid configuration")
+
+// ErrDamaged is matched (errors.Is) by the error of Start for a store file
+// that exists but is empty, truncated or not a store file: Start refuses it
+// and leaves it as it is. It is boltfile.ErrDamaged, which the daemon's
+// other bbolt files share.
+var ErrDamaged = boltfile.ErrDamaged
 
 // Config configures the embedded broker.
 type Config struct {

@@ -1,14 +1,17 @@
 package outbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -204,4 +207,41 @@ func TestSenderRetriesAfterFailedPublish(t *testing.T) {
 	}
 	f.setDown(false) // nothing is sent until the retry, ResendAfter later
 	expectAfterAdvance(t, clk, f, "id-0", "id-1")
+}
+
+// TestOpenRefusesDamagedFile: an outbox file emptied, cut in half or
+// overwritten is refused with its name and what to do, and left as it is,
+// rather than taken for a new, empty outbox (which would drop the messages
+// it kept) or crashing the process. The whole file still opens with them.
+func TestOpenRefusesDamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "outbox-real.db")
+	o := open(t, real)
+	items := make([]Item, 200)
+	for i := range items {
+		items[i] = Item{ID: fmt.Sprintf("id-%d", i), Topic: "t", Created: epoch,
+			Build: func(uint64) ([]byte, error) { return bytes.Repeat([]byte{'x'}, 500), nil }}
+	}
+	if _, err := o.AppendAll(items); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bolttest.Refused(t, filepath.Join(dir, "outbox-damaged.db"), bolttest.Cases(whole, "outbox file"), func(path string) error {
+		o, err := Open(path)
+		if err == nil {
+			o.Close()
+		}
+		return err
+	})
+	o = open(t, real)
+	defer o.Close()
+	if o.Len() != len(items) {
+		t.Fatalf("whole file: Len = %d, want %d", o.Len(), len(items))
+	}
 }
