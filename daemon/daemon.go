@@ -3,6 +3,11 @@
 // process, from a Config, and takes them down in order. It holds no fleet
 // logic of its own: decisions are the controller's, and the reporters only
 // read its snapshots and events.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Daemon,
+// which drains the console, the reporting and the link) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package daemon
 
 import (
@@ -74,6 +79,7 @@ type Daemon struct {
 	wg     sync.WaitGroup
 	errc   chan error
 	once   sync.Once
+	closed chan struct{} // closed when Close has finished
 	err    error
 }
 
@@ -83,7 +89,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, clk: opt.Clock, errc: make(chan error, 4)}
+	d := &Daemon{cfg: cfg, clk: opt.Clock, errc: make(chan error, 4), closed: make(chan struct{})}
 	if d.clk == nil {
 		d.clk = clock.Real()
 	}
@@ -95,7 +101,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	d.runCtx, d.cancel = runCtx, cancel
 	defer func() {
 		if err != nil {
-			d.Close()
+			_ = d.Close(context.Background()) // what failed is the error to report; the rest goes down quietly
 		}
 	}()
 
@@ -464,43 +470,60 @@ func (d *Daemon) Wait(ctx context.Context) error {
 
 // Close takes everything down: the console first, then the reporting, the
 // controller (which sends nothing to the aircraft on its way out), the link
-// and the state. It returns the first error.
-func (d *Daemon) Close() error {
-	d.once.Do(func() {
-		var errs []error
-		if d.api != nil {
-			d.api.Close() // ends the live streams, which would hold Shutdown
-		}
-		if d.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			errs = append(errs, d.http.Shutdown(ctx))
-			cancel()
-		}
-		if d.cancel != nil {
-			d.cancel()
-		}
-		d.wg.Wait()
-		if d.bridge != nil {
-			errs = append(errs, d.bridge.close())
-		}
-		if d.ob != nil {
-			errs = append(errs, d.ob.Close())
-		}
-		if d.conn != nil {
-			d.conn.Close(250 * time.Millisecond)
-		}
-		if d.broker != nil {
-			errs = append(errs, d.broker.Close())
-		}
-		if d.link != nil {
-			errs = append(errs, d.link.Close())
-		}
-		if d.st != nil {
-			errs = append(errs, d.st.Close())
-		}
-		d.err = errors.Join(errs...)
-	})
-	return d.err
+// and the state, and returns their errors joined. It waits until ctx ends:
+// then it returns ctx.Err() and the rest goes down in the background (a
+// later Close waits for it again). Each part's own wait is bounded as
+// before (the console's 3 s, the reporter's 2 s, the MQTT session's 250 ms).
+// It is safe to call more than once.
+func (d *Daemon) Close(ctx context.Context) error {
+	d.once.Do(func() { go d.teardown() })
+	select {
+	case <-d.closed:
+		return d.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// teardown is Close's work; it closes d.closed when done.
+func (d *Daemon) teardown() {
+	defer close(d.closed)
+	var errs []error
+	if d.api != nil {
+		errs = append(errs, d.api.Close()) // ends the live streams, which would hold Shutdown
+	}
+	if d.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		errs = append(errs, d.http.Shutdown(ctx))
+		cancel()
+	}
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.wg.Wait()
+	if d.bridge != nil {
+		errs = append(errs, d.bridge.close())
+	}
+	if d.ob != nil {
+		errs = append(errs, d.ob.Close())
+	}
+	if d.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+		errs = append(errs, d.conn.Close(ctx))
+		cancel()
+	}
+	// The broker and the link wait for their goroutines, as they always
+	// did; the caller's ctx bounds how long Close waits for all this.
+	if d.broker != nil {
+		errs = append(errs, d.broker.Close(context.Background()))
+	}
+	if d.link != nil {
+		errs = append(errs, d.link.Close(context.Background()))
+	}
+	if d.st != nil {
+		errs = append(errs, d.st.Close())
+	}
+	d.err = errors.Join(errs...)
 }
 
 func newLogger(c LogConfig, w io.Writer) *slog.Logger {

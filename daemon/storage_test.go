@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
+	"github.com/aerocell/aerocell/store"
 )
 
 // brokerConfig is a daemon with its embedded broker on topic, no console,
@@ -39,7 +41,7 @@ func TestStartRefusesDamagedMQTTFiles(t *testing.T) {
 	start := func() error {
 		d, err := Start(context.Background(), cfg, quiet(clk))
 		if err == nil {
-			if err := d.Close(); err != nil {
+			if err := d.Close(context.Background()); err != nil {
 				t.Errorf("close: %v", err)
 			}
 		}
@@ -64,5 +66,32 @@ func TestStartRefusesDamagedMQTTFiles(t *testing.T) {
 				t.Fatalf("whole %s: %v", name, err)
 			}
 		})
+	}
+}
+
+// TestCloseBoundedByContext: a Close whose context has ended returns at
+// once, and the daemon still goes down: a later Close returns its result,
+// and the state file is free for the next daemon.
+func TestCloseBoundedByContext(t *testing.T) {
+	cfg := brokerConfig(t, "close")
+	cfg.Fleet.Drones = []DroneEntry{{SysID: 1}}
+	d, err := Start(context.Background(), cfg, quiet(clock.NewManual(epoch)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := d.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with an ended context: %v", err)
+	}
+	if err := d.Close(context.Background()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	st, err := store.Open(filepath.Join(cfg.Storage.Dir, "state.db"))
+	if err != nil {
+		t.Fatalf("state file still held: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,6 +6,11 @@
 //
 // The store knows nothing of fleets or drones: it stores what it is given. It
 // is safe for concurrent use.
+//
+// Lifecycle, as across aerocell: what waits on its way down closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error. A Store only releases its file (every write is already on
+// disk), so its Close takes no context.
 package store
 
 import (
@@ -65,13 +70,13 @@ func Open(path string) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
 
-// Close closes the file.
+// Close closes the file. A second Close returns nil.
 func (s *Store) Close() error { return s.db.Close() }
 
 // Put replaces the document named key with v encoded as JSON.

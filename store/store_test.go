@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 type doc struct {
@@ -21,6 +22,7 @@ func open(t *testing.T, path string) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	closetest.ReleaseAtEnd(t, s) // closing it earlier too is fine
 	return s
 }
 
@@ -34,10 +36,11 @@ func TestDocumentsSurviveReopen(t *testing.T) {
 	if err := s.Get("incident", &missing); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get of a missing key: %v", err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s = open(t, path)
-	defer s.Close()
 	var got doc
 	if err := s.Get("plan", &got); err != nil {
 		t.Fatal(err)
@@ -69,10 +72,11 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 	if err != nil || seq != 6 {
 		t.Fatalf("PutAndAppend seq %d err %v", seq, err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s = open(t, path)
-	defer s.Close()
 	if last, _ := s.LastSeq(); last != 7 {
 		t.Fatalf("LastSeq %d", last)
 	}
@@ -95,7 +99,6 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 
 func TestBadInputChangesNothing(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "state.db"))
-	defer s.Close()
 	if err := s.Put("plan", doc{"ok", 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +132,11 @@ func TestOpenMissingDirFails(t *testing.T) {
 func writeState(t *testing.T, path string) {
 	t.Helper()
 	s := open(t, path)
-	defer s.Close()
+	defer func() { // before the file is read
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	big := strings.Repeat("x", 900)
 	for i := range 200 {
 		if _, err := s.PutAndAppend("plan", doc{big, i}, doc{big, i}); err != nil {
@@ -154,13 +161,12 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 	bolttest.Refused(t, filepath.Join(dir, "damaged.db"), cases, func(path string) error {
 		s, err := Open(path)
 		if err == nil {
-			s.Close()
+			return errors.Join(errors.New("opened"), s.Close())
 		}
 		return err
 	})
 	// The whole file still opens, with its data.
 	s := open(t, real)
-	defer s.Close()
 	var got doc
 	if err := s.Get("plan", &got); err != nil || got.Count != 199 {
 		t.Fatalf("whole file: %+v %v", got, err)

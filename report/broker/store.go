@@ -30,10 +30,11 @@ type storeHook struct {
 	db  *bbolt.DB
 	log *slog.Logger
 
-	mu     sync.RWMutex // guards closed against sends on ops
-	closed bool
-	ops    chan func(*bbolt.Tx) error
-	done   chan struct{}
+	mu      sync.RWMutex // guards closed against sends on ops
+	closed  bool
+	stopErr error // the file's close error, set by Stop
+	ops     chan func(*bbolt.Tx) error
+	done    chan struct{}
 }
 
 var (
@@ -67,7 +68,7 @@ func openStore(path string, log *slog.Logger) (*storeHook, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
 	h := &storeHook{db: db, log: log, ops: make(chan func(*bbolt.Tx) error, 4096), done: make(chan struct{})}
@@ -141,7 +142,8 @@ func (h *storeHook) Stop() error {
 	close(h.ops)
 	h.mu.Unlock()
 	<-h.done
-	return h.db.Close()
+	h.stopErr = h.db.Close()
+	return h.stopErr
 }
 
 func put(bucket, key []byte, v encoding.BinaryMarshaler) func(*bbolt.Tx) error {

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,7 +43,7 @@ func TestStartRefusesDamagedStore(t *testing.T) {
 	bolttest.Refused(t, filepath.Join(dir, "broker.db"), bolttest.Cases(whole, "store file"), func(path string) error {
 		b, err := Start(Config{TCPAddr: "127.0.0.1:0", Users: users, StorePath: path, Logger: log})
 		if err == nil {
-			b.Close()
+			return errors.Join(errors.New("started"), b.Close(context.Background()))
 		}
 		return err
 	})
@@ -49,7 +51,11 @@ func TestStartRefusesDamagedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Stop()
+	t.Cleanup(func() {
+		if err := h.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
 	if got, err := h.StoredRetainedMessages(); err != nil || len(got) != n {
 		t.Fatalf("whole file: %d retained messages, %v; want %d", len(got), err, n)
 	}

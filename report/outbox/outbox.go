@@ -13,6 +13,10 @@
 // subscription receiving the message back, never a publish token.
 //
 // Consumers see each entry at least once and must de-duplicate by id.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Sender's
+// loop) closes with Close(ctx) error, ctx bounding the wait; what only
+// releases (the Outbox's file) closes with Close() error.
 package outbox
 
 import (
@@ -84,13 +88,13 @@ func Open(path string) (*Outbox, error) {
 		return err
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
 	return &Outbox{db: db}, nil
 }
 
-// Close closes the file.
+// Close closes the file; it waits for nothing but a write in progress.
 func (o *Outbox) Close() error { return o.db.Close() }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
