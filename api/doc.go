@@ -27,13 +27,25 @@
 //	if err != nil {
 //		return err // bad config, or no tokens beyond loopback
 //	}
-//	defer a.Close()
+//	defer func() {
+//		if err := a.Close(); err != nil { // the basemap file's
+//			log.Warn("console closed", "err", err)
+//		}
+//	}()
 //	mux := http.NewServeMux()
 //	mux.Handle("/api/", a)
 //	mux.Handle("/", web.Handler())
 //	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-//	srv.RegisterOnShutdown(a.Close) // streams never go idle by themselves
+//	// Streams never go idle by themselves. The error is reported by the
+//	// deferred Close above, which returns it again.
+//	srv.RegisterOnShutdown(func() { _ = a.Close() })
 //
 // Leave http.Server.WriteTimeout unset: the stream sets its own deadline on
 // each write.
+//
+// Lifecycle, as across aerocell: what waits on its way down closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error. The Server only releases (it ends the streams and closes
+// the basemap file), so its Close takes no context; http.Server.Shutdown
+// is what waits for the handlers.
 package api

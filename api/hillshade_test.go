@@ -12,6 +12,7 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/paulmach/orb"
 )
 
@@ -36,7 +37,7 @@ func TestHillshade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	closetest.ReleaseAtEnd(t, s)
 	rec := call{method: "GET", path: Prefix + "/hillshade", token: viewerTok}.do(t, s)
 	var info HillshadeInfo
 	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil || rec.Code != http.StatusOK {

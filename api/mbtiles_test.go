@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 // The testdata files were written by Python's sqlite3 module: basemap.mbtiles
@@ -30,7 +31,7 @@ func TestMBTilesTilesTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	closetest.ReleaseAtEnd(t, m)
 	if m.maxZoom != 3 || len(m.index) != 84 {
 		t.Fatalf("max zoom %d, %d tiles", m.maxZoom, len(m.index))
 	}
@@ -60,7 +61,7 @@ func TestMBTilesMapImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	closetest.ReleaseAtEnd(t, m)
 	sea := []byte(pngSig + strings.Repeat("sea", 300))
 	land := []byte(pngSig + strings.Repeat("land", 10))
 	for _, c := range []struct {
@@ -80,7 +81,7 @@ func TestMBTilesRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	closetest.ReleaseAtEnd(t, s)
 	rec := call{"GET", "/api/v1/basemap", viewerTok, "", ""}.do(t, s)
 	var info BasemapInfo
 	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil || !info.Enabled || info.MaxZoom != 2 {

@@ -37,6 +37,7 @@ type Server struct {
 	hillshade hillshadeCache
 
 	closeOnce sync.Once
+	closeErr  error
 	done      chan struct{} // closed by Close: streams end
 }
 
@@ -156,14 +157,17 @@ func (s *Server) Protect(need Role, h http.Handler) http.Handler {
 }
 
 // Close ends every open stream and closes the MBTiles file; call it before http.Server.Shutdown (e.g.
-// with RegisterOnShutdown), since a stream never goes idle by itself.
-func (s *Server) Close() {
+// with RegisterOnShutdown), since a stream never goes idle by itself. It only releases: it does not
+// wait for the streams' handlers to return (Shutdown does). It returns the file's close error; a
+// second Close returns the same.
+func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
 		if s.mbtiles != nil {
-			s.mbtiles.Close()
+			s.closeErr = s.mbtiles.Close()
 		}
 	})
+	return s.closeErr
 }
 
 type ctxKey struct{}

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 const (
@@ -70,7 +71,7 @@ func newTestServer(t *testing.T, f *fakeCtrl, tokens []Token) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	closetest.ReleaseAtEnd(t, s)
 	return s
 }
 

@@ -120,7 +120,9 @@ func TestStreamSnapshotsAndEvents(t *testing.T) {
 	rd.nextOf(t, "snapshot")
 
 	// Close ends the stream and cancels the subscription.
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for {
 		if _, ok := rd.next(t); !ok {
 			break

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -28,13 +27,11 @@ type bridge struct {
 	conn  report.Conn // nil: MQTT off
 	clk   clock.Clock
 	log   *slog.Logger
-	dir   string
 	met   *metrics
 	link  *mavlink.Station
 	topic string
 
 	rep *report.Reporter
-	ob  *outbox.Outbox
 
 	mu   sync.Mutex
 	etas map[string]eta // station -> drone on its way
@@ -51,29 +48,25 @@ type eta struct {
 	radius map[fleet.Network]float64
 }
 
-func newBridge(ctl *fleet.Controller, conn report.Conn, clk clock.Clock, log *slog.Logger, dir string, met *metrics, link *mavlink.Station, topicName string) *bridge {
-	return &bridge{ctl: ctl, conn: conn, clk: clk, log: log, dir: dir, met: met, link: link, topic: topicName, etas: map[string]eta{},
+func newBridge(ctl *fleet.Controller, conn report.Conn, clk clock.Clock, log *slog.Logger, met *metrics, link *mavlink.Station, topicName string) *bridge {
+	return &bridge{ctl: ctl, conn: conn, clk: clk, log: log, met: met, link: link, topic: topicName, etas: map[string]eta{},
 		requests: make(chan teamRequest, 64)}
 }
 
-// open starts the reporter; without MQTT there is none.
-func (b *bridge) open() error {
+// open starts the reporter on the outbox ob, which the caller closes after
+// the bridge; without MQTT there is none.
+func (b *bridge) open(ob *outbox.Outbox) error {
 	if b.conn == nil {
 		return nil
-	}
-	ob, err := outbox.Open(filepath.Join(b.dir, "outbox-"+b.topic+".db"))
-	if err != nil {
-		return err
 	}
 	rep, err := report.New(report.Config{
 		Incident: b.topic, Conn: b.conn, Outbox: ob, Clock: b.clk, Logger: b.log,
 		Controller: "aerocell", ExpectedReturn: b.expectedReturn, OnTeamRequest: b.onTeamRequest,
 	})
 	if err != nil {
-		ob.Close()
 		return err
 	}
-	b.rep, b.ob = rep, ob
+	b.rep = rep
 	return nil
 }
 
@@ -100,18 +93,12 @@ func (b *bridge) run(ctx context.Context) {
 }
 
 func (b *bridge) close() error {
-	var err error
-	if b.rep != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err = b.rep.Close(ctx)
-		cancel()
+	if b.rep == nil {
+		return nil
 	}
-	if b.ob != nil {
-		if e := b.ob.Close(); err == nil {
-			err = e
-		}
-	}
-	return err
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return b.rep.Close(ctx)
 }
 
 // snapshot publishes drones and coverage, and updates the metrics.

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -58,12 +57,7 @@ func TestTeamAlertRule(t *testing.T) {
 // topic its ACL lets it read, gets the alert.
 func TestDroneFailingReachesTeams(t *testing.T) {
 	clk := clock.NewManual(epoch)
-	cfg := DefaultConfig()
-	cfg.MAVLink.Endpoints = []string{fmt.Sprintf("udpin:127.0.0.1:%d", freePort(t))}
-	cfg.Storage.Dir = t.TempDir()
-	cfg.HTTP.Listen = ""
-	cfg.MQTT.Listen = "127.0.0.1:0"
-	cfg.MQTT.Topic = "sink"
+	cfg := brokerConfig(t, "sink")
 	d, pass := startWithTeam(t, cfg, clk)
 
 	got := make(chan map[string]any, 8)

@@ -3,6 +3,11 @@
 // process, from a Config, and takes them down in order. It holds no fleet
 // logic of its own: decisions are the controller's, and the reporters only
 // read its snapshots and events.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Daemon,
+// which drains the console, the reporting and the link) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package daemon
 
 import (
@@ -30,6 +35,7 @@ import (
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
+	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/aerocell/aerocell/report/topic"
 	"github.com/aerocell/aerocell/store"
 	"github.com/aerocell/aerocell/web"
@@ -57,6 +63,7 @@ type Daemon struct {
 	log    *slog.Logger
 	clk    clock.Clock
 	st     *store.Store
+	ob     *outbox.Outbox // the MQTT reporter's; nil when MQTT is off
 	link   *mavlink.Station
 	ctl    *fleet.Controller
 	broker *broker.Broker
@@ -72,6 +79,7 @@ type Daemon struct {
 	wg     sync.WaitGroup
 	errc   chan error
 	once   sync.Once
+	closed chan struct{} // closed when Close has finished
 	err    error
 }
 
@@ -81,7 +89,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, clk: opt.Clock, errc: make(chan error, 4)}
+	d := &Daemon{cfg: cfg, clk: opt.Clock, errc: make(chan error, 4), closed: make(chan struct{})}
 	if d.clk == nil {
 		d.clk = clock.Real()
 	}
@@ -93,7 +101,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	d.runCtx, d.cancel = runCtx, cancel
 	defer func() {
 		if err != nil {
-			d.Close()
+			_ = d.Close(context.Background()) // what failed is the error to report; the rest goes down quietly
 		}
 	}()
 
@@ -103,6 +111,13 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	}
 	if d.st, err = store.Open(filepath.Join(dir, "state.db")); err != nil {
 		return nil, err
+	}
+	// The outbox is opened with the state, before anything connects: a
+	// damaged one stops Start before the broker has clients.
+	if !cfg.MQTT.Disabled {
+		if d.ob, err = outbox.Open(filepath.Join(dir, "outbox-"+cfg.topicName()+".db")); err != nil {
+			return nil, err
+		}
 	}
 
 	if d.link, err = openLink(cfg, d.clk); err != nil {
@@ -138,8 +153,8 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	if d.conn != nil {
 		conn = d.conn
 	}
-	d.bridge = newBridge(d.ctl, conn, d.clk, d.log.With("part", "report"), dir, d.met, d.link, cfg.topicName())
-	if err := d.bridge.open(); err != nil {
+	d.bridge = newBridge(d.ctl, conn, d.clk, d.log.With("part", "report"), d.met, d.link, cfg.topicName())
+	if err := d.bridge.open(d.ob); err != nil {
 		return nil, err
 	}
 	if err := d.embeddedReady(ctx); err != nil {
@@ -455,40 +470,60 @@ func (d *Daemon) Wait(ctx context.Context) error {
 
 // Close takes everything down: the console first, then the reporting, the
 // controller (which sends nothing to the aircraft on its way out), the link
-// and the state. It returns the first error.
-func (d *Daemon) Close() error {
-	d.once.Do(func() {
-		var errs []error
-		if d.api != nil {
-			d.api.Close() // ends the live streams, which would hold Shutdown
-		}
-		if d.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			errs = append(errs, d.http.Shutdown(ctx))
-			cancel()
-		}
-		if d.cancel != nil {
-			d.cancel()
-		}
-		d.wg.Wait()
-		if d.bridge != nil {
-			errs = append(errs, d.bridge.close())
-		}
-		if d.conn != nil {
-			d.conn.Close(250 * time.Millisecond)
-		}
-		if d.broker != nil {
-			errs = append(errs, d.broker.Close())
-		}
-		if d.link != nil {
-			errs = append(errs, d.link.Close())
-		}
-		if d.st != nil {
-			errs = append(errs, d.st.Close())
-		}
-		d.err = errors.Join(errs...)
-	})
-	return d.err
+// and the state, and returns their errors joined. It waits until ctx ends:
+// then it returns ctx.Err() and the rest goes down in the background (a
+// later Close waits for it again). Each part's own wait is bounded as
+// before (the console's 3 s, the reporter's 2 s, the MQTT session's 250 ms).
+// It is safe to call more than once.
+func (d *Daemon) Close(ctx context.Context) error {
+	d.once.Do(func() { go d.teardown() })
+	select {
+	case <-d.closed:
+		return d.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// teardown is Close's work; it closes d.closed when done.
+func (d *Daemon) teardown() {
+	defer close(d.closed)
+	var errs []error
+	if d.api != nil {
+		errs = append(errs, d.api.Close()) // ends the live streams, which would hold Shutdown
+	}
+	if d.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		errs = append(errs, d.http.Shutdown(ctx))
+		cancel()
+	}
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.wg.Wait()
+	if d.bridge != nil {
+		errs = append(errs, d.bridge.close())
+	}
+	if d.ob != nil {
+		errs = append(errs, d.ob.Close())
+	}
+	if d.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+		errs = append(errs, d.conn.Close(ctx))
+		cancel()
+	}
+	// The broker and the link wait for their goroutines, as they always
+	// did; the caller's ctx bounds how long Close waits for all this.
+	if d.broker != nil {
+		errs = append(errs, d.broker.Close(context.Background()))
+	}
+	if d.link != nil {
+		errs = append(errs, d.link.Close(context.Background()))
+	}
+	if d.st != nil {
+		errs = append(errs, d.st.Close())
+	}
+	d.err = errors.Join(errs...)
 }
 
 func newLogger(c LogConfig, w io.Writer) *slog.Logger {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
@@ -87,7 +88,7 @@ func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	return &world{t: t, clk: clk, d: d, fleet: f, team: "red", pass: pass}
 }
 
@@ -104,7 +105,7 @@ func startWithTeam(t *testing.T, cfg Config, clk clock.Clock) (*Daemon, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close() })
+	closetest.AtEnd(t, d)
 	return d, pass
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/topic"
 	"github.com/aerocell/aerocell/sim"
@@ -110,12 +111,12 @@ func flyIncident(t *testing.T, m *mqtttest.Mosquitto, ca *mqtttest.CA, clk *cloc
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	d, err := Start(context.Background(), externalConfig(t, m.URL(), incident, ca.File, clk.Speed(), port, home), quiet(clk))
 	if err != nil {
 		t.Fatalf("serve %s through mosquitto: %v\n%s", incident, err, m.Log())
 	}
-	t.Cleanup(func() { d.Close() })
+	closetest.AtEnd(t, d)
 	return d
 }
 
@@ -239,7 +240,7 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 			c.edit(&cfg)
 			d, err := Start(context.Background(), cfg, quiet(clk))
 			if err == nil {
-				d.Close()
+				closetest.Now(t, d)
 				t.Fatal("started")
 			}
 			var fe *FieldError
@@ -260,7 +261,7 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 	if err != nil {
 		t.Fatalf("broker out of reach: %v", err)
 	}
-	d.Close()
+	closetest.Now(t, d)
 }
 
 // Two incidents, one daemon each, on one broker: team red, whose login is
@@ -345,7 +346,7 @@ func TestServeStartStopsWhileWaitingForBroker(t *testing.T) {
 	cfg := externalConfig(t, "mqtt://"+ln.Addr().String(), "quake-a", "", 30, freePort(t), base)
 	d, err := Start(ctx, cfg, quiet(clk))
 	if err == nil {
-		d.Close()
+		closetest.Now(t, d)
 		t.Fatal("started")
 	}
 	if !errors.Is(err, context.Canceled) || strings.HasPrefix(err.Error(), "incident") {

@@ -69,7 +69,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { link.Close() })
+	t.Cleanup(func() { _ = link.Close(context.Background()) }) // cannot fail: no deadline, no tlog
 	scfg := sim.Config{
 		Drones:    o.drones,
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: link.Addrs()[0].String()}},
@@ -83,7 +83,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	t.Cleanup(func() { _ = f.Close(context.Background()) }) // cannot fail: no deadline
 	if o.cfg.Drones == nil && !o.cfg.AdoptUnknown {
 		o.cfg.Drones = map[int]DroneConfig{} // the simulated drones are the fleet
 		for _, d := range o.drones {

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -192,7 +193,7 @@ func BenchmarkMemoryPerVehicle(b *testing.B) {
 			b.Fatalf("%d vehicles", len(s.Vehicles()))
 		}
 		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/n, "B/vehicle")
-		s.Close()
+		closetest.Now(b, s)
 	}
 }
 

@@ -40,4 +40,9 @@
 // package-level state and logs nothing: what a caller must react to comes out
 // as an error, an Event or a counter in Stats. A Station is safe for
 // concurrent use.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Station,
+// which waits for its links' goroutines and flushes its log) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package mavlink

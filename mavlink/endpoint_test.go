@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
@@ -63,7 +64,7 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer closetest.Now(t, s)
 	// the same port twice: a clear error, nothing left open
 	_, err = Open(Config{Endpoints: []string{"udpin:" + s.Addrs()[0].String()}})
 	if err == nil || !strings.Contains(err.Error(), s.Addrs()[0].String()) {

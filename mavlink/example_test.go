@@ -50,7 +50,11 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 
 	fleet, err := sim.Start(context.Background(), sim.Config{
 		Drones:    []sim.DroneConfig{{SysID: 7, Home: sim.LatLonAlt{Lat: 44.49, Lon: 11.34, Alt: 54}}},
@@ -61,7 +65,11 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	defer fleet.Close()
+	defer func() {
+		if err := fleet.Close(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 
 	var id mavlink.VehicleID
 	for ev := range st.Events() {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -17,7 +18,7 @@ func fuzzStation(f *testing.F, key *frame.V2Key) (*Station, *decoder, *peer) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { s.Close() })
+	closetest.AtEnd(f, s)
 	l := s.links[0]
 	p := &peer{link: l, key: "fuzz", q: make(chan outItem, 1<<10), closed: make(chan struct{})}
 	return s, s.newDecoder(l), p

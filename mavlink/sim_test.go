@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -45,7 +46,7 @@ func startSim(t testing.TB, clk clock.Clock, addr string, n int, key *frame.V2Ke
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	return f
 }
 
@@ -304,7 +305,7 @@ func TestSimSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer bad.Close()
+	defer closetest.Now(t, bad)
 	unsigned, err := sim.Start(context.Background(), sim.Config{
 		Drones:    []sim.DroneConfig{{SysID: 60, Home: simHome}},
 		Endpoints: []gomavlib.EndpointConf{gomavlib.EndpointUDPClient{Address: addr}},
@@ -313,7 +314,7 @@ func TestSimSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unsigned.Close()
+	defer closetest.Now(t, unsigned)
 	waitFor(t, "signed drones", 20*time.Second, func() bool { return len(s.Vehicles()) == 2 })
 	if err := s.SetMode(context.Background(), VehicleID{1, 1}, "GUIDED"); err != nil {
 		t.Fatal(err)
@@ -357,7 +358,7 @@ func TestSimRedundantLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closetest.Now(t, f)
 	waitFor(t, "two links per drone", 20*time.Second, func() bool {
 		vs := s.Vehicles()
 		return len(vs) == 2 && len(vs[0].Quality.Links) == 2 && len(vs[1].Quality.Links) == 2
@@ -391,7 +392,7 @@ func TestSimOverTCPOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closetest.Now(t, f)
 	s, _ := openStation(t, clk, func(c *Config) { c.Endpoints = []string{"tcpout:" + addr} })
 	waitFor(t, "drone over tcpout", 20*time.Second, func() bool { v, ok := s.Vehicle(VehicleID{3, 1}); return ok && v.Lat != 0 })
 	if err := s.SetMode(context.Background(), VehicleID{3, 1}, "GUIDED"); err != nil {
@@ -415,7 +416,7 @@ func TestSimFixedWingTakeoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closetest.Now(t, f)
 	id := VehicleID{5, 1}
 	waitFor(t, "plane", 20*time.Second, func() bool { v, ok := s.Vehicle(id); return ok && v.Type == common.MAV_TYPE_FIXED_WING })
 	ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 	"github.com/bluenviron/gomavlib/v3/pkg/frame"
 )
@@ -110,7 +111,7 @@ func TestSecondSourceIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer closetest.Now(t, s)
 	conflicts := make(chan *EventConflict, 16)
 	go func() {
 		for {

@@ -1,6 +1,7 @@
 package mavlink
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"reflect"
@@ -35,7 +36,8 @@ type Station struct {
 	vehicles map[VehicleID]*vehicle
 
 	wg        sync.WaitGroup
-	done      chan struct{}
+	done      chan struct{} // closed when Close is called
+	closed    chan struct{} // closed when Close has finished
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -101,6 +103,7 @@ func Open(cfg Config) (*Station, error) {
 		events:   newEventQueue(cfg.EventQueue),
 		vehicles: map[VehicleID]*vehicle{},
 		done:     make(chan struct{}),
+		closed:   make(chan struct{}),
 		routing:  len(cfg.Forward) > 0,
 	}
 	fail := func(err error) (*Station, error) {
@@ -156,20 +159,31 @@ func (s *Station) goRun(f func()) {
 	}()
 }
 
-// Close stops the station, closes every link, flushes the telemetry log and
-// waits for every goroutine. It returns the log's write error, if any.
-func (s *Station) Close() error {
+// Close stops the station, closes every link, waits for every goroutine
+// and flushes the telemetry log. It returns the log's write error, if any,
+// or ctx.Err() if ctx ends first (the station still goes down: Done is
+// closed at once and the rest finishes in the background; a later Close
+// waits for it again). It is safe to call more than once.
+func (s *Station) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		close(s.done)
-		for _, l := range append(append([]*link(nil), s.links...), s.fwd...) {
-			l.close()
-		}
-		s.wg.Wait()
-		if s.tlog != nil {
-			s.closeErr = s.tlog.close()
-		}
+		go func() {
+			defer close(s.closed)
+			for _, l := range append(append([]*link(nil), s.links...), s.fwd...) {
+				l.close()
+			}
+			s.wg.Wait()
+			if s.tlog != nil {
+				s.closeErr = s.tlog.close()
+			}
+		}()
 	})
-	return s.closeErr
+	select {
+	case <-s.closed:
+		return s.closeErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Events delivers what happens on the links, in order. State changes are

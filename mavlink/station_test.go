@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
@@ -38,11 +39,7 @@ func openStation(t testing.TB, clk clock.Clock, edit func(*Config)) (*Station, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	closetest.AtEnd(t, s)
 	go func() { // a consumer, as the fleet loop will be
 		for {
 			select {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -212,7 +213,7 @@ func TestTerrainServedToSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	id := VehicleID{3, 1}
 	waitFor(t, "a complete terrain report", 30*time.Second, func() bool {
 		tel, _ := s.Vehicle(id)

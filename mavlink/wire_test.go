@@ -15,6 +15,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialect"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/ardupilotmega"
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -272,7 +273,7 @@ func TestTlogWrittenAndReplayed(t *testing.T) {
 	}
 	waitFor(t, "armed", 10*time.Second, func() bool { v, _ := s.Vehicle(f.id); return v.Armed })
 	f.close()
-	if err := s.Close(); err != nil {
+	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
@@ -297,7 +298,7 @@ func TestEventsTellWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer closetest.Now(t, s)
 	f := newFake(t, clk, s.Addrs()[0].String(), VehicleID{8, 1}, fakeOpts{})
 	want := map[string]bool{"discovered": false, "armed": false, "mode": false, "lost": false, "regained": false,
 		"statustext": false, "telemetry": false, "cell": false}

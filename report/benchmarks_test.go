@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
@@ -40,7 +41,7 @@ func newBenchField(b *testing.B, cfg report.Config) *benchField {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { f.br.Close() })
+	closetest.AtEnd(b, f.br)
 	cfg.AreaAlertStep = -1
 	f.ctl = startController(b, f.br.URL(), filepath.Join(dir, "outbox.db"), cfg)
 	return f

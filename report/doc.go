@@ -17,4 +17,9 @@
 // and, for what it needs from the controller (the expected time a network
 // returns), calls the hook it was given. All timing goes through
 // clock.Clock, so the same code runs under SITL at any speed.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Reporter,
+// which stops its loop and publishes its offline status) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package report

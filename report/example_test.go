@@ -54,7 +54,13 @@ func Example_serve() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer b.Close()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := b.Close(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
 	fmt.Println(broker.LoginURL("demo-team", password, "10.0.0.5", 1883))
 
 	tree, _ := topic.New("quake-2026")
@@ -68,12 +74,22 @@ func Example_serve() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer conn.Close(time.Second)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := conn.Close(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
 	ob, err := outbox.Open("outbox.db")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer ob.Close()
+	defer func() {
+		if err := ob.Close(); err != nil {
+			log.Print(err)
+		}
+	}()
 	r, err := report.New(report.Config{
 		Incident: "quake-2026",
 		Conn:     conn,
@@ -87,7 +103,13 @@ func Example_serve() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer r.Close(context.Background())
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := r.Close(ctx); err != nil { // alerts not yet confirmed stay in the outbox
+			log.Print(err)
+		}
+	}()
 
 	// From the fleet loop's snapshots and events:
 	r.UpdateDrone(report.DroneState{ID: 3, Lat: 45.01, Lon: 6.01, BatteryPct: 77, Mode: "GUIDED", State: "on_station"})

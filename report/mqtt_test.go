@@ -12,6 +12,7 @@ import (
 
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
@@ -65,17 +66,26 @@ func startController(t testing.TB, url, outboxPath string, cfg report.Config) *c
 		t.Fatal(err)
 	}
 	ctl := &controller{r: r, c: c, ob: ob, url: url}
-	t.Cleanup(ctl.stop)
+	t.Cleanup(func() { ctl.stop(t) })
 	return ctl
 }
 
-func (ctl *controller) stop() {
+// stop closes the reporter, the session and the outbox, in that order, as
+// the daemon does; a second stop does nothing.
+func (ctl *controller) stop(t testing.TB) {
+	t.Helper()
 	if ctl.r == nil {
 		return
 	}
-	ctl.r.Close(context.Background())
-	ctl.c.Close(100 * time.Millisecond)
-	ctl.ob.Close()
+	closetest.Now(t, ctl.r)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := ctl.c.Close(ctx); err != nil {
+		t.Errorf("close the session: %v", err)
+	}
+	if err := ctl.ob.Close(); err != nil {
+		t.Errorf("close the outbox: %v", err)
+	}
 	ctl.r = nil
 }
 
@@ -252,11 +262,11 @@ func TestAlertsSurviveEmbeddedBrokerOutage(t *testing.T) {
 	}
 	b := start("127.0.0.1:0")
 	addr := b.Addr()
-	t.Cleanup(func() { b.Close() }) // the broker running at the end
+	closetest.AtEnd(t, b) // the broker running at the end
 	in := newInbox()
 	dashboard(t, b.URL(), in).Subscribe(t, tree.Alerts(), 1)
 	ctl := startController(t, b.URL(), filepath.Join(dir, "outbox.db"), report.Config{})
-	outage(t, ctl, in, func() { b.Close() }, func() {
+	outage(t, ctl, in, func() { closetest.Now(t, b) }, func() {
 		b = start(addr)
 		dashboard(t, b.URL(), in) // the same persistent session
 	})
@@ -318,14 +328,14 @@ func TestAlertsSurviveReporterRestart(t *testing.T) {
 	for i := range 10 {
 		want = append(want, raise(t, ctl.r, fmt.Sprintf("offline %d", i)))
 	}
-	ctl.stop() // the process ends with everything pending
+	ctl.stop(t) // the process ends with everything pending
 
 	in := newInbox()
 	b, err := broker.Start(broker.Config{TCPAddr: addr, Users: mqtttest.Users(t), Observers: map[string]func(string, []byte){tree.Alerts(): in.add}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer closetest.Now(t, b)
 	ctl = startController(t, "mqtt://"+addr, path, report.Config{})
 	want = append(want, raise(t, ctl.r, "after restart"))
 	in.check(t, want)

@@ -186,17 +186,17 @@ func New(cfg Config) (*Reporter, error) {
 	}
 	for f, h := range echoes {
 		if err := cfg.Conn.Subscribe(f, 1, h); err != nil {
-			r.sender.Close()
+			_ = r.sender.Close(context.Background()) // cannot fail without a deadline; the subscribe error is the one to report
 			return nil, fmt.Errorf("report: subscribe %s: %w", f, err)
 		}
 	}
 	if err := cfg.Conn.Subscribe(tree.TeamPositions(), 1, r.onPosition); err != nil {
-		r.sender.Close()
+		_ = r.sender.Close(context.Background()) // cannot fail without a deadline; the subscribe error is the one to report
 		return nil, fmt.Errorf("report: subscribe %s: %w", tree.TeamPositions(), err)
 	}
 	if cfg.OnTeamRequest != nil {
 		if err := cfg.Conn.Subscribe(tree.AllTeamRequests(), 1, r.onRequest); err != nil {
-			r.sender.Close()
+			_ = r.sender.Close(context.Background()) // cannot fail without a deadline; the subscribe error is the one to report
 			return nil, fmt.Errorf("report: subscribe %s: %w", tree.AllTeamRequests(), err)
 		}
 	}
@@ -385,7 +385,9 @@ func (r *Reporter) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	r.sender.Close()
+	if err := r.sender.Close(ctx); err != nil {
+		return err
+	}
 	now := r.clk.Now().UTC()
 	b, _ := json.Marshal(StatusPayload{Schema: Schema, State: "offline", Time: &now, Controller: r.cfg.Controller, Reason: "shut down"})
 	if err := r.cfg.Conn.Publish(r.tree.Status(), 1, true, b); err != nil {

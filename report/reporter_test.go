@@ -15,6 +15,7 @@ import (
 
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/aerocell/aerocell/report/topic"
 )
@@ -144,16 +145,14 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	closetest.ReleaseAtEnd(t, ob) // after the reporter
 	fx := &fixture{conn: newFakeConn(), clk: clock.NewManual(epoch), ob: ob}
 	cfg.Incident, cfg.Conn, cfg.Outbox, cfg.Clock = "inc1", fx.conn, ob, fx.clk
 	fx.r, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		fx.r.Close(context.Background())
-		ob.Close()
-	})
+	closetest.AtEnd(t, fx.r)
 	fx.conn.setUp(true)
 	fx.conn.next(t, "/status")
 	return fx

@@ -11,6 +11,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 // cpuTime is the process's user+system CPU time.
@@ -48,7 +49,7 @@ func benchFleet(b *testing.B, n int, clk clock.Clock) *Fleet {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { f.Close() })
+	closetest.AtEnd(b, f)
 	return f
 }
 

@@ -16,7 +16,7 @@
 //		Clock:     clk, // nil: real time
 //		Seed:      1,
 //	})
-//	defer fleet.Close()
+//	defer fleet.Close(context.Background()) // never fails without a deadline
 //	st := fleet.Drone(1).State()
 //	snap, err := fleet.WaitFor(ctx, func(s sim.Snapshot) bool { return s.Drones[1].AltRel > 20 })
 //	fleet.Drone(1).Inject(sim.Fault{Kind: sim.FaultLinkDrop, Duration: 30 * time.Second})
@@ -220,4 +220,9 @@
 // files): link drop, packet loss, added latency, battery failure, motor
 // failure (forced landing), GPS loss, payload failure, ground-power loss;
 // each lasts its Duration of fleet time or until Drone.Clear.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Fleet,
+// which stops its loop and its links' readers) closes with Close(ctx)
+// error, ctx bounding the wait; what only releases closes with Close()
+// error.
 package sim

@@ -29,7 +29,11 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer fleet.Close()
+	defer func() {
+		if err := fleet.Close(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}()
 	st := fleet.Drone(1).State()
 	pub, _ := st.Cell(sim.Public)
 	fmt.Println(st.Profile, st.Mode.Name, st.Landed, st.TetherM, st.GroundPower, pub.Band, pub.State)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3"
 )
 
@@ -59,7 +60,7 @@ func TestParseFleetFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fl.Close()
+	defer closetest.Now(t, fl)
 	if s := fl.Drone(2).State(); s.ProfileIndex != 3 || s.TetherM != 250 {
 		t.Fatalf("drone 2: profile %d tether %v", s.ProfileIndex, s.TetherM)
 	}

@@ -135,7 +135,8 @@ type Fleet struct {
 	reqs      chan func()
 	more      chan struct{}
 	terminate chan struct{}
-	done      chan struct{}
+	done      chan struct{} // closed when the loop has stopped
+	closed    chan struct{} // closed when Close has finished
 	closeOnce sync.Once
 	waiters   []*waiter
 	pending   []ScheduledFault
@@ -285,7 +286,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		byID: map[uint8]*vehicle{}, drones: map[uint8]*Drone{},
 		seq: map[uint8]byte{}, linkID: map[uint8]byte{},
 		inbound: make(chan inFrame, 1024), reqs: make(chan func()), more: make(chan struct{}, 1),
-		terminate: make(chan struct{}), done: make(chan struct{}),
+		terminate: make(chan struct{}), done: make(chan struct{}), closed: make(chan struct{}),
 	}
 	if f.clk == nil {
 		f.clk = clock.Real()
@@ -346,7 +347,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			f.Close()
+			_ = f.Close(context.Background()) // cannot fail: no deadline
 		case <-f.done:
 		}
 	}()
@@ -694,14 +695,25 @@ func (f *Fleet) do(fn func()) error {
 	return nil
 }
 
-// Close stops the fleet and closes its sockets.
-func (f *Fleet) Close() error {
+// Close stops the fleet, closes its sockets and waits for its goroutines,
+// until ctx ends: then it returns ctx.Err() and the rest finishes in the
+// background (a later Close waits for it again). With a context that never
+// ends it cannot fail. It is safe to call more than once.
+func (f *Fleet) Close(ctx context.Context) error {
 	f.closeOnce.Do(func() {
 		close(f.terminate)
-		<-f.done
-		f.closeLinks()
+		go func() {
+			defer close(f.closed)
+			<-f.done
+			f.closeLinks()
+		}()
 	})
-	return nil
+	select {
+	case <-f.closed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Drone returns the drone with system id sysid, or nil.

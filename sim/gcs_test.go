@@ -15,6 +15,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/message"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 // testGCS is a plain gomavlib node acting as a ground station: not
@@ -209,7 +210,7 @@ func startFleet(t *testing.T, cfg Config) (*Fleet, *testGCS) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	if g != nil { // the ground station knows a drone once it has heard it
 		ctx := ctxT(t, 30*time.Second)
 		for _, d := range cfg.Drones {

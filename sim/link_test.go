@@ -18,6 +18,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/streamwriter"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 type udpTo struct {
@@ -286,7 +287,7 @@ func TestDeterministicGivenSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer f.Close()
+		defer closetest.Now(t, f)
 		advance := func(d time.Duration) {
 			target := m.Now().Add(d)
 			m.Advance(d)

@@ -11,6 +11,7 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
 )
@@ -30,7 +31,7 @@ func TestStationFliesATaskMission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	closetest.AtEnd(t, st)
 	go func() { // a consumer, as the fleet loop
 		for {
 			select {
@@ -49,7 +50,7 @@ func TestStationFliesATaskMission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	closetest.AtEnd(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for len(st.Vehicles()) < 3 {

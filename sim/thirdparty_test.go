@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/bluenviron/gomavlib/v3"
 )
 
@@ -43,7 +44,7 @@ func TestThirdPartyGCSFliesFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closetest.Now(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "gcs.cjs", strconv.Itoa(port), "1,2", "60")

@@ -143,7 +143,11 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() {
+		if err := d.Close(context.Background()); err != nil {
+			r.log.Warn("daemon closed with an error", "err", err)
+		}
+	}()
 	r.d = d
 	fl, err := sim.Start(ctx, sim.Config{
 		Drones:    sc.simDrones(),
@@ -154,7 +158,7 @@ func Demo(ctx context.Context, opt DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	defer fl.Close()
+	defer func() { _ = fl.Close(context.Background()) }() // cannot fail: no deadline
 	if err := r.waitHeard(ctx, len(sc.simDrones()), clk.Now()); err != nil {
 		return err
 	}

@@ -228,7 +228,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	}
 	defer func() {
 		if r.d != nil {
-			r.d.Close()
+			_ = r.d.Close(context.Background()) // the run's own error or report is what counts
 		}
 	}()
 	scfg := sim.Config{
@@ -258,7 +258,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if r.fleet, err = sim.Start(ctx, scfg); err != nil {
 		return nil, err
 	}
-	defer r.fleet.Close()
+	defer func() { _ = r.fleet.Close(context.Background()) }() // cannot fail: no deadline
 
 	tr, err := newTruth(r.sc)
 	if err != nil {
@@ -385,7 +385,7 @@ func (r *runner) restart(ctx context.Context, rep *Report, t time.Duration) erro
 	if err != nil {
 		return err
 	}
-	if err := r.d.Close(); err != nil {
+	if err := r.d.Close(context.Background()); err != nil {
 		r.log.Warn("daemon closed with an error", "err", err)
 	}
 	r.d = nil

@@ -6,6 +6,11 @@
 //
 // The store knows nothing of fleets or drones: it stores what it is given. It
 // is safe for concurrent use.
+//
+// Lifecycle, as across aerocell: what waits on its way down closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error. A Store only releases its file (every write is already on
+// disk), so its Close takes no context.
 package store
 
 import (
@@ -15,6 +20,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/boltfile"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -25,6 +31,17 @@ var (
 
 // ErrNotFound is returned by Get for a document never put.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrDamaged is matched (errors.Is) by the error of Open for a state file
+// that exists but is empty, truncated or not a state file. It is
+// boltfile.ErrDamaged, which the daemon's other bbolt files share.
+var ErrDamaged = boltfile.ErrDamaged
+
+// stateFile is how Open's errors speak of the file.
+var stateFile = boltfile.Kind{
+	What:   "state file",
+	Advice: "keep it for inspection; move it aside only to start over with no incident, plan or assignments",
+}
 
 // Store is an open state file.
 type Store struct {
@@ -40,16 +57,9 @@ type Store struct {
 // restarted daemon forget the stations it holds), and a truncated one is
 // caught before bbolt maps it (reading past its end would crash the process).
 func Open(path string) (*Store, error) {
-	if err := checkFile(path); err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := boltfile.Open(path, &bolt.Options{Timeout: 2 * time.Second}, stateFile)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if err := checkPages(db); err != nil {
-		db.Close()
-		return nil, &DamagedError{Path: path, Reason: err.Error()}
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDocs, bucketEvents} {
@@ -60,13 +70,13 @@ func Open(path string) (*Store, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
 
-// Close closes the file.
+// Close closes the file. A second Close returns nil.
 func (s *Store) Close() error { return s.db.Close() }
 
 // Put replaces the document named key with v encoded as JSON.

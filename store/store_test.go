@@ -1,12 +1,14 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 type doc struct {
@@ -20,6 +22,7 @@ func open(t *testing.T, path string) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	closetest.ReleaseAtEnd(t, s) // closing it earlier too is fine
 	return s
 }
 
@@ -33,10 +36,11 @@ func TestDocumentsSurviveReopen(t *testing.T) {
 	if err := s.Get("incident", &missing); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get of a missing key: %v", err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s = open(t, path)
-	defer s.Close()
 	var got doc
 	if err := s.Get("plan", &got); err != nil {
 		t.Fatal(err)
@@ -68,10 +72,11 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 	if err != nil || seq != 6 {
 		t.Fatalf("PutAndAppend seq %d err %v", seq, err)
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	s = open(t, path)
-	defer s.Close()
 	if last, _ := s.LastSeq(); last != 7 {
 		t.Fatalf("LastSeq %d", last)
 	}
@@ -94,7 +99,6 @@ func TestEventLogOrderAndPaging(t *testing.T) {
 
 func TestBadInputChangesNothing(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "state.db"))
-	defer s.Close()
 	if err := s.Put("plan", doc{"ok", 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +132,11 @@ func TestOpenMissingDirFails(t *testing.T) {
 func writeState(t *testing.T, path string) {
 	t.Helper()
 	s := open(t, path)
-	defer s.Close()
+	defer func() { // before the file is read
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	big := strings.Repeat("x", 900)
 	for i := range 200 {
 		if _, err := s.PutAndAppend("plan", doc{big, i}, doc{big, i}); err != nil {
@@ -145,43 +153,20 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name, want string
-		data       []byte
-	}{
-		{"empty", "is empty (0 bytes)", nil},
-		{"half", "is truncated", whole[:len(whole)/2]},
-		{"one page", "is truncated", whole[:4096]},
-		{"a few bytes", "is truncated", whole[:100]},
-		{"a torn header", "is not a state file", whole[:40]},
-		{"random", "is not a state file", bytes.Repeat([]byte{0x5a, 0xc3, 0x17}, 10000)},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".db")
-			if err := os.WriteFile(path, c.data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			s, err := Open(path)
-			if err == nil {
-				s.Close()
-				t.Fatal("damaged state file opened")
-			}
-			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %q: want ErrDamaged naming %s and saying %q", err, path, c.want)
-			}
-			after, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(after, c.data) {
-				t.Fatalf("refused file changed: %d bytes, was %d", len(after), len(c.data))
-			}
-		})
-	}
+	cases := append(bolttest.Cases(whole, "state file"),
+		bolttest.Case{Name: "one page", Want: "is truncated", Data: whole[:4096]},
+		bolttest.Case{Name: "a few bytes", Want: "is truncated", Data: whole[:100]},
+		bolttest.Case{Name: "a torn header", Want: "is not a state file", Data: whole[:40]},
+	)
+	bolttest.Refused(t, filepath.Join(dir, "damaged.db"), cases, func(path string) error {
+		s, err := Open(path)
+		if err == nil {
+			return errors.Join(errors.New("opened"), s.Close())
+		}
+		return err
+	})
 	// The whole file still opens, with its data.
 	s := open(t, real)
-	defer s.Close()
 	var got doc
 	if err := s.Get("plan", &got); err != nil || got.Count != 199 {
 		t.Fatalf("whole file: %+v %v", got, err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/web"
 	"github.com/aerocell/aerocell/web/webtest"
 )
@@ -62,10 +63,8 @@ func serveWith(t *testing.T, ctrl api.Controller, cfg api.Config) string {
 	mux.Handle("/api/", a)
 	mux.Handle("/", web.Handler())
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		a.Close()
-		srv.Close()
-	})
+	t.Cleanup(srv.Close)
+	closetest.ReleaseAtEnd(t, a) // before srv: it ends the streams srv.Close waits for
 	return srv.URL
 }
 
@@ -225,8 +224,8 @@ func TestBrowserViewerCannotOrder(t *testing.T) {
 	mux.Handle("/api/", a)
 	mux.Handle("/", web.Handler())
 	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	defer a.Close()
+	t.Cleanup(srv.Close)
+	closetest.ReleaseAtEnd(t, a) // before srv: it ends the streams srv.Close waits for
 	if err := p.Open(srv.URL, "viewer-token-for-the-browser"); err != nil {
 		t.Fatal(err)
 	}

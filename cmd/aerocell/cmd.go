@@ -19,7 +19,7 @@ var cmdActions = map[string][]string{
 	"goto": {"LAT", "LON", "ALT_M"}, "rtl": nil, "land": nil,
 }
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("cmd", stderr)
 	var lf linkFlags
 	lf.register(fs)
@@ -55,7 +55,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		// Close flushes the telemetry log (--tlog): its error is the
+		// command's when nothing else failed.
+		if cerr := st.Close(context.Background()); err == nil {
+			err = cerr
+		}
+	}()
 	id := mavlink.VehicleID{SysID: uint8(*sysid), CompID: uint8(*compid)}
 
 	report := func(result string, err error) error {

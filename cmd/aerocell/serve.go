@@ -98,7 +98,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout)
 	werr := d.Wait(ctx)
-	if err := d.Close(); werr == nil {
+	if err := d.Close(context.Background()); werr == nil {
 		werr = err
 	}
 	return werr

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/bluenviron/gomavlib/v3"
 )
@@ -142,7 +143,7 @@ mqtt: {disabled: true}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer closetest.Now(t, f)
 
 	p := &daemonProc{t: t, bin: bin, http: httpAddr, args: []string{"serve", "--config", filepath.Join(dir, "aerocell.yaml"), "--speed", fmt.Sprint(speed)}}
 	p.start()

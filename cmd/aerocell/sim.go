@@ -157,7 +157,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer fleet.Close()
+	defer func() { _ = fleet.Close(context.Background()) }() // cannot fail: no deadline
 	ep := strings.Join(gcs, ", ")
 	snap := fleet.Snapshot()
 	if snap.Drones == nil { // stopped before it started (ctx ended)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/task"
 )
 
@@ -191,7 +192,8 @@ func startAPI(t *testing.T, f *apiFake) string {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
-	t.Cleanup(func() { s.Close(); srv.Close() })
+	t.Cleanup(srv.Close)
+	closetest.ReleaseAtEnd(t, s) // before srv: it ends the streams srv.Close waits for
 	return srv.URL
 }
 

@@ -131,7 +131,7 @@ func runVehicles(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	vs := st.Vehicles()
 	stats := st.Stats()
-	if err := st.Close(); err != nil {
+	if err := st.Close(context.Background()); err != nil {
 		return err
 	}
 	if *asJSON {

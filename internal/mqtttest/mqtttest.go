@@ -22,6 +22,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/topic"
 )
@@ -375,6 +376,6 @@ func StartEmbedded(t testing.TB, store string, extra ...Login) *broker.Broker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.Close() })
+	closetest.AtEnd(t, b)
 	return b
 }

@@ -10,9 +10,15 @@
 // into the controller: the controller talks to it as an ordinary MQTT client
 // (see package client), so that the same code runs against Mosquitto or any
 // other broker.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Broker,
+// which disconnects its clients and drains its store) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package broker
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -26,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/boltfile"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -33,6 +40,12 @@ import (
 
 // ErrConfig is returned by Start for a missing or bad setting.
 var ErrConfig = errors.New("broker: invalid configuration")
+
+// ErrDamaged is matched (errors.Is) by the error of Start for a store file
+// that exists but is empty, truncated or not a store file: Start refuses it
+// and leaves it as it is. It is boltfile.ErrDamaged, which the daemon's
+// other bbolt files share.
+var ErrDamaged = boltfile.ErrDamaged
 
 // Config configures the embedded broker.
 type Config struct {
@@ -73,6 +86,7 @@ type Broker struct {
 	store *storeHook
 	tls   bool
 
+	closed    chan struct{} // closed when Close has finished
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -100,7 +114,7 @@ func Start(cfg Config) (*Broker, error) {
 	}
 	caps.MaximumSessionExpiryInterval = uint32(min(cfg.SessionExpiry.Seconds(), math.MaxUint32))
 	srv := mqtt.New(&mqtt.Options{Logger: log, Capabilities: caps, InlineClient: len(cfg.Observers) > 0})
-	b := &Broker{srv: srv, tls: cfg.TLS != nil}
+	b := &Broker{srv: srv, tls: cfg.TLS != nil, closed: make(chan struct{})}
 
 	auth := newAuthHook(cfg.Users)
 	if err := srv.AddHook(auth, nil); err != nil {
@@ -116,12 +130,12 @@ func Start(cfg Config) (*Broker, error) {
 		}
 		b.store = st
 		if err := srv.AddHook(st, nil); err != nil {
-			st.Stop()
+			_ = st.Stop() // nothing written yet; the hook's error is the one to report
 			return nil, fmt.Errorf("broker: %w", err)
 		}
 		clients, err := st.StoredClients()
 		if err != nil {
-			st.Stop()
+			_ = st.Stop() // nothing written yet; the read error is the one to report
 			return nil, err
 		}
 		owners := map[string]string{}
@@ -149,20 +163,22 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.WSAddr != "" {
 		b.ws = newWSListener("ws", cfg.WSAddr, cfg.TLS)
 		if err := srv.AddListener(b.ws); err != nil {
-			srv.Close()
+			_ = srv.Close() // also stops the store; the listener's error is the one to report
 			return nil, fmt.Errorf("broker: websocket listener %s: %w", cfg.WSAddr, err)
 		}
 	}
 	if err := srv.Serve(); err != nil {
-		srv.Close()
+		_ = srv.Close() // also stops the store; the serve error is the one to report
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	return b, nil
 }
 
+// stopStore closes the store on a failed start, whose error is the one to
+// report.
 func (b *Broker) stopStore() {
 	if b.store != nil {
-		b.store.Stop()
+		_ = b.store.Stop()
 	}
 }
 
@@ -203,12 +219,27 @@ func dialable(addr string) string {
 func (b *Broker) Clients() int64 { return atomic.LoadInt64(&b.srv.Info.ClientsConnected) }
 
 // Close disconnects every client (sending their Last Wills), stops the
-// listeners and writes and closes the store. It is safe to call twice.
-func (b *Broker) Close() error {
+// listeners, and writes what is queued for the store and closes it,
+// waiting until ctx ends: then it returns ctx.Err() and the rest finishes
+// in the background (a later Close waits for it again). Otherwise it
+// returns the store's close error. It is safe to call more than once.
+func (b *Broker) Close(ctx context.Context) error {
 	b.closeOnce.Do(func() {
-		b.closeErr = b.srv.Close() // also stops the hooks, so the store
+		go func() {
+			defer close(b.closed)
+			err := b.srv.Close() // also stops the hooks, so the store
+			if b.store != nil {
+				err = errors.Join(err, b.store.stopErr)
+			}
+			b.closeErr = err
+		}()
 	})
-	return b.closeErr
+	select {
+	case <-b.closed:
+		return b.closeErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // LoginURL formats a login as mqtt://USER:PASSWORD@HOST:PORT, escaping the

@@ -1,12 +1,14 @@
 package broker_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/broker"
 )
@@ -35,7 +37,7 @@ func TestAnonymousReadsOnlyPublicTopics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer closetest.Now(t, b)
 	anon := mqtttest.MustConnect(t, mqtttest.Options(b.URL(), mqtttest.Login{}, "anon", true))
 	if code := anon.Subscribe(t, tree+"/coverage", 1); code >= 0x80 {
 		t.Errorf("anonymous subscribe to coverage refused: %#x", code)
@@ -120,13 +122,13 @@ func TestClientIDBelongsToItsUser(t *testing.T) {
 	}
 	ctl.Publish(t, tree+"/status", 1, true, []byte("still here")) // not kicked off
 	ctl.Disconnect(100)
-	b.Close()
+	closetest.Now(t, b)
 
 	b2, err := broker.Start(broker.Config{TCPAddr: strings.TrimPrefix(b.URL(), "mqtt://"), Users: mqtttest.Users(t), StorePath: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b2.Close()
+	defer closetest.Now(t, b2)
 	if _, err := mqtttest.Connect(t, mqtttest.Options(b2.URL(), mqtttest.Red, "aerocell-controller-inc1", true)); err == nil {
 		t.Fatal("a team took the controller's client id after a restart")
 	}
@@ -196,14 +198,14 @@ func queued(t *testing.T, restart bool) {
 		time.Sleep(time.Millisecond)
 	}
 	if restart {
-		if err := b.Close(); err != nil {
+		if err := b.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		b2, err := broker.Start(broker.Config{TCPAddr: strings.TrimPrefix(url, "mqtt://"), Users: mqtttest.Users(t), StorePath: store})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer b2.Close()
+		defer closetest.Now(t, b2)
 	}
 	team = mqtttest.MustConnect(t, mqtttest.Options(url, mqtttest.Red, "red-phone", false))
 	for i := range n {
@@ -264,7 +266,7 @@ func TestStoreIsExclusive(t *testing.T) {
 	mqtttest.StartEmbedded(t, store)
 	b, err := broker.Start(broker.Config{TCPAddr: "127.0.0.1:0", Users: mqtttest.Users(t), StorePath: store})
 	if err == nil {
-		b.Close()
+		closetest.Now(t, b)
 		t.Fatal("second broker opened the same store")
 	}
 }

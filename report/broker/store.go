@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/boltfile"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -29,10 +30,11 @@ type storeHook struct {
 	db  *bbolt.DB
 	log *slog.Logger
 
-	mu     sync.RWMutex // guards closed against sends on ops
-	closed bool
-	ops    chan func(*bbolt.Tx) error
-	done   chan struct{}
+	mu      sync.RWMutex // guards closed against sends on ops
+	closed  bool
+	stopErr error // the file's close error, set by Stop
+	ops     chan func(*bbolt.Tx) error
+	done    chan struct{}
 }
 
 var (
@@ -42,10 +44,20 @@ var (
 	bucketInflight = []byte("inflight")
 )
 
+// storeFile is how openStore's errors speak of the file.
+var storeFile = boltfile.Kind{
+	What:   "store file",
+	Advice: "it holds field teams' persistent sessions and the messages queued for them: keep it for inspection, and move it aside only to start with none, losing those messages",
+}
+
+// openStore opens or creates the store at path. A file that exists but is
+// not a whole store (empty, truncated, not a bbolt file) is refused with an
+// error naming it (ErrDamaged) and left as it is, rather than taken for a
+// new store, which would drop what was queued for teams.
 func openStore(path string, log *slog.Logger) (*storeHook, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoFreelistSync: true})
+	db, err := boltfile.Open(path, &bbolt.Options{Timeout: time.Second, NoFreelistSync: true}, storeFile)
 	if err != nil {
-		return nil, fmt.Errorf("broker: open store: %w", err)
+		return nil, fmt.Errorf("broker: %w", err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketClients, bucketSubs, bucketRetained, bucketInflight} {
@@ -56,7 +68,7 @@ func openStore(path string, log *slog.Logger) (*storeHook, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("broker: open store: %w", err)
 	}
 	h := &storeHook{db: db, log: log, ops: make(chan func(*bbolt.Tx) error, 4096), done: make(chan struct{})}
@@ -130,7 +142,8 @@ func (h *storeHook) Stop() error {
 	close(h.ops)
 	h.mu.Unlock()
 	<-h.done
-	return h.db.Close()
+	h.stopErr = h.db.Close()
+	return h.stopErr
 }
 
 func put(bucket, key []byte, v encoding.BinaryMarshaler) func(*bbolt.Tx) error {

@@ -13,6 +13,11 @@
 // evidence they trust (the reporter subscribes to its own alerts and waits
 // for each to come back). Publish returns an error at once when the session
 // is down rather than queueing silently.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Client,
+// which lets work in progress finish before it disconnects) closes with
+// Close(ctx) error, ctx bounding the wait; what only releases closes with
+// Close() error.
 package client
 
 import (
@@ -411,20 +416,35 @@ func (c *Client) Subscribe(filter string, qos byte, h func(topic string, payload
 	return nil
 }
 
+// closeQuiesce is the longest Close waits for work in progress.
+const closeQuiesce = time.Second
+
 // Close ends the session with a DISCONNECT (so the broker does not send the
-// Will), waiting up to quiesce for work in progress.
-func (c *Client) Close(quiesce time.Duration) {
+// Will), waiting for work in progress up to a second, or until ctx's
+// deadline if that is sooner. If ctx has already ended it closes the
+// session without waiting and returns ctx.Err(). A second Close returns nil
+// at once.
+func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return nil
 	}
 	c.closed = true
 	c.mu.Unlock()
-	c.paho.Disconnect(uint(quiesce.Milliseconds()))
+	quiesce := closeQuiesce
+	if dl, ok := ctx.Deadline(); ok {
+		quiesce = min(max(time.Until(dl), 0), closeQuiesce)
+	}
+	err := ctx.Err()
+	if err != nil {
+		quiesce = 0
+	}
+	c.paho.Disconnect(uint(quiesce.Milliseconds())) // returns within quiesce
 	c.mu.Lock()
 	c.up = false
 	c.mu.Unlock()
+	return err
 }
 
 // nopStore keeps nothing: paho then never resends a publish by itself, so

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/internal/mqtttest"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
@@ -27,7 +28,7 @@ func newClient(t *testing.T, cfg client.Config) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close(0) })
+	closetest.AtEnd(t, c)
 	return c
 }
 
@@ -55,7 +56,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer closetest.Now(t, b)
 	if !strings.HasPrefix(b.URL(), "mqtts://") {
 		t.Fatalf("URL %s", b.URL())
 	}
@@ -144,7 +145,7 @@ func TestReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer closetest.Now(t, b)
 	ready := func(c *client.Client) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

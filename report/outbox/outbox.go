@@ -13,6 +13,10 @@
 // subscription receiving the message back, never a publish token.
 //
 // Consumers see each entry at least once and must de-duplicate by id.
+//
+// Lifecycle, as across aerocell: what waits on its way down (the Sender's
+// loop) closes with Close(ctx) error, ctx bounding the wait; what only
+// releases (the Outbox's file) closes with Close() error.
 package outbox
 
 import (
@@ -22,6 +26,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aerocell/aerocell/internal/boltfile"
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -52,12 +57,28 @@ var (
 	bucketIDs     = []byte("ids")     // id -> seq
 )
 
+// ErrDamaged is matched (errors.Is) by the error of Open for an outbox file
+// that exists but is empty, truncated or not an outbox file. It is
+// boltfile.ErrDamaged, which the daemon's other bbolt files share.
+var ErrDamaged = boltfile.ErrDamaged
+
+// outboxFile is how Open's errors speak of the file.
+var outboxFile = boltfile.Kind{
+	What:   "outbox file",
+	Advice: "it may hold messages accepted and not yet delivered: keep it for inspection, and move it aside only to start with an empty outbox, losing them",
+}
+
 // Open opens or creates the outbox file at path. Only one process may have
 // it open; a second Open waits up to a second and fails.
+//
+// A file that exists but is not a whole outbox (empty, truncated, not a
+// bbolt file) is refused with an error naming it (ErrDamaged) and left as
+// it is: starting on an empty outbox would silently drop the messages it
+// was keeping.
 func Open(path string) (*Outbox, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	db, err := boltfile.Open(path, &bbolt.Options{Timeout: time.Second}, outboxFile)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketEntries); err != nil {
@@ -67,13 +88,13 @@ func Open(path string) (*Outbox, error) {
 		return err
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("outbox: open %s: %w", path, err)
 	}
 	return &Outbox{db: db}, nil
 }
 
-// Close closes the file.
+// Close closes the file; it waits for nothing but a write in progress.
 func (o *Outbox) Close() error { return o.db.Close() }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

@@ -1,25 +1,42 @@
 package outbox
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/internal/boltfile/bolttest"
+	"github.com/aerocell/aerocell/internal/closetest"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// open opens the outbox at path, closed (and the error checked) when the
+// test ends; closing it earlier too is fine.
 func open(t *testing.T, path string) *Outbox {
 	t.Helper()
 	o, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	closetest.ReleaseAtEnd(t, o)
 	return o
+}
+
+// newSender starts a Sender, stopped (and the error checked) when the test
+// ends.
+func newSender(t *testing.T, cfg SenderConfig) *Sender {
+	t.Helper()
+	s := NewSender(cfg)
+	closetest.AtEnd(t, s)
+	return s
 }
 
 func appendN(t *testing.T, o *Outbox, from, n int) {
@@ -44,10 +61,11 @@ func TestOutboxSurvivesReopen(t *testing.T) {
 	if _, err := o.Delete("id-0", "id-3", "unknown"); err != nil {
 		t.Fatal(err)
 	}
-	o.Close()
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	o = open(t, path)
-	defer o.Close()
 	appendN(t, o, 5, 1)
 	es, err := o.After(0, 100)
 	if err != nil {
@@ -145,11 +163,9 @@ func expectAfterAdvance(t *testing.T, clk *clock.Manual, f *fakeConn, ids ...str
 
 func TestSenderOrderWindowResendConfirm(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
-	defer o.Close()
 	clk := clock.NewManual(epoch)
 	f := &fakeConn{seen: make(chan Entry, 1000)}
-	s := NewSender(SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 10 * time.Second, Window: 3})
-	defer s.Close()
+	s := newSender(t, SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 10 * time.Second, Window: 3})
 
 	appendN(t, o, 0, 5)
 	s.Kick() // not up yet: nothing goes
@@ -191,11 +207,9 @@ func TestSenderOrderWindowResendConfirm(t *testing.T) {
 
 func TestSenderRetriesAfterFailedPublish(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
-	defer o.Close()
 	clk := clock.NewManual(epoch)
 	f := &fakeConn{seen: make(chan Entry, 1000), down: true}
-	s := NewSender(SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 5 * time.Second})
-	defer s.Close()
+	s := newSender(t, SenderConfig{Outbox: o, Publish: f.publish, Clock: clk, ResendAfter: 5 * time.Second})
 	s.Up(true)
 	appendN(t, o, 0, 2)
 	s.Kick()
@@ -204,4 +218,69 @@ func TestSenderRetriesAfterFailedPublish(t *testing.T) {
 	}
 	f.setDown(false) // nothing is sent until the retry, ResendAfter later
 	expectAfterAdvance(t, clk, f, "id-0", "id-1")
+}
+
+// TestOpenRefusesDamagedFile: an outbox file emptied, cut in half or
+// overwritten is refused with its name and what to do, and left as it is,
+// rather than taken for a new, empty outbox (which would drop the messages
+// it kept) or crashing the process. The whole file still opens with them.
+func TestOpenRefusesDamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "outbox-real.db")
+	o := open(t, real)
+	items := make([]Item, 200)
+	for i := range items {
+		items[i] = Item{ID: fmt.Sprintf("id-%d", i), Topic: "t", Created: epoch,
+			Build: func(uint64) ([]byte, error) { return bytes.Repeat([]byte{'x'}, 500), nil }}
+	}
+	if _, err := o.AppendAll(items); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bolttest.Refused(t, filepath.Join(dir, "outbox-damaged.db"), bolttest.Cases(whole, "outbox file"), func(path string) error {
+		o, err := Open(path)
+		if err == nil {
+			return errors.Join(errors.New("opened"), o.Close())
+		}
+		return err
+	})
+	o = open(t, real)
+	if o.Len() != len(items) {
+		t.Fatalf("whole file: Len = %d, want %d", o.Len(), len(items))
+	}
+}
+
+// TestSenderCloseBoundedByContext: Close waits for the publish in progress
+// only as long as its context allows, and says so; a later Close returns
+// once the loop has stopped.
+func TestSenderCloseBoundedByContext(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "outbox.db"))
+	entered, release := make(chan struct{}), make(chan struct{})
+	s := NewSender(SenderConfig{Outbox: o, Clock: clock.NewManual(epoch), Publish: func(Entry) error {
+		close(entered)
+		<-release // a connection stuck mid-publish
+		return nil
+	}})
+	s.Up(true)
+	appendN(t, o, 0, 1)
+	s.Kick()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with an ended context while a publish hangs: %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if o.Len() != 1 {
+		t.Fatalf("unconfirmed entry lost: Len = %d", o.Len())
+	}
 }

@@ -1,8 +1,10 @@
 package outbox
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aerocell/aerocell/clock"
@@ -39,6 +41,7 @@ type Sender struct {
 	up        chan bool
 	confirm   chan string
 	terminate chan struct{}
+	closeOnce sync.Once
 	done      chan struct{}
 }
 
@@ -104,14 +107,18 @@ func (s *Sender) Confirm(id string) {
 	}
 }
 
-// Close stops the Sender. Unconfirmed entries stay in the Outbox.
-func (s *Sender) Close() {
+// Close stops the Sender and waits, until ctx ends, for its loop to finish
+// the publish in progress; it returns ctx.Err() if ctx ends first (the loop
+// still stops). Unconfirmed entries stay in the Outbox. It is safe to call
+// more than once, and concurrently.
+func (s *Sender) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.terminate) })
 	select {
-	case <-s.terminate:
-	default:
-		close(s.terminate)
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	<-s.done
 }
 
 func (s *Sender) run() {
