@@ -11,7 +11,7 @@ func BenchmarkPacedNow(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Stop()
 	b.ReportAllocs()
 	for b.Loop() {
 		c.Now()
@@ -25,7 +25,7 @@ func BenchmarkPacedTick(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Stop()
 	tk := c.PacingTicker(time.Microsecond)
 	defer tk.Stop()
 	b.ReportAllocs()

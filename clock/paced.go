@@ -25,7 +25,7 @@ import (
 // A pacing tick not taken within Grace of wall time is dropped, as a slow
 // reader of time.Ticker skips ticks, and the clock goes on; Stalls counts
 // those (a reader that waits on this clock while it holds a tick would
-// otherwise deadlock with it). Close stops the clock's goroutine.
+// otherwise deadlock with it). Stop stops the clock's goroutine.
 type Paced struct {
 	speed float64
 	grace time.Duration
@@ -92,8 +92,9 @@ func (c *Paced) Stalls() int {
 	return c.stalls
 }
 
-// Close stops the clock: timers and tickers no longer fire.
-func (c *Paced) Close() { c.once.Do(func() { close(c.done) }) }
+// Stop stops the clock: timers and tickers no longer fire (a clock, like
+// a ticker, is stopped, not closed: it holds nothing to release).
+func (c *Paced) Stop() { c.once.Do(func() { close(c.done) }) }
 
 // rate is how many virtual seconds pass per wall second now; c.mu is held.
 func (c *Paced) rate() float64 {

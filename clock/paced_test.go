@@ -14,7 +14,7 @@ func newPaced(t *testing.T, speed float64, grace time.Duration) *Paced {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(c.Stop)
 	return c
 }
 

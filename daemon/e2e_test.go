@@ -62,7 +62,7 @@ func newWorld(t *testing.T, speed float64, drones []sim.DroneConfig) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	port := freePort(t)
 	cfg := DefaultConfig()
 	cfg.MAVLink.Endpoints = []string{fmt.Sprintf("udpin:127.0.0.1:%d", port)}

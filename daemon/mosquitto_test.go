@@ -208,7 +208,7 @@ func TestServeThroughMosquitto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	phone := followIncidents(t, m, ca, "quake-a")
 	flyIncident(t, m, ca, clk, "quake-a", base)
 	got := receive(t, phone, clk, 20*time.Minute, "quake-a")["quake-a"]
@@ -224,7 +224,7 @@ func TestServeRefusesBadBrokerLoginOrCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	other := mqtttest.NewCA(t, "another CA")
 	for _, c := range []struct {
 		name, field, want string
@@ -273,7 +273,7 @@ func TestTwoIncidentsOneBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	phone := followIncidents(t, m, ca, "quake-a", "quake-b")
 	homeB := base
 	homeB.Lon += 0.2 // another valley, 18 km east
@@ -342,7 +342,7 @@ func TestServeStartStopsWhileWaitingForBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	cfg := externalConfig(t, "mqtt://"+ln.Addr().String(), "quake-a", "", 30, freePort(t), base)
 	d, err := Start(ctx, cfg, quiet(clk))
 	if err == nil {

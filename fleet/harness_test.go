@@ -57,7 +57,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(clk.Close)
+	t.Cleanup(clk.Stop)
 	if o.linkLoss == 0 {
 		o.linkLoss = 10 * time.Second
 	}

@@ -120,7 +120,7 @@ func Run(ctx context.Context, sc *Scenario, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer clk.Close()
+	defer clk.Stop()
 	r := &runner{sc: sc, opt: opt, out: out, log: log, clk: clk}
 	rep, err := r.run(ctx)
 	if n := clk.Stalls(); n > 0 {
