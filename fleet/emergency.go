@@ -27,13 +27,20 @@ func (l *loop) failEmergency(d *drone) {
 	r := d.rec
 	why := d.emergency
 	d.emergency = ""
-	if r.Failed != "" || !d.airborne() {
+	if r.Failed != "" {
 		return
 	}
+	// On the ground too (armed for a launch, or a spare): a drone whose
+	// autopilot reports a motor failure is not launched until the crew
+	// has seen to it. Dropping the report there left a launch under way
+	// to be retried on a failed motor, and the fault untold.
 	r.Failed = "autopilot emergency: " + why
 	r.Home, r.HomeReason, r.Free = false, "", false
-	l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: r.Station,
-		Text: fmt.Sprintf("drone %d reports an emergency: %s", d.id, why), Reason: r.Failed})
+	text := fmt.Sprintf("drone %d reports an emergency: %s", d.id, why)
+	if !d.airborne() {
+		text += " (on the ground: not flown until the crew has seen to it)"
+	}
+	l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: r.Station, Text: text, Reason: r.Failed})
 	if r.Station != "" {
 		l.releaseStation(d, r.Failed)
 	}

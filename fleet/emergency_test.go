@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +36,38 @@ func TestEmergencyReportFailsDrone(t *testing.T) {
 	rel := hasEvent(t, r, EventStationReleased, victim)
 	if rel.Station != s.Plan.Stations[0].ID {
 		t.Errorf("released %+v", rel)
+	}
+}
+
+// A motor fails on a drone still on the ground (a spare, or one armed for
+// its launch): the report is not dropped because the drone is not in the
+// air. The drone is out of service with a critical event, and a deploy
+// after it flies the other drone, not the failed one.
+func TestEmergencyOnTheGround(t *testing.T) {
+	drones := []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)}
+	r := newRig(t, rigOptions{speed: 40, drones: drones})
+	r.waitFor("located", 30*time.Second, func(s Snapshot) bool { return s.Located() == 2 })
+	if err := r.fleet.Drone(1).Inject(sim.Fault{Kind: sim.FaultMotor}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the drone out of service", time.Minute, func(s Snapshot) bool {
+		return s.Drones[0].State == DroneFailed
+	})
+	e := hasEvent(t, r, EventDroneFailing, 1)
+	if e.Severity != Critical || !strings.Contains(e.Text, "on the ground") {
+		t.Errorf("failing event %+v, want a critical one saying the drone is on the ground", e)
+	}
+	ctx := context.Background()
+	if _, err := r.ctl.CreateIncident(ctx, IncidentSpec{Name: "ground", Area: square(base.Lat, base.Lon, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ctl.Deploy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the healthy drone on station", 10*time.Minute, func(s Snapshot) bool {
+		return s.Drones[1].State == DroneOnStation
+	})
+	if s := r.ctl.Snapshot(); s.Drones[0].State != DroneFailed || r.fleet.Snapshot().Drones[1].Flying() {
+		t.Errorf("the failed drone: state %s, flying %v", s.Drones[0].State, r.fleet.Snapshot().Drones[1].Flying())
 	}
 }
