@@ -127,6 +127,10 @@ type Rotation struct {
 // Cycle is one drone's turn: out, on station, back and the swap.
 func (r Rotation) Cycle() time.Duration { return r.Out + r.OnStation + r.Back + r.Swap }
 
+// MinOnStation is the least time on station that makes a post worth a
+// sortie: a post the airframe cannot serve that long is unholdable.
+const MinOnStation = 2 * time.Minute
+
 // Rotation works out how the airframe holds post p in wind w with
 // payloadKg on board over horizon: the transit both ways at cruise airspeed
 // against or with the wind, the climb, the reserve, and the ground crew's
@@ -159,7 +163,7 @@ func (a *Airframe) Rotation(p Post, w Wind, payloadKg float64, horizon time.Dura
 		return r
 	}
 	r.OnStation = hours(left / a.HoldPowerW(w, payloadKg))
-	if r.OnStation < 2*time.Minute {
+	if r.OnStation < MinOnStation {
 		r.Reason = "less than 2 minutes on station"
 		r.OnStation = 0
 		return r

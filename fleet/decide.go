@@ -486,8 +486,13 @@ func (l *loop) costTo(d *drone, st *Station) float64 {
 		return math.Inf(1)
 	}
 	if !d.profile.Tethered() {
-		left := l.enduranceLeft(d)
-		if left < 2*t+10*time.Minute {
+		// Out, on station, and back home, as the plan's rotation has it
+		// (airframe.Rotation): the way back timed on its own, downwind
+		// when the way out was upwind, and the least time on station that
+		// makes a sortie. A stricter test here than the plan's refused
+		// stations the plan counted as held: they were dropped, grown
+		// back, and dropped again every five minutes.
+		if l.enduranceLeft(d) < t+l.timeBack(d, st.Lat, st.Lon, alt)+airframe.MinOnStation {
 			return math.Inf(1)
 		}
 	}
@@ -626,11 +631,17 @@ func (l *loop) earlyReliefs(cands []*drone) map[int]bool {
 
 // timeHome is the flight time from d to its home and down, in the wind.
 func (l *loop) timeHome(d *drone) time.Duration {
-	lat, lon := d.tel.HomeLat, d.tel.HomeLon
+	return l.timeBack(d, d.tel.Lat, d.tel.Lon, d.tel.AltRel)
+}
+
+// timeBack is the flight time home and down, in the wind, for d at a
+// point altRel above its home.
+func (l *loop) timeBack(d *drone, lat, lon, altRel float64) time.Duration {
+	hLat, hLon := d.tel.HomeLat, d.tel.HomeLon
 	if !d.tel.HomeSet {
-		lat, lon = d.tel.Lat, d.tel.Lon
+		hLat, hLon = d.tel.Lat, d.tel.Lon
 	}
-	return l.transit(d, d.tel.Lat, d.tel.Lon, lat, lon) + time.Duration(math.Max(0, d.tel.AltRel)/d.profile.DescentMS*float64(time.Second))
+	return l.transit(d, lat, lon, hLat, hLon) + time.Duration(math.Max(0, altRel)/d.profile.DescentMS*float64(time.Second))
 }
 
 // reserveFlight is how long d cruises on its reserve: from the reserve
