@@ -130,12 +130,12 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	default:
 		return nil, fmt.Errorf("%s", d.state)
 	}
-	f, err := l.planFlight(v, &r.T)
+	f, err := l.planFlight(v, r.left())
 	if err != nil {
 		return nil, err
 	}
 	o.f = f
-	o.done = l.clk.Now().Add(o.wait + f.reach + f.on)
+	o.done = l.clk.Now().Add(o.wait + f.reach + f.on + f.rest)
 	o.cost = l.taskCost(o, Public)
 	o.costPrivate = l.taskCost(o, Private)
 	return o, nil
@@ -306,8 +306,13 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 		return best, ""
 	case earliest != nil:
 		late := earliest.done.Add(earliest.margin()).Sub(r.T.DueAt).Round(time.Second)
-		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s, %v too late (with %v kept in hand for its wait)",
-			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), late, earliest.margin().Round(time.Second))
+		how := ""
+		if n := earliest.f.sorties; n > 1 {
+			how = fmt.Sprintf(" after %d sorties of %.0f L taking %v in all", n, earliest.f.tankL,
+				earliest.done.Sub(l.clk.Now()).Round(time.Second))
+		}
+		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s%s, %v too late (with %v kept in hand for its wait)",
+			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), how, late, earliest.margin().Round(time.Second))
 	case len(why) == 0:
 		return nil, "no drone in the fleet"
 	}
@@ -369,7 +374,10 @@ func (l *loop) offer(r *taskRecord, fresh, approved bool) {
 // a planned gap there, filled by a spare or by itself on its return.
 func (l *loop) assignTask(r *taskRecord, o *option) {
 	d := o.d
-	r.T.Drone, r.T.Status, r.T.Reason = d.id, task.Assigned, ""
+	r.T.Drone, r.T.Reason = d.id, ""
+	if r.T.StartedAt.IsZero() {
+		r.T.Status = task.Assigned // between a fire's sorties it stays active
+	}
 	r.T.ETA, r.T.CoverageCostKm2h = o.done, o.cost
 	r.Phase, r.Tries = phaseAssigned, 0
 	d.rec.Task, d.rec.Free = r.T.ID, false
@@ -388,8 +396,8 @@ func (l *loop) assignTask(r *taskRecord, o *option) {
 func (l *loop) schedule() {
 	var wait []*taskRecord
 	for _, r := range l.st.Tasks {
-		if r.T.Status == task.Pending && r.Phase == "" {
-			wait = append(wait, r)
+		if r.Phase == "" && (r.T.Status == task.Pending || r.T.Status == task.Active) {
+			wait = append(wait, r) // not yet given a drone, or between sorties
 		}
 	}
 	sort.SliceStable(wait, func(i, j int) bool { return wait[i].T.Priority > wait[j].T.Priority })

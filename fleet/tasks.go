@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -26,6 +27,9 @@ const (
 	EventTaskAssigned EventKind = "task.assigned"
 	// EventTaskActive: the drone's mission started.
 	EventTaskActive EventKind = "task.active"
+	// EventTaskSortie: one sortie of a fire bigger than a tank is done;
+	// the next is given to the best drone then.
+	EventTaskSortie EventKind = "task.sortie"
 	// EventTaskDone: the drone did the task.
 	EventTaskDone EventKind = "task.done"
 	// EventTaskFailed: the task could not be done (commands refused, the
@@ -65,9 +69,24 @@ type taskRecord struct {
 	// when the mission started.
 	Photos     int `json:"photos,omitempty"`
 	PhotosBase int `json:"photos_base,omitempty"`
+	// SprayedL is the water a fire's finished sorties sprayed; SortieL
+	// what the sortie in flight carries. A fire bigger than a tank flies
+	// sortie after sortie, each given to the best drone then.
+	SprayedL float64 `json:"sprayed_l,omitempty"`
+	SortieL  float64 `json:"sortie_l,omitempty"`
 	// back is the flight home from the task's end, as estimated when it
 	// started (for a task waiting on this drone).
 	back time.Duration
+}
+
+// left is the task as it stands: a fire's litres are those its finished
+// sorties have not sprayed.
+func (r *taskRecord) left() *task.Task {
+	t := r.T
+	if t.Kind == task.Fire {
+		t.Litres = math.Max(0, t.Litres-r.SprayedL)
+	}
+	return &t
 }
 
 // Phases of a task's flight.
