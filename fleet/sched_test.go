@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/aerocell/aerocell/task"
 )
@@ -63,4 +64,183 @@ func TestTaskFireSorties(t *testing.T) {
 
 func countKind(evs []EventKind, k EventKind) int {
 	return len(slices.DeleteFunc(slices.Clone(evs), func(e EventKind) bool { return e != k }))
+}
+
+// droneOf is drone id as s shows it.
+func droneOf(s Snapshot, id int) Drone {
+	for _, d := range s.Drones {
+		if d.ID == id {
+			return d
+		}
+	}
+	return Drone{}
+}
+
+// heldBy is the drone on station id with its cells on, or 0.
+func heldBy(s Snapshot, id string) int {
+	for _, d := range s.Drones {
+		if d.Station == id && d.State == DroneOnStation {
+			return d.ID
+		}
+	}
+	return 0
+}
+
+// TestTaskHolderRelievedFirst: two heavies hold two stations, a third
+// waits on the ground as the relief kept for one of them. A drop asked
+// when that holder is past a fifth of its battery costs least given to
+// it (it comes home for a battery anyway; the spare taken for the drop
+// would leave the rotation short): the spare is launched to its station
+// first, and the holder keeps the station until the spare is on it, so
+// the station has a drone on it in every snapshot; then the holder flies
+// home, is loaded, and drops the load before the deadline.
+func TestTaskHolderRelievedFirst(t *testing.T) {
+	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, base)},
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }}, 4)
+	if len(s.Plan.Stations) != 2 {
+		r.dump(s)
+		t.Fatalf("want two stations, got %d", len(s.Plan.Stations))
+	}
+	spare, station, holder := 0, "", 0
+	for _, d := range s.Drones {
+		if d.Station == "" {
+			spare, station = d.ID, d.ReliefFor
+		}
+	}
+	for _, st := range s.Plan.Stations {
+		if st.ID == station {
+			holder = st.Drone
+		}
+	}
+	if spare == 0 || holder == 0 {
+		r.dump(s)
+		t.Fatalf("no spare kept for a station: spare %d, station %q, holder %d", spare, station, holder)
+	}
+	s = r.waitFor("holder past a fifth of its battery", 20*time.Minute, func(s Snapshot) bool {
+		return droneOf(s, holder).BatteryPct <= 78
+	})
+	if d := droneOf(s, spare); d.Station != "" || d.Armed {
+		r.dump(s)
+		t.Fatalf("the spare left before the drop was asked: %+v", d)
+	}
+	ctx := context.Background()
+	at := task.LonLat{base.Lon + 1900/(111320*cosDeg(base.Lat)), base.Lat + 1900/111320.0}
+	tk, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Drop, Deadline: 45 * time.Minute, Point: &at, MassKg: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != task.Assigned || tk.Drone != holder || tk.ETA.After(tk.DueAt) {
+		r.dump(r.ctl.Snapshot())
+		t.Fatalf("drop: %+v; want it given to drone %d, the holder the spare %d is kept for", tk, holder, spare)
+	}
+	left := false
+	r.waitFor("drop done", 45*time.Minute, func(s Snapshot) bool {
+		if h := heldBy(s, station); h == 0 && !left {
+			r.dump(s)
+			t.Fatalf("station %s without a drone on it before the holder %d left", station, holder)
+		}
+		if !left && droneOf(s, holder).Station != station {
+			left = true
+			if heldBy(s, station) != spare {
+				r.dump(s)
+				t.Fatalf("holder %d left %s before the spare %d was on it", holder, station, spare)
+			}
+		}
+		return taskOf(s, tk.ID).Status.Final()
+	})
+	got := taskOf(r.ctl.Snapshot(), tk.ID)
+	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("drop ended %+v", got)
+	}
+	if jl := r.fleet.JobLog(); len(jl.Drops) != 1 || jl.Drops[0].SysID != uint8(holder) {
+		t.Fatalf("drops in the simulator: %+v", jl.Drops)
+	}
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var relieved bool
+	for _, e := range evs {
+		switch {
+		case e.Kind == EventStationReleased && e.Drone == holder:
+			t.Fatalf("holder's station released: %s (%s)", e.Text, e.Reason)
+		case e.Kind == EventRotationCompleted && e.Drone == holder && e.Task == tk.ID:
+			relieved = true
+		}
+	}
+	if !relieved {
+		t.Fatalf("no rotation.completed for drone %d leaving for %s", holder, tk.ID)
+	}
+}
+
+// TestTaskHolderLeavesAtOnce: when waiting for its relief would make the
+// task late, the holder given it leaves its station at once, the event
+// saying why; the relief is launched all the same. Two heavies hold two
+// stations, the spare waits 4 km away (its flight to the station is
+// long), and a survey under one holder is due a minute after that
+// holder could do it leaving now: no other drone can do it in time.
+func TestTaskHolderLeavesAtOnce(t *testing.T) {
+	far := base
+	far.Lat -= 4000 / 111320.0
+	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, far)}}, 4)
+	if len(s.Plan.Stations) != 2 || s.Plan.Stations[0].Drone == 3 || s.Plan.Stations[1].Drone == 3 {
+		r.dump(s)
+		t.Fatalf("want two stations held by drones 1 and 2: %+v", s.Plan.Stations)
+	}
+	st := s.Plan.Stations[0]
+	holder := st.Drone
+	h := droneOf(s, holder)
+	air, ok := airframe.Builtin().ByName(sim.ProfileHeavy)
+	if !ok {
+		t.Fatal("no heavy airframe")
+	}
+	req := task.Request{Kind: task.Survey, Deadline: time.Hour, Polygon: squareRing(h.Lat, h.Lon, -50, -50, 100), GSDcm: 2, OverlapPct: 70}
+	home := heavyAt(holder, base).Home
+	c, err := task.Estimate(task.Task{Request: req}, air, task.LonLat{h.Lon, h.Lat}, task.LonLat{home.Lon, home.Lat},
+		airframe.Wind{}, air.Battery.CapacityWh*h.BatteryPct/100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The estimate starts at the transit height: the holder comes down
+	// from its station's first.
+	items, err := task.Mission(task.Task{Request: req}, air, task.Home{Pos: task.LonLat{home.Lon, home.Lat}}, airframe.Wind{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := time.Duration((h.AltRel - float64(items[1].Alt)) / air.DescentRate * float64(time.Second))
+	req.Deadline = (c.Done + down + 70*time.Second).Round(time.Second)
+	tk, err := r.ctl.RequestTask(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != task.Assigned || tk.Drone != holder {
+		r.dump(r.ctl.Snapshot())
+		t.Fatalf("survey due in %v (estimated %v for the holder): %+v; want it given to drone %d", req.Deadline, c.Done, tk, holder)
+	}
+	if d := droneOf(r.ctl.Snapshot(), holder); d.Station != "" {
+		t.Fatalf("holder still on %s after it was taken for a task due too soon to wait", d.Station)
+	}
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var released, launched bool
+	for _, e := range evs {
+		switch {
+		case e.Kind == EventStationReleased && e.Drone == holder && e.Station == st.ID:
+			released = strings.Contains(e.Reason, "at once") && strings.Contains(e.Reason, "would miss the deadline")
+			if !released {
+				t.Fatalf("station released for: %q", e.Reason)
+			}
+		case e.Kind == EventRotationBegun && e.Drone == 3 && e.Station == st.ID:
+			launched = true
+		}
+	}
+	if !released || !launched {
+		t.Fatalf("station released with the reason: %v; relief launched: %v", released, launched)
+	}
+	s = r.waitFor("survey done", req.Deadline+5*time.Minute, func(s Snapshot) bool { return taskOf(s, tk.ID).Status.Final() })
+	if got := taskOf(s, tk.ID); got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("survey ended %+v", got)
+	}
 }

@@ -156,6 +156,10 @@ func (l *loop) trackTasks() {
 		if r.T.Status.Final() || r.Phase == "" {
 			continue
 		}
+		if r.Phase == phaseRelief {
+			l.trackRelief(r)
+			continue
+		}
 		d := l.drones[r.T.Drone]
 		if d == nil || d.rec.Task != r.T.ID {
 			if d == nil && l.clk.Since(l.started) < l.cfg.StartGrace {

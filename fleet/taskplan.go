@@ -98,6 +98,15 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
 	}
 	f.items = items
+	if d.airborne() && len(items) > 1 {
+		// The estimate starts in the air at the transit height; a holder
+		// is on its station, often hundreds of metres higher or lower.
+		if dz := d.tel.AltRel - float64(items[1].Alt); dz > 0 {
+			f.reach += time.Duration(dz / d.profile.DescentMS * float64(time.Second))
+		} else {
+			f.reach += time.Duration(-dz / d.profile.ClimbMS * float64(time.Second))
+		}
+	}
 	if !d.airborne() {
 		f.reach += 15 * time.Second // mode, arm, spin up
 		if f.loadKg > 0 || f.tankL > 0 {

@@ -54,11 +54,15 @@ var ErrUnknownTask = fmt.Errorf("fleet: unknown task")
 // rest of the state.
 type taskRecord struct {
 	T task.Task `json:"task"`
-	// Phase is where the flight is: "" waiting for a drone, "assigned"
-	// (being loaded and launched), "flying" (the mission runs).
+	// Phase is where the flight is: "" waiting for a drone, "relief" (its
+	// drone holds its station till a relief takes it), "assigned" (being
+	// loaded and launched), "flying" (the mission runs).
 	Phase string `json:"phase,omitempty"`
-	// Station is the station the drone was taken from, if any.
-	Station string `json:"station,omitempty"`
+	// Station is the station the drone was taken from, if any; in phase
+	// "relief" the drone holds it until its relief is on it, or until
+	// LeaveBy, the latest it may leave and keep the deadline.
+	Station string    `json:"station,omitempty"`
+	LeaveBy time.Time `json:"leave_by,omitzero"`
 	// Items is the mission's length; the task is done when item Items-1
 	// is reached after MissionAt.
 	Items     int       `json:"items,omitempty"`
@@ -91,6 +95,7 @@ func (r *taskRecord) left() *task.Task {
 
 // Phases of a task's flight.
 const (
+	phaseRelief   = "relief"
 	phaseAssigned = "assigned"
 	phaseFlying   = "flying"
 )
