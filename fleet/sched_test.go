@@ -16,8 +16,9 @@ import (
 // TestTaskFireSorties: a fire of two and a half tanks is flown as three
 // sorties (each loaded by the crew's PARAM_SET on the ground, the drone
 // home and through a battery swap between its own), given each to the
-// best drone then, and ends done by its deadline with the whole volume
-// sprayed (the simulator's job log is the truth). The same fire due
+// best drone then (split across the two drones), and ends done by its
+// deadline with the whole volume sprayed (the simulator's job log is the
+// truth). The same fire due
 // sooner than its sorties take is refused at once, the reason saying how
 // many sorties and how long.
 func TestTaskFireSorties(t *testing.T) {
@@ -41,17 +42,36 @@ func TestTaskFireSorties(t *testing.T) {
 	if fire.Status != task.Assigned || fire.ETA.After(fire.DueAt) || fire.ETA.Sub(fire.RequestedAt) < 20*time.Minute {
 		t.Fatalf("a 50 L fire due in 80 minutes: %+v (its ETA must count three sorties)", fire)
 	}
+	// Its ETA counts the second drone, charged on the ground, taking a
+	// sortie while the first swaps its battery: sooner than one drone
+	// flying all three.
+	air, _ := airframe.Builtin().ByName(sim.ProfileHeavy)
+	home := heavyAt(fire.Drone, base).Home
+	one, err := task.Estimate(fire, air, task.LonLat{home.Lon, home.Lat}, task.LonLat{home.Lon, home.Lat}, airframe.Wind{}, air.Battery.CapacityWh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eta := fire.ETA.Sub(fire.RequestedAt); eta >= one.Done {
+		t.Fatalf("ETA in %v; one drone alone would take %v", eta, one.Done)
+	}
 	s := r.waitFor("fire done", 80*time.Minute, func(s Snapshot) bool { return taskOf(s, fire.ID).Status.Final() })
 	got := taskOf(s, fire.ID)
 	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
 		t.Fatalf("fire ended %+v", got)
 	}
 	sprayed := 0.0
+	by := map[uint8]float64{}
 	for _, sp := range r.fleet.JobLog().Sprays {
 		sprayed += sp.Litres
+		by[sp.SysID] += sp.Litres
 	}
 	if math.Abs(sprayed-litres) > 1 {
 		t.Fatalf("%.1f L sprayed for a %d L fire", sprayed, litres)
+	}
+	// The drone that flew a sortie is home through its swap when the
+	// next is given: the other, idle and charged, takes it.
+	if len(by) != 2 {
+		t.Fatalf("sprayed by %v: want the sorties split across both drones", by)
 	}
 	evs := taskEvents(t, r, fire.ID)
 	if n := countKind(evs, EventTaskSortie); n != 2 {

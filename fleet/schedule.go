@@ -148,6 +148,9 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.sorties > 1 {
+		f.rest = l.laterSorties(d, r.left(), f, o.wait+f.reach+f.on)
+	}
 	o.f = f
 	if o.station != "" {
 		l.planRelief(o, r)
@@ -185,6 +188,57 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 	o.relief, o.hold, o.leaveBy = rel, min(lead, room), l.clk.Now().Add(room)
 	o.gap = lead - o.hold
 	o.wait += o.hold
+}
+
+// laterSorties is the time a fire's sorties after d's first take, from
+// its end (first from now): each goes to the drone ready first (as
+// schedule gives each in turn), d once home through its battery swap, or
+// another drone of its airframe idle on the ground once charged; each is
+// loaded, takes off and flies a full tank from home. Without such drones
+// it is d's own turnaround, as f.rest says.
+func (l *loop) laterSorties(d *drone, t *task.Task, f flight, first time.Duration) time.Duration {
+	a := d.profile.Air
+	if a.Sprayer == nil {
+		return f.rest
+	}
+	v := atHome(d)
+	home := task.LonLat{v.tel.Lon, v.tel.Lat}
+	one := *t
+	one.Litres = math.Min(t.Litres, a.Sprayer.TankL)
+	c, err := task.Estimate(one, a, home, home, l.wind, a.Battery.CapacityWh)
+	if err != nil {
+		return f.rest
+	}
+	sortie := loadTime + 15*time.Second + c.Reach + c.OnTask
+	turnaround := c.Back + a.Battery.Swap
+	ready := []time.Duration{f.back + a.Battery.Swap} // from the first sortie's end
+	for _, id := range sortedIDs(l.drones) {
+		e := l.drones[id]
+		if e == d || e.state != DroneIdle || e.airborne() || e.profile.Name != d.profile.Name || e.op != nil ||
+			e.rec.Task != "" || !e.heard || e.tel.Lost || l.clk.Now().Before(e.restUntil) {
+			continue
+		}
+		charged := time.Duration(0)
+		if e.tel.BatteryPct >= 0 && e.tel.BatteryPct < 95 {
+			charged = a.Battery.Swap
+			if !e.landedAt.IsZero() {
+				charged = max(0, charged-l.clk.Since(e.landedAt))
+			}
+		}
+		ready = append(ready, max(0, charged-first))
+	}
+	var end time.Duration
+	for range f.sorties - 1 {
+		i := 0
+		for j := range ready {
+			if ready[j] < ready[i] {
+				i = j
+			}
+		}
+		end = max(end, ready[i]) + sortie
+		ready[i] = end + turnaround
+	}
+	return min(end, f.rest+time.Duration(f.sorties-1)*loadTime)
 }
 
 // holdSlack is what a holder that waits on its station for its relief
@@ -445,7 +499,7 @@ func (l *loop) assignTask(r *taskRecord, o *option) {
 	if r.T.StartedAt.IsZero() {
 		r.T.Status = task.Assigned // between a fire's sorties it stays active
 	}
-	r.T.ETA, r.T.CoverageCostKm2h = o.done, o.cost
+	r.T.ETA, r.T.CoverageCostKm2h = o.done, r.SortiesCost+o.cost
 	r.Phase, r.Tries = phaseAssigned, 0
 	d.rec.Free = false
 	why := "least coverage cost by the deadline"

@@ -223,7 +223,7 @@ func (l *loop) missionDone(r *taskRecord, d *drone) {
 		return
 	}
 	r.SprayedL += r.SortieL
-	r.SortieL = 0
+	r.SortieL, r.SortiesCost = 0, r.T.CoverageCostKm2h
 	l.freeDrone(d, r)
 	d.state = l.deriveState(d) // schedule, next, weighs it as it now is
 	r.Phase, r.Items, r.Tries = "", 0, 0

@@ -78,6 +78,8 @@ type taskRecord struct {
 	// sortie after sortie, each given to the best drone then.
 	SprayedL float64 `json:"sprayed_l,omitempty"`
 	SortieL  float64 `json:"sortie_l,omitempty"`
+	// SortiesCost is the coverage cost (km²·h) of the finished sorties.
+	SortiesCost float64 `json:"sorties_cost,omitempty"`
 	// back is the flight home from the task's end, as estimated when it
 	// started (for a task waiting on this drone).
 	back time.Duration
