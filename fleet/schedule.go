@@ -99,6 +99,11 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	case rec.Task == r.T.ID:
 	case waiting != nil && waiting != r:
 		return nil, fmt.Errorf("waiting for its relief before %s", waiting.T.ID)
+	case rec.Relief && rec.Task == "":
+		// On its way to relieve a holder (a battery rotation, or one
+		// taken for a task): taken away, it would leave that holder to
+		// go without relief.
+		return nil, fmt.Errorf("relieving the holder of %s", rec.Station)
 	case rec.Task != "":
 		if chosen {
 			return nil, fmt.Errorf("busy with %s", rec.Task)
@@ -182,12 +187,21 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 		return
 	}
 	// done + margin() = now + 5/4 (wait + hold) + reach + on + rest ≤ due,
-	// with holdSlack kept besides.
-	room := (r.T.DueAt.Sub(l.clk.Now())-f.reach-f.on-f.rest)*4/5 - o.wait - holdSlack
+	// with holdSlack kept besides, and the way up to the station's height
+	// and back down for a holder still climbing to it (the wait keeps it
+	// there, and it leaves from there).
+	var up time.Duration
+	if dz := st.AltM - d.tel.AltRel; dz > 0 {
+		up = time.Duration((dz/d.profile.ClimbMS + dz/d.profile.DescentMS) * float64(time.Second))
+	}
+	room := (r.T.DueAt.Sub(l.clk.Now())-f.reach-f.on-f.rest)*4/5 - o.wait - holdSlack - up
 	room = max(0, room).Truncate(time.Second)
 	o.relief, o.hold, o.leaveBy = rel, min(lead, room), l.clk.Now().Add(room)
 	o.gap = lead - o.hold
 	o.wait += o.hold
+	if o.hold > 0 {
+		o.wait += up
+	}
 }
 
 // laterSorties is the time a fire's sorties after d's first take, from
@@ -244,7 +258,7 @@ func (l *loop) laterSorties(d *drone, t *task.Task, f flight, first time.Duratio
 // holdSlack is what a holder that waits on its station for its relief
 // keeps in hand against the task's deadline: the flight takes longer
 // than its estimate, and the wait should not make the task late.
-const holdSlack = time.Minute
+const holdSlack = 2 * time.Minute
 
 // waitingTask is the task whose drone d is, still holding its station
 // for the relief that lets it leave, if any.
