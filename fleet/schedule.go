@@ -412,7 +412,8 @@ func fractionOf(r coverage.LiveReport, n Network) float64 {
 }
 
 // bestOption is the cheapest option that meets r's deadline, the earliest
-// among equals; with none, why.
+// among equals; with none, why (or, for a fire between its sorties, the
+// earliest, late as it is).
 func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	// The stations' own areas are the same for every option of one
 	// choice: measured once each.
@@ -439,6 +440,11 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	switch {
 	case best != nil:
 		return best, ""
+	case earliest != nil && !r.T.StartedAt.IsZero():
+		// A fire between its sorties: the water sprayed is not taken
+		// back, the rest is flown as soon as it can be, late or not (a
+		// task under way is carried to its end, as a mission is).
+		return earliest, ""
 	case earliest != nil:
 		late := earliest.done.Add(earliest.margin()).Sub(r.T.DueAt).Round(time.Second)
 		how := ""
