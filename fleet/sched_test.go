@@ -193,16 +193,37 @@ func TestTaskHolderRelievedFirst(t *testing.T) {
 	}
 }
 
-// TestTaskHolderLeavesAtOnce: when waiting for its relief would make the
-// task late, the holder given it leaves its station at once, the event
-// saying why; the relief is launched all the same. Two heavies hold two
-// stations, the spare waits 4 km away (its flight to the station is
-// long), and a survey under one holder is due a minute after that
-// holder could do it leaving now: no other drone can do it in time.
-func TestTaskHolderLeavesAtOnce(t *testing.T) {
+// TestTaskHolderLeavesWithoutRelief: when waiting for its relief would
+// make the task late, the holder given it leaves its station without it,
+// the event saying why; the relief is launched all the same. Two heavies
+// hold two stations, the spare waits 4 km away (its flight to the station
+// is long), and a survey under one holder is due shortly after that
+// holder could do it leaving now, so no other drone can do it in time:
+// with a minute to spare (less than the two kept in hand) the holder
+// leaves at once; with almost four it holds its station a while first,
+// then leaves before the spare is there (the other holder could then do
+// it too, at a lesser cost: a commander gives it to the one over the
+// survey, with approval on). Either way the survey is done by its
+// deadline.
+func TestTaskHolderLeavesWithoutRelief(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		spare time.Duration
+		why   string
+		pin   bool
+	}{
+		{"at once", 70 * time.Second, "at once", false},
+		{"after a wait", 225 * time.Second, "before its relief (drone 3) is on station", true},
+	} {
+		t.Run(c.name, func(t *testing.T) { holderLeaves(t, c.spare, c.why, c.pin) })
+	}
+}
+
+func holderLeaves(t *testing.T, spare time.Duration, why string, pin bool) {
 	far := base
 	far.Lat -= 4000 / 111320.0
-	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, far)}}, 4)
+	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, far)},
+		cfg: Config{TaskApproval: pin}}, 4)
 	if len(s.Plan.Stations) != 2 || s.Plan.Stations[0].Drone == 3 || s.Plan.Stations[1].Drone == 3 {
 		r.dump(s)
 		t.Fatalf("want two stations held by drones 1 and 2: %+v", s.Plan.Stations)
@@ -228,17 +249,29 @@ func TestTaskHolderLeavesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := time.Duration((h.AltRel - float64(items[1].Alt)) / air.DescentRate * float64(time.Second))
-	req.Deadline = (c.Done + down + 70*time.Second).Round(time.Second)
-	tk, err := r.ctl.RequestTask(context.Background(), req)
+	req.Deadline = (c.Done + down + spare).Round(time.Second)
+	ctx := context.Background()
+	tk, err := r.ctl.RequestTask(ctx, req)
+	if err == nil && pin {
+		tk, err = r.ctl.ReassignTask(ctx, tk.ID, holder)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tk.Status != task.Assigned || tk.Drone != holder {
 		r.dump(r.ctl.Snapshot())
-		t.Fatalf("survey due in %v (estimated %v for the holder): %+v; want it given to drone %d", req.Deadline, c.Done, tk, holder)
+		t.Fatalf("survey due in %v (estimated %v for the holder): %+v; want it given to drone %d", req.Deadline, c.Done+down, tk, holder)
 	}
-	if d := droneOf(r.ctl.Snapshot(), holder); d.Station != "" {
-		t.Fatalf("holder still on %s after it was taken for a task due too soon to wait", d.Station)
+	atOnce := droneOf(r.ctl.Snapshot(), holder).Station == ""
+	if atOnce != (why == "at once") {
+		t.Fatalf("holder left at once: %v; want %v", atOnce, why == "at once")
+	}
+	s = r.waitFor("holder off its station", 10*time.Minute, func(s Snapshot) bool { return droneOf(s, holder).Station == "" })
+	if by := heldBy(s, st.ID); by != 0 {
+		t.Fatalf("drone %d on %s when its holder left: the relief came in time", by, st.ID)
+	}
+	if !atOnce && s.Time.Sub(tk.RequestedAt) < 30*time.Second {
+		t.Fatalf("holder left %v after the request: no wait", s.Time.Sub(tk.RequestedAt))
 	}
 	evs, err := r.ctl.Events(0, 0)
 	if err != nil {
@@ -248,7 +281,7 @@ func TestTaskHolderLeavesAtOnce(t *testing.T) {
 	for _, e := range evs {
 		switch {
 		case e.Kind == EventStationReleased && e.Drone == holder && e.Station == st.ID:
-			released = strings.Contains(e.Reason, "at once") && strings.Contains(e.Reason, "would miss the deadline")
+			released = strings.Contains(e.Reason, why) && strings.Contains(e.Reason, "would miss the deadline")
 			if !released {
 				t.Fatalf("station released for: %q", e.Reason)
 			}

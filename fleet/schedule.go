@@ -573,7 +573,7 @@ func (l *loop) trackRelief(r *taskRecord) {
 	rel := l.enRoute(r.Station)
 	who := "its relief"
 	if rel != nil {
-		who = fmt.Sprintf("its relief, drone %d", rel.id)
+		who = fmt.Sprintf("its relief (drone %d)", rel.id)
 	}
 	l.rotationGap[r.Station] = true
 	l.releaseStation(d, fmt.Sprintf("leaving for %s before %s is on station: waiting longer would miss the deadline %s",
