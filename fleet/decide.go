@@ -330,8 +330,16 @@ func (l *loop) handover() {
 		l.dirty = true
 		if old != nil && old.id != d.id && old.rec.Station == st.ID {
 			old.rec.Station = ""
-			old.rec.Home, old.rec.HomeReason = true, fmt.Sprintf("relieved by drone %d", d.id)
 			old.onStationAt = time.Time{}
+			if r := l.waitingTask(old); r != nil {
+				// Taken for a task, it kept the station for its relief.
+				l.leaveForTask(old, r)
+				l.emit(Event{Kind: EventRotationCompleted, Severity: Info, Drone: old.id, Station: st.ID, Task: r.T.ID,
+					Text:   fmt.Sprintf("drone %d relieved on %s by drone %d, leaving for %s", old.id, st.ID, d.id, r.T.ID),
+					Reason: "relieved for a task"})
+				continue
+			}
+			old.rec.Home, old.rec.HomeReason = true, fmt.Sprintf("relieved by drone %d", d.id)
 			l.emit(Event{Kind: EventRotationCompleted, Severity: Info, Drone: old.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d relieved on %s by drone %d, going home", old.id, st.ID, d.id), Reason: "battery rotation"})
 		}
@@ -399,21 +407,11 @@ func (l *loop) fill() {
 		}
 		d, n := cands[i], needs[j]
 		got[j] = true
-		delete(l.rotationGap, n.st.ID)
-		d.rec.Station, d.rec.Relief, d.rec.Free = n.st.ID, n.relief, false
-		d.onStationAt = time.Time{}
-		if !n.relief {
-			n.st.Drone = d.id
-		}
-		l.dirty = true
-		kind, text := EventDroneAssigned, fmt.Sprintf("drone %d sent to station %s", d.id, n.st.ID)
 		reason := "station empty"
 		if n.relief {
-			kind, text = EventRotationBegun, fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, n.st.Drone, n.st.ID)
 			reason = fmt.Sprintf("drone %d must leave for its reserve", n.st.Drone)
 		}
-		eta := l.clk.Now().Add(l.timeTo(d, n.st.Lat, n.st.Lon, n.st.AltM) + 30*time.Second)
-		l.emit(Event{Kind: kind, Severity: Info, Drone: d.id, Station: n.st.ID, Text: text, Reason: reason, ETA: &eta})
+		l.sendTo(d, n.st, n.relief, reason)
 	}
 	var empty []string
 	for j, n := range needs {
@@ -426,6 +424,24 @@ func (l *loop) fill() {
 	if len(empty) > 0 && l.deployed() {
 		l.replanAround(empty)
 	}
+}
+
+// sendTo sends d to st: to hold it when it is empty, or to relieve its
+// holder (relief), which leaves once d is on it (handover).
+func (l *loop) sendTo(d *drone, st *Station, relief bool, reason string) {
+	delete(l.rotationGap, st.ID)
+	d.rec.Station, d.rec.Relief, d.rec.Free = st.ID, relief, false
+	d.onStationAt = time.Time{}
+	if !relief {
+		st.Drone = d.id
+	}
+	l.dirty = true
+	kind, text := EventDroneAssigned, fmt.Sprintf("drone %d sent to station %s", d.id, st.ID)
+	if relief {
+		kind, text = EventRotationBegun, fmt.Sprintf("drone %d launched to relieve drone %d on %s", d.id, st.Drone, st.ID)
+	}
+	eta := l.clk.Now().Add(l.timeTo(d, st.Lat, st.Lon, st.AltM) + 30*time.Second)
+	l.emit(Event{Kind: kind, Severity: Info, Drone: d.id, Station: st.ID, Text: text, Reason: reason, ETA: &eta})
 }
 
 // deployed reports whether the first deployment has had its drones: holes
@@ -658,6 +674,23 @@ func (l *loop) homeCost(d *drone) time.Duration {
 	a := d.profile.Air
 	k := (a.FlightPowerW(a.CruiseSpeed, 0) + airframe.AvionicsW) / a.HoldPowerW(l.wind, 0)
 	return time.Duration(float64(l.timeHome(d)) * math.Max(1, k))
+}
+
+// bestRelief is the candidate that would be on st soonest, able to reach
+// and hold it, and how long it would need with its cells on; nil when
+// there is none.
+func (l *loop) bestRelief(st *Station, cands []*drone) (*drone, time.Duration) {
+	var best *drone
+	t := math.Inf(1)
+	for _, d := range cands {
+		if c := l.costTo(d, st); c < t {
+			best, t = d, c
+		}
+	}
+	if best == nil {
+		return nil, 0
+	}
+	return best, time.Duration(t*float64(time.Second)) + 30*time.Second
 }
 
 // reliefLead is how long the best spare would need to be on st with its

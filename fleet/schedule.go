@@ -18,9 +18,12 @@ import (
 // A drone free for it (idle on the ground and no one's relief, or in the
 // air with nothing to do) costs nothing; a spare kept on the ground to
 // relieve a holder costs the gap its absence opens in that rotation; a
-// holder taken off its station costs its cell's area no other station
-// covers, for as long as the station waits for a spare (or, with none,
-// for the holder's return). Costs are in coverage-hours: km² of the area
+// holder taken off its station is relieved first (a spare is launched to
+// its station and it leaves once the spare is on it, or sooner when
+// waiting longer would miss the deadline) and costs its cell's area no
+// other station covers for as long as the station is left without a
+// drone (with no spare, until the holder is back), plus the gap in the
+// rotation the spare was kept for. Costs are in coverage-hours: km² of the area
 // left without public signal × hours. The cheapest option that meets the
 // deadline wins, the earliest among equals.
 
@@ -40,6 +43,14 @@ type option struct {
 	// breaks ties); station is the station the drone leaves, if any.
 	cost, costPrivate float64
 	station           string
+	// relief is the drone sent to take station before its holder leaves
+	// it for the task; hold is how long the holder keeps the station for
+	// it (until the relief is on it, or less when waiting longer would
+	// miss the deadline), leaveBy the latest it may leave; gap is how
+	// long the station is left without a drone.
+	relief    *drone
+	hold, gap time.Duration
+	leaveBy   time.Time
 }
 
 // option works out how d would do r's task and what it would cost, or why
@@ -83,8 +94,16 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 		o.wait += rest
 		v = atHome(d)
 	}
+	waiting := l.waitingTask(d)
 	switch {
 	case rec.Task == r.T.ID:
+	case waiting != nil && waiting != r:
+		return nil, fmt.Errorf("waiting for its relief before %s", waiting.T.ID)
+	case rec.Relief && rec.Task == "":
+		// On its way to relieve a holder (a battery rotation, or one
+		// taken for a task): taken away, it would leave that holder to
+		// go without relief.
+		return nil, fmt.Errorf("relieving the holder of %s", rec.Station)
 	case rec.Task != "":
 		if chosen {
 			return nil, fmt.Errorf("busy with %s", rec.Task)
@@ -130,15 +149,126 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 	default:
 		return nil, fmt.Errorf("%s", d.state)
 	}
-	f, err := l.planFlight(v, &r.T)
+	f, err := l.planFlight(v, r.left())
 	if err != nil {
 		return nil, err
 	}
+	if f.sorties > 1 {
+		f.rest = l.laterSorties(d, r.left(), f, o.wait+f.reach+f.on)
+	}
 	o.f = f
-	o.done = l.clk.Now().Add(o.wait + f.reach + f.on)
+	if o.station != "" {
+		l.planRelief(o, r)
+	}
+	o.done = l.clk.Now().Add(o.wait + f.reach + f.on + f.rest)
 	o.cost = l.taskCost(o, Public)
 	o.costPrivate = l.taskCost(o, Private)
 	return o, nil
+}
+
+// planRelief works out how o's holder leaves its station: a relief (a
+// spare, as in a battery rotation) is sent to the station first and the
+// holder keeps it until the relief is on it, or until waiting longer
+// would miss r's deadline (the margin kept); the station's gap is what
+// is left between the holder leaving and the relief arriving. With no
+// relief, the station is without a drone until the holder is back (the
+// neighbours' cells cover what they can: taskCost measures the hole).
+func (l *loop) planRelief(o *option, r *taskRecord) {
+	d, f := o.d, o.f
+	st := l.station(o.station)
+	if st == nil {
+		return
+	}
+	back := time.Duration(distanceM(f.end.Lat, f.end.Lon, st.Lat, st.Lon) / d.profile.CruiseMS * float64(time.Second))
+	o.gap = o.wait + f.reach + f.on + f.rest + back
+	others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
+	rel, lead := l.bestRelief(st, others)
+	if rel == nil {
+		return
+	}
+	// done + margin() = now + 5/4 (wait + hold) + reach + on + rest ≤ due,
+	// with holdSlack kept besides, and the way up to the station's height
+	// and back down for a holder still climbing to it (the wait keeps it
+	// there, and it leaves from there).
+	var up time.Duration
+	if dz := st.AltM - d.tel.AltRel; dz > 0 {
+		up = time.Duration((dz/d.profile.ClimbMS + dz/d.profile.DescentMS) * float64(time.Second))
+	}
+	room := (r.T.DueAt.Sub(l.clk.Now())-f.reach-f.on-f.rest)*4/5 - o.wait - holdSlack - up
+	room = max(0, room).Truncate(time.Second)
+	o.relief, o.hold, o.leaveBy = rel, min(lead, room), l.clk.Now().Add(room)
+	o.gap = lead - o.hold
+	o.wait += o.hold
+	if o.hold > 0 {
+		o.wait += up
+	}
+}
+
+// laterSorties is the time a fire's sorties after d's first take, from
+// its end (first from now): each goes to the drone ready first (as
+// schedule gives each in turn), d once home through its battery swap, or
+// another drone of its airframe idle on the ground once charged; each is
+// loaded, takes off and flies a full tank from home. Without such drones
+// it is d's own turnaround, as f.rest says.
+func (l *loop) laterSorties(d *drone, t *task.Task, f flight, first time.Duration) time.Duration {
+	a := d.profile.Air
+	if a.Sprayer == nil {
+		return f.rest
+	}
+	v := atHome(d)
+	home := task.LonLat{v.tel.Lon, v.tel.Lat}
+	one := *t
+	one.Litres = math.Min(t.Litres, a.Sprayer.TankL)
+	c, err := task.Estimate(one, a, home, home, l.wind, a.Battery.CapacityWh)
+	if err != nil {
+		return f.rest
+	}
+	sortie := loadTime + 15*time.Second + c.Reach + c.OnTask
+	turnaround := c.Back + a.Battery.Swap
+	ready := []time.Duration{f.back + a.Battery.Swap} // from the first sortie's end
+	for _, id := range sortedIDs(l.drones) {
+		e := l.drones[id]
+		if e == d || e.state != DroneIdle || e.airborne() || e.profile.Name != d.profile.Name || e.op != nil ||
+			e.rec.Task != "" || !e.heard || e.tel.Lost || l.clk.Now().Before(e.restUntil) {
+			continue
+		}
+		charged := time.Duration(0)
+		if e.tel.BatteryPct >= 0 && e.tel.BatteryPct < 95 {
+			charged = a.Battery.Swap
+			if !e.landedAt.IsZero() {
+				charged = max(0, charged-l.clk.Since(e.landedAt))
+			}
+		}
+		ready = append(ready, max(0, charged-first))
+	}
+	var end time.Duration
+	for range f.sorties - 1 {
+		i := 0
+		for j := range ready {
+			if ready[j] < ready[i] {
+				i = j
+			}
+		}
+		end = max(end, ready[i]) + sortie
+		ready[i] = end + turnaround
+	}
+	return min(end, f.rest+time.Duration(f.sorties-1)*loadTime)
+}
+
+// holdSlack is what a holder that waits on its station for its relief
+// keeps in hand against the task's deadline: the flight takes longer
+// than its estimate, and the wait should not make the task late.
+const holdSlack = 2 * time.Minute
+
+// waitingTask is the task whose drone d is, still holding its station
+// for the relief that lets it leave, if any.
+func (l *loop) waitingTask(d *drone) *taskRecord {
+	for _, r := range l.st.Tasks {
+		if r.Phase == phaseRelief && r.T.Drone == d.id && !r.T.Status.Final() {
+			return r
+		}
+	}
+	return nil
 }
 
 // margin is what an option that waits for its drone (home, through its
@@ -163,36 +293,41 @@ func atHome(d *drone) *drone {
 // taskCost is what taking o.d for the task costs network n's coverage,
 // in km²·h.
 func (l *loop) taskCost(o *option, n Network) float64 {
-	d, f := o.d, o.f
+	d := o.d
 	if o.station != "" {
-		st := l.station(o.station)
-		if st == nil {
-			return 0
+		c := l.uniqueKm2(o.station, n) * o.gap.Hours()
+		if o.relief != nil {
+			// The relief may have been kept for another station's
+			// rotation: the holder, back from the task, takes its place.
+			if s := l.reliefs()[o.relief.id]; s != o.station {
+				c += l.rotationCost(o, s, n)
+			}
 		}
-		back := time.Duration(distanceM(f.end.Lat, f.end.Lon, st.Lat, st.Lon) / d.profile.CruiseMS * float64(time.Second))
-		gap := o.wait + f.reach + f.on + back
-		others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
-		if lead := l.reliefLead(st, others); lead > 0 && lead < gap {
-			gap = lead // a spare takes the station meanwhile
-		}
-		return l.uniqueKm2(o.station, n) * gap.Hours()
+		return c
 	}
 	if d.airborne() && o.wait == 0 {
 		return 0
 	}
-	s := l.reliefs()[d.id]
+	return l.rotationCost(o, l.reliefs()[d.id], n)
+}
+
+// rotationCost is what o's drone away on the task costs station s, whose
+// relief it is (or becomes): the time s's holder must leave before the
+// drone is back with a fresh battery, or with no holder, the whole time
+// away.
+func (l *loop) rotationCost(o *option, s string, n Network) float64 {
 	st := l.station(s)
 	if st == nil {
 		return 0
 	}
-	swap := d.profile.Air.Battery.Swap
+	d, f := o.d, o.f
+	away := o.wait + f.reach + f.on + f.rest + f.back + d.profile.Air.Battery.Swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
 	h := l.drones[st.Drone]
 	if h == nil || h.state != DroneOnStation {
 		// The station waits for a drone: this one would fill it.
-		return l.uniqueKm2(s, n) * (o.wait + f.reach + f.on + f.back + swap).Hours()
+		return l.uniqueKm2(s, n) * away.Hours()
 	}
 	mustLeave := l.enduranceLeft(h) - l.timeHome(h) - l.cfg.RotationMargin
-	away := o.wait + f.reach + f.on + f.back + swap + l.timeTo(d, st.Lat, st.Lon, st.AltM)
 	return l.uniqueKm2(s, n) * max(0, away-mustLeave).Hours()
 }
 
@@ -277,7 +412,8 @@ func fractionOf(r coverage.LiveReport, n Network) float64 {
 }
 
 // bestOption is the cheapest option that meets r's deadline, the earliest
-// among equals; with none, why.
+// among equals; with none, why (or, for a fire between its sorties, the
+// earliest, late as it is).
 func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	// The stations' own areas are the same for every option of one
 	// choice: measured once each.
@@ -304,10 +440,20 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	switch {
 	case best != nil:
 		return best, ""
+	case earliest != nil && !r.T.StartedAt.IsZero():
+		// A fire between its sorties: the water sprayed is not taken
+		// back, the rest is flown as soon as it can be, late or not (a
+		// task under way is carried to its end, as a mission is).
+		return earliest, ""
 	case earliest != nil:
 		late := earliest.done.Add(earliest.margin()).Sub(r.T.DueAt).Round(time.Second)
-		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s, %v too late (with %v kept in hand for its wait)",
-			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), late, earliest.margin().Round(time.Second))
+		how := ""
+		if n := earliest.f.sorties; n > 1 {
+			how = fmt.Sprintf(" after %d sorties of %.0f L taking %v in all", n, earliest.f.tankL,
+				earliest.done.Sub(l.clk.Now()).Round(time.Second))
+		}
+		return nil, fmt.Sprintf("%s: the earliest, drone %d, would be done at %s%s, %v too late (with %v kept in hand for its wait)",
+			lateReason, earliest.d.id, earliest.done.Format(time.TimeOnly), how, late, earliest.margin().Round(time.Second))
 	case len(why) == 0:
 		return nil, "no drone in the fleet"
 	}
@@ -369,18 +515,78 @@ func (l *loop) offer(r *taskRecord, fresh, approved bool) {
 // a planned gap there, filled by a spare or by itself on its return.
 func (l *loop) assignTask(r *taskRecord, o *option) {
 	d := o.d
-	r.T.Drone, r.T.Status, r.T.Reason = d.id, task.Assigned, ""
-	r.T.ETA, r.T.CoverageCostKm2h = o.done, o.cost
+	r.T.Drone, r.T.Reason = d.id, ""
+	if r.T.StartedAt.IsZero() {
+		r.T.Status = task.Assigned // between a fire's sorties it stays active
+	}
+	r.T.ETA, r.T.CoverageCostKm2h = o.done, r.SortiesCost+o.cost
 	r.Phase, r.Tries = phaseAssigned, 0
-	d.rec.Task, d.rec.Free = r.T.ID, false
+	d.rec.Free = false
+	why := "least coverage cost by the deadline"
+	leave := ""
 	if o.station != "" {
 		r.Station = o.station
-		l.rotationGap[o.station] = true
-		l.releaseStation(d, "taken for "+r.T.ID)
+		st := l.station(o.station)
+		switch {
+		case o.relief == nil:
+			leave = fmt.Sprintf("taken for %s: no drone free to relieve it, the neighbours' cells cover what they can", r.T.ID)
+		case o.hold == 0:
+			leave = fmt.Sprintf("taken for %s at once: waiting %v for its relief, drone %d, would miss the deadline %s",
+				r.T.ID, o.gap.Round(time.Second), o.relief.id, r.T.DueAt.Format(time.TimeOnly))
+		default:
+			r.Phase, r.LeaveBy = phaseRelief, o.leaveBy
+			why = fmt.Sprintf("leaves %s once its relief, drone %d, is on it (by %s at the latest)",
+				o.station, o.relief.id, o.leaveBy.Format(time.TimeOnly))
+		}
+		if o.relief != nil && st != nil {
+			l.sendTo(o.relief, st, true, fmt.Sprintf("drone %d taken off %s for %s", d.id, st.ID, r.T.ID))
+		}
+	}
+	if r.Phase == phaseAssigned {
+		d.rec.Task = r.T.ID
+		if leave != "" {
+			l.rotationGap[o.station] = true
+			l.releaseStation(d, leave)
+		}
 	}
 	l.dirty = true
 	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s given to drone %d: done by %s, costing %.2f km²·h of public coverage (%.2f private)",
-		r.T.ID, d.id, o.done.Format(time.TimeOnly), o.cost, o.costPrivate), "least coverage cost by the deadline")
+		r.T.ID, d.id, o.done.Format(time.TimeOnly), o.cost, o.costPrivate), why)
+}
+
+// trackRelief follows a task whose drone keeps its station until its
+// relief is on it (handover then sends it on the task): it leaves
+// without its relief when waiting longer would miss the deadline; a
+// drone that lost its station otherwise (a failure, a failsafe) leaves
+// the task to be given again.
+func (l *loop) trackRelief(r *taskRecord) {
+	d := l.drones[r.T.Drone]
+	if d == nil || d.rec.Station != r.Station || d.rec.Home || d.rec.Failed != "" || d.rec.Manual != nil || d.rec.Excluded {
+		r.Phase, r.T.Status, r.T.Drone, r.T.ETA = "", task.Pending, 0, time.Time{}
+		r.T.Reason = "its drone left its station before its relief came: to be given again"
+		l.dirty = true
+		return
+	}
+	if l.clk.Now().Before(r.LeaveBy) {
+		return
+	}
+	rel := l.enRoute(r.Station)
+	who := "its relief"
+	if rel != nil {
+		who = fmt.Sprintf("its relief (drone %d)", rel.id)
+	}
+	l.rotationGap[r.Station] = true
+	l.releaseStation(d, fmt.Sprintf("leaving for %s before %s is on station: waiting longer would miss the deadline %s",
+		r.T.ID, who, r.T.DueAt.Format(time.TimeOnly)))
+	l.leaveForTask(d, r)
+}
+
+// leaveForTask sends d, off its station, on the task r it waited for.
+func (l *loop) leaveForTask(d *drone, r *taskRecord) {
+	r.Phase = phaseAssigned
+	d.rec.Task, d.rec.Free = r.T.ID, false
+	d.state = l.deriveState(d)
+	l.dirty = true
 }
 
 // schedule gives the tasks waiting for a drone one, highest priority
@@ -388,8 +594,8 @@ func (l *loop) assignTask(r *taskRecord, o *option) {
 func (l *loop) schedule() {
 	var wait []*taskRecord
 	for _, r := range l.st.Tasks {
-		if r.T.Status == task.Pending && r.Phase == "" {
-			wait = append(wait, r)
+		if r.Phase == "" && (r.T.Status == task.Pending || r.T.Status == task.Active) {
+			wait = append(wait, r) // not yet given a drone, or between sorties
 		}
 	}
 	sort.SliceStable(wait, func(i, j int) bool { return wait[i].T.Priority > wait[j].T.Priority })

@@ -62,7 +62,7 @@ func (l *loop) actTask(d *drone) {
 // acknowledged (the link layer retries); a failed sequence is tried again
 // after the loop's back-off, taskTries times, and then reported failed.
 func (l *loop) startTask(d *drone, r *taskRecord) {
-	f, err := l.planFlight(d, &r.T)
+	f, err := l.planFlight(d, r.left())
 	if err != nil {
 		l.endTask(r, task.Failed, "not flown: "+err.Error())
 		return
@@ -80,7 +80,8 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 	items := f.items
 	r.Phase, r.Items, r.MissionAt = phaseFlying, len(items), l.clk.Now()
 	r.PhotosBase = d.tel.Mission.Photos
-	r.T.ETA, r.back = l.clk.Now().Add(f.reach+f.on), f.back
+	r.T.ETA, r.back = l.clk.Now().Add(f.reach+f.on+f.rest), f.back
+	r.SortieL = f.tankL
 	l.dirty = true
 	l.startOp(d, "task "+r.T.ID, nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
 		for _, n := range off {
@@ -155,6 +156,10 @@ func (l *loop) trackTasks() {
 		if r.T.Status.Final() || r.Phase == "" {
 			continue
 		}
+		if r.Phase == phaseRelief {
+			l.trackRelief(r)
+			continue
+		}
 		d := l.drones[r.T.Drone]
 		if d == nil || d.rec.Task != r.T.ID {
 			if d == nil && l.clk.Since(l.started) < l.cfg.StartGrace {
@@ -190,7 +195,7 @@ func (l *loop) trackTasks() {
 		r.Photos = max(0, p.Photos-r.PhotosBase)
 		switch {
 		case p.Reached == r.Items-1 && !p.ReachedAt.Before(r.MissionAt):
-			l.endTask(r, task.Done, "")
+			l.missionDone(r, d)
 		case r.T.Status == task.Assigned && d.tel.Mode == "AUTO":
 			r.T.Status, r.T.StartedAt = task.Active, now
 			l.dirty = true
@@ -205,6 +210,26 @@ func (l *loop) trackTasks() {
 			l.endTask(r, task.Failed, fmt.Sprintf("drone %d overran its estimate (item %d of %d)", d.id, p.Current, r.Items-1))
 		}
 	}
+}
+
+// missionDone ends r's mission flown by d: the task is done, or for a
+// fire bigger than a tank, the sortie is, and the next waits for the best
+// drone then (this one once home with a fresh battery and a full tank, or
+// another): schedule offers it in the same pass.
+func (l *loop) missionDone(r *taskRecord, d *drone) {
+	left := r.T.Litres - r.SprayedL - r.SortieL
+	if r.T.Kind != task.Fire || r.SortieL <= 0 || left < 0.5 {
+		l.endTask(r, task.Done, "")
+		return
+	}
+	r.SprayedL += r.SortieL
+	r.SortieL, r.SortiesCost = 0, r.T.CoverageCostKm2h
+	l.freeDrone(d, r)
+	d.state = l.deriveState(d) // schedule, next, weighs it as it now is
+	r.Phase, r.Items, r.Tries = "", 0, 0
+	l.dirty = true
+	l.emitTask(r, EventTaskSortie, Info, fmt.Sprintf("%s: drone %d sprayed its tank, %.0f L of %.0f L done; %.0f L to go",
+		r.T.ID, d.id, r.SprayedL, r.T.Litres, left), "a tank short of the fire")
 }
 
 func failsafeMode(m string) bool {

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aerocell/aerocell/mavlink"
@@ -23,6 +24,11 @@ type flight struct {
 	// reach is the time to the task (the crew's loading and the launch
 	// included), on the time doing it, back the time from its end home.
 	reach, on, back time.Duration
+	// sorties is how many flights the task still takes (a fire's tanks:
+	// this one and the later ones); rest is the time of the later ones,
+	// each home, a battery swap and refill, out again and spraying.
+	sorties int
+	rest    time.Duration
 	// end is where the mission ends.
 	end mavlink.LatLon
 }
@@ -54,6 +60,9 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		f.loadKg = t.MassKg
 	case task.Fire:
 		f.tankL = t.Litres
+		if a.Sprayer != nil {
+			f.tankL = math.Min(t.Litres, a.Sprayer.TankL)
+		}
 	}
 	from := home.Pos
 	if d.airborne() {
@@ -67,13 +76,11 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 	if err != nil {
 		return f, err
 	}
-	if c.Sorties > 1 {
-		return f, fmt.Errorf("%.0f L takes %d tanks of %s: ask for at most %.0f L a task", t.Litres, c.Sorties, a.Name, a.Sprayer.TankL)
-	}
 	if !c.Enough {
 		return f, fmt.Errorf("%w: %s", ErrLimit, c.Reason)
 	}
 	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
+	f.sorties, f.rest = c.Sorties, c.Done-c.Reach-c.OnTask
 	items, err := task.Mission(*t, a, home, l.wind)
 	if err != nil {
 		return f, err
@@ -91,6 +98,15 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
 	}
 	f.items = items
+	if d.airborne() && len(items) > 1 {
+		// The estimate starts in the air at the transit height; a holder
+		// is on its station, often hundreds of metres higher or lower.
+		if dz := d.tel.AltRel - float64(items[1].Alt); dz > 0 {
+			f.reach += time.Duration(dz / d.profile.DescentMS * float64(time.Second))
+		} else {
+			f.reach += time.Duration(-dz / d.profile.ClimbMS * float64(time.Second))
+		}
+	}
 	if !d.airborne() {
 		f.reach += 15 * time.Second // mode, arm, spin up
 		if f.loadKg > 0 || f.tankL > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -26,6 +27,9 @@ const (
 	EventTaskAssigned EventKind = "task.assigned"
 	// EventTaskActive: the drone's mission started.
 	EventTaskActive EventKind = "task.active"
+	// EventTaskSortie: one sortie of a fire bigger than a tank is done;
+	// the next is given to the best drone then.
+	EventTaskSortie EventKind = "task.sortie"
 	// EventTaskDone: the drone did the task.
 	EventTaskDone EventKind = "task.done"
 	// EventTaskFailed: the task could not be done (commands refused, the
@@ -50,11 +54,15 @@ var ErrUnknownTask = fmt.Errorf("fleet: unknown task")
 // rest of the state.
 type taskRecord struct {
 	T task.Task `json:"task"`
-	// Phase is where the flight is: "" waiting for a drone, "assigned"
-	// (being loaded and launched), "flying" (the mission runs).
+	// Phase is where the flight is: "" waiting for a drone, "relief" (its
+	// drone holds its station till a relief takes it), "assigned" (being
+	// loaded and launched), "flying" (the mission runs).
 	Phase string `json:"phase,omitempty"`
-	// Station is the station the drone was taken from, if any.
-	Station string `json:"station,omitempty"`
+	// Station is the station the drone was taken from, if any; in phase
+	// "relief" the drone holds it until its relief is on it, or until
+	// LeaveBy, the latest it may leave and keep the deadline.
+	Station string    `json:"station,omitempty"`
+	LeaveBy time.Time `json:"leave_by,omitzero"`
 	// Items is the mission's length; the task is done when item Items-1
 	// is reached after MissionAt.
 	Items     int       `json:"items,omitempty"`
@@ -65,13 +73,31 @@ type taskRecord struct {
 	// when the mission started.
 	Photos     int `json:"photos,omitempty"`
 	PhotosBase int `json:"photos_base,omitempty"`
+	// SprayedL is the water a fire's finished sorties sprayed; SortieL
+	// what the sortie in flight carries. A fire bigger than a tank flies
+	// sortie after sortie, each given to the best drone then.
+	SprayedL float64 `json:"sprayed_l,omitempty"`
+	SortieL  float64 `json:"sortie_l,omitempty"`
+	// SortiesCost is the coverage cost (km²·h) of the finished sorties.
+	SortiesCost float64 `json:"sorties_cost,omitempty"`
 	// back is the flight home from the task's end, as estimated when it
 	// started (for a task waiting on this drone).
 	back time.Duration
 }
 
+// left is the task as it stands: a fire's litres are those its finished
+// sorties have not sprayed.
+func (r *taskRecord) left() *task.Task {
+	t := r.T
+	if t.Kind == task.Fire {
+		t.Litres = math.Max(0, t.Litres-r.SprayedL)
+	}
+	return &t
+}
+
 // Phases of a task's flight.
 const (
+	phaseRelief   = "relief"
 	phaseAssigned = "assigned"
 	phaseFlying   = "flying"
 )

@@ -1,0 +1,299 @@
+package fleet
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aerocell/aerocell/airframe"
+	"github.com/aerocell/aerocell/sim"
+	"github.com/aerocell/aerocell/task"
+)
+
+// TestTaskFireSorties: a fire of two and a half tanks is flown as three
+// sorties (each loaded by the crew's PARAM_SET on the ground, the drone
+// home and through a battery swap between its own), given each to the
+// best drone then (split across the two drones), and ends done by its
+// deadline with the whole volume sprayed (the simulator's job log is the
+// truth). The same fire due
+// sooner than its sorties take is refused at once, the reason saying how
+// many sorties and how long.
+func TestTaskFireSorties(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)},
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }})
+	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 2 })
+	ctx := context.Background()
+	at := task.LonLat{base.Lon - 0.003, base.Lat + 0.001}
+	const litres = 50 // 2.5 tanks of the heavy's 20 L
+	short, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: 15 * time.Minute, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Status != task.Refused || !strings.Contains(short.Reason, "3 sorties of 20 L taking") {
+		t.Fatalf("a 50 L fire due in 15 minutes: %+v", short)
+	}
+	fire, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: 80 * time.Minute, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fire.Status != task.Assigned || fire.ETA.After(fire.DueAt) || fire.ETA.Sub(fire.RequestedAt) < 20*time.Minute {
+		t.Fatalf("a 50 L fire due in 80 minutes: %+v (its ETA must count three sorties)", fire)
+	}
+	// Its ETA counts the second drone, charged on the ground, taking a
+	// sortie while the first swaps its battery: sooner than one drone
+	// flying all three.
+	air, _ := airframe.Builtin().ByName(sim.ProfileHeavy)
+	home := heavyAt(fire.Drone, base).Home
+	one, err := task.Estimate(fire, air, task.LonLat{home.Lon, home.Lat}, task.LonLat{home.Lon, home.Lat}, airframe.Wind{}, air.Battery.CapacityWh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eta := fire.ETA.Sub(fire.RequestedAt); eta >= one.Done {
+		t.Fatalf("ETA in %v; one drone alone would take %v", eta, one.Done)
+	}
+	s := r.waitFor("fire done", 80*time.Minute, func(s Snapshot) bool { return taskOf(s, fire.ID).Status.Final() })
+	got := taskOf(s, fire.ID)
+	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("fire ended %+v", got)
+	}
+	sprayed := 0.0
+	by := map[uint8]float64{}
+	for _, sp := range r.fleet.JobLog().Sprays {
+		sprayed += sp.Litres
+		by[sp.SysID] += sp.Litres
+	}
+	if math.Abs(sprayed-litres) > 1 {
+		t.Fatalf("%.1f L sprayed for a %d L fire", sprayed, litres)
+	}
+	// The drone that flew a sortie is home through its swap when the
+	// next is given: the other, idle and charged, takes it.
+	if len(by) != 2 {
+		t.Fatalf("sprayed by %v: want the sorties split across both drones", by)
+	}
+	evs := taskEvents(t, r, fire.ID)
+	if n := countKind(evs, EventTaskSortie); n != 2 {
+		t.Fatalf("want 2 sorties done before the last, got %d: %v", n, evs)
+	}
+	if evs[len(evs)-1] != EventTaskDone {
+		t.Fatalf("fire events %v", evs)
+	}
+}
+
+func countKind(evs []EventKind, k EventKind) int {
+	return len(slices.DeleteFunc(slices.Clone(evs), func(e EventKind) bool { return e != k }))
+}
+
+// droneOf is drone id as s shows it.
+func droneOf(s Snapshot, id int) Drone {
+	for _, d := range s.Drones {
+		if d.ID == id {
+			return d
+		}
+	}
+	return Drone{}
+}
+
+// heldBy is the drone on station id with its cells on, or 0.
+func heldBy(s Snapshot, id string) int {
+	for _, d := range s.Drones {
+		if d.Station == id && d.State == DroneOnStation {
+			return d.ID
+		}
+	}
+	return 0
+}
+
+// TestTaskHolderRelievedFirst: two heavies hold two stations, a third
+// waits on the ground as the relief kept for one of them. A drop asked
+// when that holder is past a quarter of its battery costs least given to
+// it (it comes home for a battery anyway; the spare taken for the drop
+// would leave the rotation short): the spare is launched to its station
+// first, and the holder keeps the station until the spare is on it, so
+// the station has a drone on it in every snapshot; then the holder flies
+// home, is loaded, and drops the load before the deadline.
+func TestTaskHolderRelievedFirst(t *testing.T) {
+	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, base)},
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }}, 4)
+	if len(s.Plan.Stations) != 2 {
+		r.dump(s)
+		t.Fatalf("want two stations, got %d", len(s.Plan.Stations))
+	}
+	spare, station, holder := 0, "", 0
+	for _, d := range s.Drones {
+		if d.Station == "" {
+			spare, station = d.ID, d.ReliefFor
+		}
+	}
+	for _, st := range s.Plan.Stations {
+		if st.ID == station {
+			holder = st.Drone
+		}
+	}
+	if spare == 0 || holder == 0 {
+		r.dump(s)
+		t.Fatalf("no spare kept for a station: spare %d, station %q, holder %d", spare, station, holder)
+	}
+	s = r.waitFor("holder past a quarter of its battery", 20*time.Minute, func(s Snapshot) bool {
+		return droneOf(s, holder).BatteryPct <= 76
+	})
+	if d := droneOf(s, spare); d.Station != "" || d.Armed {
+		r.dump(s)
+		t.Fatalf("the spare left before the drop was asked: %+v", d)
+	}
+	ctx := context.Background()
+	at := task.LonLat{base.Lon + 1900/(111320*cosDeg(base.Lat)), base.Lat + 1900/111320.0}
+	tk, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Drop, Deadline: 45 * time.Minute, Point: &at, MassKg: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != task.Assigned || tk.Drone != holder || tk.ETA.After(tk.DueAt) {
+		r.dump(r.ctl.Snapshot())
+		t.Fatalf("drop: %+v; want it given to drone %d, the holder the spare %d is kept for", tk, holder, spare)
+	}
+	left := false
+	r.waitFor("drop done", 45*time.Minute, func(s Snapshot) bool {
+		if h := heldBy(s, station); h == 0 && !left {
+			r.dump(s)
+			t.Fatalf("station %s without a drone on it before the holder %d left", station, holder)
+		}
+		if !left && droneOf(s, holder).Station != station {
+			left = true
+			if heldBy(s, station) != spare {
+				r.dump(s)
+				t.Fatalf("holder %d left %s before the spare %d was on it", holder, station, spare)
+			}
+		}
+		return taskOf(s, tk.ID).Status.Final()
+	})
+	got := taskOf(r.ctl.Snapshot(), tk.ID)
+	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("drop ended %+v", got)
+	}
+	if jl := r.fleet.JobLog(); len(jl.Drops) != 1 || jl.Drops[0].SysID != uint8(holder) {
+		t.Fatalf("drops in the simulator: %+v", jl.Drops)
+	}
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var relieved bool
+	for _, e := range evs {
+		switch {
+		case e.Kind == EventStationReleased && e.Drone == holder:
+			t.Fatalf("holder's station released: %s (%s)", e.Text, e.Reason)
+		case e.Kind == EventRotationCompleted && e.Drone == holder && e.Task == tk.ID:
+			relieved = true
+		}
+	}
+	if !relieved {
+		t.Fatalf("no rotation.completed for drone %d leaving for %s", holder, tk.ID)
+	}
+}
+
+// TestTaskHolderLeavesWithoutRelief: when waiting for its relief would
+// make the task late, the holder given it leaves its station without it,
+// the event saying why; the relief is launched all the same. Two heavies
+// hold two stations, the spare waits 4 km away (its flight to the station
+// is long), and a survey under one holder is due shortly after that
+// holder could do it leaving now, so no other drone can do it in time:
+// with a minute to spare (less than the two kept in hand) the holder
+// leaves at once; with almost four it holds its station a while first,
+// then leaves before the spare is there (the other holder could then do
+// it too, at a lesser cost: a commander gives it to the one over the
+// survey, with approval on). Either way the survey is done by its
+// deadline.
+func TestTaskHolderLeavesWithoutRelief(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		spare time.Duration
+		why   string
+		pin   bool
+	}{
+		{"at once", 70 * time.Second, "at once", false},
+		{"after a wait", 225 * time.Second, "before its relief (drone 3) is on station", true},
+	} {
+		t.Run(c.name, func(t *testing.T) { holderLeaves(t, c.spare, c.why, c.pin) })
+	}
+}
+
+func holderLeaves(t *testing.T, spare time.Duration, why string, pin bool) {
+	far := base
+	far.Lat -= 4000 / 111320.0
+	r, s := deployed(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base), heavyAt(3, far)},
+		cfg: Config{TaskApproval: pin}}, 4)
+	if len(s.Plan.Stations) != 2 || s.Plan.Stations[0].Drone == 3 || s.Plan.Stations[1].Drone == 3 {
+		r.dump(s)
+		t.Fatalf("want two stations held by drones 1 and 2: %+v", s.Plan.Stations)
+	}
+	st := s.Plan.Stations[0]
+	holder := st.Drone
+	h := droneOf(s, holder)
+	air, ok := airframe.Builtin().ByName(sim.ProfileHeavy)
+	if !ok {
+		t.Fatal("no heavy airframe")
+	}
+	req := task.Request{Kind: task.Survey, Deadline: time.Hour, Polygon: squareRing(h.Lat, h.Lon, -50, -50, 100), GSDcm: 2, OverlapPct: 70}
+	home := heavyAt(holder, base).Home
+	c, err := task.Estimate(task.Task{Request: req}, air, task.LonLat{h.Lon, h.Lat}, task.LonLat{home.Lon, home.Lat},
+		airframe.Wind{}, air.Battery.CapacityWh*h.BatteryPct/100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The estimate starts at the transit height: the holder comes down
+	// from its station's first.
+	items, err := task.Mission(task.Task{Request: req}, air, task.Home{Pos: task.LonLat{home.Lon, home.Lat}}, airframe.Wind{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := time.Duration((h.AltRel - float64(items[1].Alt)) / air.DescentRate * float64(time.Second))
+	req.Deadline = (c.Done + down + spare).Round(time.Second)
+	ctx := context.Background()
+	tk, err := r.ctl.RequestTask(ctx, req)
+	if err == nil && pin {
+		tk, err = r.ctl.ReassignTask(ctx, tk.ID, holder)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != task.Assigned || tk.Drone != holder {
+		r.dump(r.ctl.Snapshot())
+		t.Fatalf("survey due in %v (estimated %v for the holder): %+v; want it given to drone %d", req.Deadline, c.Done+down, tk, holder)
+	}
+	atOnce := droneOf(r.ctl.Snapshot(), holder).Station == ""
+	if atOnce != (why == "at once") {
+		t.Fatalf("holder left at once: %v; want %v", atOnce, why == "at once")
+	}
+	s = r.waitFor("holder off its station", 10*time.Minute, func(s Snapshot) bool { return droneOf(s, holder).Station == "" })
+	if by := heldBy(s, st.ID); by != 0 {
+		t.Fatalf("drone %d on %s when its holder left: the relief came in time", by, st.ID)
+	}
+	if !atOnce && s.Time.Sub(tk.RequestedAt) < 30*time.Second {
+		t.Fatalf("holder left %v after the request: no wait", s.Time.Sub(tk.RequestedAt))
+	}
+	evs, err := r.ctl.Events(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var released, launched bool
+	for _, e := range evs {
+		switch {
+		case e.Kind == EventStationReleased && e.Drone == holder && e.Station == st.ID:
+			released = strings.Contains(e.Reason, why) && strings.Contains(e.Reason, "would miss the deadline")
+			if !released {
+				t.Fatalf("station released for: %q", e.Reason)
+			}
+		case e.Kind == EventRotationBegun && e.Drone == 3 && e.Station == st.ID:
+			launched = true
+		}
+	}
+	if !released || !launched {
+		t.Fatalf("station released with the reason: %v; relief launched: %v", released, launched)
+	}
+	s = r.waitFor("survey done", req.Deadline+5*time.Minute, func(s Snapshot) bool { return taskOf(s, tk.ID).Status.Final() })
+	if got := taskOf(s, tk.ID); got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("survey ended %+v", got)
+	}
+}
