@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg Config, opt Options) (_ *Daemon, err error) 
 	d.met = newMetrics()
 	drones, sites := cfg.fleetConfig()
 	d.ctl, err = fleet.New(fleet.Config{
-		Radio: d.link, Store: d.st, Clock: d.clk, Logger: d.log.With("part", "fleet"),
+		MAVLink: d.link, Store: d.st, Clock: d.clk, Logger: d.log.With("part", "fleet"),
 		Drones: drones, DefaultProfile: cfg.Fleet.DefaultProfile, LaunchSites: sites,
 		Env: cfg.Fleet.Environment, Tick: cfg.Fleet.Tick, Seed: opt.Seed, AdoptUnknown: cfg.Fleet.AdoptUnknown,
 		OnCommand: d.met.command, Profiles: fleet.ProfilesOf(cfg.Fleet.Table()), Wind: cfg.Fleet.Wind,

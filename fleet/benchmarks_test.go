@@ -17,7 +17,7 @@ import (
 // holding runs a controller over a fake radio of n drones until every
 // station of a plan over a km-wide square is held. Time moves only when the
 // benchmark advances the manual clock.
-func holding(b testing.TB, n int, km float64) (*Controller, *fakeRadio, *clock.Manual, string, func()) {
+func holding(b testing.TB, n int, km float64) (*Controller, *fakeMAVLink, *clock.Manual, string, func()) {
 	b.Helper()
 	radio := newFakeRadio(n, base.Lat, base.Lon, km)
 	clk := clock.NewManual(epoch)
@@ -26,7 +26,7 @@ func holding(b testing.TB, n int, km float64) (*Controller, *fakeRadio, *clock.M
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctl, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(n)})
+	ctl, err := New(Config{MAVLink: radio, Store: st, Clock: clk, Drones: fleetOf(n)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func BenchmarkLoopTick200(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	c, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(200)})
+	c, err := New(Config{MAVLink: radio, Store: st, Clock: clk, Drones: fleetOf(200)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func BenchmarkLoopStepTerrain(b *testing.B) {
 		b.Fatal(err)
 	}
 	const n = 8
-	setup := func(b *testing.B) (*loop, *fakeRadio, *clock.Manual, func()) {
+	setup := func(b *testing.B) (*loop, *fakeMAVLink, *clock.Manual, func()) {
 		radio := newFakeRadio(n, 44.13, -71.36, 6)
 		for _, id := range radio.order {
 			radio.set(id, func(t *mavlink.Telemetry) {
@@ -224,7 +224,7 @@ func BenchmarkLoopStepTerrain(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := New(Config{Radio: radio, Store: st, Clock: clk, Drones: fleetOf(n), Terrain: openDEM(b)})
+		c, err := New(Config{MAVLink: radio, Store: st, Clock: clk, Drones: fleetOf(n), Terrain: openDEM(b)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -247,7 +247,7 @@ func BenchmarkLoopStepTerrain(b *testing.B) {
 			st.Close()
 		}
 	}
-	move := func(radio *fakeRadio, i int) {
+	move := func(radio *fakeMAVLink, i int) {
 		dlat := 60.0 / 111_320
 		if i%2 == 1 {
 			dlat = -dlat

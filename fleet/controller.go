@@ -19,10 +19,11 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
-// Radio is what the controller needs of the radio. *mavlink.Station is one;
-// every method blocks until the vehicle answers and returns the link layer's
-// typed errors.
-type Radio interface {
+// MAVLink is what the controller needs of the link layer: *mavlink.Station
+// is one; every method blocks until the vehicle answers and returns the
+// link layer's typed errors. (In fleet, "radio" means the cells' radio
+// budget, Profile.Radio, and nothing else.)
+type MAVLink interface {
 	Events() <-chan mavlink.Event
 	Vehicles() []mavlink.Telemetry
 	SetMode(ctx context.Context, id mavlink.VehicleID, name string) error
@@ -39,7 +40,7 @@ type Radio interface {
 	StartMission(ctx context.Context, id mavlink.VehicleID) error
 }
 
-var _ Radio = (*mavlink.Station)(nil)
+var _ MAVLink = (*mavlink.Station)(nil)
 
 // DroneConfig is what the configuration says of one drone.
 type DroneConfig struct {
@@ -53,8 +54,8 @@ type DroneConfig struct {
 
 // Config configures a Controller.
 type Config struct {
-	// Radio is the link layer. Required.
-	Radio Radio
+	// MAVLink is the link layer. Required.
+	MAVLink MAVLink
 	// Store keeps the state across restarts. Required.
 	Store *store.Store
 	// (optional) Clock drives the loop's timers. Defaults to the wall clock.
@@ -127,8 +128,8 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	if c.Radio == nil {
-		return fmt.Errorf("%w: config: Radio is required", ErrInvalid)
+	if c.MAVLink == nil {
+		return fmt.Errorf("%w: config: MAVLink is required", ErrInvalid)
 	}
 	if c.Store == nil {
 		return fmt.Errorf("%w: config: Store is required", ErrInvalid)

@@ -781,7 +781,7 @@ func (l *loop) actHome(d *drone) {
 		if !l.settled(d, "cells off") {
 			return
 		}
-		l.startOp(d, "cells off", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		l.startOp(d, "cells off", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 			for _, n := range on {
 				if err := link.SetPayload(ctx, id, n, false); err != nil {
 					return err
@@ -795,7 +795,7 @@ func (l *loop) actHome(d *drone) {
 		return // up over the ridge on the way home first
 	}
 	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.settled(d, "return to launch") {
-		l.startOp(d, "return to launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		l.startOp(d, "return to launch", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 			return link.RTL(ctx, id)
 		})
 	}
@@ -838,7 +838,7 @@ func (l *loop) actStation(d *drone) {
 		d.takeoffAt = l.clk.Now()
 		d.gotoAt = time.Time{}
 		clk := l.clk
-		l.startOp(d, "launch", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+		l.startOp(d, "launch", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 			if needFence {
 				if err := link.UploadFence(ctx, id, fence); err != nil {
 					return fmt.Errorf("geofence upload: %w", err)
@@ -876,7 +876,7 @@ func (l *loop) switchOn(d *drone, off []mavlink.Network) {
 	for _, n := range off {
 		d.cellAsked[fleetNetwork(n)] = now
 	}
-	l.startOp(d, "cells on", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+	l.startOp(d, "cells on", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 		for _, n := range off {
 			if err := link.SetPayload(ctx, id, n, true); err != nil {
 				return err
@@ -950,7 +950,7 @@ func (l *loop) cellsToSwitchOn(d *drone, st *Station) []mavlink.Network {
 // idle armed copter after a few seconds); the sequence is then run again a
 // few times. A takeoff refused because an earlier copy of the command
 // already started the climb (its acknowledgement was lost) counts as done.
-func launch(ctx context.Context, clk clock.Clock, link Radio, id mavlink.VehicleID, alt float64) error {
+func launch(ctx context.Context, clk clock.Clock, link MAVLink, id mavlink.VehicleID, alt float64) error {
 	var err error
 	for try := 0; try < 4; try++ {
 		if try > 0 {
@@ -983,7 +983,7 @@ func launch(ctx context.Context, clk clock.Clock, link Radio, id mavlink.Vehicle
 	return nil
 }
 
-func climbing(link Radio, id mavlink.VehicleID) bool {
+func climbing(link MAVLink, id mavlink.VehicleID) bool {
 	for _, t := range link.Vehicles() {
 		if t.ID == id {
 			return t.Armed && (t.LandedState == common.MAV_LANDED_STATE_TAKEOFF || t.LandedState == common.MAV_LANDED_STATE_IN_AIR)
@@ -1008,7 +1008,7 @@ func (l *loop) gotoStation(d *drone, st *Station, alt float64) {
 		return
 	}
 	d.gotoTarget, d.gotoAt = target, l.clk.Now()
-	l.startOp(d, "go to station "+st.ID, nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+	l.startOp(d, "go to station "+st.ID, nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 		return link.GoTo(ctx, id, target[0], target[1], target[2])
 	})
 	l.onFail(d, func() { d.gotoAt = time.Time{} })

@@ -9,9 +9,9 @@ import (
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
-// fakeRadio is a link whose vehicles obey instantly: it measures the
+// fakeMAVLink is a link whose vehicles obey instantly: it measures the
 // controller alone, with no simulator or socket in the way.
-type fakeRadio struct {
+type fakeMAVLink struct {
 	mu       sync.Mutex
 	vehicles map[mavlink.VehicleID]*mavlink.Telemetry
 	order    []mavlink.VehicleID
@@ -20,12 +20,12 @@ type fakeRadio struct {
 	sent chan mavlink.VehicleID
 }
 
-var _ Radio = (*fakeRadio)(nil)
+var _ MAVLink = (*fakeMAVLink)(nil)
 
 // newFakeRadio stands n drones on the ground on a grid spread over a
 // square of side km centred on lat, lon.
-func newFakeRadio(n int, lat, lon, km float64) *fakeRadio {
-	f := &fakeRadio{vehicles: map[mavlink.VehicleID]*mavlink.Telemetry{}, events: make(chan mavlink.Event, 1024)}
+func newFakeRadio(n int, lat, lon, km float64) *fakeMAVLink {
+	f := &fakeMAVLink{vehicles: map[mavlink.VehicleID]*mavlink.Telemetry{}, events: make(chan mavlink.Event, 1024)}
 	side := int(math.Ceil(math.Sqrt(float64(n))))
 	step := km / float64(side) / 111.32
 	for i := 1; i <= n; i++ {
@@ -51,9 +51,9 @@ func fleetOf(n int) map[int]DroneConfig {
 	return m
 }
 
-func (f *fakeRadio) Events() <-chan mavlink.Event { return f.events }
+func (f *fakeMAVLink) Events() <-chan mavlink.Event { return f.events }
 
-func (f *fakeRadio) Vehicles() []mavlink.Telemetry {
+func (f *fakeMAVLink) Vehicles() []mavlink.Telemetry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]mavlink.Telemetry, 0, len(f.order))
@@ -64,13 +64,13 @@ func (f *fakeRadio) Vehicles() []mavlink.Telemetry {
 }
 
 // set changes one vehicle's telemetry.
-func (f *fakeRadio) set(id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) {
+func (f *fakeMAVLink) set(id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) {
 	f.mu.Lock()
 	fn(f.vehicles[id])
 	f.mu.Unlock()
 }
 
-func (f *fakeRadio) obey(ctx context.Context, id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) error {
+func (f *fakeMAVLink) obey(ctx context.Context, id mavlink.VehicleID, fn func(t *mavlink.Telemetry)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -94,47 +94,47 @@ func (f *fakeRadio) obey(ctx context.Context, id mavlink.VehicleID, fn func(t *m
 }
 
 // watch makes every command obeyed from now on be told on ch.
-func (f *fakeRadio) watch(ch chan mavlink.VehicleID) {
+func (f *fakeMAVLink) watch(ch chan mavlink.VehicleID) {
 	f.mu.Lock()
 	f.sent = ch
 	f.mu.Unlock()
 }
 
-func (f *fakeRadio) SetMode(ctx context.Context, id mavlink.VehicleID, name string) error {
+func (f *fakeMAVLink) SetMode(ctx context.Context, id mavlink.VehicleID, name string) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Mode = name })
 }
 
-func (f *fakeRadio) Arm(ctx context.Context, id mavlink.VehicleID) error {
+func (f *fakeMAVLink) Arm(ctx context.Context, id mavlink.VehicleID) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Armed = true })
 }
 
-func (f *fakeRadio) Takeoff(ctx context.Context, id mavlink.VehicleID, alt float64) error {
+func (f *fakeMAVLink) Takeoff(ctx context.Context, id mavlink.VehicleID, alt float64) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
 		t.AltRel, t.LandedState = alt, common.MAV_LANDED_STATE_IN_AIR
 	})
 }
 
-func (f *fakeRadio) GoTo(ctx context.Context, id mavlink.VehicleID, lat, lon, alt float64) error {
+func (f *fakeMAVLink) GoTo(ctx context.Context, id mavlink.VehicleID, lat, lon, alt float64) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
 		t.Lat, t.Lon, t.AltRel, t.Mode = lat, lon, alt, "GUIDED"
 		t.LandedState = common.MAV_LANDED_STATE_IN_AIR
 	})
 }
 
-func (f *fakeRadio) RTL(ctx context.Context, id mavlink.VehicleID) error {
+func (f *fakeMAVLink) RTL(ctx context.Context, id mavlink.VehicleID) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
 		t.Lat, t.Lon, t.AltRel, t.Armed, t.Mode = t.HomeLat, t.HomeLon, 0, false, "RTL"
 		t.LandedState = common.MAV_LANDED_STATE_ON_GROUND
 	})
 }
 
-func (f *fakeRadio) Land(ctx context.Context, id mavlink.VehicleID) error {
+func (f *fakeMAVLink) Land(ctx context.Context, id mavlink.VehicleID) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) {
 		t.AltRel, t.Armed, t.Mode, t.LandedState = 0, false, "LAND", common.MAV_LANDED_STATE_ON_GROUND
 	})
 }
 
-func (f *fakeRadio) SetPayload(ctx context.Context, id mavlink.VehicleID, n mavlink.Network, on bool) error {
+func (f *fakeMAVLink) SetPayload(ctx context.Context, id mavlink.VehicleID, n mavlink.Network, on bool) error {
 	st := mavlink.CellOff
 	if on {
 		st = mavlink.CellOn
@@ -148,18 +148,18 @@ func (f *fakeRadio) SetPayload(ctx context.Context, id mavlink.VehicleID, n mavl
 	})
 }
 
-func (f *fakeRadio) UploadFence(ctx context.Context, id mavlink.VehicleID, items []mavlink.MissionItem) error {
+func (f *fakeMAVLink) UploadFence(ctx context.Context, id mavlink.VehicleID, items []mavlink.MissionItem) error {
 	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
 }
 
-func (f *fakeRadio) SetParam(ctx context.Context, id mavlink.VehicleID, name string, v float32) error {
+func (f *fakeMAVLink) SetParam(ctx context.Context, id mavlink.VehicleID, name string, v float32) error {
 	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
 }
 
-func (f *fakeRadio) UploadMission(ctx context.Context, id mavlink.VehicleID, typ common.MAV_MISSION_TYPE, items []mavlink.MissionItem) error {
+func (f *fakeMAVLink) UploadMission(ctx context.Context, id mavlink.VehicleID, typ common.MAV_MISSION_TYPE, items []mavlink.MissionItem) error {
 	return f.obey(ctx, id, func(*mavlink.Telemetry) {})
 }
 
-func (f *fakeRadio) StartMission(ctx context.Context, id mavlink.VehicleID) error {
+func (f *fakeMAVLink) StartMission(ctx context.Context, id mavlink.VehicleID) error {
 	return f.obey(ctx, id, func(t *mavlink.Telemetry) { t.Mode = "AUTO" })
 }

@@ -33,19 +33,19 @@ type rig struct {
 	stop  context.CancelFunc
 	done  chan error
 	cfg   Config
-	radio func(*mavlink.Station) Radio
+	radio func(*mavlink.Station) MAVLink
 }
 
 type rigOptions struct {
 	speed  float64
 	drones []sim.DroneConfig
-	cfg    Config // Radio, Store, Clock filled in
+	cfg    Config // MAVLink, Store, Clock filled in
 	dbPath string
 	simCfg func(*sim.Config)
 	// linkLoss is the link-loss timeout (virtual); 10 s when zero.
 	linkLoss time.Duration
 	// radio, when set, wraps the link the controller talks through.
-	radio func(*mavlink.Station) Radio
+	radio func(*mavlink.Station) MAVLink
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -105,9 +105,9 @@ func (r *rig) startController() {
 		r.t.Fatal(err)
 	}
 	cfg := r.cfg
-	cfg.Radio, cfg.Store, cfg.Clock = r.link, st, r.clk
+	cfg.MAVLink, cfg.Store, cfg.Clock = r.link, st, r.clk
 	if r.radio != nil {
-		cfg.Radio = r.radio(r.link)
+		cfg.MAVLink = r.radio(r.link)
 	}
 	if os.Getenv("FLEET_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -280,7 +280,7 @@ func (l *loop) run(ctx context.Context) error {
 		close(l.stopped)
 		l.opWG.Wait()
 	}()
-	events := l.cfg.Radio.Events()
+	events := l.cfg.MAVLink.Events()
 	l.publish()
 	for {
 		select {
@@ -339,7 +339,7 @@ func (l *loop) step() {
 // refresh copies the link's telemetry into the drone views and derives
 // each drone's state.
 func (l *loop) refresh() {
-	for _, t := range l.cfg.Radio.Vehicles() {
+	for _, t := range l.cfg.MAVLink.Vehicles() {
 		if t.ID.CompID != 1 || t.ID.SysID == 0 {
 			continue // autopilots only
 		}
@@ -668,13 +668,13 @@ func (l *loop) save() error {
 // startOp runs a command sequence beside the loop; its result comes back
 // through l.results. reply, when set, also gets the result (a commander
 // waiting for an order's acknowledgement).
-func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx context.Context, link Radio, id mavlink.VehicleID) error) {
+func (l *loop) startOp(d *drone, what string, reply chan<- error, fn func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error) {
 	l.opSeq++
 	ctx, cancel := context.WithCancel(l.opCtx)
 	o := &op{id: l.opSeq, what: what, cancel: cancel}
 	d.op = o
 	d.commands++
-	link, vid, id, clk, hook := l.cfg.Radio, d.vid, d.id, l.clk, l.cfg.OnCommand
+	link, vid, id, clk, hook := l.cfg.MAVLink, d.vid, d.id, l.clk, l.cfg.OnCommand
 	l.opWG.Add(1)
 	go func() {
 		defer l.opWG.Done()

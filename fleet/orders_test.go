@@ -18,7 +18,7 @@ import (
 type fakeRig struct {
 	t     *testing.T
 	ctl   *Controller
-	radio *fakeRadio
+	radio *fakeMAVLink
 	clk   *clock.Manual
 }
 
@@ -30,7 +30,7 @@ func newFakeRig(t *testing.T, n int, cfg Config) *fakeRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Radio, cfg.Store, cfg.Clock = radio, st, clk
+	cfg.MAVLink, cfg.Store, cfg.Clock = radio, st, clk
 	if cfg.Drones == nil {
 		cfg.Drones = fleetOf(n)
 	}

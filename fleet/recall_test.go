@@ -68,7 +68,7 @@ func TestRecallStormLeavesNoDroneFlying(t *testing.T) {
 	}
 	gate := &gatedRadio{open: make(chan struct{})}
 	r := newRig(t, rigOptions{speed: 50, drones: drones,
-		radio:  func(s *mavlink.Station) Radio { gate.Station = s; return gate },
+		radio:  func(s *mavlink.Station) MAVLink { gate.Station = s; return gate },
 		simCfg: func(c *sim.Config) { c.BatterySwap = 30 * time.Second }})
 	t.Cleanup(gate.release) // before the rig stops: a held launch must end
 	r.waitFor("drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == n })

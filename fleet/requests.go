@@ -332,7 +332,7 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 		// link layer serialises per drone, so it simply queues behind.
 		l.log.Info("order queued behind a running command", "drone", id, "op", d.op.what)
 	}
-	var fn func(ctx context.Context, link Radio, vid mavlink.VehicleID) error
+	var fn func(ctx context.Context, link MAVLink, vid mavlink.VehicleID) error
 	switch o.Kind {
 	case OrderGoto:
 		if !validLatLon(o.Lat, o.Lon) || math.IsNaN(o.AltM) || math.IsInf(o.AltM, 0) {
@@ -348,13 +348,13 @@ func (l *loop) order(id int, o Order) (<-chan error, error) {
 			return nil, fmt.Errorf("%w: drone %d is on the ground; deploy it first", ErrLimit, id)
 		}
 		lat, lon, alt := o.Lat, o.Lon, o.AltM
-		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error {
+		fn = func(ctx context.Context, link MAVLink, vid mavlink.VehicleID) error {
 			return link.GoTo(ctx, vid, lat, lon, alt)
 		}
 	case OrderRTL:
-		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.RTL(ctx, vid) }
+		fn = func(ctx context.Context, link MAVLink, vid mavlink.VehicleID) error { return link.RTL(ctx, vid) }
 	case OrderLand:
-		fn = func(ctx context.Context, link Radio, vid mavlink.VehicleID) error { return link.Land(ctx, vid) }
+		fn = func(ctx context.Context, link MAVLink, vid mavlink.VehicleID) error { return link.Land(ctx, vid) }
 	case OrderRelease:
 		if d.rec.Manual == nil {
 			return nil, nil

@@ -50,7 +50,7 @@ func (l *loop) actTask(d *drone) {
 	case phaseFlying:
 		if r.T.Status == task.Active && d.airborne() && d.tel.Mode != "AUTO" && !failsafeMode(d.tel.Mode) && l.settled(d, "task resume") {
 			// A third party switched it out of AUTO: the mission goes on.
-			l.startOp(d, "task resume", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+			l.startOp(d, "task resume", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 				return link.StartMission(ctx, id)
 			})
 		}
@@ -83,7 +83,7 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 	r.T.ETA, r.back = l.clk.Now().Add(f.reach+f.on+f.rest), f.back
 	r.SortieL = f.tankL
 	l.dirty = true
-	l.startOp(d, "task "+r.T.ID, nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+	l.startOp(d, "task "+r.T.ID, nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 		for _, n := range off {
 			if err := link.SetPayload(ctx, id, n, false); err != nil {
 				return fmt.Errorf("cells off: %w", err)

@@ -242,7 +242,7 @@ func (l *loop) climbForHome(d *drone) bool {
 		return l.clk.Since(d.gotoAt) < time.Minute+time.Duration(2*target[2]/d.profile.ClimbMS*float64(time.Second))
 	}
 	d.gotoTarget, d.gotoAt = target, l.clk.Now()
-	l.startOp(d, "climb over the ridge on the way home", nil, func(ctx context.Context, link Radio, id mavlink.VehicleID) error {
+	l.startOp(d, "climb over the ridge on the way home", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 		return link.GoTo(ctx, id, target[0], target[1], target[2])
 	})
 	l.onFail(d, func() { d.gotoAt = time.Time{} })
