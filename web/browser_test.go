@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/dem"
+	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/internal/closetest"
 	"github.com/aerocell/aerocell/web"
 	"github.com/aerocell/aerocell/web/webtest"
@@ -125,7 +127,7 @@ func TestBrowserDeploy(t *testing.T) {
 			return false, err
 		}
 		priv, err := p.Covered("private")
-		return pub == planned["public"] && priv == planned["private"], err
+		return pub == planned[fleet.Public] && priv == planned[fleet.Private], err
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -338,11 +340,33 @@ func TestBrowserOpenIncident(t *testing.T) {
 	if vis, err := p.Visible("#btn-deploy"); err != nil || !vis {
 		t.Fatalf("deploy button not shown after opening (%v)", err)
 	}
-	// Edit the incident: a lower target.
+	// Edit the incident: a lower target, typed, then the field left; the
+	// page refreshes from the controller before "Set" is clicked, and
+	// keeps what the commander typed (it used to put the old target back
+	// whenever the field was not focused, as between the press and the
+	// release of the click).
 	if err := chromedp.Do(p.Context(),
-		chromedp.SetValue(chromedp.CSS(`#target`), "90"),
-		chromedp.Click(chromedp.CSS(`#btn-target`), chromedp.NodeVisible),
+		chromedp.SetValue(chromedp.CSS(`#target`), ""),
+		chromedp.SendKeys(chromedp.CSS(`#target`), "90"),
+		chromedp.Focus(chromedp.CSS(`#btn-preview`)),
 	); err != nil {
+		t.Fatal(err)
+	}
+	spec := fl.Snapshot().Incident.IncidentSpec
+	spec.Name = "Landslide Gurten, east slope"
+	if _, err := fl.UpdateIncident(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitUntil("a refresh with the field left", func() (bool, error) {
+		s, err := p.Text("#incident-title")
+		return s == spec.Name, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if typed, err := chromedp.Run(p.Context(), chromedp.Value(chromedp.CSS(`#target`))); err != nil || typed != "90" {
+		t.Fatalf("the typed target after a refresh: %q (%v)", typed, err)
+	}
+	if err := chromedp.Do(p.Context(), chromedp.Click(chromedp.CSS(`#btn-target`), chromedp.NodeVisible)); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.WaitUntil("target at the controller", func() (bool, error) {

@@ -837,7 +837,10 @@
     $("btn-recall").disabled = !inc || !(inc.state === "deploying" || inc.state === "holding");
 
     const target = (inc && inc.target_coverage) || 0.99;
-    if (document.activeElement !== $("target")) $("target").value = Math.round(target * 100);
+    // What the commander is typing is kept until it is sent: the input is
+    // neither focused nor untouched between the press and the release of
+    // a click on "Set", and a refresh there used to send the old target.
+    if (document.activeElement !== $("target") && !st.targetEdited) $("target").value = Math.round(target * 100);
     const wanted = inc && inc.networks && inc.networks.length ? inc.networks : NETS;
     for (const net of NETS) {
       const f = (v.coverage && v.coverage.fraction && v.coverage.fraction[net]) || 0;
@@ -1036,10 +1039,12 @@
     const text = await f.text();
     run("Open incident", () => api("POST", "/incident" + (name ? "?name=" + encodeURIComponent(name) : ""), text, "application/geo+json"));
   };
-  $("btn-target").onclick = () => {
+  $("target").oninput = () => { st.targetEdited = true; };
+  $("btn-target").onclick = async () => {
     const v = Number($("target").value);
     if (!(v > 0 && v <= 100)) { toast("Target coverage must be a percentage from 1 to 100", true); return; }
-    run("Target " + v + "%", () => api("PATCH", "/incident", { target_coverage: v / 100 }));
+    await run("Target " + v + "%", () => api("PATCH", "/incident", { target_coverage: v / 100 }));
+    st.targetEdited = false;
   };
   $("alert-ack").onclick = () => {
     st.alertAckSeq = Number($("alert").dataset.seq || 0);
