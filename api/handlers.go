@@ -58,7 +58,7 @@ func uncoveredGeoJSON(c fleet.Coverage) FeatureCollection {
 		}
 		fc.Features = append(fc.Features, Feature{
 			Type:       "Feature",
-			Properties: map[string]string{"network": string(n)},
+			Properties: map[string]string{"network": n.String()},
 			Geometry:   MultiPolygon{Type: "MultiPolygon", Coordinates: mp},
 		})
 	}

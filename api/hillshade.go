@@ -137,7 +137,7 @@ func footprintsGeoJSON(c fleet.Coverage) FeatureCollection {
 	for _, f := range c.Footprints {
 		fc.Features = append(fc.Features, Feature{
 			Type:       "Feature",
-			Properties: map[string]string{"network": string(f.Network), "drone": strconv.Itoa(f.Drone)},
+			Properties: map[string]string{"network": f.Network.String(), "drone": strconv.Itoa(f.Drone)},
 			Geometry:   MultiPolygon{Type: "MultiPolygon", Coordinates: f.Shape},
 		})
 	}

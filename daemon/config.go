@@ -382,7 +382,7 @@ func (c *Config) Validate() error {
 			return fieldErr("incident.area", "an incident needs an area (a GeoJSON file)")
 		}
 		for i, n := range inc.Networks {
-			if n != string(fleet.Public) && n != string(fleet.Private) {
+			if n != fleet.Public.String() && n != fleet.Private.String() {
 				return fieldErr(fmt.Sprintf("incident.networks[%d]", i), "%q (want public or private)", n)
 			}
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/mavlink"
+	"github.com/aerocell/aerocell/payload"
 	"github.com/aerocell/aerocell/report"
 	"github.com/aerocell/aerocell/report/broker"
 	"github.com/aerocell/aerocell/report/client"
@@ -353,7 +354,11 @@ func (d *Daemon) openIncident(ctx context.Context) error {
 	}
 	spec := fleet.IncidentSpec{Name: inc.Name, Area: area, TargetCoverage: inc.TargetCoverage}
 	for _, n := range inc.Networks {
-		spec.Networks = append(spec.Networks, fleet.Network(n))
+		nn, err := payload.ParseNetwork(n)
+		if err != nil {
+			return fieldErr("incident.networks", "%v", err)
+		}
+		spec.Networks = append(spec.Networks, nn)
 	}
 	if inc.NoFly != "" {
 		nf, err := os.ReadFile(d.cfg.Path(inc.NoFly))

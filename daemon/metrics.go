@@ -80,9 +80,9 @@ func (m *metrics) observe(s fleet.Snapshot, st mavlink.Stats) {
 		m.drones.WithLabelValues(string(d.State)).Inc()
 	}
 	for _, n := range fleet.Networks {
-		m.coverage.WithLabelValues(string(n)).Set(s.Coverage.Fraction[n])
+		m.coverage.WithLabelValues(n.String()).Set(s.Coverage.Fraction[n])
 		if s.Plan != nil {
-			m.planned.WithLabelValues(string(n)).Set(s.Plan.Coverage[n])
+			m.planned.WithLabelValues(n.String()).Set(s.Plan.Coverage[n])
 		}
 	}
 	m.linkLoss.Reset()

@@ -774,7 +774,7 @@ func (l *loop) actHome(d *drone) {
 	var on []mavlink.Network
 	for _, n := range Networks {
 		if cellState(d, n) == mavlink.CellOn {
-			on = append(on, linkNetwork(n))
+			on = append(on, n)
 		}
 	}
 	if len(on) > 0 {
@@ -874,7 +874,7 @@ func (l *loop) switchOn(d *drone, off []mavlink.Network) {
 		d.cellAsked = map[Network]time.Time{}
 	}
 	for _, n := range off {
-		d.cellAsked[fleetNetwork(n)] = now
+		d.cellAsked[n] = now
 	}
 	l.startOp(d, "cells on", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 		for _, n := range off {
@@ -939,7 +939,7 @@ func (l *loop) cellsToSwitchOn(d *drone, st *Station) []mavlink.Network {
 		if at, ok := d.cellAsked[n]; ok && now.Before(at.Add(d.profile.Air.PayloadBoot+cellSettle)) {
 			continue
 		}
-		off = append(off, linkNetwork(n))
+		off = append(off, n)
 	}
 	return off
 }
@@ -1019,18 +1019,4 @@ func (l *loop) onFail(d *drone, fn func()) {
 	if d.op != nil {
 		d.op.onFail = fn
 	}
-}
-
-func fleetNetwork(n mavlink.Network) Network {
-	if n == mavlink.Private {
-		return Private
-	}
-	return Public
-}
-
-func linkNetwork(n Network) mavlink.Network {
-	if n == Private {
-		return mavlink.Private
-	}
-	return mavlink.Public
 }

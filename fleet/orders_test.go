@@ -89,7 +89,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		"no name":      {Area: square(base.Lat, base.Lon, 5)},
 		"no area":      {Name: "x"},
 		"not geojson":  {Name: "x", Area: json.RawMessage(`{"type":"Point","coordinates":[1,2]}`)},
-		"bad network":  {Name: "x", Area: square(base.Lat, base.Lon, 5), Networks: []Network{"wifi"}},
+		"bad network":  {Name: "x", Area: square(base.Lat, base.Lon, 5), Networks: []Network{7}},
 		"bad target":   {Name: "x", Area: square(base.Lat, base.Lon, 5), TargetCoverage: 1.5},
 		"bad no-fly":   {Name: "x", Area: square(base.Lat, base.Lon, 5), NoFly: json.RawMessage(`[1,2`)},
 		"out of range": {Name: "x", Area: json.RawMessage(`{"type":"Polygon","coordinates":[[[0,0],[200,0],[200,1],[0,0]]]}`)},

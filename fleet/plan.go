@@ -87,11 +87,11 @@ func (l *loop) flatPlan(reason string) (*Plan, map[string]*group, coverage.Netwo
 	plan := &Plan{CreatedAt: l.clk.Now(), Reason: reason, Coverage: map[Network]float64{}}
 	next := 1
 	for pass, net := range nets {
-		fixed := l.stationDisks(plan, Network(net.String()))
+		fixed := l.stationDisks(plan, fromCell(net))
 		cells := map[string]coverage.Cells{}
 		var names []string
 		for name, g := range groups {
-			if !g.prof.carries(Network(net.String())) || (pass > 0 && g.prof.Tethered()) {
+			if !g.prof.carries(fromCell(net)) || (pass > 0 && g.prof.Tethered()) {
 				continue // no such cell; tethered drones are all placed in the first pass
 			}
 			c, err := l.groupCells(g.prof, env, net)

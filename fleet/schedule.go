@@ -353,7 +353,7 @@ func (l *loop) uniqueKm2(id string, n Network) float64 {
 		}
 		c.layouts[n] = lay
 	}
-	key := string(n) + "/" + id
+	key := n.String() + "/" + id
 	if v, ok := c.km2[key]; ok {
 		return v
 	}

@@ -71,7 +71,7 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 	var off []mavlink.Network
 	for _, n := range Networks {
 		if cellState(d, n) == mavlink.CellOn {
-			off = append(off, linkNetwork(n))
+			off = append(off, n)
 		}
 	}
 	fence := l.fenceItems()

@@ -171,11 +171,7 @@ func (c *Config) sweeper() sweepFunc {
 		if err != nil {
 			return nil, err
 		}
-		cn := coverage.Public
-		if n == Private {
-			cn = coverage.Private
-		}
-		return reg.StationFootprint(t, p.Radio, env, cn, coverage.LonLat{Lon: lon, Lat: lat}, math.Max(0, altM), terrainStepM)
+		return reg.StationFootprint(t, p.Radio, env, cellNetwork(n), coverage.LonLat{Lon: lon, Lat: lat}, math.Max(0, altM), terrainStepM)
 	}
 }
 

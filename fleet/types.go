@@ -4,19 +4,40 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/payload"
 	"github.com/aerocell/aerocell/task"
 	"github.com/paulmach/orb"
 )
 
-// Network is one of the two cells a drone may carry.
-type Network string
+// Network is one of the two cells a drone may carry: the one type the
+// link layer, the simulator, the controller and the reports share. It is
+// written by name ("public", "private") in JSON, YAML and the store.
+type Network = payload.Network
 
 const (
 	// Public is the cell any phone of any carrier can attach to.
-	Public Network = "public"
+	Public = payload.Public
 	// Private is the cell on which fire, rescue and medical teams talk.
-	Private Network = "private"
+	Private = payload.Private
 )
+
+// cellNetwork is n as coverage's network set holds it.
+func cellNetwork(n Network) coverage.Network {
+	if n == Private {
+		return coverage.Private
+	}
+	return coverage.Public
+}
+
+// fromCell is the one network of coverage's set c (Public unless c is the
+// private network alone).
+func fromCell(c coverage.Network) Network {
+	if c == coverage.Private {
+		return Private
+	}
+	return Public
+}
 
 // Networks lists the networks in a fixed order.
 var Networks = [...]Network{Public, Private}

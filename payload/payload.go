@@ -45,6 +45,29 @@ func (n Network) String() string {
 	return fmt.Sprintf("network(%d)", int(n))
 }
 
+// MarshalText writes the network's name, as JSON, YAML and the store carry
+// it ("public", "private"; "" for no network in particular).
+func (n Network) MarshalText() ([]byte, error) {
+	switch n {
+	case 0:
+		return nil, nil
+	case Public, Private:
+		return []byte(n.String()), nil
+	}
+	return nil, fmt.Errorf("network %d: want public or private", int(n))
+}
+
+// ParseNetwork reads a network's name: "public" or "private".
+func ParseNetwork(s string) (Network, error) {
+	switch s {
+	case "public":
+		return Public, nil
+	case "private":
+		return Private, nil
+	}
+	return 0, fmt.Errorf("network %q: want public or private", s)
+}
+
 // UnmarshalText accepts "public", "private", 1 or 2, and "", "0" or "all"
 // for no network in particular (0).
 func (n *Network) UnmarshalText(b []byte) error {

@@ -91,8 +91,8 @@ func (a Alert) CAP(sender string) ([]byte, error) {
 	if a.Kind == KindCoverageRestored {
 		c.Info.Urgency = "Past"
 	}
-	if a.Network != "" {
-		c.Info.Parameters = append(c.Info.Parameters, capParameter{"network", string(a.Network)})
+	if a.Network != 0 {
+		c.Info.Parameters = append(c.Info.Parameters, capParameter{"network", a.Network.String()})
 	}
 	if a.Drone != 0 {
 		c.Info.Parameters = append(c.Info.Parameters, capParameter{"drone", strconv.Itoa(a.Drone)})
@@ -131,8 +131,8 @@ func capSeverity(s Severity) string {
 
 func headline(a Alert) string {
 	h := strings.ReplaceAll(a.Kind, ".", " ")
-	if a.Network != "" {
-		h = string(a.Network) + " network " + h
+	if a.Network != 0 {
+		h = a.Network.String() + " network " + h
 	}
 	return h
 }

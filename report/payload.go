@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/aerocell/aerocell/payload"
 	"github.com/paulmach/orb"
 )
 
@@ -12,14 +13,15 @@ import (
 // know.
 const Schema = 1
 
-// Network is one of the cells a drone carries.
-type Network string
+// Network is one of the cells a drone carries (payload.Network, written
+// by name: "public", "private").
+type Network = payload.Network
 
 const (
 	// Public is the cell any phone can attach to.
-	Public Network = "public"
+	Public = payload.Public
 	// Private is the cell of fire, rescue and medical teams.
-	Private Network = "private"
+	Private = payload.Private
 )
 
 // Severity of an alert, as CAP's.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/payload"
 )
 
 // Bound is an upper bound on the mean coverage a scenario's fleet can give
@@ -164,7 +165,9 @@ func UpperBound(sc *Scenario, radii map[string]fleet.CellRadii) (*Bound, error) 
 func networksOf(sc *Scenario) []fleet.Network {
 	var out []fleet.Network
 	for _, n := range sc.Networks {
-		out = append(out, fleet.Network(n))
+		if nn, err := payload.ParseNetwork(n); err == nil { // checked when the scenario was loaded
+			out = append(out, nn)
+		}
 	}
 	if len(out) == 0 {
 		out = []fleet.Network{fleet.Public, fleet.Private}

@@ -254,8 +254,8 @@ func (r *Report) plot(dir string) error {
 		}
 		pl.Color, pl.Width, pl.Dashes = colours[n], vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(l, pl)
-		p.Legend.Add(string(n)+" (live)", l)
-		p.Legend.Add(string(n)+" (plan)", pl)
+		p.Legend.Add(n.String()+" (live)", l)
+		p.Legend.Add(n.String()+" (plan)", pl)
 	}
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Add(plotter.NewGrid())

@@ -366,9 +366,7 @@ func (r *runner) waitHeard(ctx context.Context, n int, started time.Time) error 
 func (r *runner) deploy(ctx context.Context) error {
 	ctl := r.d.Controller()
 	spec := fleet.IncidentSpec{Name: r.sc.Name, Area: r.sc.area, NoFly: r.sc.noFly, TargetCoverage: r.sc.TargetCoverage}
-	for _, n := range r.sc.Networks {
-		spec.Networks = append(spec.Networks, fleet.Network(n))
-	}
+	spec.Networks = networksOf(r.sc)
 	if _, err := ctl.CreateIncident(ctx, spec); err != nil {
 		return fmt.Errorf("sitl: incident: %w", err)
 	}

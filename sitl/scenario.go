@@ -243,7 +243,7 @@ func (s *Scenario) Validate() error {
 		return scenarioErr("area", "a GeoJSON file is needed")
 	}
 	for i, n := range s.Networks {
-		if n != string(fleet.Public) && n != string(fleet.Private) {
+		if n != fleet.Public.String() && n != fleet.Private.String() {
 			return scenarioErr(fmt.Sprintf("networks[%d]", i), "%q (want public or private)", n)
 		}
 	}

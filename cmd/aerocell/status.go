@@ -105,7 +105,7 @@ func writeStatus(b *strings.Builder, v api.View) {
 			if f < target {
 				mark = fmt.Sprintf("%.1f points short", 100*(target-f))
 			}
-			fmt.Fprintf(b, "%-9s  %5.1f%% covered (target %.0f%%: %s)\n", n+":", 100*f, 100*target, mark)
+			fmt.Fprintf(b, "%-9s  %5.1f%% covered (target %.0f%%: %s)\n", n.String()+":", 100*f, 100*target, mark)
 		}
 	}
 	counts := map[fleet.DroneState]int{}
@@ -132,7 +132,7 @@ func writeStatus(b *strings.Builder, v api.View) {
 		}
 		for _, n := range fleet.Networks {
 			if d.Payload[n].State == "failed" {
-				why = append(why, string(n)+" cell failed")
+				why = append(why, n.String()+" cell failed")
 			}
 		}
 		if len(why) > 0 {
