@@ -9,6 +9,7 @@ import (
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/task"
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
@@ -106,6 +107,22 @@ func TestReliefCircle(t *testing.T) {
 		}
 		if n, e := coverage.Displacement(lat, 6.1, pg[0][12][1], pg[0][12][0]); math.Abs(n) > 1e-6 || math.Abs(e-800) > 1e-6 {
 			t.Errorf("lat %v: vertex 12 at %.3f m north, %.3f m east, want due east", lat, n, e)
+		}
+	}
+}
+
+// Every task event a team is told of carries a status the alerts
+// documentation lists; a fire's sortie is the task still active.
+func TestTaskAlertStatus(t *testing.T) {
+	want := map[fleet.EventKind]task.Status{
+		fleet.EventTaskRequested: task.Pending, fleet.EventTaskApproved: task.Pending,
+		fleet.EventTaskAssigned: task.Assigned, fleet.EventTaskActive: task.Active, fleet.EventTaskSortie: task.Active,
+		fleet.EventTaskDone: task.Done, fleet.EventTaskFailed: task.Failed, fleet.EventTaskRefused: task.Refused,
+		fleet.EventTaskCancelled: task.Cancelled,
+	}
+	for kind, st := range want {
+		if got := taskStatus(kind); got != st {
+			t.Errorf("%s: status %q, want %q", kind, got, st)
 		}
 	}
 }

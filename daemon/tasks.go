@@ -73,14 +73,21 @@ func (b *bridge) taskAlert(e fleet.Event) {
 	if b.rep == nil {
 		return
 	}
-	status := strings.TrimPrefix(string(e.Kind), "task.")
-	switch e.Kind {
-	case fleet.EventTaskRequested, fleet.EventTaskApproved:
-		status = string(task.Pending)
-	}
 	a := report.Alert{Time: e.Time, Kind: string(e.Kind), Severity: report.Severity(e.Severity), Text: e.Text,
-		Drone: e.Drone, Team: e.Team, Task: e.Task, Status: status, ETA: e.ETA}
+		Drone: e.Drone, Team: e.Team, Task: e.Task, Status: string(taskStatus(e.Kind)), ETA: e.ETA}
 	if _, err := b.rep.Raise(a); err != nil {
 		b.log.Error("alert not raised", "kind", e.Kind, "err", err)
 	}
+}
+
+// taskStatus is where a task stands after an event of kind: the status a
+// team's alert carries.
+func taskStatus(kind fleet.EventKind) task.Status {
+	switch kind {
+	case fleet.EventTaskRequested, fleet.EventTaskApproved:
+		return task.Pending
+	case fleet.EventTaskSortie: // one tank of a fire sprayed, more to go
+		return task.Active
+	}
+	return task.Status(strings.TrimPrefix(string(kind), "task."))
 }
