@@ -8,7 +8,7 @@ type LiveStation struct {
 	PublicRadiusM  float64 `json:"public_radius_m"`
 	PrivateRadiusM float64 `json:"private_radius_m"`
 	// Networks are the cells switched on.
-	Networks Network `json:"networks"`
+	Networks Networks `json:"networks"`
 }
 
 // LiveReport is the coverage right now, per network.
@@ -22,7 +22,7 @@ type LiveReport struct {
 	UncoveredPrivate GeoMultiPolygon `json:"uncovered_private,omitempty"`
 }
 
-func (reg *Region) liveDisks(ss []LiveStation, n Network) ([]Disk, error) {
+func (reg *Region) liveDisks(ss []LiveStation, n Networks) ([]Disk, error) {
 	var out []Disk
 	for i, s := range ss {
 		if _, err := position([]float64{s.Pos.Lon, s.Pos.Lat}); err != nil {
@@ -48,7 +48,7 @@ func (reg *Region) liveDisks(ss []LiveStation, n Network) ([]Disk, error) {
 // overlay, the costlier part: about 0.1-0.2 s for 200 cells).
 func (reg *Region) Live(ss []LiveStation, polygons bool) (LiveReport, error) {
 	var rep LiveReport
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		ds, err := reg.liveDisks(ss, n)
 		if err != nil {
 			return LiveReport{}, err

@@ -61,7 +61,7 @@ func (p *Plan) GeoJSON() ([]byte, error) {
 	if len(reg.NoFly) > 0 {
 		add(multiPolygonJSON(pr.Unproject(reg.NoFly)), map[string]any{"kind": "no-fly"})
 	}
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		ds := StationDisks(p.Stations, n)
 		if len(ds) == 0 {
 			continue

@@ -22,7 +22,7 @@ type Request struct {
 	// Network to plan (default Public). With Both and work zones, the
 	// private cells cover the work zones and the public cells the area;
 	// with Both and no work zones both networks cover the whole area.
-	Network Network
+	Networks Networks
 	// Target fraction in fewest mode (default 0.99); Drones > 0 selects the
 	// best coverage from that many drones instead.
 	Target float64
@@ -94,7 +94,7 @@ type Backhaul struct {
 // Plan is the result of [PlanStations].
 type Plan struct {
 	Mode       string     `json:"mode"`
-	Network    string     `json:"network"`
+	Networks   string     `json:"network"`
 	Target     float64    `json:"target_coverage"`
 	Projection Projection `json:"projection"`
 	Stations   []Station  `json:"stations"`
@@ -161,7 +161,7 @@ func (reg *Region) PlanContext(ctx context.Context, req Request) (*Plan, error) 
 }
 
 func (reg *Region) plan(ctx context.Context, req Request) (*Plan, error) {
-	net := req.Network
+	net := req.Networks
 	if net == 0 {
 		net = Public
 	}
@@ -276,7 +276,7 @@ func (reg *Region) plan(ctx context.Context, req Request) (*Plan, error) {
 	}
 	plan := &Plan{
 		Mode:       "fewest",
-		Network:    net.String(),
+		Networks:   net.String(),
 		Target:     target,
 		Projection: reg.Projection,
 		AreaKm2:    reg.Area.Area() / 1e6,
@@ -303,7 +303,7 @@ func (reg *Region) plan(ctx context.Context, req Request) (*Plan, error) {
 }
 
 // finish adds the backhaul and the figures measured from the stations.
-func (reg *Region) finish(ctx context.Context, plan *Plan, req Request, cells Cells, net Network, target float64, lat *Lattice) *Plan {
+func (reg *Region) finish(ctx context.Context, plan *Plan, req Request, cells Cells, net Networks, target float64, lat *Lattice) *Plan {
 	if req.RelayRangeM > 0 {
 		plan.Backhaul = reg.connect(ctx, plan, req.RelayRangeM, req.Drones == 0, cells, net)
 	}
@@ -325,7 +325,7 @@ func (reg *Region) finish(ctx context.Context, plan *Plan, req Request, cells Ce
 }
 
 // planFleet places a mixed fleet, biggest cells first.
-func (reg *Region) planFleet(ctx context.Context, req Request, net Network, target float64) (*Plan, error) {
+func (reg *Region) planFleet(ctx context.Context, req Request, net Networks, target float64) (*Plan, error) {
 	if net == Both && len(reg.WorkZones) > 0 {
 		return nil, fmt.Errorf("%w: work zones with both networks need a single profile", ErrBadParameter)
 	}
@@ -359,7 +359,7 @@ func (reg *Region) planFleet(ctx context.Context, req Request, net Network, targ
 	}
 	sort.SliceStable(kinds, func(i, j int) bool { return kinds[i].r > kinds[j].r })
 	plan := &Plan{
-		Mode: "fewest", Network: net.String(), Target: target, Projection: reg.Projection,
+		Mode: "fewest", Networks: net.String(), Target: target, Projection: reg.Projection,
 		AreaKm2: reg.Area.Area() / 1e6, region: reg,
 	}
 	if req.Drones > 0 {
@@ -423,7 +423,7 @@ func (reg *Region) planFleet(ctx context.Context, req Request, net Network, targ
 	return reg.finish(ctx, plan, req, kinds[len(kinds)-1].cells, net, target, nil), nil
 }
 
-func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {
+func (reg *Region) station(id int, c Point, cells Cells, net Networks) Station {
 	ll := reg.Projection.Inverse(c)
 	return Station{
 		ID: id, Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
@@ -433,7 +433,7 @@ func (reg *Region) station(id int, c Point, cells Cells, net Network) Station {
 }
 
 // StationDisks returns the footprints of the stations carrying network n.
-func StationDisks(ss []Station, n Network) []Disk {
+func StationDisks(ss []Station, n Networks) []Disk {
 	var out []Disk
 	for _, s := range ss {
 		has := false
@@ -459,7 +459,7 @@ func (p *Plan) measure() {
 	reg := p.region
 	p.CoverageByNetwork = map[string]Measurement{}
 	all := make([]Disk, 0, len(p.Stations))
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		ds := StationDisks(p.Stations, n)
 		if len(ds) == 0 {
 			continue
@@ -472,7 +472,7 @@ func (p *Plan) measure() {
 		}
 	}
 	primary := "public"
-	if p.Network == "private" {
+	if p.Networks == "private" {
 		primary = "private"
 	}
 	p.Coverage = p.CoverageByNetwork[primary].Fraction
@@ -485,7 +485,7 @@ func (p *Plan) measure() {
 // connect checks the backhaul mesh and, when allowed, adds relay stations
 // along the shortest gap between the connected part and each other
 // component until everything is connected.
-func (reg *Region) connect(ctx context.Context, p *Plan, rng float64, add bool, cells Cells, net Network) *Backhaul {
+func (reg *Region) connect(ctx context.Context, p *Plan, rng float64, add bool, cells Cells, net Networks) *Backhaul {
 	bh := &Backhaul{RangeM: rng}
 	for iter := 0; iter < 10_000 && ctx.Err() == nil; iter++ {
 		nodes := make([]Point, 0, len(reg.Gateways)+len(p.Stations))

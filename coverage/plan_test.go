@@ -19,7 +19,7 @@ func TestPlanStationsBothNetworks(t *testing.T) {
 		t.Fatal(err)
 	}
 	prof, _ := ProfileByName(ProfileHeavy)
-	plan, err := PlanStations(Request{Incident: inc, Profile: prof, Network: Both, RelayRangeM: 8000})
+	plan, err := PlanStations(Request{Incident: inc, Profile: prof, Networks: Both, RelayRangeM: 8000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,19 +10,21 @@ import (
 	"github.com/aerocell/aerocell/payload"
 )
 
-// Network names a cell carried by a drone.
-type Network uint8
+// Networks is a set of the cells a drone carries: Public, Private or
+// Both. (One network, as the link layer, the controller and the reports
+// name it, is payload.Network.)
+type Networks uint8
 
 // The networks. Public is the carrier cell people call from; Private is the
 // rescue teams' cell (private LTE band), usually smaller.
 const (
-	Public Network = 1 << iota
+	Public Networks = 1 << iota
 	Private
 	Both = Public | Private
 )
 
-// ParseNetwork reads "public", "private" or "both".
-func ParseNetwork(s string) (Network, error) {
+// ParseNetworks reads "public", "private" or "both".
+func ParseNetworks(s string) (Networks, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "public", "":
 		return Public, nil
@@ -35,7 +37,7 @@ func ParseNetwork(s string) (Network, error) {
 }
 
 // Names lists the networks in n, public first.
-func (n Network) Names() []string {
+func (n Networks) Names() []string {
 	var out []string
 	if n&Public != 0 {
 		out = append(out, "public")
@@ -46,7 +48,7 @@ func (n Network) Names() []string {
 	return out
 }
 
-func (n Network) String() string { return strings.Join(n.Names(), "+") }
+func (n Networks) String() string { return strings.Join(n.Names(), "+") }
 
 // LinkBudget is one network's downlink budget, from the drone's payload to a
 // handset on the ground. All values in dB, dBm or dBi.
@@ -154,14 +156,14 @@ type Handset struct {
 }
 
 // Handsets are the ground ends of the two networks.
-var handsets = map[Network]Handset{
+var handsets = map[Networks]Handset{
 	Public:  {RxGainDBi: 0, RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 15},
 	Private: {RxGainDBi: 2, RxSensitivityDBm: -100, FadeMarginDB: 8, PenetrationMarginDB: 3},
 }
 
 // Budget is the downlink budget of an airframe's cell to network n's
 // handsets; the zero budget when the airframe carries no such cell.
-func Budget(a airframe.Airframe, n Network) LinkBudget {
+func Budget(a airframe.Airframe, n Networks) LinkBudget {
 	net := payload.Public
 	if n == Private {
 		net = payload.Private
@@ -204,7 +206,7 @@ func BuiltinProfiles() map[string]Profile {
 
 // Carries reports whether the profile has a cell of network n (both, for
 // Both).
-func (p Profile) Carries(n Network) bool {
+func (p Profile) Carries(n Networks) bool {
 	ok := true
 	if n&Public != 0 {
 		ok = ok && p.Public.FreqMHz > 0
@@ -240,7 +242,7 @@ type Cells struct {
 }
 
 // Radius returns the radius of one network (the smaller one for Both).
-func (c Cells) Radius(n Network) float64 {
+func (c Cells) Radius(n Networks) float64 {
 	switch n {
 	case Public:
 		return c.PublicRadiusM
@@ -253,14 +255,14 @@ func (c Cells) Radius(n Network) float64 {
 // PlanCells chooses the altitude for a profile in an environment. A drone
 // flies one altitude for both cells: it is the best altitude of the network
 // that matters (primary), and the other network's radius is evaluated there.
-func (p Profile) PlanCells(env Environment, primary Network) (Cells, error) {
+func (p Profile) PlanCells(env Environment, primary Networks) (Cells, error) {
 	if primary == 0 {
 		primary = Public
 	}
 	if !p.Carries(primary) {
 		return Cells{}, fmt.Errorf("%w: %s carries no %s cell", ErrBadParameter, p.Name, primary)
 	}
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		if b := p.budget(n); p.Carries(n) {
 			if err := b.Validate(); err != nil {
 				return Cells{}, err
@@ -306,7 +308,7 @@ func (p Profile) PlanCells(env Environment, primary Network) (Cells, error) {
 	return c, nil
 }
 
-func (p Profile) budget(n Network) LinkBudget {
+func (p Profile) budget(n Networks) LinkBudget {
 	if n == Private {
 		return p.Private
 	}

@@ -241,7 +241,7 @@ type GeoReplan struct {
 
 // Replan re-plans the stations (after the change) for network n on the
 // region, moving as few as it can; see [Replan].
-func (reg *Region) Replan(ss []LiveStation, n Network, pinned []bool, seed uint64) (GeoReplan, error) {
+func (reg *Region) Replan(ss []LiveStation, n Networks, pinned []bool, seed uint64) (GeoReplan, error) {
 	if n != Private {
 		n = Public
 	}

@@ -38,7 +38,7 @@ func (reg *Region) PlanTerrain(ctx context.Context, t Terrain, req Request, step
 	if req.RadiusM > 0 {
 		return nil, fmt.Errorf("%w: terrain needs drone profiles (link budgets), not a fixed radius", ErrBadParameter)
 	}
-	net := req.Network
+	net := req.Networks
 	if net == 0 {
 		net = Public
 	}
@@ -73,7 +73,7 @@ func (reg *Region) PlanTerrain(ctx context.Context, t Terrain, req Request, step
 		return nil, err
 	}
 	plan := &Plan{
-		Mode: "fewest", Network: net.String(), Target: target, Projection: reg.Projection,
+		Mode: "fewest", Networks: net.String(), Target: target, Projection: reg.Projection,
 		AreaKm2: reg.Area.Area() / 1e6, region: reg,
 	}
 	if req.Drones > 0 {
@@ -119,11 +119,11 @@ type terrainKind struct {
 	prof  Profile
 	left  int // drones left; -1 for as many as needed
 	cells Cells
-	model map[Network]Model
+	model map[Networks]Model
 }
 
 // flatRadius is the flat model's cell radius of network n at altM.
-func (k terrainKind) flatRadius(n Network, altM float64) float64 {
+func (k terrainKind) flatRadius(n Networks, altM float64) float64 {
 	return k.model[n].RadiusM(altM, k.prof.budget(n).MaxPathLossDB())
 }
 
@@ -165,7 +165,7 @@ const scoreStepM = 90
 // maxTerrainCandidates bounds the footprints swept for one placement.
 const maxTerrainCandidates = 4000
 
-func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environment, fleet []Available, net, primary Network, stepM float64) (*terrainPlacer, error) {
+func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environment, fleet []Available, net, primary Networks, stepM float64) (*terrainPlacer, error) {
 	tp := &terrainPlacer{ctx: ctx, sites: reg.Sites}
 	stepM = math.Max(stepM, scoreStepM)
 	tp.cells = gridCells(reg.Area, stepM)
@@ -200,8 +200,8 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", av.Profile.Name, err)
 		}
-		k := terrainKind{prof: av.Profile, left: av.Count, cells: cells, model: map[Network]Model{}}
-		for _, n := range []Network{Public, Private} {
+		k := terrainKind{prof: av.Profile, left: av.Count, cells: cells, model: map[Networks]Model{}}
+		for _, n := range []Networks{Public, Private} {
 			if av.Profile.Carries(n) {
 				if k.model[n], err = NewModel(env, av.Profile.budget(n).FreqMHz); err != nil {
 					return nil, fmt.Errorf("%s: %w", av.Profile.Name, err)
@@ -274,7 +274,7 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 // goroutines as GOMAXPROCS (each candidate is independent: the terrain
 // is safe for concurrent use), then drops the candidates that cover
 // nothing. It returns the first error, or ctx's.
-func (tp *terrainPlacer) sweep(t Terrain, pr Projection, primary Network, stepM float64, lo, hi Point) error {
+func (tp *terrainPlacer) sweep(t Terrain, pr Projection, primary Networks, stepM float64, lo, hi Point) error {
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup

@@ -85,10 +85,10 @@ func (p *Plan) ApplyTerrain(t Terrain, req Request, stepM float64) error {
 	var wz *Measurement
 	var los float64
 	primary := "public"
-	if p.Network == "private" {
+	if p.Networks == "private" {
 		primary = "private"
 	}
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		name := n.Names()[0]
 		var fps, sight []*Footprint
 		for _, s := range p.Stations {
@@ -174,7 +174,7 @@ func (req Request) environment() (Environment, error) {
 }
 
 // carries reports whether the station serves network n.
-func (s Station) carries(n Network) bool {
+func (s Station) carries(n Networks) bool {
 	for _, name := range s.Networks {
 		if (name == "public" && n == Public) || (name == "private" && n == Private) {
 			return true

@@ -173,7 +173,7 @@ func (f *Footprint) Shape(pr Projection) GeoMultiPolygon {
 // the uncovered parts traced on that grid when polygons is set.
 func (reg *Region) LiveTerrain(public, private []*Footprint, cellM float64, polygons bool) (LiveReport, error) {
 	var rep LiveReport
-	for _, n := range []Network{Public, Private} {
+	for _, n := range []Networks{Public, Private} {
 		fps := public
 		if n == Private {
 			fps = private
@@ -242,7 +242,7 @@ func uncoveredGrid(area MultiPolygon, fps []*Footprint, cellM float64) *cellGrid
 // station of profile prof flying altAGLM above the ground at pos, in the
 // region's projection, swept stepM apart as far as the region's area
 // needs: what live coverage over terrain measures and the map draws.
-func (reg *Region) StationFootprint(t Terrain, prof Profile, env Environment, n Network, pos LonLat, altAGLM, stepM float64) (*Footprint, error) {
+func (reg *Region) StationFootprint(t Terrain, prof Profile, env Environment, n Networks, pos LonLat, altAGLM, stepM float64) (*Footprint, error) {
 	if !prof.Carries(n) {
 		return nil, fmt.Errorf("%w: %s carries no %s cell", ErrBadParameter, prof.Name, n)
 	}

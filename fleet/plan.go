@@ -28,7 +28,7 @@ func (l *loop) makePlan(reason string) (*Plan, error) {
 // free-flying airframes from the largest cell to the smallest, each
 // filling what the others leave. It returns the plan (not measured), the
 // drones it was made for by airframe and the network planned first.
-func (l *loop) flatPlan(reason string) (*Plan, map[string]*group, coverage.Network, error) {
+func (l *loop) flatPlan(reason string) (*Plan, map[string]*group, coverage.Networks, error) {
 	inc := l.st.Incident
 	if l.region == nil {
 		return nil, nil, 0, ErrNoIncident
@@ -79,7 +79,7 @@ func (l *loop) flatPlan(reason string) (*Plan, map[string]*group, coverage.Netwo
 	}
 	// The network that matters first, then the other: drones the first
 	// leaves free serve the second rather than stay on the ground.
-	nets := []coverage.Network{primary}
+	nets := []coverage.Networks{primary}
 	if primary == coverage.Public && inc.wants(Private) {
 		nets = append(nets, coverage.Private)
 	}
@@ -198,7 +198,7 @@ type group struct {
 // groupCells is the radio plan of an airframe for network net: the best
 // altitude for it within the airframe's limits (and, tethered, the tether's
 // reach in the wind), and both cells' radii there.
-func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Network) (coverage.Cells, error) {
+func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Networks) (coverage.Cells, error) {
 	c, err := p.Radio.PlanCells(env, net)
 	if err != nil {
 		return coverage.Cells{}, fmt.Errorf("fleet: profile %s: %w", p.Name, err)

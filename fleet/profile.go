@@ -176,7 +176,7 @@ func (r CellRadii) At(altM float64) (public, private float64) {
 // Live is a drone as a live-coverage station: where it is, how high, and
 // which of its cells are on. It reports false when no cell is on.
 func (r CellRadii) Live(lat, lon, altRel float64, publicOn, privateOn bool) (coverage.LiveStation, bool) {
-	var nets coverage.Network
+	var nets coverage.Networks
 	if publicOn {
 		nets |= coverage.Public
 	}

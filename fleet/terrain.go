@@ -295,7 +295,7 @@ func (l *loop) ceilingAMSL(profile string) float64 {
 // gives it (the flat planner weighs rotation, wind and reach), tethered
 // ones over the launch sites their drones stand at, in a copy of the
 // region holding only those sites.
-func (l *loop) terrainRequest(plan *Plan, groups map[string]*group, primary coverage.Network) (*coverage.Region, coverage.Request) {
+func (l *loop) terrainRequest(plan *Plan, groups map[string]*group, primary coverage.Networks) (*coverage.Region, coverage.Request) {
 	count := map[string]int{}
 	var order []string
 	for _, st := range plan.Stations {
@@ -317,7 +317,7 @@ func (l *loop) terrainRequest(plan *Plan, groups map[string]*group, primary cove
 			}
 		}
 	}
-	return &reg, coverage.Request{Fleet: fleet, Drones: len(plan.Stations), EnvName: l.cfg.Env, Network: primary, Seed: l.cfg.Seed}
+	return &reg, coverage.Request{Fleet: fleet, Drones: len(plan.Stations), EnvName: l.cfg.Env, Networks: primary, Seed: l.cfg.Seed}
 }
 
 // stationsOverTerrain puts in the flat plan the stations the terrain placer

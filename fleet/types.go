@@ -23,7 +23,7 @@ const (
 )
 
 // cellNetwork is n as coverage's network set holds it.
-func cellNetwork(n Network) coverage.Network {
+func cellNetwork(n Network) coverage.Networks {
 	if n == Private {
 		return coverage.Private
 	}
@@ -32,7 +32,7 @@ func cellNetwork(n Network) coverage.Network {
 
 // fromCell is the one network of coverage's set c (Public unless c is the
 // private network alone).
-func fromCell(c coverage.Network) Network {
+func fromCell(c coverage.Networks) Network {
 	if c == coverage.Private {
 		return Private
 	}

@@ -89,7 +89,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *format != "json" && *format != "geojson" {
 		return usageError{fmt.Sprintf("--format %q (want json or geojson)", *format)}
 	}
-	net, err := coverage.ParseNetwork(*network)
+	net, err := coverage.ParseNetworks(*network)
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -105,7 +105,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Incident:       inc,
 		RadiusM:        *radius,
 		EnvName:        *envName,
-		Network:        net,
+		Networks:       net,
 		Target:         *target,
 		Drones:         *drones,
 		RelayRangeM:    *relay,
