@@ -137,7 +137,8 @@ func newEventQueue(limit int) *eventQueue {
 // has set it and push queues ev only then.
 func (q *eventQueue) push(ev Event, flag *atomic.Bool) {
 	q.mu.Lock()
-	if len(q.items)-q.head >= q.limit {
+	n := len(q.items) - q.head
+	if n >= q.limit && !(urgent(ev) && n < q.limit+urgentSlack) {
 		q.pending++
 		q.mu.Unlock()
 		q.dropped.Add(1)
@@ -152,6 +153,19 @@ func (q *eventQueue) push(ev Event, flag *atomic.Bool) {
 	case q.notify <- struct{}{}:
 	default:
 	}
+}
+
+// urgentSlack is how many urgent events may wait beyond the queue's limit.
+const urgentSlack = 256
+
+// urgent reports whether ev must not be dropped when the queue is full: an
+// autopilot's STATUSTEXT of CRITICAL severity or worse (a motor failure, a
+// battery failure, a crash). Telemetry lost to a full queue is read again
+// after the EventOverflow; a STATUSTEXT is said once, and a drone heading
+// home on its reserve has no other way to say its motor failed.
+func urgent(ev Event) bool {
+	st, ok := ev.(*EventStatusText)
+	return ok && st.Severity <= common.MAV_SEVERITY_CRITICAL
 }
 
 func (q *eventQueue) pop() (Event, *atomic.Bool, bool) {

@@ -400,6 +400,39 @@ func TestEventQueueOverflowIsReported(t *testing.T) {
 	}
 }
 
+// An autopilot's STATUSTEXT of CRITICAL or worse is queued even when the
+// queue is full (within a slack): a motor failure said once while the
+// consumer is behind must still reach it. Lesser texts are dropped as any
+// event is.
+func TestEventQueueKeepsUrgentText(t *testing.T) {
+	q := newEventQueue(2)
+	for i := 0; i < 2; i++ {
+		q.push(&EventLost{Vehicle: VehicleID{uint8(i), 1}}, nil)
+	}
+	motor := &EventStatusText{Vehicle: VehicleID{4, 1}, Severity: common.MAV_SEVERITY_EMERGENCY, Text: "Motor failure: forced landing"}
+	q.push(motor, nil)
+	q.push(&EventStatusText{Vehicle: VehicleID{4, 1}, Severity: common.MAV_SEVERITY_INFO, Text: "Mission: 3 WP"}, nil)
+	done := make(chan struct{})
+	defer close(done)
+	go q.run(done)
+	got := []Event{<-q.out, <-q.out, <-q.out, <-q.out}
+	if o, ok := got[0].(*EventOverflow); !ok || o.Dropped != 1 {
+		t.Fatalf("first event %#v, want an overflow of the one info text", got[0])
+	}
+	if got[3] != Event(motor) {
+		t.Fatalf("events %#v: the motor failure is not among them", got)
+	}
+	for i := 0; i < urgentSlack+10; i++ { // the slack bounds a flood of them
+		q.push(motor, nil)
+	}
+	q.mu.Lock()
+	waiting := len(q.items) - q.head
+	q.mu.Unlock()
+	if d := q.dropped.Load(); d <= 1 || waiting > q.limit+urgentSlack {
+		t.Fatalf("a flood of urgent texts: %d dropped, %d waiting: want the slack to bound the queue", d, waiting)
+	}
+}
+
 func TestLinkQualityCountsSequenceGaps(t *testing.T) {
 	s, addr := openStation(t, scaled(t), func(c *Config) { c.StreamRate = -1 })
 	c := dial(t, addr)
