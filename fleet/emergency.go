@@ -34,15 +34,23 @@ func (l *loop) failEmergency(d *drone) {
 	// autopilot reports a motor failure is not launched until the crew
 	// has seen to it. Dropping the report there left a launch under way
 	// to be retried on a failed motor, and the fault untold.
-	r.Failed = "autopilot emergency: " + why
-	r.Home, r.HomeReason, r.Free = false, "", false
 	text := fmt.Sprintf("drone %d reports an emergency: %s", d.id, why)
 	if !d.airborne() {
 		text += " (on the ground: not flown until the crew has seen to it)"
 	}
-	l.emit(Event{Kind: EventDroneFailing, Severity: Critical, Drone: d.id, Station: r.Station, Text: text, Reason: r.Failed})
+	l.failDrone(d, "autopilot emergency: "+why, EventDroneFailing, text)
+}
+
+// failDrone takes d out of service for reason: no longer sent home or
+// free, one critical event of kind, and its station released for another
+// drone. The crew gives it back.
+func (l *loop) failDrone(d *drone, reason string, kind EventKind, text string) {
+	r := d.rec
+	r.Failed = reason
+	r.Home, r.HomeReason, r.Free = false, "", false
+	l.emit(Event{Kind: kind, Severity: Critical, Drone: d.id, Station: r.Station, Text: text, Reason: reason})
 	if r.Station != "" {
-		l.releaseStation(d, r.Failed)
+		l.releaseStation(d, reason)
 	}
 	l.dirty = true
 }

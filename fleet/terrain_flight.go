@@ -294,12 +294,5 @@ func (l *loop) failCrashed(d *drone) {
 	if r.Failed != "" {
 		return
 	}
-	r.Failed = "crashed: " + why
-	r.Home, r.HomeReason = false, ""
-	l.emit(Event{Kind: EventDroneCrashed, Severity: Critical, Drone: d.id, Station: r.Station,
-		Text: fmt.Sprintf("drone %d crashed at %.5f,%.5f: %s", d.id, d.tel.Lat, d.tel.Lon, why), Reason: r.Failed})
-	if r.Station != "" {
-		l.releaseStation(d, r.Failed)
-	}
-	l.dirty = true
+	l.failDrone(d, "crashed: "+why, EventDroneCrashed, fmt.Sprintf("drone %d crashed at %.5f,%.5f: %s", d.id, d.tel.Lat, d.tel.Lon, why))
 }
