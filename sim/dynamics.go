@@ -120,7 +120,11 @@ func (v *vehicle) stepCopter() {
 		n, e := northEast(v.lat, v.lon, v.home.Lat, v.home.Lon)
 		dist := math.Hypot(n, e)
 		switch {
-		case dist < 2 && math.Hypot(v.vn, v.ve) < 1:
+		case v.landed == Landing || (dist < 2 && math.Hypot(v.vn, v.ve) < 1):
+			// The final descent, once begun, lands: as ArduPilot's land
+			// stage it holds home under the drone as it comes down, and a
+			// gust that pushes it a few metres off does not send it back
+			// up to its return altitude.
 			v.landed = Landing
 			tLat, tLon = v.home.Lat, v.home.Lon
 			wantAlt = v.groundAlt() - 5

@@ -257,3 +257,56 @@ func TestVelocityTargetAndSetHome(t *testing.T) {
 		t.Fatalf("home %+v, drone at %.6f %.6f", s.Home, s.Lat, s.Lon)
 	}
 }
+
+// An RTL in gusty wind lands at home once it has begun its final descent:
+// as ArduPilot's land stage, it keeps home under it while it comes down
+// and never climbs back to its return altitude when a gust pushes it a few
+// metres off. (It used to bounce between 7 and 30 m over home for eight
+// minutes in Irene's 7 m/s wind with 3 m/s gusts, until the battery was
+// critical.)
+func TestRTLLandsInGusts(t *testing.T) {
+	for _, w := range []Wind{{}, {SpeedMS: 7, FromDeg: 220, GustMS: 3}, {SpeedMS: 12, FromDeg: 90, GustMS: 5}} {
+		b := newBench(t, ProfileHeavy, Config{Wind: w, Seed: 3})
+		b.takeoff(t, 120)
+		b.v.lat, b.v.lon = offset(testHome.Lat, testHome.Lon, 800, 0)
+		b.v.holdHere()
+		if r := b.v.setMode(b.v.modeByKind(mRTL)); r != "" {
+			t.Fatal(r)
+		}
+		p := b.v.prof
+		// the flight home, the descent and the last 10 m at the landing speed, with a minute in hand
+		within := time.Duration((800/math.Max(1, p.CruiseSpeed-w.SpeedMS-w.GustMS)+120/p.DescentRate+10/p.LandSpeed)*float64(time.Second)) + time.Minute
+		descending, climbedBack := false, 0.0
+		var landedAt time.Duration
+		start := b.f.now
+		b.run(within+5*time.Minute, func(s State) {
+			if landedAt != 0 || !s.Armed {
+				if landedAt == 0 {
+					landedAt = b.f.now.Sub(start)
+				}
+				return
+			}
+			if s.Landed == Landing {
+				descending = true
+			}
+			if descending && -s.VD > 0.5 {
+				climbedBack = math.Max(climbedBack, -s.VD)
+			}
+		})
+		s := b.v.state()
+		dn, de := northEast(testHome.Lat, testHome.Lon, s.Lat, s.Lon)
+		t.Logf("wind %v: landed after %v, %.1f m from home", w, landedAt, math.Hypot(dn, de))
+		if landedAt == 0 || landedAt > within {
+			t.Errorf("wind %v: not landed within %v (landed after %v, at %.1f m above home, %s)", w, within, landedAt, s.AltRel, s.Landed)
+		}
+		if climbedBack > 0 {
+			t.Errorf("wind %v: climbed back at %.1f m/s after its final descent began", w, climbedBack)
+		}
+		if d := math.Hypot(dn, de); d > 5 {
+			t.Errorf("wind %v: landed %.1f m from home", w, d)
+		}
+		if s.Failsafe == "crash" {
+			t.Errorf("wind %v: crashed", w)
+		}
+	}
+}
