@@ -50,6 +50,14 @@ func (n Networks) Names() []string {
 
 func (n Networks) String() string { return strings.Join(n.Names(), "+") }
 
+// NetworkSet is the set holding network n alone.
+func NetworkSet(n payload.Network) Networks {
+	if n == payload.Private {
+		return Private
+	}
+	return Public
+}
+
 // LinkBudget is one network's downlink budget, from the drone's payload to a
 // handset on the ground. All values in dB, dBm or dBi.
 type LinkBudget struct {

@@ -23,12 +23,7 @@ const (
 )
 
 // cellNetwork is n as coverage's network set holds it.
-func cellNetwork(n Network) coverage.Networks {
-	if n == Private {
-		return coverage.Private
-	}
-	return coverage.Public
-}
+func cellNetwork(n Network) coverage.Networks { return coverage.NetworkSet(n) }
 
 // fromCell is the one network of coverage's set c (Public unless c is the
 // private network alone).

@@ -54,6 +54,9 @@ type Bound struct {
 	// HeldShare is the mean share of the run each airframe's drones can be
 	// on station.
 	HeldShare map[string]float64 `json:"held_share"`
+	// Terrain says Coverage was measured over the scenario's terrain, the
+	// stations placed there (see boundOverTerrain).
+	Terrain bool `json:"terrain,omitempty"`
 }
 
 // UpperBound computes the bound for a loaded scenario with the radio model
@@ -74,7 +77,7 @@ func UpperBound(sc *Scenario, radii map[string]fleet.CellRadii) (*Bound, error) 
 	if err != nil {
 		return nil, scenarioErr("area", "%v", err)
 	}
-	profiles := fleet.BuiltinProfiles()
+	profiles := fleet.ProfilesOf(sc.Table())
 	b := &Bound{Coverage: map[fleet.Network]float64{}, AreaCeiling: map[fleet.Network]float64{},
 		Stations: map[string]int{}, HeldShare: map[string]float64{}}
 
@@ -156,6 +159,11 @@ func UpperBound(sc *Scenario, radii map[string]fleet.CellRadii) (*Bound, error) 
 		b.Coverage[net] = coverage.Measure(reg.Area, disks).Fraction
 		if area > 0 {
 			b.AreaCeiling[net] = math.Min(1, cells/area)
+		}
+	}
+	if sc.terrain != nil {
+		if err := boundOverTerrain(sc, b, profiles, inc.Area); err != nil {
+			return nil, err
 		}
 	}
 	return b, nil

@@ -294,7 +294,11 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		// kept beside it. While a restarted controller has no plan yet, the
 		// last plan still stands.
 		fs := r.fleet.Snapshot()
-		smp.Reported, smp.Coverage = smp.Coverage, tr.measure(fs)
+		truth, err := tr.measure(fs)
+		if err != nil {
+			return nil, err
+		}
+		smp.Reported, smp.Coverage = smp.Coverage, truth
 		smp.Truth = truthOf(fs, s.Drones)
 		if s.Plan != nil {
 			lastPlan = smp.Planned

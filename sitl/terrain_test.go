@@ -116,8 +116,16 @@ func TestIreneCrawford(t *testing.T) {
 			heavies[e.Drone] = true
 		}
 	}
-	t.Logf("mean coverage %v, heavies sent %v", rep.Mean, heavies)
+	t.Logf("mean coverage over the terrain %v (bound %v), heavies sent %v", rep.Mean, rep.Bound.Coverage, heavies)
 	if len(heavies) == 0 || rep.Mean[fleet.Public] < 0.3 {
 		t.Fatalf("heavies sent %v, mean public coverage %.3f", heavies, rep.Mean[fleet.Public])
+	}
+	if !rep.Bound.Terrain {
+		t.Error("the bound is not measured over the terrain")
+	}
+	for _, n := range rep.Networks {
+		if rep.Mean[n] > rep.Bound.Coverage[n]+1e-9 {
+			t.Errorf("%s: mean coverage %.3f above the bound over terrain %.3f", n, rep.Mean[n], rep.Bound.Coverage[n])
+		}
 	}
 }
