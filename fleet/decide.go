@@ -657,7 +657,12 @@ func (l *loop) timeBack(d *drone, lat, lon, altRel float64) time.Duration {
 	if !d.tel.HomeSet {
 		hLat, hLon = d.tel.Lat, d.tel.Lon
 	}
-	return l.transit(d, lat, lon, hLat, hLon) + time.Duration(math.Max(0, altRel)/d.profile.DescentMS*float64(time.Second))
+	t := l.transit(d, lat, lon, hLat, hLon)
+	if floor, ok := l.homewardFloor(d, lat, lon); ok && altRel > floor {
+		// descending on the way (homeward.go), then landed from the floor
+		return max(t, descentTime(d, altRel-floor)) + descentTime(d, floor)
+	}
+	return t + descentTime(d, altRel)
 }
 
 // reserveFlight is how long d cruises on its reserve: from the reserve
@@ -750,6 +755,9 @@ func (l *loop) act() {
 		if l.st.Paused || d.rec.Manual != nil || d.rec.Excluded {
 			continue
 		}
+		if d.rec.Failed == "" && !d.rec.Home {
+			d.homeward = nil // a new flight home starts afresh
+		}
 		switch {
 		case d.rec.Failed != "" || d.rec.Home:
 			l.actHome(d)
@@ -794,6 +802,9 @@ func (l *loop) actHome(d *drone) {
 	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.climbForHome(d) {
 		return // up over the ridge on the way home first
 	}
+	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && l.homeward(d) {
+		return // home descending on the way, then the RTL
+	}
 	if d.tel.Mode != "RTL" && d.tel.Mode != "LAND" && d.tel.Mode != "QRTL" && d.tel.Mode != "QLAND" && l.settled(d, "return to launch") {
 		l.startOp(d, "return to launch", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
 			return link.RTL(ctx, id)
@@ -824,6 +835,10 @@ func (l *loop) actStation(d *drone) {
 		up := l.launchAlt(d, st.Lat, st.Lon, alt)
 		if d.airborne() {
 			if l.switchOnEarly(d, st) {
+				return
+			}
+			if up < alt && d.tel.AltRel >= up-2 {
+				l.gotoStation(d, st, alt) // taken off low: climbing on the way (slope.go)
 				return
 			}
 			if l.clk.Since(d.takeoffAt) < 3*time.Minute+time.Duration(up/d.profile.ClimbMS*float64(time.Second)) {

@@ -117,6 +117,13 @@ type drone struct {
 	crash     string
 	cruiseAlt float64
 	climbAt   *[2]float64
+	// homeward is where a drone going home over terrain flies descending
+	// (homeward.go), from homewardFrom since homewardAt; homewardFailed:
+	// that order failed, and the RTL brings it home.
+	homeward       *[3]float64
+	homewardFrom   [2]float64
+	homewardAt     time.Time
+	homewardFailed bool
 	// flew and landedAt: the drone was seen in the air, and when it was
 	// last seen come down (the crew's battery swap runs from then).
 	flew     bool

@@ -100,13 +100,18 @@ func (r ridge) String() string {
 // terrain clearance over the ground of the straight route from where it is
 // to lat, lon, both ends included, and the point that sets it.
 func (l *loop) routeNeed(d *drone, lat, lon float64) (float64, ridge, error) {
-	home, err := l.homeAMSL(d)
-	if err != nil {
-		return 0, ridge{}, err
-	}
 	lat0, lon0 := d.tel.Lat, d.tel.Lon
 	if lat0 == 0 && lon0 == 0 {
 		lat0, lon0 = lat, lon
+	}
+	return l.routeNeedFrom(d, lat0, lon0, lat, lon)
+}
+
+// routeNeedFrom is routeNeed for d flying from lat0, lon0.
+func (l *loop) routeNeedFrom(d *drone, lat0, lon0, lat, lon float64) (float64, ridge, error) {
+	home, err := l.homeAMSL(d)
+	if err != nil {
+		return 0, ridge{}, err
 	}
 	n := int(math.Ceil(distanceM(lat0, lon0, lat, lon) / routeStepM))
 	n = min(max(n, 1), maxRouteSamples)
@@ -191,7 +196,8 @@ func (l *loop) transitTarget(d *drone, lat, lon, alt float64) ([3]float64, error
 	if err != nil {
 		return [3]float64{}, err
 	}
-	if need <= alt {
+	if need <= alt || (d.climbAt == nil && l.slopeClears(d, d.tel.Lat, d.tel.Lon, d.tel.AltRel, lat, lon, alt)) {
+		// clear at alt, or climbing on the way there (slope.go)
 		d.cruiseAlt, d.climbAt = 0, nil
 		return [3]float64{lat, lon, alt}, nil
 	}
@@ -221,10 +227,12 @@ func (l *loop) launchAlt(d *drone, lat, lon, alt float64) float64 {
 	if l.cfg.Terrain == nil {
 		return alt
 	}
+	up := alt
 	if need, _, err := l.routeNeed(d, lat, lon); err == nil && need > alt {
-		return math.Min(math.Ceil((need+cruiseMarginM)/cruiseMarginM)*cruiseMarginM, d.profile.CeilingM)
+		up = math.Min(math.Ceil((need+cruiseMarginM)/cruiseMarginM)*cruiseMarginM, d.profile.CeilingM)
 	}
-	return alt
+	// lower, when it can climb on the way (slope.go)
+	return l.slopedLaunchAlt(d, lat, lon, alt, up)
 }
 
 // climbForHome sends d, over terrain, up where it is before its RTL when
