@@ -52,6 +52,14 @@ type Available struct {
 	// which autopilots count from home): over terrain, a station on a
 	// ridge higher than that is out of their reach.
 	MaxAMSLM float64 `json:"max_amsl_m,omitempty"`
+	// Hold, when set, is the share of the time (0 to 1) these drones can
+	// keep a station at pos, amslM metres above sea level, on station:
+	// battery drones spend part of each sortie flying out and back, more
+	// for a post far away or high above their launch site. Over terrain
+	// the placer weighs each candidate's coverage by it (and leaves out
+	// those it gives 0), so that a post is chosen for what it gives over
+	// the hours, not the first minute. Nil: 1 everywhere.
+	Hold func(pos LonLat, amslM float64) float64 `json:"-"`
 }
 
 // Station is one planned (or flying) station.

@@ -146,6 +146,9 @@ type terrainCand struct {
 	radiusM float64
 	bits    []uint64 // measuring-grid cells covered (primary network)
 	n       int      // popcount of bits
+	// weight is the share of the time its drones can hold it
+	// (Available.Hold; 1 without).
+	weight float64
 }
 
 // terrainPlacer holds the candidates rasterised on the measuring grid.
@@ -251,13 +254,21 @@ func newTerrainPlacer(ctx context.Context, t Terrain, reg *Region, env Environme
 		for _, h := range heights {
 			r := sweepRadius(k.model[primary], b.MaxPathLossDB(), k.flatRadius(primary, h), stepM)
 			for _, q := range at {
-				if av.MaxAMSLM > 0 {
+				w := 1.0
+				if av.MaxAMSLM > 0 || av.Hold != nil {
 					ll := reg.Projection.Inverse(q.p)
-					if g, err := t.ElevationM(ll.Lon, ll.Lat); err == nil && g+h > av.MaxAMSLM {
+					g, err := t.ElevationM(ll.Lon, ll.Lat)
+					if err == nil && av.MaxAMSLM > 0 && g+h > av.MaxAMSLM {
 						continue // above the drones' ceiling over this ground
 					}
+					if err == nil && av.Hold != nil {
+						if w = av.Hold(ll, g+h); !(w > 0) {
+							continue // never held there
+						}
+						w = math.Min(w, 1)
+					}
 				}
-				tp.cands = append(tp.cands, terrainCand{kind: kn, pos: q.p, altM: h, site: q.site, radiusM: r})
+				tp.cands = append(tp.cands, terrainCand{kind: kn, pos: q.p, altM: h, site: q.site, radiusM: r, weight: w})
 			}
 		}
 	}
@@ -433,12 +444,14 @@ func (tp *terrainPlacer) available(c int, picks []int, skip int) bool {
 	return cand.site < 0 || siteUsed < tp.sites[cand.site].Capacity
 }
 
-// best is the available candidate adding the most cells to cov.
+// best is the available candidate adding the most cells to cov, weighed
+// by the share of the time it is held; and the cells it adds.
 func (tp *terrainPlacer) best(picks []int, skip int, cov []uint64) (int, int) {
-	bi, bg := -1, 0
+	bi, bg, bs := -1, 0, 0.0
 	for c := range tp.cands {
-		if g := tp.gain(&tp.cands[c], cov); g > bg && tp.available(c, picks, skip) {
-			bi, bg = c, g
+		g := tp.gain(&tp.cands[c], cov)
+		if s := float64(g) * tp.cands[c].weight; s > bs && tp.available(c, picks, skip) {
+			bi, bg, bs = c, g, s
 		}
 	}
 	return bi, bg
@@ -472,8 +485,8 @@ func (tp *terrainPlacer) place(n int, target float64) []int {
 		improved := false
 		for i := range picks {
 			tp.union(picks, i, cov)
-			own := tp.gain(&tp.cands[picks[i]], cov)
-			if c, g := tp.best(picks, i, cov); c >= 0 && g > own {
+			own := float64(tp.gain(&tp.cands[picks[i]], cov)) * tp.cands[picks[i]].weight
+			if c, g := tp.best(picks, i, cov); c >= 0 && float64(g)*tp.cands[c].weight > own {
 				picks[i] = c
 				improved = true
 			}

@@ -71,14 +71,64 @@ func (l *loop) holdLoad(p Profile, from []coverage.Point, pt coverage.Point, alt
 
 // rotationLoad is the drones a post costs (see holdLoad), 0 if unholdable.
 func (l *loop) rotationLoad(p Profile, post airframe.Post) float64 {
-	r := p.Air.Rotation(post, l.wind, 0, planHorizon)
+	return rotationLoadIn(p, post, l.wind, l.cfg.RotationMargin)
+}
+
+// rotationLoadIn is rotationLoad in the wind w with the rotation margin m.
+func rotationLoadIn(p Profile, post airframe.Post, w airframe.Wind, m time.Duration) float64 {
+	r := p.Air.Rotation(post, w, 0, planHorizon)
 	switch {
 	case r.Drones == 0:
 		return 0
 	case r.Drones == 1:
 		return 1
 	}
-	return (r.Cycle() + l.cfg.RotationMargin).Seconds() / r.OnStation.Seconds()
+	return (r.Cycle() + m).Seconds() / r.OnStation.Seconds()
+}
+
+// holdShare is the Available.Hold the terrain placer weighs group g's
+// candidate posts by, when the plan gives it k stations: the share of the
+// time its drones can keep each of k posts like it served, n/(k·load)
+// capped at 1, where load is the drones such a post costs (holdLoad, from
+// the nearest launch point, its climb counted from the ground there). Over
+// terrain a post on a ridge a kilometre above the launch site costs a
+// battery drone most of each sortie in the climb and the descent; it is
+// worth what it gives over the plan's horizon. Nil for tethered drones
+// (they stand over their sites) or without launch points. What it reads
+// of the loop is copied: the placer runs beside it.
+func (l *loop) holdShare(g *group, k int) func(coverage.LonLat, float64) float64 {
+	if g.prof.Tethered() || len(g.launch) == 0 || k <= 0 || l.cfg.Terrain == nil {
+		return nil
+	}
+	type launch struct {
+		at     coverage.Point
+		ground float64
+	}
+	var from []launch
+	for _, pt := range g.launch {
+		ll := l.region.Projection.Inverse(pt)
+		gm, err := l.cfg.Terrain.ElevationM(ll.Lon, ll.Lat)
+		if err != nil {
+			continue
+		}
+		from = append(from, launch{pt, gm})
+	}
+	if len(from) == 0 {
+		return nil
+	}
+	p, w, m, pr, n := g.prof, l.wind, l.cfg.RotationMargin, l.region.Projection, float64(g.n)
+	return func(pos coverage.LonLat, amslM float64) float64 {
+		pt := pr.Forward(pos)
+		best := 0.0
+		for _, f := range from {
+			dx, dy := pt.X-f.at.X, pt.Y-f.at.Y
+			post := airframe.Post{DistM: math.Hypot(dx, dy), BearingDeg: math.Atan2(dx, dy) * 180 / math.Pi, AltM: math.Max(0, amslM-f.ground)}
+			if load := rotationLoadIn(p, post, w, m); load > 0 {
+				best = math.Max(best, math.Min(1, n/(float64(k)*load)))
+			}
+		}
+		return best
+	}
 }
 
 // holdReachM is the farthest from its launch point, whatever the bearing

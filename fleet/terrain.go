@@ -309,7 +309,7 @@ func (l *loop) terrainRequest(plan *Plan, groups map[string]*group, primary cove
 	var fleet []coverage.Available
 	for _, name := range order {
 		g := groups[name]
-		fleet = append(fleet, coverage.Available{Profile: g.prof.Radio, Count: count[name], MaxAMSLM: l.ceilingAMSL(name)})
+		fleet = append(fleet, coverage.Available{Profile: g.prof.Radio, Count: count[name], MaxAMSLM: l.ceilingAMSL(name), Hold: l.holdShare(g, count[name])})
 		for _, s := range l.region.Sites {
 			if n := g.sites[s.Name]; g.prof.Tethered() && n > 0 {
 				s.Capacity = min(n, s.Capacity)
