@@ -45,13 +45,34 @@ func (l *loop) homewardFloor(d *drone, lat, lon float64) (float64, bool) {
 	if distanceM(lat, lon, d.tel.HomeLat, d.tel.HomeLon) < homewardMinM {
 		return 0, false
 	}
-	need, _, err := l.routeNeedFrom(d, lat, lon, d.tel.HomeLat, d.tel.HomeLon)
-	if err != nil {
-		return 0, false
+	home := [3]float64{d.tel.HomeLat, d.tel.HomeLon, d.tel.HomeAlt}
+	for _, m := range d.floors {
+		if m.home == home && distanceM(lat, lon, m.lat, m.lon) < floorMemoM {
+			return m.floor, m.ok
+		}
 	}
-	floor := math.Max(need, d.profile.Air.RTLAlt)
-	return math.Ceil(floor/10) * 10, true
+	m := floorMemo{lat: lat, lon: lon, home: home}
+	if need, _, err := l.routeNeedFrom(d, lat, lon, d.tel.HomeLat, d.tel.HomeLon); err == nil {
+		m.floor, m.ok = math.Ceil(math.Max(need, d.profile.Air.RTLAlt)/10)*10, true
+	}
+	copy(d.floors[1:], d.floors[:len(d.floors)-1])
+	d.floors[0] = m
+	return m.floor, m.ok
 }
+
+// floorMemo is a homeward floor worked out for a drone from lat, lon to
+// its home: the loop asks for a holder's time home every tick, and the
+// route's terrain is read once while it stays within floorMemoM.
+type floorMemo struct {
+	lat, lon float64
+	home     [3]float64
+	floor    float64
+	ok       bool
+}
+
+// floorMemoM is how far a drone may move before its floor is worked out
+// again: a route's ridge moves little in that.
+const floorMemoM = 25
 
 // descentTime is how long d takes to come down m metres.
 func descentTime(d *drone, m float64) time.Duration {

@@ -124,6 +124,8 @@ type drone struct {
 	homewardFrom   [2]float64
 	homewardAt     time.Time
 	homewardFailed bool
+	// floors are the last homeward floors worked out (homeward.go).
+	floors [4]floorMemo
 	// flew and landedAt: the drone was seen in the air, and when it was
 	// last seen come down (the crew's battery swap runs from then).
 	flew     bool
