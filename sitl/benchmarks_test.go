@@ -7,41 +7,28 @@ import (
 	"github.com/aerocell/aerocell/sim"
 )
 
-// BenchmarkUpperBound is the bound of the quake-mixed scenario (placement
-// of two fixed-wing cells around three tethered disks, per network).
+// BenchmarkUpperBound is a scenario's bound: quake-mixed's (placement of
+// two fixed-wing cells around three tethered disks, per network) and
+// Irene's over the White Mountains tile (the flat bound, then the terrain
+// placer per network).
 func BenchmarkUpperBound(b *testing.B) {
-	sc, err := LoadScenario("../examples/sitl/quake-mixed.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := newTruth(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := UpperBound(sc, tr.radii); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkUpperBoundTerrain is Irene's bound over the White Mountains
-// tile: the flat bound, then the terrain placer per network.
-func BenchmarkUpperBoundTerrain(b *testing.B) {
-	sc, err := LoadScenario("../examples/sitl/irene-crawford.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := newTruth(sc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := UpperBound(sc, tr.radii); err != nil {
-			b.Fatal(err)
-		}
+	for _, name := range []string{"quake-mixed", "irene-crawford"} {
+		b.Run(name, func(b *testing.B) {
+			sc, err := LoadScenario("../examples/sitl/" + name + ".yaml")
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := newTruth(sc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := UpperBound(sc, tr.radii); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
