@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/task"
@@ -67,23 +68,17 @@ type Team struct {
 	// AccuracyM is the radius of uncertainty of the position, 0 if unknown.
 	AccuracyM float64 `json:"accuracy_m,omitempty"`
 	// Area is the team's work area as a GeoJSON Polygon, lon/lat (optional).
-	Area *Polygon `json:"area,omitempty"`
+	Area *geojson.Geometry `json:"area,omitempty"`
 	// Updated is when the team took the position or set the area.
 	Updated time.Time `json:"updated"`
 }
 
-// Polygon is a GeoJSON Polygon, lon/lat.
-type Polygon struct {
-	Type        string      `json:"type"` // "Polygon"
-	Coordinates orb.Polygon `json:"coordinates"`
-}
-
-// NewPolygon wraps p as GeoJSON; nil for an empty polygon.
-func NewPolygon(p orb.Polygon) *Polygon {
+// NewPolygon is p as a GeoJSON Polygon; nil for an empty polygon.
+func NewPolygon(p orb.Polygon) *geojson.Geometry {
 	if len(p) == 0 {
 		return nil
 	}
-	return &Polygon{Type: "Polygon", Coordinates: p}
+	return geojson.NewGeometry(p)
 }
 
 // Teams reports field teams' positions (from the MQTT side). Safe for

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/aerocell/aerocell/fleet"
@@ -187,7 +188,7 @@ func validateSpec(s fleet.IncidentSpec) error {
 // is not empty and spans at most a few degrees.
 func ParseArea(data []byte) (orb.MultiPolygon, error) {
 	var mp orb.MultiPolygon
-	if err := parseGeoJSON(data, &mp, 0); err != nil {
+	if err := parseGeoJSON(data, &mp); err != nil {
 		return nil, err
 	}
 	if len(mp) == 0 {
@@ -213,87 +214,145 @@ func ParseArea(data []byte) (orb.MultiPolygon, error) {
 	return mp, nil
 }
 
-// geoObject is any GeoJSON object, decoded only as far as ParseArea needs.
-type geoObject struct {
-	Type        string            `json:"type"`
-	Coordinates json.RawMessage   `json:"coordinates"`
-	Geometry    json.RawMessage   `json:"geometry"`
-	Features    []json.RawMessage `json:"features"`
-}
-
-func parseGeoJSON(data []byte, mp *orb.MultiPolygon, depth int) error {
-	var o geoObject
+// parseGeoJSON decodes data through orb/geojson and adds its polygons to
+// mp, saying what is wrong in the commander's terms.
+func parseGeoJSON(data []byte, mp *orb.MultiPolygon) error {
+	var o struct {
+		Type     string            `json:"type"`
+		Features []json.RawMessage `json:"features"`
+	}
 	if err := json.Unmarshal(data, &o); err != nil {
 		return fmt.Errorf("not GeoJSON: %s", describeJSONError(err))
 	}
 	switch o.Type {
-	case "Polygon":
-		var c [][][]float64
-		if err := json.Unmarshal(o.Coordinates, &c); err != nil {
-			return errors.New("Polygon coordinates are not an array of rings of [lon, lat] positions")
-		}
-		p, err := polygon(c)
-		if err != nil {
-			return err
-		}
-		*mp = append(*mp, p)
-	case "MultiPolygon":
-		var c [][][][]float64
-		if err := json.Unmarshal(o.Coordinates, &c); err != nil {
-			return errors.New("MultiPolygon coordinates are not an array of polygons")
-		}
-		for _, pc := range c {
-			p, err := polygon(pc)
-			if err != nil {
-				return err
-			}
-			*mp = append(*mp, p)
-		}
+	case "Polygon", "MultiPolygon":
+		return addGeometry(data, o.Type, mp)
 	case "Feature":
-		if depth > 1 {
-			return errors.New("a Feature nested in a Feature")
-		}
-		if len(o.Geometry) == 0 || string(o.Geometry) == "null" {
-			return errors.New("a feature has no geometry")
-		}
-		return parseGeoJSON(o.Geometry, mp, depth+1)
+		return addFeature(data, mp)
 	case "FeatureCollection":
-		if depth > 0 {
-			return errors.New("a FeatureCollection nested in another object")
-		}
+		// Feature by feature, so that an error names the feature.
 		for i, f := range o.Features {
-			var h struct {
-				Type string `json:"type"`
-			}
-			_ = json.Unmarshal(f, &h)
-			if h.Type != "Feature" {
+			err := addFeature(f, mp)
+			if errors.Is(err, errNotFeature) {
 				return fmt.Errorf("features[%d] is not a Feature", i)
 			}
-			if err := parseGeoJSON(f, mp, depth+1); err != nil {
+			if err != nil {
 				return fmt.Errorf("features[%d]: %v", i, err)
 			}
 		}
+		return nil
 	case "":
 		return errors.New(`not GeoJSON: no "type"`)
+	}
+	return notArea(o.Type)
+}
+
+func notArea(typ string) error {
+	return fmt.Errorf("GeoJSON type %q is not a Polygon, MultiPolygon, Feature or FeatureCollection", typ)
+}
+
+var errNotFeature = errors.New("not a Feature")
+
+// addFeature adds the polygons of the GeoJSON Feature data to mp.
+func addFeature(data []byte, mp *orb.MultiPolygon) error {
+	var o struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil {
+		return fmt.Errorf("not GeoJSON: %s", describeJSONError(err))
+	}
+	if o.Type != "Feature" {
+		return errNotFeature
+	}
+	if len(o.Geometry) == 0 || string(o.Geometry) == "null" {
+		return errors.New("a feature has no geometry")
+	}
+	var g struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(o.Geometry, &g)
+	switch g.Type {
+	case "Polygon", "MultiPolygon":
+	case "Feature", "FeatureCollection":
+		return fmt.Errorf("a %s nested in a Feature", g.Type)
 	default:
-		return fmt.Errorf("GeoJSON type %q is not a Polygon, MultiPolygon, Feature or FeatureCollection", o.Type)
+		return notArea(g.Type)
+	}
+	f, err := geojson.UnmarshalFeature(data)
+	if err != nil {
+		if _, gerr := geojson.UnmarshalGeometry(o.Geometry); gerr != nil {
+			return badCoordinates(g.Type)
+		}
+		return fmt.Errorf("not a GeoJSON Feature: %v", strings.TrimPrefix(err.Error(), "geojson: "))
+	}
+	return addPolygons(f.Geometry, o.Geometry, mp)
+}
+
+// badCoordinates says what the coordinates of a geometry of type typ
+// (Polygon or MultiPolygon) must be.
+func badCoordinates(typ string) error {
+	if typ == "MultiPolygon" {
+		return errors.New("MultiPolygon coordinates are not an array of polygons")
+	}
+	return errors.New("Polygon coordinates are not an array of rings of [lon, lat] positions")
+}
+
+// addGeometry adds the GeoJSON Polygon or MultiPolygon data (of type typ)
+// to mp.
+func addGeometry(data []byte, typ string, mp *orb.MultiPolygon) error {
+	g, err := geojson.UnmarshalGeometry(data)
+	if err != nil {
+		return badCoordinates(typ)
+	}
+	return addPolygons(g.Geometry(), data, mp)
+}
+
+// addPolygons adds g, a Polygon or MultiPolygon that orb/geojson read
+// from data, to mp. orb reads a position into [2]float64, which pads
+// [lon] with a zero latitude without a word, so the positions in data
+// are counted as well.
+func addPolygons(g orb.Geometry, data []byte, mp *orb.MultiPolygon) error {
+	var o struct {
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	_ = json.Unmarshal(data, &o)
+	switch g := g.(type) {
+	case orb.Polygon:
+		var c [][][]float64
+		_ = json.Unmarshal(o.Coordinates, &c)
+		if err := countPositions(c); err != nil {
+			return err
+		}
+		*mp = append(*mp, g)
+	case orb.MultiPolygon:
+		var c [][][][]float64
+		_ = json.Unmarshal(o.Coordinates, &c)
+		for _, pc := range c {
+			if err := countPositions(pc); err != nil {
+				return err
+			}
+		}
+		*mp = append(*mp, g...)
+	case nil: // "geometry" spelt in another case: encoding/json's peek matched it, orb did not
+		return errors.New("a feature has no geometry")
+	default:
+		return notArea(g.GeoJSONType())
 	}
 	return nil
 }
 
-func polygon(c [][][]float64) (orb.Polygon, error) {
-	p := make(orb.Polygon, 0, len(c))
+// countPositions checks that each position of polygon c has two numbers
+// (three with an altitude).
+func countPositions(c [][][]float64) error {
 	for i, rc := range c {
-		r := make(orb.Ring, 0, len(rc))
 		for j, pos := range rc {
 			if len(pos) < 2 || len(pos) > 3 {
-				return nil, fmt.Errorf("ring %d position %d has %d numbers, want [lon, lat]", i, j, len(pos))
+				return fmt.Errorf("ring %d position %d has %d numbers, want [lon, lat]", i, j, len(pos))
 			}
-			r = append(r, orb.Point{pos[0], pos[1]})
 		}
-		p = append(p, r)
 	}
-	return p, nil
+	return nil
 }
 
 func checkRing(r orb.Ring) error {

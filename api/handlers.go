@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/aerocell/aerocell/fleet"
 )
@@ -18,51 +19,34 @@ type View struct {
 	fleet.Snapshot
 	// Uncovered is a GeoJSON FeatureCollection: one MultiPolygon feature per
 	// network, with properties {"network": "public"|"private"}.
-	Uncovered FeatureCollection `json:"uncovered"`
+	Uncovered geojson.FeatureCollection `json:"uncovered"`
 	// Footprints is a GeoJSON FeatureCollection of what each drone's cell
 	// covers over terrain: one MultiPolygon feature per drone and network,
 	// with properties {"network", "drone"}; empty on flat earth, where the
 	// cells are circles of the stations' radii.
-	Footprints FeatureCollection `json:"footprints"`
-	Teams      []Team            `json:"teams"`
+	Footprints geojson.FeatureCollection `json:"footprints"`
+	Teams      []Team                    `json:"teams"`
 }
 
-// FeatureCollection is the GeoJSON the API writes.
-type FeatureCollection struct {
-	Type     string    `json:"type"` // "FeatureCollection"
-	Features []Feature `json:"features"`
-}
-
-// Feature is one GeoJSON feature with a MultiPolygon geometry.
-type Feature struct {
-	Type       string            `json:"type"` // "Feature"
-	Properties map[string]string `json:"properties"`
-	Geometry   MultiPolygon      `json:"geometry"`
-}
-
-// MultiPolygon is a GeoJSON MultiPolygon, lon/lat.
-type MultiPolygon struct {
-	Type        string           `json:"type"` // "MultiPolygon"
-	Coordinates orb.MultiPolygon `json:"coordinates"`
-}
-
-func uncoveredGeoJSON(c fleet.Coverage) FeatureCollection {
-	fc := FeatureCollection{Type: "FeatureCollection", Features: []Feature{}}
-	for _, n := range fleet.Networks {
-		mp, ok := c.Uncovered[n]
-		if !ok {
-			continue
-		}
-		if mp == nil {
-			mp = orb.MultiPolygon{}
-		}
-		fc.Features = append(fc.Features, Feature{
-			Type:       "Feature",
-			Properties: map[string]string{"network": n.String()},
-			Geometry:   MultiPolygon{Type: "MultiPolygon", Coordinates: mp},
-		})
+// multiPolygonFeature is a GeoJSON Feature of mp (an empty MultiPolygon
+// for nil) with props.
+func multiPolygonFeature(mp orb.MultiPolygon, props geojson.Properties) *geojson.Feature {
+	if mp == nil {
+		mp = orb.MultiPolygon{}
 	}
-	return fc
+	f := geojson.NewFeature(mp)
+	f.Properties = props
+	return f
+}
+
+func uncoveredGeoJSON(c fleet.Coverage) geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
+	for _, n := range fleet.Networks {
+		if mp, ok := c.Uncovered[n]; ok {
+			fc.Append(multiPolygonFeature(mp, geojson.Properties{"network": n.String()}))
+		}
+	}
+	return *fc
 }
 
 func (s *Server) view() View {
@@ -104,7 +88,7 @@ func (s *Server) getSnapshot(w http.ResponseWriter, _ *http.Request) {
 type CoverageView struct {
 	Time      time.Time                 `json:"time"`
 	Fraction  map[fleet.Network]float64 `json:"fraction"`
-	Uncovered FeatureCollection         `json:"uncovered"`
+	Uncovered geojson.FeatureCollection `json:"uncovered"`
 }
 
 func (s *Server) getCoverage(w http.ResponseWriter, _ *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/paulmach/orb/geojson"
 )
 
 // HillshadeInfo is the body of GET /hillshade: whether a DEM is configured
@@ -132,14 +133,10 @@ func renderHillshade(e dem.Elevation, b dem.Bounds) ([]byte, error) {
 
 // footprintsGeoJSON is the drones' terrain footprints, one feature per
 // drone and network ({"network", "drone"}); empty on flat earth.
-func footprintsGeoJSON(c fleet.Coverage) FeatureCollection {
-	fc := FeatureCollection{Type: "FeatureCollection", Features: []Feature{}}
+func footprintsGeoJSON(c fleet.Coverage) geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
 	for _, f := range c.Footprints {
-		fc.Features = append(fc.Features, Feature{
-			Type:       "Feature",
-			Properties: map[string]string{"network": f.Network.String(), "drone": strconv.Itoa(f.Drone)},
-			Geometry:   MultiPolygon{Type: "MultiPolygon", Coordinates: f.Shape},
-		})
+		fc.Append(multiPolygonFeature(f.Shape, geojson.Properties{"network": f.Network.String(), "drone": strconv.Itoa(f.Drone)}))
 	}
-	return fc
+	return *fc
 }

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/aerocell/aerocell/dem"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/internal/closetest"
+	"github.com/aerocell/aerocell/internal/geojsontest"
 	"github.com/paulmach/orb"
 )
 
@@ -116,7 +118,10 @@ func TestViewFootprints(t *testing.T) {
 	}
 	snap.Coverage.Footprints = nil
 	rec = call{method: "GET", path: Prefix + "/snapshot", token: viewerTok}.do(t, s)
-	if !strings.Contains(rec.Body.String(), `"footprints":{"type":"FeatureCollection","features":[]}`) {
+	var flat struct {
+		Footprints map[string]any `json:"footprints"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &flat); err != nil || !reflect.DeepEqual(flat.Footprints, map[string]any{"type": "FeatureCollection", "features": []any{}}) {
 		t.Errorf("flat earth: %s", rec.Body)
 	}
 }
@@ -152,5 +157,48 @@ func TestHillshadeBoundsMargin(t *testing.T) {
 				t.Errorf("%+v: %s margin %.1f m, want %.1f", c, m.side, m.got, m.want)
 			}
 		}
+	}
+}
+
+// TestGeoJSONReadsBackThroughOrb: every GeoJSON the API writes (the
+// uncovered parts and the footprints in /snapshot and /coverage, a team's
+// work area) is what orb/geojson reads back and writes again unchanged.
+func TestGeoJSONReadsBackThroughOrb(t *testing.T) {
+	snap := crawfordSnapshot()
+	tri := orb.MultiPolygon{{{{-71.4, 44.2}, {-71.39, 44.2}, {-71.39, 44.21}, {-71.4, 44.2}}}}
+	snap.Coverage.Uncovered = map[fleet.Network]orb.MultiPolygon{fleet.Public: tri, fleet.Private: nil}
+	snap.Coverage.Footprints = []fleet.FootprintShape{{Drone: 3, Network: fleet.Public, Shape: tri}}
+	work := orb.Polygon{{{-71.3, 44.1}, {-71.29, 44.1}, {-71.29, 44.11}, {-71.3, 44.1}}}
+	s, err := New(Config{Addr: "127.0.0.1:0", Tokens: testTokens}, &fakeCtrl{snapshot: func() fleet.Snapshot { return snap }},
+		fakeTeams{{ID: "red-1", Area: NewPolygon(work)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closetest.ReleaseAtEnd(t, s)
+	var v struct {
+		Uncovered, Footprints json.RawMessage
+		Teams                 []struct{ Area json.RawMessage }
+	}
+	rec := call{method: "GET", path: Prefix + "/snapshot", token: viewerTok}.do(t, s)
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || len(v.Teams) != 1 {
+		t.Fatalf("snapshot %s (%v)", rec.Body, err)
+	}
+	un := geojsontest.FeatureCollection(t, v.Uncovered)
+	if len(un.Features) != 2 || !orb.Equal(un.Features[0].Geometry, tri) || un.Features[0].Properties["network"] != "public" ||
+		!orb.Equal(un.Features[1].Geometry, orb.MultiPolygon{}) {
+		t.Errorf("uncovered %s", v.Uncovered)
+	}
+	if fp := geojsontest.FeatureCollection(t, v.Footprints); len(fp.Features) != 1 || fp.Features[0].Properties["drone"] != "3" {
+		t.Errorf("footprints %s", v.Footprints)
+	}
+	if g := geojsontest.Geometry(t, v.Teams[0].Area); !orb.Equal(g, work) {
+		t.Errorf("team area %s", v.Teams[0].Area)
+	}
+	rec = call{method: "GET", path: Prefix + "/coverage", token: viewerTok}.do(t, s)
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if un := geojsontest.FeatureCollection(t, v.Uncovered); len(un.Features) != 2 {
+		t.Errorf("coverage %s", rec.Body)
 	}
 }

@@ -1,7 +1,6 @@
 package clock
 
 import (
-	"sort"
 	"sync"
 	"time"
 )
@@ -12,19 +11,10 @@ import (
 type Manual struct {
 	mu      sync.Mutex
 	now     time.Time
-	waiters []*manualWaiter
-	seq     uint64
+	waiters waiterQueue
 }
 
 var _ Clock = (*Manual)(nil)
-
-type manualWaiter struct {
-	at     time.Time
-	period time.Duration // > 0 for tickers
-	ch     chan time.Time
-	seq    uint64
-	active bool
-}
 
 // NewManual returns a manual clock that reads start.
 func NewManual(start time.Time) *Manual { return &Manual{now: start} }
@@ -56,19 +46,14 @@ func (m *Manual) Set(t time.Time) {
 			m.mu.Unlock()
 			return
 		}
-		w := m.nextDue(t)
-		if w == nil {
+		w := m.waiters.first()
+		if w == nil || w.at.After(t) {
 			m.now = t
 			m.mu.Unlock()
 			return
 		}
 		m.now = w.at
-		if w.period > 0 {
-			w.at = w.at.Add(w.period)
-		} else {
-			w.active = false
-			m.remove(w)
-		}
+		m.waiters.fired(w)
 		now := m.now
 		m.mu.Unlock()
 		select {
@@ -83,40 +68,19 @@ func (m *Manual) Set(t time.Time) {
 func (m *Manual) Waiters() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.waiters)
+	return m.waiters.Len()
 }
 
-func (m *Manual) nextDue(t time.Time) *manualWaiter {
-	sort.Slice(m.waiters, func(i, j int) bool {
-		a, b := m.waiters[i], m.waiters[j]
-		if !a.at.Equal(b.at) {
-			return a.at.Before(b.at)
-		}
-		return a.seq < b.seq
-	})
-	if len(m.waiters) == 0 || m.waiters[0].at.After(t) {
-		return nil
-	}
-	return m.waiters[0]
-}
-
-func (m *Manual) remove(w *manualWaiter) {
-	for i, x := range m.waiters {
-		if x == w {
-			m.waiters = append(m.waiters[:i], m.waiters[i+1:]...)
-			return
-		}
-	}
-}
-
-func (m *Manual) add(d, period time.Duration) *manualWaiter {
+func (m *Manual) add(d, period time.Duration) *waiter {
+	w := newWaiter(period, 1)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.seq++
-	w := &manualWaiter{at: m.now.Add(d), period: period, ch: make(chan time.Time, 1), seq: m.seq, active: true}
-	m.waiters = append(m.waiters, w)
+	m.waiters.schedule(w, m.now.Add(d))
 	return w
 }
+
+// nowLocked is the clock's time; m.mu is held.
+func (m *Manual) nowLocked() time.Time { return m.now }
 
 // NewTimer is time.NewTimer on the manual clock.
 func (m *Manual) NewTimer(d time.Duration) Timer {
@@ -139,7 +103,7 @@ func (k manualTicker) Reset(d time.Duration) { k.t.Reset(d) }
 
 type manualTimer struct {
 	m *Manual
-	w *manualWaiter
+	w *waiter
 }
 
 func (t *manualTimer) C() <-chan time.Time { return t.w.ch }
@@ -147,28 +111,11 @@ func (t *manualTimer) C() <-chan time.Time { return t.w.ch }
 func (t *manualTimer) Stop() bool {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
-	was := t.w.active
-	t.w.active = false
-	t.m.remove(t.w)
-	return was
+	return t.m.waiters.unschedule(t.w)
 }
 
 func (t *manualTimer) Reset(d time.Duration) bool {
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
-	was := t.w.active
-	t.m.remove(t.w)
-	select {
-	case <-t.w.ch:
-	default:
-	}
-	t.w.at = t.m.now.Add(d)
-	if t.w.period > 0 {
-		t.w.period = d
-	}
-	t.w.active = true
-	t.m.seq++
-	t.w.seq = t.m.seq
-	t.m.waiters = append(t.m.waiters, t.w)
-	return was
+	return t.m.waiters.reset(t.w, d, t.m.nowLocked)
 }

@@ -1,7 +1,6 @@
 package clock
 
 import (
-	"container/heap"
 	"fmt"
 	"sync"
 	"time"
@@ -35,8 +34,7 @@ type Paced struct {
 	wallBase time.Time
 	last     time.Time // the latest time Now returned: Now never goes back
 	holding  bool      // a pacing tick waits for its reader at base
-	waiters  pacedHeap
-	seq      uint64
+	waiters  waiterQueue
 	stalls   int
 	busy     int // work under way (Busy): the clock runs at real speed
 	wake     chan struct{}
@@ -131,10 +129,7 @@ func (c *Paced) setBusy(delta int) {
 	}
 	c.busy += delta
 	c.mu.Unlock()
-	select { // the driver's wait was worked out at the old rate
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.wakeDriver() // its wait was worked out at the old rate
 }
 
 // Busy marks work under way on c (see Paced.Busy) and returns the func
@@ -155,8 +150,8 @@ func (c *Paced) Now() time.Time {
 
 func (c *Paced) nowLocked() time.Time {
 	v := c.raw()
-	if len(c.waiters) > 0 && v.After(c.waiters[0].at) {
-		v = c.waiters[0].at
+	if w := c.waiters.first(); w != nil && v.After(w.at) {
+		v = w.at
 	}
 	if v.Before(c.last) {
 		v = c.last
@@ -213,23 +208,20 @@ func PacingTicker(c Clock, d time.Duration) Ticker {
 	return c.NewTicker(d)
 }
 
-type pacedWaiter struct {
-	at      time.Time
-	period  time.Duration // > 0 for tickers
-	pacing  bool
-	ch      chan time.Time
-	stop    chan struct{} // closed by Stop: a held pacing tick is let go
-	seq     uint64
-	index   int // in the heap; -1 when not in it
+// holder lets a pacing tick go that the clock holds for a reader when
+// the ticker stops.
+type holder struct {
+	stop    chan struct{} // closed by Stop
 	stopped bool
 }
 
-func (c *Paced) add(d, period time.Duration, pacing bool) *pacedWaiter {
-	w := &pacedWaiter{period: period, pacing: pacing, stop: make(chan struct{}), index: -1}
+func (c *Paced) add(d, period time.Duration, pacing bool) *waiter {
+	var w *waiter
 	if pacing {
-		w.ch = make(chan time.Time) // handed over, not left in a buffer
+		w = newWaiter(period, 0) // handed over, not left in a buffer
+		w.hold = &holder{stop: make(chan struct{})}
 	} else {
-		w.ch = make(chan time.Time, 1)
+		w = newWaiter(period, 1)
 	}
 	c.mu.Lock()
 	c.schedule(w, c.nowLocked().Add(d))
@@ -237,31 +229,20 @@ func (c *Paced) add(d, period time.Duration, pacing bool) *pacedWaiter {
 	return w
 }
 
-// schedule puts w in the heap at at; c.mu is held.
-func (c *Paced) schedule(w *pacedWaiter, at time.Time) {
-	c.seq++
-	w.at, w.seq = at, c.seq
-	if w.index >= 0 {
-		heap.Fix(&c.waiters, w.index)
-	} else {
-		heap.Push(&c.waiters, w)
-	}
-	if c.waiters[0] == w {
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
+// schedule puts w in the queue at at, waking the driver when w is now
+// first; c.mu is held.
+func (c *Paced) schedule(w *waiter, at time.Time) {
+	if c.waiters.schedule(w, at) {
+		c.wakeDriver()
 	}
 }
 
-// unschedule takes w out of the heap; it reports whether w was in it.
-// c.mu is held.
-func (c *Paced) unschedule(w *pacedWaiter) bool {
-	if w.index < 0 {
-		return false
+// wakeDriver has run work out its wait again.
+func (c *Paced) wakeDriver() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
 	}
-	heap.Remove(&c.waiters, w.index)
-	return true
 }
 
 // run fires the waiters in time order as the wall clock allows.
@@ -272,7 +253,8 @@ func (c *Paced) run() {
 	grace.Stop()
 	for {
 		c.mu.Lock()
-		if len(c.waiters) == 0 {
+		w := c.waiters.first()
+		if w == nil {
 			c.mu.Unlock()
 			select {
 			case <-c.wake:
@@ -281,7 +263,6 @@ func (c *Paced) run() {
 				return
 			}
 		}
-		w := c.waiters[0]
 		v := c.raw()
 		rate := c.rate()
 		if v.Before(w.at) {
@@ -299,13 +280,11 @@ func (c *Paced) run() {
 		}
 		late := min(time.Duration(float64(v.Sub(w.at))/rate), maxLate)
 		at := w.at
-		if w.period > 0 {
-			c.schedule(w, at.Add(w.period))
-		} else {
-			c.unschedule(w)
+		if c.waiters.fired(w) {
+			c.wakeDriver()
 		}
 		c.base, c.wallBase = at, time.Now().Add(-late)
-		if !w.pacing {
+		if w.hold == nil {
 			select {
 			case w.ch <- at:
 			default:
@@ -314,7 +293,7 @@ func (c *Paced) run() {
 			continue
 		}
 		c.holding = true
-		stop := w.stop
+		stop := w.hold.stop
 		c.mu.Unlock()
 		stalled := false
 		select {
@@ -357,7 +336,7 @@ func (k pacedTicker) Reset(d time.Duration) {
 
 type pacedTimer struct {
 	c *Paced
-	w *pacedWaiter
+	w *waiter
 }
 
 func (t *pacedTimer) C() <-chan time.Time { return t.w.ch }
@@ -365,56 +344,23 @@ func (t *pacedTimer) C() <-chan time.Time { return t.w.ch }
 func (t *pacedTimer) Stop() bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
-	if !t.w.stopped {
-		t.w.stopped = true
-		close(t.w.stop)
+	if h := t.w.hold; h != nil && !h.stopped {
+		h.stopped = true
+		close(h.stop)
 	}
-	return t.c.unschedule(t.w)
+	return t.c.waiters.unschedule(t.w)
 }
 
 func (t *pacedTimer) Reset(d time.Duration) bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
-	was := t.c.unschedule(t.w)
-	select { // drop a stale tick, as time.Timer does since Go 1.23
-	case <-t.w.ch:
-	default:
+	if h := t.w.hold; h != nil && h.stopped {
+		h.stopped = false
+		h.stop = make(chan struct{})
 	}
-	if t.w.stopped {
-		t.w.stopped = false
-		t.w.stop = make(chan struct{})
+	was := t.c.waiters.reset(t.w, d, t.c.nowLocked)
+	if t.c.waiters.first() == t.w {
+		t.c.wakeDriver()
 	}
-	if t.w.period > 0 {
-		t.w.period = d
-	}
-	t.c.schedule(t.w, t.c.nowLocked().Add(d))
 	return was
-}
-
-// pacedHeap orders waiters by time, then by when they were scheduled.
-type pacedHeap []*pacedWaiter
-
-func (h pacedHeap) Len() int { return len(h) }
-func (h pacedHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
-	}
-	return h[i].seq < h[j].seq
-}
-func (h pacedHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *pacedHeap) Push(x any) {
-	w := x.(*pacedWaiter)
-	w.index = len(*h)
-	*h = append(*h, w)
-}
-func (h *pacedHeap) Pop() any {
-	old := *h
-	w := old[len(old)-1]
-	old[len(old)-1] = nil
-	w.index = -1
-	*h = old[:len(old)-1]
-	return w
 }

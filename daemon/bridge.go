@@ -17,6 +17,7 @@ import (
 	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/geojson"
 )
 
 // bridge carries the controller's snapshots and events to the MQTT reporter
@@ -178,7 +179,7 @@ func (b *bridge) event(e fleet.Event) {
 	a := report.Alert{Time: e.Time, Kind: string(e.Kind), Severity: report.Severity(e.Severity), Text: e.Text,
 		Drone: e.Drone, Network: report.Network(e.Network)}
 	if d, ok := b.drone(e.Drone); ok && e.Drone != 0 {
-		a.Area, _ = json.Marshal(map[string]any{"type": "Point", "coordinates": []float64{d.Lon, d.Lat}})
+		a.Area, _ = json.Marshal(geojson.NewGeometry(orb.Point{d.Lon, d.Lat}))
 	}
 	if _, err := b.rep.Raise(a); err != nil {
 		b.log.Error("alert not raised", "kind", e.Kind, "err", err)
@@ -251,9 +252,7 @@ func (b *bridge) Teams() []api.Team {
 		if p.Point != nil {
 			t.Lon, t.Lat = p.Point[0], p.Point[1]
 		}
-		if len(p.Area) > 0 {
-			t.Area = &api.Polygon{Type: "Polygon", Coordinates: p.Area}
-		}
+		t.Area = api.NewPolygon(p.Area)
 		out = append(out, t)
 	}
 	return out

@@ -3,9 +3,9 @@ package report
 import (
 	"encoding/json"
 	"math"
-	"strconv"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 	"github.com/peterstace/simplefeatures/geom"
 )
@@ -60,55 +60,47 @@ func sfPolygon(p orb.Polygon) geom.Polygon {
 	return geom.NewPolygon(rings)
 }
 
-// geoJSON encodes a point, polygon or multipolygon as a GeoJSON geometry,
-// coordinates rounded to 1e-7 degree (about a centimetre). An empty
-// multipolygon encodes as one with no polygons.
+// geoJSON encodes a point, polygon or multipolygon as a GeoJSON geometry
+// (through orb/geojson), coordinates rounded to 1e-7 degree (about a
+// centimetre) and a coordinate that is not finite written as 0. An empty
+// multipolygon encodes as one with no polygons; any other geometry as nil.
 func geoJSON(g orb.Geometry) json.RawMessage {
-	b := make([]byte, 0, 256)
-	point := func(p orb.Point) {
-		b = append(b, '[')
-		b = strconv.AppendFloat(b, round7(finite(p[0])), 'f', -1, 64)
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, round7(finite(p[1])), 'f', -1, 64)
-		b = append(b, ']')
-	}
-	polygon := func(pg orb.Polygon) {
-		b = append(b, '[')
-		for i, r := range pg {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '[')
-			for j, p := range r {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				point(p)
-			}
-			b = append(b, ']')
-		}
-		b = append(b, ']')
-	}
 	switch g := g.(type) {
 	case orb.Point:
-		b = append(b, `{"type":"Point","coordinates":`...)
-		point(g)
+		return marshalGeometry(roundPoint(g))
 	case orb.Polygon:
-		b = append(b, `{"type":"Polygon","coordinates":`...)
-		polygon(g)
+		return marshalGeometry(roundPolygon(g))
 	case orb.MultiPolygon:
-		b = append(b, `{"type":"MultiPolygon","coordinates":[`...)
-		for i, pg := range g {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			polygon(pg)
+		m := make(orb.MultiPolygon, len(g))
+		for i, p := range g {
+			m[i] = roundPolygon(p)
 		}
-		b = append(b, ']')
-	default:
+		return marshalGeometry(m)
+	}
+	return nil
+}
+
+func marshalGeometry(g orb.Geometry) json.RawMessage {
+	b, err := json.Marshal(geojson.NewGeometry(g))
+	if err != nil { // cannot happen: the coordinates are finite
 		return nil
 	}
-	return append(b, '}')
+	return b
+}
+
+func roundPoint(p orb.Point) orb.Point { return orb.Point{finite(round7(p[0])), finite(round7(p[1]))} }
+
+// roundPolygon is a copy of p rounded, no ring nil (so none is written
+// as null).
+func roundPolygon(p orb.Polygon) orb.Polygon {
+	out := make(orb.Polygon, len(p))
+	for i, r := range p {
+		out[i] = make(orb.Ring, len(r))
+		for j, q := range r {
+			out[i][j] = roundPoint(q)
+		}
+	}
+	return out
 }
 
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aerocell/aerocell/clock"
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/aerocell/aerocell/internal/closetest"
+	"github.com/aerocell/aerocell/internal/geojsontest"
 	"github.com/aerocell/aerocell/report/outbox"
 	"github.com/aerocell/aerocell/report/topic"
 )
@@ -218,6 +219,13 @@ func TestCoveragePublishedOnChangeOnly(t *testing.T) {
 	if err := json.Unmarshal(p.payload, &c); err != nil || !p.retain || c.Networks[Private].Fraction != 0.9 ||
 		!strings.Contains(string(c.Networks[Private].Uncovered), `"MultiPolygon"`) {
 		t.Fatalf("coverage %s: %v", p.payload, err)
+	}
+	// What field teams read is GeoJSON orb/geojson reads back unchanged.
+	if g := geojsontest.Geometry(t, c.Networks[Private].Uncovered); !orb.Equal(g, orb.MultiPolygon{hole}) {
+		t.Fatalf("private uncovered reads back as %v", g)
+	}
+	if g := geojsontest.Geometry(t, c.Networks[Public].Uncovered); !orb.Equal(g, orb.MultiPolygon{}) {
+		t.Fatalf("public uncovered reads back as %v", g)
 	}
 	fx.clk.Advance(time.Minute)
 	fx.r.UpdateCoverage(covered(0.9, hole)) // same, later
@@ -480,5 +488,30 @@ func TestRaiseAndStatus(t *testing.T) {
 
 	if err := json.Unmarshal(will, &st); err != nil || st.State != "offline" || name != "aerocell/v1/inc1/status" {
 		t.Fatalf("will %s %s", name, will)
+	}
+}
+
+// TestGeoJSONRoundsAndReadsBack: the geometries report writes (coverage
+// gaps, alert areas, a team's position) are GeoJSON that orb/geojson
+// reads back unchanged, rounded to 1e-7 degree, a coordinate that is not
+// finite written as 0 and no ring as null.
+func TestGeoJSONRoundsAndReadsBack(t *testing.T) {
+	for _, c := range []struct {
+		in, want orb.Geometry
+	}{
+		{orb.Point{6.123456789, 45.000000049}, orb.Point{6.1234568, 45}},
+		{orb.Point{math.NaN(), math.Inf(1)}, orb.Point{0, 0}},
+		{hole, hole},
+		{orb.Polygon{nil}, orb.Polygon{{}}},
+		{orb.MultiPolygon{hole, hole}, orb.MultiPolygon{hole, hole}},
+		{orb.MultiPolygon(nil), orb.MultiPolygon{}},
+	} {
+		b := geoJSON(c.in)
+		if g := geojsontest.Geometry(t, b); !orb.Equal(g, c.want) {
+			t.Errorf("%v: %s reads back as %v, want %v", c.in, b, g, c.want)
+		}
+	}
+	if b := geoJSON(orb.LineString{{0, 0}, {1, 1}}); b != nil {
+		t.Errorf("a line: %s", b)
 	}
 }

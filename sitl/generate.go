@@ -13,6 +13,8 @@ import (
 
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/sim"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 )
 
 // Generated scenarios: how many at most, and the family's ranges.
@@ -79,12 +81,12 @@ func (g *generated) scenario() (string, []byte) {
 	toLL := func(p coverage.Point) (float64, float64) {
 		return coverage.Offset(lat, lon, p.Y, p.X)
 	}
-	coords := make([][2]float64, 0, len(ring)+1)
+	coords := make(orb.Ring, 0, len(ring)+1)
 	for _, p := range append(ring, ring[0]) {
 		la, lo := toLL(p)
-		coords = append(coords, [2]float64{math.Round(lo*1e6) / 1e6, math.Round(la*1e6) / 1e6})
+		coords = append(coords, orb.Point{math.Round(lo*1e6) / 1e6, math.Round(la*1e6) / 1e6})
 	}
-	area, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{coords}})
+	area, _ := json.Marshal(geojson.NewGeometry(orb.Polygon{coords}))
 
 	var b strings.Builder
 	dur := []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour}[g.rng.IntN(4)]

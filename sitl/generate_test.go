@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/internal/geojsontest"
 	"github.com/aerocell/aerocell/sim"
 )
 
@@ -110,8 +111,11 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
+// mustArea reads a generated area, checking first that it is GeoJSON
+// orb/geojson reads back unchanged.
 func mustArea(t *testing.T, b []byte) coverage.GeoMultiPolygon {
 	t.Helper()
+	geojsontest.Geometry(t, b)
 	a, err := coverage.ParseArea(b)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aerocell/aerocell/fleet"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -196,27 +197,16 @@ func (r *Report) write(dir string) error {
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), b, 0o644); err != nil {
 		return err
 	}
-	type feature struct {
-		Type       string         `json:"type"`
-		Properties map[string]int `json:"properties"`
-		Geometry   struct {
-			Type        string         `json:"type"`
-			Coordinates orb.LineString `json:"coordinates"`
-		} `json:"geometry"`
-	}
-	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: []feature{}}
+	fc := geojson.NewFeatureCollection()
 	ids := make([]int, 0, len(r.tracks))
 	for id := range r.tracks {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
 	for _, id := range ids {
-		f := feature{Type: "Feature", Properties: map[string]int{"drone": id}}
-		f.Geometry.Type, f.Geometry.Coordinates = "LineString", r.tracks[id]
-		fc.Features = append(fc.Features, f)
+		f := geojson.NewFeature(r.tracks[id])
+		f.Properties["drone"] = id
+		fc.Append(f)
 	}
 	tb, err := json.Marshal(fc)
 	if err != nil {

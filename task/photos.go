@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/coverage"
 )
@@ -34,8 +37,8 @@ func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
 	if err := checkCamera(cam); err != nil {
 		return nil, err
 	}
-	feats := make([]feature, 0, 2*len(photos))
-	fps := make([]feature, 0, len(photos))
+	fc := geojson.NewFeatureCollection()
+	fps := make([]*geojson.Feature, 0, len(photos))
 	for i, ph := range photos {
 		if err := checkPhoto(i, ph); err != nil {
 			return nil, err
@@ -48,29 +51,30 @@ func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
 		} else {
 			props["time"] = ph.Time.UTC().Format(time.RFC3339Nano)
 		}
-		feats = append(feats, feature{"Feature", geometry{"Point", ph.Pos}, props})
+		fc.Append(newFeature(orb.Point(ph.Pos), props))
 		fp, err := footprintFeature(i, ph, cam)
 		if err != nil {
 			return nil, err
 		}
 		fps = append(fps, fp)
 	}
-	return json.Marshal(featureCollection{"FeatureCollection", append(feats, fps...)})
+	fc.Features = append(fc.Features, fps...)
+	return json.Marshal(fc)
 }
 
 // footprintFeature is photo i's ground footprint as a Polygon feature
 // ("kind": "footprint", with seq); the photo is checked already.
-func footprintFeature(i int, ph Photo, cam airframe.Camera) (feature, error) {
+func footprintFeature(i int, ph Photo, cam airframe.Camera) (*geojson.Feature, error) {
 	f, err := newFrame(ph.Pos)
 	if err != nil {
-		return feature{}, fieldErr(fieldIndex("photos", i), "%v", err)
+		return nil, fieldErr(fieldIndex("photos", i), "%v", err)
 	}
-	ring := make([]LonLat, 0, 5)
+	ring := make(orb.Ring, 0, 5)
 	for _, c := range footprint(f, ph, cam) {
-		ring = append(ring, f.inv(c))
+		ring = append(ring, orb.Point(f.inv(c)))
 	}
 	ring = append(ring, ring[0])
-	return feature{"Feature", geometry{"Polygon", [][]LonLat{ring}}, map[string]any{"kind": "footprint", "seq": ph.Seq}}, nil
+	return newFeature(orb.Polygon{ring}, map[string]any{"kind": "footprint", "seq": ph.Seq}), nil
 }
 
 // PlanGeoJSON writes survey plan p of polygon ring, flown with camera
@@ -105,11 +109,12 @@ func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, pr
 	for k, v := range props {
 		area[k] = v
 	}
-	feats := make([]feature, 0, 1+len(p.Transects)+taken)
-	feats = append(feats, feature{"Feature", geometry{"Polygon", [][]LonLat{closed}}, area})
+	fc := geojson.NewFeatureCollection()
+	fc.Features = make([]*geojson.Feature, 0, 1+len(p.Transects)+taken)
+	fc.Append(newFeature(orb.Polygon{orbPoints(closed)}, area))
 	for i, tr := range p.Transects {
-		feats = append(feats, feature{"Feature", geometry{"LineString", []LonLat{tr.LeadIn, tr.Entry, tr.Exit, tr.LeadOut}},
-			map[string]any{"kind": "transect", "index": i, "photos": tr.Photos}})
+		fc.Append(newFeature(orb.LineString(orbPoints([]LonLat{tr.LeadIn, tr.Entry, tr.Exit, tr.LeadOut})),
+			map[string]any{"kind": "transect", "index": i, "photos": tr.Photos}))
 	}
 	for i, ph := range p.Photos[:taken] {
 		if err := checkPhoto(i, ph); err != nil {
@@ -119,27 +124,26 @@ func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, pr
 		if err != nil {
 			return nil, err
 		}
-		feats = append(feats, fp)
+		fc.Append(fp)
 	}
-	return json.Marshal(featureCollection{"FeatureCollection", feats})
+	return json.Marshal(fc)
 }
 
-// GeoJSON (RFC 7946) as the survey writes it. orb/geojson would do the
-// same but drags in the MongoDB driver for its BSON methods.
-type featureCollection struct {
-	Type     string    `json:"type"`
-	Features []feature `json:"features"`
+// newFeature is a GeoJSON feature of g with props (RFC 7946, written by
+// orb/geojson).
+func newFeature(g orb.Geometry, props map[string]any) *geojson.Feature {
+	f := geojson.NewFeature(g)
+	f.Properties = props
+	return f
 }
 
-type feature struct {
-	Type       string         `json:"type"`
-	Geometry   geometry       `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-}
-
-type geometry struct {
-	Type        string `json:"type"`
-	Coordinates any    `json:"coordinates"`
+// orbPoints is pts as orb points.
+func orbPoints(pts []LonLat) []orb.Point {
+	out := make([]orb.Point, len(pts))
+	for i, p := range pts {
+		out[i] = orb.Point(p)
+	}
+	return out
 }
 
 func checkPhoto(i int, ph Photo) error {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aerocell/aerocell/airframe"
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/internal/geojsontest"
+	"github.com/paulmach/orb"
 )
 
 func builtin(t testing.TB, name string) airframe.Airframe {
@@ -220,8 +222,11 @@ type geoJSON struct {
 	}
 }
 
+// readGeoJSON reads b as a map does, after checking that orb/geojson
+// reads it back to the same JSON.
 func readGeoJSON(t *testing.T, b []byte) geoJSON {
 	t.Helper()
+	geojsontest.FeatureCollection(t, b)
 	var fc geoJSON
 	if err := json.Unmarshal(b, &fc); err != nil {
 		t.Fatalf("%v: %.200s", err, b)
@@ -243,6 +248,9 @@ func TestSurveyGeoJSON(t *testing.T) {
 	fc := readGeoJSON(t, b)
 	if fc.Type != "FeatureCollection" || len(fc.Features) != 4 {
 		t.Fatalf("%s", b)
+	}
+	if g := geojsontest.FeatureCollection(t, b).Features[0].Geometry; g != orb.Point(centre) {
+		t.Fatalf("the first photo reads back as %v, want the point %v", g, centre)
 	}
 	p0 := fc.Features[0]
 	if p0.Geometry.Type != "Point" || p0.Properties["kind"] != "photo" || p0.Properties["time"] != "2026-12-03T12:00:00Z" ||

@@ -970,7 +970,22 @@
   }
 
   // ---- orders, each behind a confirmation ----
+  // The answer is taken when it is given (the form's submit, as the button
+  // is pressed), not from the dialog's close event: that event comes in a
+  // later task, and when the next order's dialog opens before it, the
+  // event would answer the new dialog with the old one's value and the
+  // old order would never be sent. The close event still answers a dialog
+  // closed another way (Escape) while no other has opened since.
+  let answerPending = null;
+  function answerConfirm(ok) {
+    const answer = answerPending;
+    answerPending = null;
+    if (answer) answer(ok);
+  }
+  $("confirm").querySelector("form").addEventListener("submit", (e) => answerConfirm(!!e.submitter && e.submitter.value === "ok"));
+  $("confirm").addEventListener("close", () => { if (!$("confirm").open) answerConfirm($("confirm").returnValue === "ok"); });
   function confirmOrder(title, text, opts) {
+    answerConfirm(false); // a dialog asked over before it was answered is a no
     return new Promise((resolve) => {
       const d = $("confirm");
       $("confirm-title").textContent = title;
@@ -979,8 +994,8 @@
       $("confirm-ok").className = (opts && opts.danger) ? "danger" : "primary";
       $("confirm-alt-row").hidden = !(opts && opts.alt);
       d.returnValue = "";
-      d.onclose = () => resolve(d.returnValue === "ok");
-      d.showModal();
+      answerPending = resolve;
+      if (!d.open) d.showModal();
       $("confirm-cancel").focus();
     });
   }
