@@ -204,7 +204,8 @@ func (v *vehicle) terrainUnder() (float64, bool) {
 // under the drone, as ArduPilot's waypoint controller offsets its target
 // by the terrain where the vehicle is: on the way and on station. Where
 // the data is missing (a grid block still on its way) the last target
-// stands. Any other order, or leaving phHold, ends it.
+// stands, and the drone waits for it (terrainScaler). Any other order, or
+// leaving phHold, ends it.
 func (v *vehicle) followTerrain() {
 	if !v.tTerrain {
 		return
@@ -221,10 +222,16 @@ func (v *vehicle) followTerrain() {
 // terrainScaler slows a copter following the terrain that falls behind its
 // target height, as AC_WPNav scales its advance along the track by the
 // vertical error over the terrain margin: full speed on target, stopped
-// (climbing where it is) at the margin below it.
+// (climbing where it is) at the margin below it. Where its grid has no
+// data under it (the next grid block on its way) it stops, as AC_WPNav
+// does not advance its target without a terrain offset, until the block
+// comes.
 func (v *vehicle) terrainScaler() float64 {
 	if !v.tTerrain {
 		return 1
+	}
+	if _, ok := v.terrainUnder(); !ok {
+		return 0
 	}
 	return clamp(1-(v.tAlt-v.alt)/terrainMarginM, 0, 1)
 }
