@@ -5,14 +5,13 @@ import (
 	"testing"
 )
 
-func benchPlace(b *testing.B, areaKm2, r float64) {
-	area := blob(areaKm2, 1)
+func benchPlace(b *testing.B, o PlaceOptions) {
 	b.ReportAllocs()
 	var n int
 	var f float64
 	cpu0 := cpuTime()
 	for b.Loop() {
-		pl, err := Place(PlaceOptions{Area: area, RadiusM: r})
+		pl, err := Place(o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -29,11 +28,22 @@ func benchPlace(b *testing.B, areaKm2, r float64) {
 
 // BenchmarkPlace500km2 is the fewest-drones plan of a 500 km^2 area at
 // r = 2 km (about 45 drones).
-func BenchmarkPlace500km2(b *testing.B) { benchPlace(b, 500, 2000) }
+func BenchmarkPlace500km2(b *testing.B) {
+	benchPlace(b, PlaceOptions{Area: blob(500, 1), RadiusM: 2000})
+}
 
 // BenchmarkPlace10000km2 is the fewest-drones plan of a 10,000 km^2 area at
 // r = 2 km (about 900 drones).
-func BenchmarkPlace10000km2(b *testing.B) { benchPlace(b, 10000, 2000) }
+func BenchmarkPlace10000km2(b *testing.B) {
+	benchPlace(b, PlaceOptions{Area: blob(10000, 1), RadiusM: 2000})
+}
+
+// BenchmarkPlaceStrip is the fewest-drones plan of the 80 km x 3 km strip
+// at r = 6 km covered whole (7 drones), the case settle was made for.
+func BenchmarkPlaceStrip(b *testing.B) {
+	area := loadRegion(b, "../examples/areas/coastal-strip.geojson").Area
+	benchPlace(b, PlaceOptions{Area: area, RadiusM: 6000, Target: 1})
+}
 
 // BenchmarkSharedAreas plans every sample area at 2 km and 6 km and reports
 // the drone count, the best clipped hexagonal lattice (complete, and pruned

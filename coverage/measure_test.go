@@ -103,3 +103,34 @@ func TestMeasureAgreesWithOverlay(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureWholeIsOne: an area its disks cover whole measures exactly 1,
+// so that a target of 100% can be met (the sums of covered and total
+// length used to round apart, to 1 - 3e-16).
+func TestMeasureWholeIsOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i := 0; i < 20; i++ {
+		var ring Ring
+		n := 5 + rng.IntN(20)
+		for k := 0; k < n; k++ {
+			s, c := math.Sincos(2 * math.Pi * (float64(k) + 0.8*rng.Float64()) / float64(n))
+			d := 1000 + 9000*rng.Float64()
+			ring = append(ring, Point{X: d * c, Y: d * s})
+		}
+		area, err := MultiPolygon{{ring}}.Normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A hexagonal lattice of 3 km cells over the whole box.
+		var disks []Disk
+		for row := 0; row <= 6; row++ {
+			x0 := -12_000 + float64(row%2)*1500*math.Sqrt(3)
+			for x := x0; x <= 12_000; x += 3000 * math.Sqrt(3) {
+				disks = append(disks, Disk{C: Point{X: x, Y: -13_500 + 4500*float64(row)}, R: 3000})
+			}
+		}
+		if m := Measure(area, disks); m.Fraction != 1 {
+			t.Errorf("area %d covered whole measures %v, want 1", i, m.Fraction)
+		}
+	}
+}

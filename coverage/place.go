@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DefaultTarget is the default covered fraction in fewest-drones mode.
@@ -203,13 +204,13 @@ func place(ctx context.Context, o PlaceOptions) (Placement, error) {
 	if o.Tethered {
 		return placeTethered(o, p, out)
 	}
-	// A quick lattice search for the start; BestLattice searches more.
-	rot, off := 6, 3
-	if est := out.LowerBound; est > 150 {
-		rot, off = 2, 2
-	}
+	// The lattice bound, as BestLattice has it, and the placer's start.
 	var start []Disk
-	out.Lattice, start = bestLattice(p, o, r, rot, off)
+	sg, bg := latticeGrids(out.LowerBound)
+	if o.Drones > 0 {
+		bg = sg // reported only: the quick search is enough
+	}
+	out.Lattice, start = bestLattice(p, o, r, sg, bg)
 	var disks []Disk
 	if o.Drones > 0 {
 		disks = placeN(o, p)
@@ -284,67 +285,142 @@ func movableDisks(p *placer) []Disk {
 	return out
 }
 
+// latticeGrid is a search grid of lattice placements: rot rotations over
+// the lattice's 60 degrees of symmetry and off x off offsets.
+type latticeGrid struct{ rot, off int }
+
+// latticeGrids are the lattice search grids for an area needing
+// lowerBound cells: the placer's start (as the placer was tuned on) and the
+// bound (BestLattice's, which the placer never exceeds). The bound's grid
+// holds the start's. The search costs a pruned lattice per point, each in
+// proportion to the area: the bound's grid is finer where that is cheap.
+func latticeGrids(lowerBound float64) (start, bound latticeGrid) {
+	switch {
+	case lowerBound <= 60:
+		return latticeGrid{6, 3}, latticeGrid{12, 6}
+	case lowerBound <= 150:
+		return latticeGrid{6, 3}, latticeGrid{12, 3}
+	case lowerBound <= 300:
+		return latticeGrid{2, 2}, latticeGrid{6, 2}
+	}
+	return latticeGrid{2, 2}, latticeGrid{2, 2}
+}
+
+// points lists the grid's lattice placements (rotation, offsets) in search
+// order.
+func (g latticeGrid) points() [][3]float64 {
+	var out [][3]float64
+	for ri := 0; ri < g.rot; ri++ {
+		for oi := 0; oi < g.off; oi++ {
+			for oj := 0; oj < g.off; oj++ {
+				out = append(out, [3]float64{float64(ri) * (math.Pi / 3) / float64(g.rot), float64(oi) / float64(g.off), float64(oj) / float64(g.off)})
+			}
+		}
+	}
+	return out
+}
+
 // bestLattice searches rotations and offsets of the sqrt(3) r lattice for
 // the fewest clipped disks that reach the target, pruning disks that only
 // cover what others cover too (the lattice is then no longer complete, but
-// it is the fairest lattice baseline for a partial target). Each rotation
-// also tries the lattice with a cell on the area's centroid, which alone
-// may cover a compact area that the grid of offsets needs two cells for:
-// it enters the bound (the result) but not the placer's start (start),
-// which stays the best of the grid of offsets, as the placer was tuned on.
-func bestLattice(p *placer, o PlaceOptions, r float64, rot, off int) (bound Lattice, start []Disk) {
+// it is the fairest lattice baseline for a partial target). The bound
+// (the result) is the best over both grids, and over the lattice with a
+// cell on the area's centroid at each rotation, which alone may cover a
+// compact area that the grid of offsets needs two cells for. The placer's
+// start (start) stays the best of the start grid, as the placer was tuned
+// on. Each placement both grids share is tried once.
+func bestLattice(p *placer, o PlaceOptions, r float64, sg, bg latticeGrid) (bound Lattice, start []Disk) {
 	s := math.Sqrt(3) * r
-	grid := Lattice{Drones: math.MaxInt}
-	centred := Lattice{Drones: math.MaxInt}
-	var gridCov, centredCov float64
+	type scored struct {
+		l Lattice
+		f float64 // sampled fraction
+	}
+	better := func(a, b scored) bool {
+		return a.l.Drones < b.l.Drones || (a.l.Drones == b.l.Drones && a.f > b.f)
+	}
+	// The sampled counts only rank the lattices: the few best are then
+	// made exact (latticeExact), which may add cells back, and compared.
+	keepN := 4
+	if bg.rot < 12 {
+		keepN = 1
+	}
+	first := scored{l: Lattice{Drones: math.MaxInt}}
+	var best []scored
 	clipped := math.MaxInt
-	try := func(th, ox, oy float64, best *Lattice, bestCov *float64) {
-		cs := p.hexLattice(s, th, ox, oy, r)
-		if c := clippedCount(p, s, th, ox, oy, r); c < clipped {
+	try := func(th, ox, oy float64) scored {
+		cs, grazing := latticeCells(p, s, th, ox, oy, r)
+		if c := len(cs) + grazing; c < clipped {
 			clipped = c
 		}
 		load(p, o.Fixed, disksOf(cs, r))
 		p.pruneTo(o.Target)
-		n := len(p.disks) - len(o.Fixed)
-		f := p.fraction()
-		if n < best.Drones || (n == best.Drones && f > *bestCov) {
-			*best = Lattice{Drones: n, RotationDeg: th * 180 / math.Pi, Offset: [2]float64{ox, oy}, Disks: movableDisks(p)}
-			*bestCov = f
+		l := Lattice{Drones: len(p.disks) - len(o.Fixed), RotationDeg: th * 180 / math.Pi, Offset: [2]float64{ox, oy}, Disks: movableDisks(p)}
+		return scored{l, p.fraction()}
+	}
+	keep := func(c scored) {
+		k := len(best)
+		for k > 0 && better(c, best[k-1]) {
+			k--
+		}
+		if k < keepN {
+			best = slices.Insert(best, k, c)
+			best = best[:min(len(best), keepN)]
 		}
 	}
-	for ri := 0; ri < rot && !p.stopped(); ri++ {
-		th := float64(ri) * (math.Pi / 3) / float64(rot)
-		for oi := 0; oi < off && !p.stopped(); oi++ {
-			for oj := 0; oj < off && !p.stopped(); oj++ {
-				try(th, float64(oi)/float64(off), float64(oj)/float64(off), &grid, &gridCov)
-			}
+	same := func(a, b [3]float64) bool {
+		return math.Abs(a[0]-b[0]) < 1e-9 && math.Abs(a[1]-b[1]) < 1e-9 && math.Abs(a[2]-b[2]) < 1e-9
+	}
+	quick := sg.points()
+	for _, q := range quick {
+		if p.stopped() {
+			break
 		}
-		if !p.stopped() {
-			c := p.centredOffset(s, th)
-			try(th, c[0], c[1], &centred, &centredCov)
+		c := try(q[0], q[1], q[2])
+		if better(c, first) {
+			first = c
+		}
+		keep(c)
+	}
+	rots := map[float64]bool{}
+	for _, q := range bg.points() {
+		if p.stopped() {
+			break
+		}
+		if !rots[q[0]] {
+			rots[q[0]] = true
+			off := p.centredOffset(s, q[0])
+			keep(try(q[0], off[0], off[1]))
+		}
+		if !slices.ContainsFunc(quick, func(x [3]float64) bool { return same(x, q) }) {
+			keep(try(q[0], q[1], q[2]))
 		}
 	}
-	p.latticeExact(o, s, r, &grid)
-	bound = grid
-	if centred.Drones < grid.Drones {
-		p.latticeExact(o, s, r, &centred)
-		if centred.Drones < grid.Drones {
-			bound = centred
+	p.latticeExact(o, s, r, &first.l)
+	bound = first.l
+	for _, c := range best {
+		if c.l.RotationDeg == first.l.RotationDeg && c.l.Offset == first.l.Offset || c.l.Drones >= bound.Drones {
+			continue
+		}
+		p.latticeExact(o, s, r, &c.l)
+		if c.l.Drones < bound.Drones || (c.l.Drones == bound.Drones && c.l.Coverage.Fraction > bound.Coverage.Fraction) {
+			bound = c.l
 		}
 	}
 	bound.Clipped = clipped
-	return bound, grid.Disks
+	return bound, first.l.Disks
 }
 
 // latticeExact makes sure the exact figure of a pruned lattice holds (the
 // pruning works on samples) by adding back lattice disks, most useful
-// first, if it does not.
+// first, if it does not. The disks it may add back include those that
+// only graze the area between samples: without them a target of 100% may
+// be out of reach (a strip at 45 degrees ended at 99.7%).
 func (p *placer) latticeExact(o PlaceOptions, s, r float64, best *Lattice) {
 	if best.Drones == math.MaxInt {
 		best.Drones = 0
 		return
 	}
-	all := p.hexLattice(s, best.RotationDeg*math.Pi/180, best.Offset[0], best.Offset[1], r)
+	all := clippedLattice(p, s, best.RotationDeg*math.Pi/180, best.Offset[0], best.Offset[1], r)
 	for !p.stopped() {
 		m := Measure(o.Area, append(append([]Disk(nil), o.Fixed...), best.Disks...))
 		best.Coverage = m
@@ -392,18 +468,47 @@ func (p *placer) centredOffset(s, theta float64) [2]float64 {
 	return [2]float64{ox - math.Floor(ox), oy - math.Floor(oy)}
 }
 
-// clippedCount counts the cells of a lattice whose disk meets the area:
+// clippedLattice is the cells of a lattice whose disk meets the area:
 // those that reach a sample, plus those that only graze the boundary
-// between samples (an edge closer than r).
-func clippedCount(p *placer, s, th, ox, oy, r float64) int {
-	n := 0
+// between samples (an edge closer than r). Together they cover the area.
+func clippedLattice(p *placer, s, th, ox, oy, r float64) []Point {
+	var out []Point
 	for _, c := range p.latticePoints(s, th, ox, oy, r) {
-		d := Disk{C: c, R: r}
-		if p.touches(d) || p.reg.contains(c) || distToSegments(p.reg.segs, c) < r {
-			n++
+		if p.touches(Disk{C: c, R: r}) || grazes(p, c, r) {
+			out = append(out, c)
 		}
 	}
-	return n
+	return out
+}
+
+// latticeCells is hexLattice (the cells that reach a sample) and the count
+// of the cells that only graze the area, in one pass over the lattice.
+func latticeCells(p *placer, s, th, ox, oy, r float64) (touching []Point, grazing int) {
+	for _, c := range p.latticePoints(s, th, ox, oy, r) {
+		switch {
+		case p.touches(Disk{C: c, R: r}):
+			touching = append(touching, c)
+		case grazes(p, c, r):
+			grazing++
+		}
+	}
+	return touching, grazing
+}
+
+// grazes reports whether a disk of radius r at c meets the area although
+// it reaches no sample.
+func grazes(p *placer, c Point, r float64) bool {
+	ix := p.reg
+	switch {
+	case ix.contains(c):
+		return true
+	case c.X < ix.lo.X-r || c.Y < ix.lo.Y-r || c.X > ix.hiBound.X+r || c.Y > ix.hiBound.Y+r:
+		return false // farther than r from the area's bounds
+	case c.X >= ix.lo.X && c.Y >= ix.lo.Y && c.X <= ix.hiBound.X && c.Y <= ix.hiBound.Y &&
+		float64(ix.clear[ix.row(c.Y)*ix.nx+ix.col(c.X)]-1)*ix.cell > r:
+		return false // no edge within r (the index's distance transform)
+	}
+	return distToSegments(ix.segs, c) < r
 }
 
 func distToSegments(segs []segment, c Point) float64 {
@@ -416,9 +521,12 @@ func distToSegments(segs []segment, c Point) float64 {
 
 // BestLattice is the baseline: the best clipped hexagonal lattice of
 // spacing sqrt(3) r over 12 rotations (every 5 degrees of the lattice's 60
-// degree symmetry) and 6 x 6 offsets, each lattice clipped to the cells that
-// touch the area and then pruned, weakest cell first, while the target still
-// holds. Its coverage is measured exactly. Fixed cells count as covered.
+// degree symmetry) and 6 x 6 offsets (coarser grids for areas needing more
+// than 60 cells, see latticeGrids), and with a cell on the area's centroid
+// at each rotation; each lattice clipped to the cells that touch the area
+// and then pruned, weakest cell first, while the target still holds. Its
+// coverage is measured exactly. Fixed cells count as covered. It is the
+// bound Place keeps to in fewest mode (Placement.Lattice).
 func BestLattice(area MultiPolygon, r, target float64, fixed []Disk) Lattice {
 	return bestLatticeContext(context.Background(), area, r, target, fixed)
 }
@@ -432,11 +540,8 @@ func bestLatticeContext(ctx context.Context, area MultiPolygon, r, target float6
 	h := sampleSpacing(area.Area(), r)
 	p := newPlacer(area, newRegionIndex(area, h), h, 1)
 	p.ctx = ctx
-	rot, off := 12, 6
-	if area.Area()/(math.Pi*r*r) > 300 {
-		rot, off = 4, 3
-	}
-	l, _ := bestLattice(p, PlaceOptions{Area: area, RadiusM: r, Target: target, Fixed: fixed}, r, rot, off)
+	sg, bg := latticeGrids(area.Area() / (math.Pi * r * r))
+	l, _ := bestLattice(p, PlaceOptions{Area: area, RadiusM: r, Target: target, Fixed: fixed}, r, sg, bg)
 	return l
 }
 
@@ -447,9 +552,12 @@ func pushOutIfInside(p *placer, c Point) Point {
 	return c
 }
 
+// containsDisk reports whether one of ds is centred within a metre of c:
+// a lattice rebuilt from its rotation in degrees puts its points a few
+// nanometres off the first build's, and they are the same cells.
 func containsDisk(ds []Disk, c Point) bool {
 	for _, d := range ds {
-		if d.C == c {
+		if d.C.dist2(c) < 1 {
 			return true
 		}
 	}
@@ -549,6 +657,62 @@ func optimiseWithDemand(p *placer, o PlaceOptions, rounds, iters int) {
 	}
 }
 
+// settleMargins are the fractions of the radius by which settle shrinks
+// the movable disks, smallest first.
+var settleMargins = [...]float64{0.01, 0.03}
+
+// settleSlack is how far below the target a layout may end for settle to
+// try it: farther off, a margin cannot close the gaps. settleMaxDisks is
+// the largest layout it tries: in big ones a sliver is one drone among
+// hundreds, not worth two more descents of the whole layout.
+const (
+	settleSlack    = 0.002
+	settleMaxDisks = 60
+)
+
+// settle is the second chance of a layout that ends just short of the
+// target. Gradient ascent reaches full cover only in the limit: its last
+// gaps are slivers between circles, thinner than the spacing of the
+// gradient's circle points and of the samples, so it stops a hair short
+// (seven 6 km cells on an 80 km x 3 km strip, which cover it with 1.3 km to
+// spare, end at 99.9996%). Optimised again with every movable disk shrunk
+// by a small margin, the disks spread until the shrunk ones meet, and the
+// real ones then overlap where they met. The layout in p is the one tried;
+// settle returns the first feasible one, or false.
+func settle(p *placer, o PlaceOptions, iters int) ([]Disk, bool) {
+	if len(p.disks)-len(o.Fixed) > settleMaxDisks {
+		return nil, false
+	}
+	if f := measure(o.Area, append(append([]Disk(nil), o.Fixed...), allMovable(p, len(o.Fixed))...), true).Fraction; f < o.Target-settleSlack {
+		return nil, false
+	}
+	base := append([]Disk(nil), p.disks...)
+	for _, m := range settleMargins {
+		if p.stopped() {
+			break
+		}
+		copy(p.disks, base)
+		for i := range p.disks {
+			if p.movable[i] {
+				p.disks[i].R *= 1 - m
+			}
+		}
+		p.descend(iters, 0.05, 0.002)
+		for i := range p.disks {
+			if p.movable[i] {
+				p.disks[i].R = base[i].R
+			}
+		}
+		p.rebuild()
+		if cand := allMovable(p, len(o.Fixed)); feasible(o, cand) {
+			return cand, true
+		}
+	}
+	copy(p.disks, base)
+	p.rebuild()
+	return nil, false
+}
+
 func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 	best := append([]Disk(nil), lattice...)
 	// The lattice might miss demand points: add disks on them.
@@ -600,6 +764,10 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 			best = cand
 			return true
 		}
+		if cand, ok := settle(p, o, iters); ok {
+			best = cand
+			return true
+		}
 		return false
 	}
 	big := len(best) > 60
@@ -628,6 +796,8 @@ func placeFewest(o PlaceOptions, p *placer, lattice []Disk) []Disk {
 				load(p, o.Fixed, disksOf(p.kmeansInit(n, 12), o.RadiusM))
 				optimiseWithDemand(p, o, rounds, iters)
 				if cand := movableDisks(p); feasible(o, cand) {
+					best, ok = cand, true
+				} else if cand, settled := settle(p, o, iters); settled {
 					best, ok = cand, true
 				}
 			}

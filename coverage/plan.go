@@ -277,7 +277,11 @@ func (reg *Region) plan(ctx context.Context, req Request) (*Plan, error) {
 			return nil, err
 		}
 		disks, sites, planR, lowerBound = pl.Disks, pl.Site, o.RadiusM, pl.LowerBound
-		if req.CompareLattice && !tethered {
+		switch {
+		case !req.CompareLattice || tethered:
+		case o.Drones == 0:
+			lat = &pl.Lattice // BestLattice's, which the placer kept to
+		default:
 			l := bestLatticeContext(ctx, reg.Area, o.RadiusM, target, nil)
 			lat = &l
 		}

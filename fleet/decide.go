@@ -1022,11 +1022,7 @@ func (l *loop) gotoStation(d *drone, st *Station, alt float64) {
 	if !fresh && !stale {
 		return
 	}
-	d.gotoTarget, d.gotoAt = target, l.clk.Now()
-	l.startOp(d, "go to station "+st.ID, nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
-		return link.GoTo(ctx, id, target[0], target[1], target[2])
-	})
-	l.onFail(d, func() { d.gotoAt = time.Time{} })
+	l.goToOp(d, "go to station "+st.ID, target, l.stationTerrainAGL(d, st, target, alt))
 }
 
 // onFail arranges for fn to run if d's current command sequence fails.

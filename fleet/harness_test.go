@@ -46,6 +46,9 @@ type rigOptions struct {
 	linkLoss time.Duration
 	// radio, when set, wraps the link the controller talks through.
 	radio func(*mavlink.Station) MAVLink
+	// linkTerrain, when set, is the DEM the link answers the drones'
+	// terrain requests from (mavlink.Config.Terrain).
+	linkTerrain mavlink.Terrain
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -65,6 +68,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		Endpoints:       []string{"udpin:127.0.0.1:0"},
 		Clock:           clk,
 		LinkLossTimeout: o.linkLoss,
+		Terrain:         o.linkTerrain,
 	})
 	if err != nil {
 		t.Fatal(err)

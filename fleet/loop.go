@@ -126,6 +126,10 @@ type drone struct {
 	homewardFailed bool
 	// floors are the last homeward floors worked out (homeward.go).
 	floors [4]floorMemo
+	// gotoTerrain: the last go-to was sent in the terrain frame
+	// (goToOp); noTerrainUntil: none is sent before (one failed).
+	gotoTerrain    bool
+	noTerrainUntil time.Time
 	// flew and landedAt: the drone was seen in the air, and when it was
 	// last seen come down (the crew's battery swap runs from then).
 	flew     bool
@@ -544,7 +548,7 @@ func (l *loop) atStation(d *drone, st *Station) bool {
 		tol = 600
 	}
 	return distanceM(d.tel.Lat, d.tel.Lon, st.Lat, st.Lon) <= tol &&
-		math.Abs(d.tel.AltRel-l.targetAlt(d, st)) <= math.Max(5, 0.05*st.AltM)
+		l.stationHeightOff(d, st) <= math.Max(5, 0.05*st.AltM)
 }
 
 // linkEvent handles a link event; it reports whether the fleet must be

@@ -12,13 +12,18 @@ import (
 )
 
 // Flight over terrain (Config.Terrain). A station's AltM is its height above
-// the ground under it; the autopilot is sent altitudes relative to its home
-// (ArduPilot's GUIDED frame, MAV_FRAME_GLOBAL_RELATIVE_ALT), so the altitude
-// sent is the station's ground plus AltM minus the home's altitude, the
-// home as the drone reports it in HOME_POSITION. Every route is sampled
-// over the DEM for the airframe's terrain clearance: a transit climbs over
-// a ridge in the way first, within its ceiling, and an order below the
-// clearance is refused. A crash the autopilot reports fails the drone.
+// the ground under it. A drone whose autopilot holds terrain data where it
+// is (its TERRAIN_REPORT: terrain under it, no block pending) is sent its
+// station in the terrain frame (MAV_FRAME_GLOBAL_TERRAIN_ALT_INT, AltM
+// itself), so that its autopilot holds that height over the ground on the
+// way and on station (stationTerrainAGL). Otherwise, and for every other
+// order, altitudes go relative to its home (ArduPilot's GUIDED frame,
+// MAV_FRAME_GLOBAL_RELATIVE_ALT): the station's ground plus AltM minus the
+// home's altitude, the home as the drone reports it in HOME_POSITION. Every
+// route is sampled over the DEM for the airframe's terrain clearance: a
+// transit climbs over a ridge in the way first, within its ceiling, and an
+// order below the clearance is refused. A crash the autopilot reports
+// fails the drone.
 
 // routeStepM is the spacing of the ground samples along a route: finer than
 // an SRTM1 cell (30 m), so no ridge between two samples is missed by more
@@ -249,11 +254,7 @@ func (l *loop) climbForHome(d *drone) bool {
 		// climbing, unless for twice as long as a climb from home takes
 		return l.clk.Since(d.gotoAt) < time.Minute+time.Duration(2*target[2]/d.profile.ClimbMS*float64(time.Second))
 	}
-	d.gotoTarget, d.gotoAt = target, l.clk.Now()
-	l.startOp(d, "climb over the ridge on the way home", nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
-		return link.GoTo(ctx, id, target[0], target[1], target[2])
-	})
-	l.onFail(d, func() { d.gotoAt = time.Time{} })
+	l.goToOp(d, "climb over the ridge on the way home", target, math.NaN())
 	return true
 }
 
@@ -303,4 +304,75 @@ func (l *loop) failCrashed(d *drone) {
 		return
 	}
 	l.failDrone(d, "crashed: "+why, EventDroneCrashed, fmt.Sprintf("drone %d crashed at %.5f,%.5f: %s", d.id, d.tel.Lat, d.tel.Lon, why))
+}
+
+// terrainFrameLink is what a link offers to fly a station in the terrain
+// frame; *mavlink.Station is one. Over a link without it (a test's radio)
+// every order goes relative to home.
+type terrainFrameLink interface {
+	// GoToTerrain is GoTo at aboveGround metres above the terrain
+	// (MAV_FRAME_GLOBAL_TERRAIN_ALT_INT).
+	GoToTerrain(ctx context.Context, id mavlink.VehicleID, lat, lon, aboveGround float64) error
+}
+
+var _ terrainFrameLink = (*mavlink.Station)(nil)
+
+// terrainFrameRetry is how long a drone whose autopilot failed a
+// terrain-frame order (it lost its terrain data) is sent relative to home.
+const terrainFrameRetry = time.Minute
+
+// stationTerrainAGL is the height above the ground at which d is sent to st
+// in the terrain frame, or NaN to send it target, relative to home. The
+// terrain frame only for the station itself at its height (target is not
+// a climb over a ridge, see transitTarget), with the controller's DEM (its
+// clearance checks), over a link that can send it, to a free-flying drone
+// (a tether's reach is reckoned from its winch), whose autopilot reports
+// terrain under it with no block pending, and whose height on the way,
+// following the ground over the route's highest point, stays within its
+// ceiling above home.
+func (l *loop) stationTerrainAGL(d *drone, st *Station, target [3]float64, alt float64) float64 {
+	t := d.tel.Terrain
+	if _, ok := l.cfg.MAVLink.(terrainFrameLink); !ok || l.cfg.Terrain == nil || d.profile.Tethered() ||
+		!t.Set || t.Spacing == 0 || t.Pending > 0 || l.clk.Now().Before(d.noTerrainUntil) ||
+		target != [3]float64{st.Lat, st.Lon, alt} {
+		return math.NaN()
+	}
+	agl := l.stationAGL(d, st)
+	need, _, err := l.routeNeed(d, st.Lat, st.Lon)
+	if err != nil || need-d.profile.Air.TerrainClearanceM+agl > d.profile.CeilingM {
+		return math.NaN()
+	}
+	return agl
+}
+
+// goToOp starts the order flying d to target (its altitude relative to
+// home) or, when agl is a number, to its position agl metres above the
+// terrain. A terrain-frame order that fails leaves the next ones relative
+// to home for terrainFrameRetry.
+func (l *loop) goToOp(d *drone, what string, target [3]float64, agl float64) {
+	terrain := !math.IsNaN(agl)
+	d.gotoTarget, d.gotoAt, d.gotoTerrain = target, l.clk.Now(), terrain
+	l.startOp(d, what, nil, func(ctx context.Context, link MAVLink, id mavlink.VehicleID) error {
+		if tl, ok := link.(terrainFrameLink); ok && terrain {
+			return tl.GoToTerrain(ctx, id, target[0], target[1], agl)
+		}
+		return link.GoTo(ctx, id, target[0], target[1], target[2])
+	})
+	l.onFail(d, func() {
+		d.gotoAt = time.Time{}
+		if terrain {
+			d.noTerrainUntil = l.clk.Now().Add(terrainFrameRetry)
+		}
+	})
+}
+
+// stationHeightOff is how far d is from st's height: above the terrain as
+// its autopilot reports it when d was sent there in the terrain frame (its
+// terrain data and the DEM differ by a few metres on a slope), relative to
+// home otherwise.
+func (l *loop) stationHeightOff(d *drone, st *Station) float64 {
+	if t := d.tel.Terrain; d.gotoTerrain && t.Set && t.Spacing > 0 {
+		return math.Abs(t.AboveM - l.stationAGL(d, st))
+	}
+	return math.Abs(d.tel.AltRel - l.targetAlt(d, st))
 }

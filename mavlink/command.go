@@ -216,17 +216,31 @@ func (s *Station) Takeoff(ctx context.Context, id VehicleID, altRel float64) err
 // MAV_CMD_DO_REPOSITION; a vehicle that does not support it gets a
 // SET_POSITION_TARGET_GLOBAL_INT in GUIDED mode instead.
 func (s *Station) GoTo(ctx context.Context, id VehicleID, lat, lon, altRel float64) error {
+	return s.goTo(ctx, id, lat, lon, altRel, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT)
+}
+
+// GoToTerrain is GoTo at aboveGround metres above the terrain
+// (MAV_FRAME_GLOBAL_TERRAIN_ALT_INT): the autopilot holds that height over
+// the ground from its own terrain data, on the way and on station. Only
+// for a vehicle that holds terrain data where it is (its TERRAIN_REPORT):
+// without it ArduPilot fails DO_REPOSITION (ErrFailed) and ignores
+// SET_POSITION_TARGET_GLOBAL_INT.
+func (s *Station) GoToTerrain(ctx context.Context, id VehicleID, lat, lon, aboveGround float64) error {
+	return s.goTo(ctx, id, lat, lon, aboveGround, common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT)
+}
+
+func (s *Station) goTo(ctx context.Context, id VehicleID, lat, lon, alt float64, fr common.MAV_FRAME) error {
 	if err := s.guided(ctx, id); err != nil {
 		return err
 	}
 	_, err := s.Send(ctx, id, Command{
 		Command: common.MAV_CMD_DO_REPOSITION, Int: true,
-		Frame:  common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
+		Frame:  fr,
 		Params: [7]float32{-1, float32(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE), 0, float32(math.NaN())},
-		X:      int32(math.Round(lat * 1e7)), Y: int32(math.Round(lon * 1e7)), Z: float32(altRel),
+		X:      int32(math.Round(lat * 1e7)), Y: int32(math.Round(lon * 1e7)), Z: float32(alt),
 	})
 	if errors.Is(err, ErrUnsupported) {
-		return s.SetPositionTarget(ctx, id, lat, lon, altRel)
+		return s.positionTarget(ctx, id, lat, lon, alt, fr)
 	}
 	return err
 }
@@ -235,6 +249,10 @@ func (s *Station) GoTo(ctx context.Context, id VehicleID, lat, lon, altRel float
 // altitude above home). The message has no acknowledgement: a nil error
 // means it was queued on the vehicle's link.
 func (s *Station) SetPositionTarget(ctx context.Context, id VehicleID, lat, lon, altRel float64) error {
+	return s.positionTarget(ctx, id, lat, lon, altRel, common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT)
+}
+
+func (s *Station) positionTarget(ctx context.Context, id VehicleID, lat, lon, alt float64, fr common.MAV_FRAME) error {
 	v := s.vehicle(id)
 	if v == nil {
 		return &CommandError{Vehicle: id, Err: ErrUnknownVehicle}
@@ -249,8 +267,8 @@ func (s *Station) SetPositionTarget(ctx context.Context, id VehicleID, lat, lon,
 		common.POSITION_TARGET_TYPEMASK_YAW_IGNORE | common.POSITION_TARGET_TYPEMASK_YAW_RATE_IGNORE
 	m := &common.MessageSetPositionTargetGlobalInt{
 		TargetSystem: id.SysID, TargetComponent: id.CompID,
-		CoordinateFrame: common.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, TypeMask: positionOnly,
-		LatInt: int32(math.Round(lat * 1e7)), LonInt: int32(math.Round(lon * 1e7)), Alt: float32(altRel),
+		CoordinateFrame: fr, TypeMask: positionOnly,
+		LatInt: int32(math.Round(lat * 1e7)), LonInt: int32(math.Round(lon * 1e7)), Alt: float32(alt),
 	}
 	if err := p.send(ctx, outItem{msg: m}, s.cfg.CommandTimeout); err != nil {
 		return &CommandError{Vehicle: id, Err: ErrQueueFull, cause: err}

@@ -34,7 +34,8 @@ type fakeVehicle struct {
 	armed    bool
 	mode     uint32
 	lat, lon float64
-	alt      float64 // relative, metres
+	alt      float64          // relative, metres
+	frame    common.MAV_FRAME // of alt, as the last go-to sent it
 	target   *LatLon
 	battery  int8
 	result   map[common.MAV_CMD]common.MAV_RESULT // forced answers
@@ -244,12 +245,12 @@ func (f *fakeVehicle) handle(m message.Message) {
 		f.command(m.Command, [7]float32{m.Param1, m.Param2, m.Param3, m.Param4, float32(m.X) / 1e7, float32(m.Y) / 1e7, m.Z})
 		if m.Command == common.MAV_CMD_DO_REPOSITION {
 			f.target = &LatLon{float64(m.X) / 1e7, float64(m.Y) / 1e7}
-			f.alt = float64(m.Z)
+			f.alt, f.frame = float64(m.Z), m.Frame
 		}
 	case *common.MessageSetPositionTargetGlobalInt:
 		if me(m.TargetSystem, m.TargetComponent) && f.mode == 4 {
 			f.target = &LatLon{float64(m.LatInt) / 1e7, float64(m.LonInt) / 1e7}
-			f.alt = float64(m.Alt)
+			f.alt, f.frame = float64(m.Alt), m.CoordinateFrame
 		}
 	case *common.MessageTerrainData:
 		f.terrainData = append(f.terrainData, m)

@@ -26,6 +26,7 @@ func (v *vehicle) step() {
 	if v.mode.kind == mAuto && v.armed {
 		v.missionStep()
 	}
+	v.followTerrain()
 	if v.prof.Copter() {
 		v.stepCopter()
 	} else {
@@ -157,6 +158,7 @@ func (v *vehicle) stepCopter() {
 			tLat, tLon, wantAlt = v.tLat, v.tLon, v.tAlt
 		}
 	}
+	limit *= v.terrainScaler()
 	if !v.gpsOK() {
 		hold = false
 	}
@@ -391,6 +393,7 @@ func (v *vehicle) tether() {
 		}
 		// the tether pulls towards the winch: descend and move in
 		v.tAlt = math.Min(v.tAlt, v.alt-2)
+		v.tTerrain = false // down from the terrain-frame height too
 		n, e := northEast(v.lat, v.lon, gs.Lat, gs.Lon)
 		if h := math.Hypot(n, e); h > 1 && (v.phase == phHold || v.phase == phTakeoff) {
 			v.tLat, v.tLon = offset(v.lat, v.lon, n/h*2, e/h*2)

@@ -35,6 +35,9 @@ const (
 	terrainAskEvery   = 2 * time.Second    // a missing grid is asked for again
 	msgTerrainReport  = 136
 	terrainReportRate = time.Second
+	// terrainMarginM is WPNAV_TER_MARGIN: how far below its terrain-frame
+	// target a copter may fall before it stops going forward
+	terrainMarginM = 10
 )
 
 // terrainGrid is the one grid block the simulated autopilot holds.
@@ -186,4 +189,49 @@ func (v *vehicle) terrainReport(lat, lon float64) *common.MessageTerrainReport {
 		r.Loaded = uint16(56 - r.Pending)
 	}
 	return r
+}
+
+// terrainUnder is the ground under the drone as its autopilot knows it,
+// from the terrain data it was sent; false when it has none there.
+func (v *vehicle) terrainUnder() (float64, bool) {
+	if v.terrain == nil {
+		return 0, false
+	}
+	return v.terrain.heightAt(v.lat, v.lon)
+}
+
+// followTerrain keeps a terrain-frame target tAGL metres above the ground
+// under the drone, as ArduPilot's waypoint controller offsets its target
+// by the terrain where the vehicle is: on the way and on station. Where
+// the data is missing (a grid block still on its way) the last target
+// stands, and the drone waits for it (terrainScaler). Any other order, or
+// leaving phHold, ends it.
+func (v *vehicle) followTerrain() {
+	if !v.tTerrain {
+		return
+	}
+	if v.phase != phHold || !v.armed {
+		v.tTerrain = false
+		return
+	}
+	if h, ok := v.terrainUnder(); ok {
+		v.tAlt = h + v.tAGL
+	}
+}
+
+// terrainScaler slows a copter following the terrain that falls behind its
+// target height, as AC_WPNav scales its advance along the track by the
+// vertical error over the terrain margin: full speed on target, stopped
+// (climbing where it is) at the margin below it. Where its grid has no
+// data under it (the next grid block on its way) it stops, as AC_WPNav
+// does not advance its target without a terrain offset, until the block
+// comes.
+func (v *vehicle) terrainScaler() float64 {
+	if !v.tTerrain {
+		return 1
+	}
+	if _, ok := v.terrainUnder(); !ok {
+		return 0
+	}
+	return clamp(1-(v.tAlt-v.alt)/terrainMarginM, 0, 1)
 }

@@ -113,18 +113,7 @@ func TestTerrainRequestedAndReported(t *testing.T) {
 	if req.GridSpacing != 100 || req.Mask != 1<<56-1 || n < 0 || e < 0 || n > 2800 || e > 3200 {
 		t.Fatalf("request %+v: the drone is %.0f m north, %.0f m east of its corner", req, n, e)
 	}
-	for bit := range 56 {
-		data := &common.MessageTerrainData{Lat: req.Lat, Lon: req.Lon, GridSpacing: 100, Gridbit: uint8(bit)}
-		for k := range 16 {
-			lat, lon := terrainOffset(lat0, lon0, float64(100*(4*(bit/8)+k/4)), float64(100*(4*(bit%8)+k%4)))
-			h, err := d.ElevationM(lon, lat)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data.Data[k] = int16(math.Round(h))
-		}
-		g.send(data)
-	}
+	answerTerrain(t, g, d, req)
 	m, err = g.waitMsg(ctx, 1, func(m message.Message) bool {
 		r, ok := m.(*common.MessageTerrainReport)
 		return ok && r.Pending == 0 && r.Spacing == 100
@@ -138,6 +127,108 @@ func TestTerrainRequestedAndReported(t *testing.T) {
 	// within a few metres
 	if math.Abs(float64(r.TerrainHeight)-s.Home.Alt) > 15 || r.Loaded != 56 || math.Abs(float64(r.CurrentHeight)) > 15 {
 		t.Fatalf("report %+v, ground %.1f", r, s.Home.Alt)
+	}
+}
+
+// answerTerrain sends the blocks of a TERRAIN_REQUEST's grid from the DEM.
+func answerTerrain(t *testing.T, g *testGCS, d Terrain, req *common.MessageTerrainRequest) {
+	lat0, lon0 := float64(req.Lat)/1e7, float64(req.Lon)/1e7
+	for bit := range 56 {
+		if req.Mask&(1<<bit) == 0 {
+			continue
+		}
+		data := &common.MessageTerrainData{Lat: req.Lat, Lon: req.Lon, GridSpacing: req.GridSpacing, Gridbit: uint8(bit)}
+		for k := range 16 {
+			sp := float64(req.GridSpacing)
+			lat, lon := terrainOffset(lat0, lon0, sp*float64(4*(bit/8)+k/4), sp*float64(4*(bit%8)+k%4))
+			h, err := d.ElevationM(lon, lat)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			data.Data[k] = int16(math.Round(h))
+		}
+		g.send(data)
+	}
+}
+
+// serveTerrain answers every TERRAIN_REQUEST from the DEM, as the
+// station's terrain server does, until the test ends.
+func serveTerrain(t *testing.T, g *testGCS, d Terrain) {
+	ch, stop := g.subscribe()
+	done := make(chan struct{})
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit); <-done; stop() })
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case fr := <-ch:
+				if req, ok := fr.Message().(*common.MessageTerrainRequest); ok {
+					answerTerrain(t, g, d, req)
+				}
+			case <-quit:
+				return
+			}
+		}
+	}()
+}
+
+// A terrain-frame order (MAV_FRAME_GLOBAL_TERRAIN_ALT_INT) is flown as
+// ArduPilot flies it: without terrain data where the drone is, DO_REPOSITION
+// fails and SET_POSITION_TARGET_GLOBAL_INT is ignored, and the drone stays;
+// with it, the drone keeps the ordered height above the ground on the way
+// up the slope that the same order relative to home flies into
+// (TestTerrainSlopeCrash), slowing where the slope outclimbs it, and holds
+// it at the target.
+func TestTerrainFrameFollowsSlope(t *testing.T) {
+	d := openDEM(t)
+	clk := scaled(t, 20)
+	f, g := startFleet(t, Config{Clock: clk, Terrain: d,
+		Drones: []DroneConfig{{SysID: 1, Profile: ProfileHeavy, Home: notchFloor}}})
+	distance := func(lat0, lon0, lat1, lon1 float64) float64 { return math.Hypot(northEast(lat0, lon0, lat1, lon1)) }
+	flyUp(t, f, g, 1, 40)
+	ctx := ctxT(t, 60*time.Second)
+	reposition := func() (common.MAV_RESULT, error) {
+		return g.await(ctx, 1, common.MAV_CMD_DO_REPOSITION, &common.MessageCommandInt{TargetSystem: 1, TargetComponent: 1,
+			Frame: common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT, Command: common.MAV_CMD_DO_REPOSITION,
+			Param1: -1, Param4: float32(math.NaN()), X: degE7(notchRidge.Lat), Y: degE7(notchRidge.Lon), Z: 40})
+	}
+	res, err := reposition()
+	mustResult(t, "reposition without terrain data", res, err, common.MAV_RESULT_FAILED)
+	g.send(&common.MessageSetPositionTargetGlobalInt{TargetSystem: 1, TargetComponent: 1,
+		CoordinateFrame: common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT, TypeMask: 0xff8,
+		LatInt: degE7(notchRidge.Lat), LonInt: degE7(notchRidge.Lon), Alt: 40})
+	clk.Sleep(10 * time.Second)
+	if s := f.Drone(1).State(); distance(s.Lat, s.Lon, notchFloor.Lat, notchFloor.Lon) > 20 || math.Abs(s.AltRel-40) > 2 {
+		t.Fatalf("moved without terrain data: %.0f m away, %.1f m up", distance(s.Lat, s.Lon, notchFloor.Lat, notchFloor.Lon), s.AltRel)
+	}
+	serveTerrain(t, g, d)
+	if _, err := g.waitMsg(ctx, 1, func(m message.Message) bool {
+		r, ok := m.(*common.MessageTerrainReport)
+		return ok && r.Pending == 0 && r.Spacing == 100
+	}); err != nil {
+		t.Fatalf("no terrain loaded: %v", err)
+	}
+	res, err = reposition()
+	mustResult(t, "reposition with terrain data", res, err, common.MAV_RESULT_ACCEPTED)
+	lowest, highest := math.Inf(1), math.Inf(-1)
+	s := wait(t, f, 10*time.Minute, "the target on the slope", func(s Snapshot) bool {
+		st := s.Drones[1]
+		if !st.Armed {
+			return true // crashed
+		}
+		agl := st.AltMSL - elevation(t, d, LatLonAlt{Lat: st.Lat, Lon: st.Lon})
+		lowest, highest = math.Min(lowest, agl), math.Max(highest, agl)
+		return distance(st.Lat, st.Lon, notchRidge.Lat, notchRidge.Lon) < 3 && math.Abs(st.VD) < 0.2
+	}).Drones[1]
+	agl := s.AltMSL - elevation(t, d, LatLonAlt{Lat: s.Lat, Lon: s.Lon})
+	t.Logf("on the way %.1f to %.1f m above the DEM; at the target %.1f m (%.0f m above home)", lowest, highest, agl, s.AltRel)
+	// the autopilot's grid is 100 m, the DEM 30 m: they differ by metres
+	// on a slope of up to 57%, where the drone also falls behind by up to
+	// the terrain margin (10 m) before it stops to climb
+	if !s.Armed || s.Failsafe != "" || lowest < 15 || highest > 60 || math.Abs(agl-40) > 10 {
+		t.Fatalf("armed %v failsafe %q: %.1f to %.1f m above the ground on the way, %.1f at the target", s.Armed, s.Failsafe, lowest, highest, agl)
 	}
 }
 

@@ -97,8 +97,13 @@ type vehicle struct {
 	phase  phase
 	// target of phHold/phLand/phTakeoff; tAlt is MSL.
 	tLat, tLon, tAlt float64
-	speed            float64 // horizontal speed limit now (DO_CHANGE_SPEED)
-	afterTakeoff     func()
+	// tTerrain: phHold's target is tAGL metres above the terrain (a
+	// MAV_FRAME_GLOBAL_TERRAIN_ALT order); tAlt follows the ground under
+	// the drone (followTerrain)
+	tTerrain     bool
+	tAGL         float64
+	speed        float64 // horizontal speed limit now (DO_CHANGE_SPEED)
+	afterTakeoff func()
 
 	energyWh    float64
 	powerW      float64
@@ -342,6 +347,7 @@ func (v *vehicle) setMode(m modeDef) string {
 func (v *vehicle) holdHere() {
 	v.phase = phHold
 	v.tLat, v.tLon, v.tAlt = v.lat, v.lon, v.alt
+	v.tTerrain = false
 	v.landed = InAir
 }
 
@@ -430,6 +436,7 @@ func (v *vehicle) takeoff(relAlt float64) {
 	v.landed = TakingOff
 	v.tLat, v.tLon = v.lat, v.lon
 	v.tAlt = v.home.Alt + relAlt
+	v.tTerrain = false
 	v.afterTakeoff = nil
 }
 
@@ -437,6 +444,7 @@ func (v *vehicle) takeoff(relAlt float64) {
 func (v *vehicle) goTo(t LatLonAlt) {
 	v.phase = phHold
 	v.tLat, v.tLon, v.tAlt = t.Lat, t.Lon, t.Alt
+	v.tTerrain = false
 	if v.landed != InAir {
 		v.landed = InAir
 	}

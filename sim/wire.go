@@ -152,7 +152,8 @@ func (v *vehicle) receive(msg message.Message, sys, comp uint8) {
 		v.link.Commands++
 		v.gcs = ackTo{sys, comp}
 		c := command{cmd: m.Command, p: [4]float64{float64(m.Param1), float64(m.Param2), float64(m.Param3), float64(m.Param4)},
-			lat: float64(m.X) / 1e7, lon: float64(m.Y) / 1e7, alt: float64(m.Z), relAlt: relativeFrame(m.Frame), p5: float64(m.X)}
+			lat: float64(m.X) / 1e7, lon: float64(m.Y) / 1e7, alt: float64(m.Z), relAlt: relativeFrame(m.Frame),
+			terrain: terrainFrame(m.Frame), p5: float64(m.X)}
 		if m.X == math.MaxInt32 || m.Y == math.MaxInt32 || (m.X == 0 && m.Y == 0) {
 			c.lat, c.lon = math.NaN(), math.NaN()
 		}
@@ -203,14 +204,20 @@ func relativeFrame(f common.MAV_FRAME) bool {
 	return true
 }
 
+// terrainFrame reports whether f gives altitudes above the terrain.
+func terrainFrame(f common.MAV_FRAME) bool {
+	return f == common.MAV_FRAME_GLOBAL_TERRAIN_ALT || f == common.MAV_FRAME_GLOBAL_TERRAIN_ALT_INT
+}
+
 // command is a COMMAND_LONG or COMMAND_INT: lat/lon NaN when absent, alt
-// above home when relAlt.
+// above home when relAlt, above the terrain when terrain.
 type command struct {
 	cmd      common.MAV_CMD
 	p        [4]float64
 	lat, lon float64
 	alt      float64
 	relAlt   bool
+	terrain  bool
 	p5       float64 // param5 as sent (COMMAND_INT: x), for commands where it is no latitude
 	confirm  uint8   // COMMAND_LONG's confirmation: 0 first sent, more on a retry
 }
@@ -224,6 +231,11 @@ func (v *vehicle) target(c command) LatLonAlt {
 	switch {
 	case math.IsNaN(t.Alt):
 		t.Alt = v.alt
+	case c.terrain:
+		// what the drone flies to now: the height over the terrain under
+		// it (see followTerrain); the caller checks it has terrain here
+		h, _ := v.terrainUnder()
+		t.Alt += h
 	case c.relAlt:
 		t.Alt += v.home.Alt
 	}
@@ -288,11 +300,17 @@ func (v *vehicle) command(c command) {
 			v.refuse(c.cmd, common.MAV_RESULT_TEMPORARILY_REJECTED, "Reposition: not flying")
 			return
 		}
+		if v.mode.kind != mGuided && int(c.p[1])&int(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE) == 0 {
+			v.refuse(c.cmd, common.MAV_RESULT_DENIED, "")
+			return
+		}
+		if _, ok := v.terrainUnder(); c.terrain && !math.IsNaN(c.alt) && !ok {
+			// Copter's set_destination fails without terrain data where
+			// the drone is, before any mode change: FAILED, nothing moves
+			v.refuse(c.cmd, common.MAV_RESULT_FAILED, "")
+			return
+		}
 		if v.mode.kind != mGuided {
-			if int(c.p[1])&int(common.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE) == 0 {
-				v.refuse(c.cmd, common.MAV_RESULT_DENIED, "")
-				return
-			}
 			if r := v.setMode(v.modeByKind(mGuided)); r != "" {
 				v.refuse(c.cmd, common.MAV_RESULT_FAILED, r)
 				return
@@ -307,6 +325,9 @@ func (v *vehicle) command(c command) {
 			v.setSpeed(c.p[0])
 		}
 		v.goTo(t)
+		if c.terrain && !math.IsNaN(c.alt) {
+			v.tTerrain, v.tAGL = true, c.alt
+		}
 		v.ack(c.cmd, common.MAV_RESULT_ACCEPTED, 0)
 
 	case common.MAV_CMD_NAV_RETURN_TO_LAUNCH:
@@ -455,9 +476,13 @@ func (v *vehicle) positionTarget(m *common.MessageSetPositionTargetGlobalInt) {
 		v.landed = InAir
 		return
 	}
-	c := command{lat: float64(m.LatInt) / 1e7, lon: float64(m.LonInt) / 1e7, alt: float64(m.Alt), relAlt: relativeFrame(m.CoordinateFrame)}
+	c := command{lat: float64(m.LatInt) / 1e7, lon: float64(m.LonInt) / 1e7, alt: float64(m.Alt),
+		relAlt: relativeFrame(m.CoordinateFrame), terrain: terrainFrame(m.CoordinateFrame)}
 	if m.TypeMask&common.POSITION_TARGET_TYPEMASK_Z_IGNORE != 0 {
-		c.alt = math.NaN()
+		c.alt, c.terrain = math.NaN(), false
+	}
+	if _, ok := v.terrainUnder(); c.terrain && !ok {
+		return // set_destination fails without terrain data: ignored, no answer
 	}
 	t := v.target(c)
 	if r := v.reach(t); r != "" {
@@ -465,4 +490,5 @@ func (v *vehicle) positionTarget(m *common.MessageSetPositionTargetGlobalInt) {
 		return
 	}
 	v.goTo(t)
+	v.tTerrain, v.tAGL = c.terrain, c.alt
 }
