@@ -66,3 +66,37 @@ func (l *loop) slopedLaunchAlt(d *drone, lat, lon, alt, up float64) float64 {
 	}
 	return up
 }
+
+// terrainFrameNearM: within this of its station a drone is sent there in
+// the terrain frame whatever the slopes on the way (stationTerrainAGL).
+const terrainFrameNearM = 500
+
+// gentleRoute reports whether, from where d is to lat, lon, the ground
+// nowhere rises more steeply than d climbs at its cruise speed (over 90 m,
+// SRTM3's spacing): an autopilot following the terrain there keeps its
+// speed. Up steeper slopes it slows to climb (Irene's valley sides rise
+// 57%), and a level transit at an altitude that clears the route is
+// quicker; the station's own height above the ground is then taken in the
+// terrain frame near it.
+func (l *loop) gentleRoute(d *drone, lat, lon float64) bool {
+	if l.cfg.Terrain == nil || !(d.profile.CruiseMS > 0) {
+		return false
+	}
+	const span = 90.0
+	maxRise := d.profile.ClimbMS / d.profile.CruiseMS * span
+	dist := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)
+	n := min(max(int(math.Ceil(dist/span)), 1), maxRouteSamples)
+	prev := math.NaN()
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		g, err := l.groundM(d.tel.Lat+f*(lat-d.tel.Lat), d.tel.Lon+f*(lon-d.tel.Lon))
+		if err != nil {
+			return false
+		}
+		if g-prev > maxRise*dist/float64(n)/span {
+			return false
+		}
+		prev = g
+	}
+	return true
+}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 
+	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
 )
 
@@ -62,5 +64,36 @@ func TestSlopeOnAWall(t *testing.T) {
 	flat := &loop{cfg: &Config{}}
 	if got := flat.launchAlt(ground, 45, 10.03, post); got != post {
 		t.Errorf("flat earth: takeoff to %.0f m, want the post's %.0f", got, post)
+	}
+}
+
+// Over a route steeper than the drone climbs at its cruise speed (the
+// wall) a station goes in the terrain frame only within
+// terrainFrameNearM of it: far off, the level transit relative to home is
+// quicker than following the ground up the wall.
+func TestTerrainFrameOnlyNearOverSteepRoutes(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	l := &loop{cfg: &Config{Terrain: wall{lonW: 10.010, lonE: 10.011, height: 400}, MAVLink: terrainFake{newFakeRadio(0, 45, 10, 1)}}, clk: clk}
+	d := &drone{id: 1, profile: BuiltinProfiles()[sim.ProfileHeavy], rec: &droneRecord{}}
+	d.tel.HomeSet, d.tel.HomeLat, d.tel.HomeLon, d.tel.HomeAlt = true, 45, 10, 100
+	d.tel.Armed, d.tel.LandedState = true, common.MAV_LANDED_STATE_IN_AIR
+	d.tel.Terrain = mavlink.TerrainReport{Set: true, Spacing: 100, Loaded: 56}
+	st := &Station{Lat: 45, Lon: 10.02, AltM: 100}
+	at := func(lon, altRel float64) float64 {
+		d.tel.Lat, d.tel.Lon, d.tel.AltRel, d.tel.AltMSL = 45, lon, altRel, 100+altRel
+		alt := l.targetAlt(d, st)
+		return l.stationTerrainAGL(d, st, [3]float64{st.Lat, st.Lon, alt}, alt)
+	}
+	if got := at(10, 340); !math.IsNaN(got) {
+		t.Errorf("across the wall, 1.6 km off: terrain frame at %v m", got)
+	}
+	if got := at(10.016, 100); got != 100 {
+		t.Errorf("past the wall, 310 m off: %v, want the terrain frame at 100 m", got)
+	}
+	flat := &loop{cfg: &Config{Terrain: wall{lonW: 11, lonE: 11, height: 100}, MAVLink: l.cfg.MAVLink}, clk: clk}
+	d.tel.Lat, d.tel.Lon, d.tel.AltRel, d.tel.AltMSL = 45, 10, 100, 200
+	alt := flat.targetAlt(d, st)
+	if got := flat.stationTerrainAGL(d, st, [3]float64{st.Lat, st.Lon, alt}, alt); got != 100 {
+		t.Errorf("over flat ground, 1.6 km off: %v, want the terrain frame at 100 m", got)
 	}
 }

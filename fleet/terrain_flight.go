@@ -325,7 +325,9 @@ const terrainFrameRetry = time.Minute
 // in the terrain frame, or NaN to send it target, relative to home. The
 // terrain frame only for the station itself at its height (target is not
 // a climb over a ridge, see transitTarget), with the controller's DEM (its
-// clearance checks), over a link that can send it, to a free-flying drone
+// clearance checks), over a link that can send it, near the station or by
+// a route whose slopes a terrain-following drone climbs at its cruise speed
+// (gentleRoute; elsewhere the level transit is quicker), to a free-flying drone
 // (a tether's reach is reckoned from its winch), whose autopilot reports
 // terrain under it with no block pending, and whose height on the way,
 // following the ground over the route's highest point, stays within its
@@ -334,7 +336,8 @@ func (l *loop) stationTerrainAGL(d *drone, st *Station, target [3]float64, alt f
 	t := d.tel.Terrain
 	if _, ok := l.cfg.MAVLink.(terrainFrameLink); !ok || l.cfg.Terrain == nil || d.profile.Tethered() ||
 		!t.Set || t.Spacing == 0 || t.Pending > 0 || l.clk.Now().Before(d.noTerrainUntil) ||
-		target != [3]float64{st.Lat, st.Lon, alt} {
+		target != [3]float64{st.Lat, st.Lon, alt} ||
+		(distanceM(d.tel.Lat, d.tel.Lon, st.Lat, st.Lon) > terrainFrameNearM && !l.gentleRoute(d, st.Lat, st.Lon)) {
 		return math.NaN()
 	}
 	agl := l.stationAGL(d, st)
