@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/aerocell/aerocell/fleet"
+	"github.com/aerocell/aerocell/internal/geojsonpos"
 )
 
 // Request body limits.
@@ -310,47 +311,24 @@ func addGeometry(data []byte, typ string, mp *orb.MultiPolygon) error {
 
 // addPolygons adds g, a Polygon or MultiPolygon that orb/geojson read
 // from data, to mp. orb reads a position into [2]float64, which pads
-// [lon] with a zero latitude without a word, so the positions in data
-// are counted as well.
+// [lon] with a zero latitude without a word, so geojsonpos counts the
+// positions in data as well.
 func addPolygons(g orb.Geometry, data []byte, mp *orb.MultiPolygon) error {
-	var o struct {
-		Coordinates json.RawMessage `json:"coordinates"`
-	}
-	_ = json.Unmarshal(data, &o)
 	switch g := g.(type) {
 	case orb.Polygon:
-		var c [][][]float64
-		_ = json.Unmarshal(o.Coordinates, &c)
-		if err := countPositions(c); err != nil {
+		if err := geojsonpos.Check(data); err != nil {
 			return err
 		}
 		*mp = append(*mp, g)
 	case orb.MultiPolygon:
-		var c [][][][]float64
-		_ = json.Unmarshal(o.Coordinates, &c)
-		for _, pc := range c {
-			if err := countPositions(pc); err != nil {
-				return err
-			}
+		if err := geojsonpos.Check(data); err != nil {
+			return err
 		}
 		*mp = append(*mp, g...)
 	case nil: // "geometry" spelt in another case: encoding/json's peek matched it, orb did not
 		return errors.New("a feature has no geometry")
 	default:
 		return notArea(g.GeoJSONType())
-	}
-	return nil
-}
-
-// countPositions checks that each position of polygon c has two numbers
-// (three with an altitude).
-func countPositions(c [][][]float64) error {
-	for i, rc := range c {
-		for j, pos := range rc {
-			if len(pos) < 2 || len(pos) > 3 {
-				return fmt.Errorf("ring %d position %d has %d numbers, want [lon, lat]", i, j, len(pos))
-			}
-		}
 	}
 	return nil
 }

@@ -8,6 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/aerocell/aerocell/internal/geojsonpos"
 )
 
 // CAPNamespace is the XML namespace of OASIS Common Alerting Protocol 1.2.
@@ -137,63 +142,50 @@ func headline(a Alert) string {
 	return h
 }
 
-// capAreaOf turns a GeoJSON Point, Polygon or MultiPolygon into CAP's
-// "lat,lon" lists; nil for an empty geometry.
+// capAreaOf reads a GeoJSON Point, Polygon or MultiPolygon through
+// orb/geojson and turns it into CAP's "lat,lon" lists: a circle of radius
+// 0 for a point, the outer ring of each polygon (a polygon without one of
+// at least four points is left out); nil when no polygon is left.
 func capAreaOf(raw json.RawMessage) (*capArea, error) {
-	var g struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
+	g, err := geojson.UnmarshalGeometry(raw)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "geojson: "))
 	}
-	if err := json.Unmarshal(raw, &g); err != nil {
+	var polys orb.MultiPolygon
+	switch g := g.Geometry().(type) {
+	case orb.Point:
+		if err := geojsonpos.Check(raw); err != nil {
+			return nil, fmt.Errorf("bad Point: %v", err)
+		}
+		return &capArea{Circles: []string{capPair(g) + " 0"}}, nil
+	case orb.Polygon:
+		polys = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		polys = g
+	default:
+		return nil, fmt.Errorf("geometry type %q", g.GeoJSONType())
+	}
+	if err := geojsonpos.Check(raw); err != nil {
 		return nil, err
 	}
-	pair := func(p []float64) string {
-		return strconv.FormatFloat(p[1], 'f', -1, 64) + "," + strconv.FormatFloat(p[0], 'f', -1, 64)
-	}
-	ring := func(r [][]float64) (string, error) {
-		parts := make([]string, len(r))
-		for i, p := range r {
-			if len(p) < 2 {
-				return "", errors.New("position with fewer than 2 numbers")
-			}
-			parts[i] = pair(p)
-		}
-		return strings.Join(parts, " "), nil
-	}
 	area := &capArea{}
-	switch g.Type {
-	case "Point":
-		var p []float64
-		if err := json.Unmarshal(g.Coordinates, &p); err != nil || len(p) < 2 {
-			return nil, fmt.Errorf("bad Point")
+	for _, p := range polys {
+		if len(p) == 0 || len(p[0]) < 4 {
+			continue
 		}
-		area.Circles = []string{pair(p) + " 0"}
-	case "Polygon", "MultiPolygon":
-		var polys [][][][]float64
-		if g.Type == "Polygon" {
-			var p [][][]float64
-			if err := json.Unmarshal(g.Coordinates, &p); err != nil {
-				return nil, err
-			}
-			polys = [][][][]float64{p}
-		} else if err := json.Unmarshal(g.Coordinates, &polys); err != nil {
-			return nil, err
+		parts := make([]string, len(p[0]))
+		for i, pt := range p[0] {
+			parts[i] = capPair(pt)
 		}
-		for _, p := range polys {
-			if len(p) == 0 || len(p[0]) < 4 {
-				continue
-			}
-			s, err := ring(p[0])
-			if err != nil {
-				return nil, err
-			}
-			area.Polygons = append(area.Polygons, s)
-		}
-		if len(area.Polygons) == 0 {
-			return nil, nil
-		}
-	default:
-		return nil, fmt.Errorf("geometry type %q", g.Type)
+		area.Polygons = append(area.Polygons, strings.Join(parts, " "))
+	}
+	if len(area.Polygons) == 0 {
+		return nil, nil
 	}
 	return area, nil
+}
+
+// capPair is a position as CAP writes it: "lat,lon".
+func capPair(p orb.Point) string {
+	return strconv.FormatFloat(p.Lat(), 'f', -1, 64) + "," + strconv.FormatFloat(p.Lon(), 'f', -1, 64)
 }

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/aerocell/aerocell/coverage"
+	"github.com/aerocell/aerocell/internal/geojsonpos"
 )
 
 // MaxPositionSize is the largest team position payload accepted, in bytes.
@@ -152,14 +155,14 @@ func checkLonLat(p orb.Point) error {
 	return nil
 }
 
-// parsePolygon decodes a GeoJSON Polygon (bare, or as a Feature) and checks
-// that its rings are closed, have at least four points, stay in range and
-// hold at most MaxAreaPoints points in all.
+// parsePolygon reads a GeoJSON Polygon (bare, or as a Feature) through
+// orb/geojson and checks that its positions have two or three numbers, its
+// rings are closed, have at least four points, stay in range and hold at
+// most MaxAreaPoints points in all.
 func parsePolygon(raw json.RawMessage) (orb.Polygon, error) {
 	var g struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-		Geometry    json.RawMessage `json:"geometry"`
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
 	}
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return nil, fmt.Errorf("not a GeoJSON Polygon: %v", err)
@@ -176,37 +179,34 @@ func parsePolygon(raw json.RawMessage) (orb.Polygon, error) {
 	if g.Type != "Polygon" {
 		return nil, fmt.Errorf("type %q, want Polygon", g.Type)
 	}
-	var rings [][][]float64
-	if err := json.Unmarshal(g.Coordinates, &rings); err != nil {
-		return nil, fmt.Errorf("coordinates: %v", err)
+	geom, err := geojson.UnmarshalGeometry(raw)
+	if err != nil {
+		return nil, fmt.Errorf("coordinates: %v", strings.TrimPrefix(err.Error(), "geojson: "))
 	}
-	if len(rings) == 0 {
+	if err := geojsonpos.Check(raw); err != nil {
+		return nil, err
+	}
+	poly, _ := geom.Geometry().(orb.Polygon)
+	if len(poly) == 0 {
 		return nil, errors.New("no rings")
 	}
 	n := 0
-	poly := make(orb.Polygon, 0, len(rings))
-	for i, ring := range rings {
-		if len(ring) < 4 {
-			return nil, fmt.Errorf("ring %d has %d points, want at least 4", i, len(ring))
+	for i, r := range poly {
+		if len(r) < 4 {
+			return nil, fmt.Errorf("ring %d has %d points, want at least 4", i, len(r))
 		}
-		n += len(ring)
+		n += len(r)
 		if n > MaxAreaPoints {
 			return nil, fmt.Errorf("more than %d points", MaxAreaPoints)
 		}
-		r := make(orb.Ring, len(ring))
-		for j, c := range ring {
-			if len(c) < 2 || len(c) > 3 {
-				return nil, fmt.Errorf("ring %d point %d has %d numbers, want 2 or 3", i, j, len(c))
-			}
-			r[j] = orb.Point{c[0], c[1]}
-			if err := checkLonLat(r[j]); err != nil {
+		for j, pt := range r {
+			if err := checkLonLat(pt); err != nil {
 				return nil, fmt.Errorf("ring %d point %d: %v", i, j, err)
 			}
 		}
 		if r[0] != r[len(r)-1] {
 			return nil, fmt.Errorf("ring %d is not closed", i)
 		}
-		poly = append(poly, r)
 	}
 	// The planar checks an incident area passes through the API: no ring
 	// crossing itself (a bow-tie) or another, holes inside, some area.

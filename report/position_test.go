@@ -148,3 +148,19 @@ func FuzzParsePosition(f *testing.F) {
 		}
 	})
 }
+
+// A work area read through orb/geojson still refuses a position of one
+// number (orb would pad it with a zero latitude) or of four, with the
+// same words as the API's area check.
+func TestParsePositionCountsValues(t *testing.T) {
+	for payload, why := range map[string]string{
+		`{"schema":1,"area":{"type":"Polygon","coordinates":[[[6,45],[6.01],[6.01,45.01],[6,45]]]}}`:                                      "area: ring 0 position 1 has 1 numbers",
+		`{"schema":1,"area":{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[6,45],[6.01,45,0,1],[6.01,45.01],[6,45]]]}}}`: "area: ring 0 position 1 has 4 numbers",
+		`{"schema":1,"area":{"type":"Polygon","coordinates":[[[6,45],[6.01,45,10],[6.01,45.01],[6,45]]]}}`:                                "",
+	} {
+		_, err := ParsePosition("red", []byte(payload), epoch)
+		if why == "" && err != nil || why != "" && (err == nil || !strings.Contains(err.Error(), why)) {
+			t.Errorf("%s: error %v, want %q", payload, err, why)
+		}
+	}
+}

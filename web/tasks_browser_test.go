@@ -326,3 +326,85 @@ func TestBrowserApproveTask(t *testing.T) {
 		t.Fatalf("orders at the controller: %v", got)
 	}
 }
+
+// TestBrowserTaskDialogsAnsweredWhenAsked: each task dialog takes its
+// answer when its button is pressed, not from the close event that comes
+// a task later. A commander who asks for a drop and at once places the
+// next (the dialog opens again before that event) still gets the first;
+// one who goes back to the map from the survey form and at once closes
+// the polygon again finds it closed, not reopened for drawing by the late
+// event. Each step runs in one script, so the close event always comes
+// after the dialog has opened again.
+func TestBrowserTaskDialogsAnsweredWhenAsked(t *testing.T) {
+	fl := newScriptedFleet()
+	p, url := openTasksPage(t, fl)
+	first, second := ll(-1, 0), ll(1, 0.5)
+	closes := func(what string, n int) {
+		t.Helper()
+		if err := p.WaitUntil(what+" closed "+fmt.Sprint(n)+" times", func() (bool, error) {
+			v, err := chromedp.Run(p.Context(), chromedp.Evaluate[int](`window.closes || 0`))
+			return v >= n, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open, err := chromedp.Run(p.Context(), chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const $ = (id) => document.getElementById(id), a = window.aerocell;
+		window.closes = 0;
+		$("drop-dialog").addEventListener("close", () => window.closes++);
+		$("survey-dialog").addEventListener("close", () => window.closes++);
+		$("btn-drop").click();
+		a.plugins.tap(%v, %v);
+		$("drop-mass").value = "6";
+		$("drop-deadline").value = "25";
+		$("drop-ok").click();
+		$("btn-drop").click();
+		a.plugins.tap(%v, %v);
+		return $("drop-dialog").open;
+	})()`, first.Lon(), first.Lat(), second.Lon(), second.Lat())))
+	if err != nil || !open {
+		t.Fatalf("the second drop's dialog is not open (%v)", err)
+	}
+	closes("the drop dialog", 1)
+	if err := chromedp.Do(p.Context(), chromedp.Click(chromedp.CSS(`#drop-cancel-dialog`), chromedp.NodeVisible)); err != nil {
+		t.Fatal(err)
+	}
+	closes("the drop dialog", 2)
+	if err := p.WaitUntil("the first drop in the API", func() (bool, error) {
+		return len(apiTasks(t, url)) == 1, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ts := apiTasks(t, url)
+	if ts[0].Kind != task.Drop || ts[0].Point == nil || math.Abs(ts[0].Point[0]-first.Lon()) > 1e-5 || math.Abs(ts[0].Point[1]-first.Lat()) > 1e-5 {
+		t.Fatalf("tasks in the API: %+v, want the first drop at %v", ts, first)
+	}
+
+	c := corners(t, p, [2]float64{-1.5, -0.5}, [2]float64{0.5, -0.5}, [2]float64{0.5, 0.8})
+	if err := p.StartSurvey(c...); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.FinishSurvey(); err != nil {
+		t.Fatal(err)
+	}
+	open, err = chromedp.Run(p.Context(), chromedp.Evaluate[bool](`(() => {
+		const $ = (id) => document.getElementById(id);
+		$("survey-back").click();
+		$("survey-close").click();
+		return $("survey-dialog").open;
+	})()`))
+	if err != nil || !open {
+		t.Fatalf("the survey form did not open again (%v)", err)
+	}
+	closes("the dialogs", 3)
+	drawing, err := chromedp.Run(p.Context(), chromedp.Evaluate[bool](`!document.getElementById("survey-hint").hidden`))
+	if err != nil || drawing {
+		t.Fatalf("with its form open the polygon is open for drawing again (%v)", err)
+	}
+	if refused, err := p.SubmitSurvey("5", "70", "40"); err != nil || refused != "" {
+		t.Fatalf("survey refused: %q %v", refused, err)
+	}
+	if ts := apiTasks(t, url); len(ts) != 2 || ts[1].Kind != task.Survey || len(ts[1].Polygon) != 4 {
+		t.Fatalf("tasks in the API: %+v, want the drop and a survey of 3 corners", ts)
+	}
+}

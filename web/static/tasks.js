@@ -259,6 +259,28 @@
     showSketch();
   }
 
+  // The answers of both dialogs are taken when they are given (the form's
+  // submit, as a button is pressed), not from the dialog's close event:
+  // that event comes in a later task, and when the dialog has been opened
+  // again before it, it would answer the new question with the old one's
+  // value (as confirmOrder in app.js once did). The close event only
+  // answers a dialog closed another way (Escape) while it has not been
+  // opened again since.
+
+  // surveyAsked is true while the survey dialog waits for an answer.
+  let surveyAsked = false;
+
+  // backToDrawing answers the survey dialog "back to the map": the polygon
+  // opens again for more corners.
+  function backToDrawing() {
+    if (!surveyAsked) return;
+    surveyAsked = false;
+    if (!sketch) return;
+    sketch.closed = false;
+    showSketch();
+  }
+  $("survey-dialog").addEventListener("close", () => { if (!$("survey-dialog").open) backToDrawing(); });
+
   // closeSketch closes the polygon and asks for the survey's figures; the
   // dialog's Cancel goes back to drawing.
   function closeSketch() {
@@ -269,18 +291,17 @@
     $("survey-where").textContent = sketch.points.length + " corners.";
     $("survey-error").textContent = "";
     d.returnValue = "";
-    d.onclose = () => {
-      if (d.returnValue === "ok" || !sketch) return;
-      sketch.closed = false;
-      showSketch();
-    };
-    d.showModal();
+    surveyAsked = true;
+    if (!d.open) d.showModal();
   }
 
   // The form asks the API for the survey and stays open on a refusal,
   // with the API's reason, so that a figure can be changed.
   $("survey-form").onsubmit = (e) => {
-    if (!e.submitter || e.submitter.value !== "ok") return;
+    if (!e.submitter || e.submitter.value !== "ok") {
+      backToDrawing();
+      return;
+    }
     e.preventDefault();
     if (!sketch) return;
     const ring = sketch.points.concat([sketch.points[0]]);
@@ -293,6 +314,7 @@
     $("survey-error").textContent = "";
     ac.api("POST", "/tasks", body).then((t) => {
       sketch = null;
+      surveyAsked = false;
       $("survey-dialog").close("ok");
       showSketch();
       ac.toast(t.id + (t.drone ? ": drone #" + t.drone + ", done by " + clock(t.eta) : ": " + (t.reason || t.status)));
@@ -382,19 +404,28 @@
     const d = $("drop-dialog");
     $("drop-where").textContent = "At " + lat.toFixed(5) + ", " + lon.toFixed(5) + ".";
     d.returnValue = "";
-    d.onclose = () => {
-      if (d.returnValue !== "ok") return;
-      const body = { kind: "drop", point: [lon, lat], mass_kg: Number($("drop-mass").value),
-        deadline: Math.round(Number($("drop-deadline").value) * 60) };
-      const note = $("drop-note").value.trim();
-      if (note) body.note = note;
-      ac.api("POST", "/tasks", body).then((t) => {
-        ac.toast(t.id + (t.drone ? ": drone #" + t.drone + ", done by " + clock(t.eta) : ": " + (t.reason || t.status)));
-      }, (e) => ac.toast("Drop refused: " + e.message, true));
-    };
-    d.showModal();
+    dropAt = [lon, lat];
+    if (!d.open) d.showModal();
     return true;
   };
+
+  // dropAt is where the drop dialog asks about, until it is answered. The
+  // drop is asked for when its button is pressed; Escape or Cancel drops
+  // the question.
+  let dropAt = null;
+  $("drop-dialog").querySelector("form").addEventListener("submit", (e) => {
+    const at = dropAt;
+    dropAt = null;
+    if (!at || !e.submitter || e.submitter.value !== "ok") return;
+    const body = { kind: "drop", point: at, mass_kg: Number($("drop-mass").value),
+      deadline: Math.round(Number($("drop-deadline").value) * 60) };
+    const note = $("drop-note").value.trim();
+    if (note) body.note = note;
+    ac.api("POST", "/tasks", body).then((t) => {
+      ac.toast(t.id + (t.drone ? ": drone #" + t.drone + ", done by " + clock(t.eta) : ": " + (t.reason || t.status)));
+    }, (err) => ac.toast("Drop refused: " + err.message, true));
+  });
+  $("drop-dialog").addEventListener("close", () => { if (!$("drop-dialog").open) dropAt = null; });
 
   ac.plugins.layers.push(drawTasks);
   ac.plugins.render.push(renderTasks);
