@@ -294,9 +294,9 @@ func addFeature(data []byte, mp *orb.MultiPolygon) error {
 // (Polygon or MultiPolygon) must be.
 func badCoordinates(typ string) error {
 	if typ == "MultiPolygon" {
-		return errors.New("MultiPolygon coordinates are not an array of polygons")
+		return errors.New("the coordinates of a MultiPolygon are not an array of polygons")
 	}
-	return errors.New("Polygon coordinates are not an array of rings of [lon, lat] positions")
+	return errors.New("the coordinates of a Polygon are not an array of rings of [lon, lat] positions")
 }
 
 // addGeometry adds the GeoJSON Polygon or MultiPolygon data (of type typ)

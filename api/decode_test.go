@@ -14,8 +14,8 @@ func TestParseAreaSaysWhatIsWrong(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"type":"Polygon","coordinates":[[[7,46],[7.1],[7.1,46.1],[7,46]]]}`, "ring 0 position 1 has 1 numbers, want [lon, lat]"},
 		{`{"type":"MultiPolygon","coordinates":[[[[7,46],[7.1,46,0,1],[7.1,46.1],[7,46]]]]}`, "ring 0 position 1 has 4 numbers"},
-		{`{"type":"Polygon","coordinates":"here"}`, "Polygon coordinates are not an array of rings of [lon, lat] positions"},
-		{`{"type":"MultiPolygon","coordinates":[` + ring + `]}`, "MultiPolygon coordinates are not an array of polygons"},
+		{`{"type":"Polygon","coordinates":"here"}`, "the coordinates of a Polygon are not an array of rings of [lon, lat] positions"},
+		{`{"type":"MultiPolygon","coordinates":[` + ring + `]}`, "the coordinates of a MultiPolygon are not an array of polygons"},
 		{`{"type":"Point","coordinates":[7,46]}`, `GeoJSON type "Point" is not a Polygon, MultiPolygon, Feature or FeatureCollection`},
 		{`{"coordinates":[]}`, `not GeoJSON: no "type"`},
 		{`[1]`, "not GeoJSON"},

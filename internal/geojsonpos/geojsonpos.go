@@ -28,7 +28,7 @@ func Check(data []byte) error {
 	case "Point":
 		var c []float64
 		if err := json.Unmarshal(g.Coordinates, &c); err != nil {
-			return fmt.Errorf("Point coordinates are not a [lon, lat] position: %v", err)
+			return fmt.Errorf("the coordinates of a Point are not a [lon, lat] position: %v", err)
 		}
 		if !ok(c) {
 			return fmt.Errorf("position has %d numbers, want [lon, lat]", len(c))
@@ -36,13 +36,13 @@ func Check(data []byte) error {
 	case "Polygon":
 		var c [][][]float64
 		if err := json.Unmarshal(g.Coordinates, &c); err != nil {
-			return fmt.Errorf("Polygon coordinates are not an array of rings of [lon, lat] positions: %v", err)
+			return fmt.Errorf("the coordinates of a Polygon are not an array of rings of [lon, lat] positions: %v", err)
 		}
 		return polygon(c)
 	case "MultiPolygon":
 		var c [][][][]float64
 		if err := json.Unmarshal(g.Coordinates, &c); err != nil {
-			return fmt.Errorf("MultiPolygon coordinates are not an array of polygons: %v", err)
+			return fmt.Errorf("the coordinates of a MultiPolygon are not an array of polygons: %v", err)
 		}
 		for _, pc := range c {
 			if err := polygon(pc); err != nil {
