@@ -73,6 +73,11 @@ type taskRecord struct {
 	// when the mission started.
 	Photos     int `json:"photos,omitempty"`
 	PhotosBase int `json:"photos_base,omitempty"`
+	// Shots are where the camera reported taking the survey's photos
+	// (CAMERA_FEEDBACK, or CAMERA_TRIGGER and the drone's position), the
+	// first maxShots of them, in the order taken. They are saved with the
+	// next change of state, not one write per photo.
+	Shots []task.Photo `json:"shots,omitempty"`
 	// SprayedL is the water a fire's finished sorties sprayed; SortieL
 	// what the sortie in flight carries. A fire bigger than a tank flies
 	// sortie after sortie, each given to the best drone then.
@@ -156,8 +161,10 @@ type SurveyView struct {
 	Plan   task.SurveyPlan
 	// Polygon is the survey's ring, as asked for.
 	Polygon []task.LonLat
-	// Taken counts the photos the drone reported taking for the task.
-	Taken int
+	// Taken counts the photos the drone reported taking for the task,
+	// and Photos are where it took them (at most maxShots).
+	Taken  int
+	Photos []task.Photo
 }
 
 // Survey returns survey task id's plan: ErrUnknownTask if there is no such
@@ -168,6 +175,7 @@ type SurveyView struct {
 func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) {
 	var t task.Task
 	var taken int
+	var shots []task.Photo
 	var surveyors []surveyor
 	err := c.do(ctx, func(l *loop) error {
 		r := l.taskByID(id)
@@ -177,7 +185,7 @@ func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) 
 		if r.T.Kind != task.Survey {
 			return fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
 		}
-		t, taken = r.T, r.Photos
+		t, taken, shots = r.T, r.Photos, slices.Clone(r.Shots)
 		t.Polygon = slices.Clone(t.Polygon)
 		ids := []int{r.T.Drone}
 		if r.T.Drone == 0 {
@@ -200,7 +208,7 @@ func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) 
 			why = fmt.Sprintf("drone %d: %v", d.id, err)
 			continue
 		}
-		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken}, nil
+		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken, Photos: shots}, nil
 	}
 	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, t.ID, why)
 }
