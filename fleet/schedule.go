@@ -21,8 +21,9 @@ import (
 // holder taken off its station is relieved first (a spare is launched to
 // its station and it leaves once the spare is on it, or sooner when
 // waiting longer would miss the deadline) and costs its cell's area no
-// other station covers for as long as the station is left without a
-// drone (with no spare, until the holder is back), plus the gap in the
+// other station held now covers for as long as the station is left
+// without a drone (with no spare free, until the first spare through its
+// battery swap is out to it or the holder is back), plus the gap in the
 // rotation the spare was kept for. Costs are in coverage-hours: km² of the area
 // left without public signal × hours. The cheapest option that meets the
 // deadline wins, the earliest among equals.
@@ -171,7 +172,8 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 // holder keeps it until the relief is on it, or until waiting longer
 // would miss r's deadline (the margin kept); the station's gap is what
 // is left between the holder leaving and the relief arriving. With no
-// relief, the station is without a drone until the holder is back (the
+// relief free now, the station is without a drone until the first spare
+// through its battery swap is on it, or the holder is back (the held
 // neighbours' cells cover what they can: taskCost measures the hole).
 func (l *loop) planRelief(o *option, r *taskRecord) {
 	d, f := o.d, o.f
@@ -184,6 +186,10 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 	others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
 	rel, lead := l.bestRelief(st, others)
 	if rel == nil {
+		// No spare now: the station waits for the first drone of its
+		// airframe through its battery swap and out to it (fill sends
+		// it), or for the holder back.
+		o.gap = min(o.gap, l.nextSpare(st, d))
 		return
 	}
 	// done + margin() = now + 5/4 (wait + hold) + reach + on + rest ≤ due,
@@ -202,6 +208,30 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 	if o.hold > 0 {
 		o.wait += up
 	}
+}
+
+// nextSpare is how long the first drone of st's airframe on the ground
+// through its battery swap (not d, and free of any task) would take to be
+// on st with its cells on; the longest duration when there is none.
+func (l *loop) nextSpare(st *Station, d *drone) time.Duration {
+	best := time.Duration(math.MaxInt64)
+	for _, id := range sortedIDs(l.drones) {
+		e := l.drones[id]
+		if e == d || e.profile.Name != st.Profile || e.profile.Tethered() || e.state != DroneIdle || e.airborne() ||
+			e.op != nil || e.rec.Task != "" || e.rec.Station != "" || !e.heard || e.tel.Lost || refusedForFix(e) {
+			continue
+		}
+		ready := max(0, e.restUntil.Sub(l.clk.Now()))
+		if e.tel.BatteryPct >= 0 && e.tel.BatteryPct < 95 {
+			swap := e.profile.Air.Battery.Swap
+			if !e.landedAt.IsZero() {
+				swap = max(0, swap-l.clk.Since(e.landedAt))
+			}
+			ready = max(ready, swap)
+		}
+		best = min(best, ready+l.timeTo(atHome(e), st.Lat, st.Lon, st.AltM)+30*time.Second)
+	}
+	return best
 }
 
 // laterSorties is the time a fire's sorties after d's first take, from
@@ -332,8 +362,12 @@ func (l *loop) rotationCost(o *option, s string, n Network) float64 {
 }
 
 // uniqueKm2 is the area, in km², of station id's cell of network n that
-// no other station of the plan covers (0 when the incident does not want
-// n). During one choice (bestOption) the layout is measured once.
+// no station held now covers (0 when the incident does not want n): what
+// is left without signal while id has no drone. The neighbours counted
+// are those with a drone on them or on its way (held), not every station
+// of the plan: a neighbour in a rotation gap, thinned out of its
+// rotation, or whose drone is going home, covers nothing of id's cell. During one choice (bestOption) the layout
+// is measured once.
 func (l *loop) uniqueKm2(id string, n Network) float64 {
 	if l.region == nil || l.st.Plan == nil {
 		return 0
@@ -358,11 +392,22 @@ func (l *loop) uniqueKm2(id string, n Network) float64 {
 		return v
 	}
 	v := 0.0
-	if i := slices.Index(lay.ids, id); i >= 0 && lay.err == nil {
-		without := slices.Delete(slices.Clone(lay.stations), i, i+1)
-		if b, err := l.region.Live(without, false); err == nil {
-			v = math.Max(0, lay.fraction-fractionOf(b, n)) * l.region.Area.Area() / 1e6
+	if lay.err == nil {
+		if i := slices.Index(lay.ids, id); i >= 0 {
+			// Held now: what the layout loses without it.
+			without := slices.Delete(slices.Clone(lay.stations), i, i+1)
+			if b, err := l.region.Live(without, false); err == nil {
+				v = math.Max(0, lay.fraction-fractionOf(b, n))
+			}
+		} else if st := l.station(id); st != nil {
+			// Empty now: what it adds to the layout once held.
+			if ls, ok := l.liveStation(st, n); ok {
+				if b, err := l.region.Live(append(slices.Clone(lay.stations), ls), false); err == nil {
+					v = math.Max(0, fractionOf(b, n)-lay.fraction)
+				}
+			}
 		}
+		v *= l.region.Area.Area() / 1e6
 	}
 	if c.km2 != nil {
 		c.km2[key] = v
@@ -377,7 +422,8 @@ type uniqueCache struct {
 	km2     map[string]float64
 }
 
-// layout is the plan's cells of one network and the fraction they cover.
+// layout is the cells of one network of the plan's stations held now
+// (held) and the fraction they cover.
 type layout struct {
 	ids      []string
 	stations []coverage.LiveStation
@@ -387,12 +433,12 @@ type layout struct {
 
 func (l *loop) layout(n Network) *layout {
 	lay := &layout{}
-	for _, st := range l.st.Plan.Stations {
-		r, ok := l.radii[st.Profile]
-		if !ok {
+	for i := range l.st.Plan.Stations {
+		st := &l.st.Plan.Stations[i]
+		if !l.held(st) {
 			continue
 		}
-		ls, ok := r.Live(st.Lat, st.Lon, st.AltM, n == Public && slices.Contains(st.Networks, Public), n == Private && slices.Contains(st.Networks, Private))
+		ls, ok := l.liveStation(st, n)
 		if !ok {
 			continue
 		}
@@ -402,6 +448,29 @@ func (l *loop) layout(n Network) *layout {
 	rep, err := l.region.Live(lay.stations, false)
 	lay.fraction, lay.err = fractionOf(rep, n), err
 	return lay
+}
+
+// held reports whether st has a drone on it, or on its way to it: not
+// one the station still names that is going home with its cells off.
+func (l *loop) held(st *Station) bool {
+	d := l.drones[st.Drone]
+	if d == nil || d.rec.Station != st.ID {
+		return false
+	}
+	switch d.state {
+	case DroneOnStation, DroneTransit, DroneLaunching:
+		return true
+	}
+	return false
+}
+
+// liveStation is st's cell of network n as the plan places it.
+func (l *loop) liveStation(st *Station, n Network) (coverage.LiveStation, bool) {
+	r, ok := l.radii[st.Profile]
+	if !ok {
+		return coverage.LiveStation{}, false
+	}
+	return r.Live(st.Lat, st.Lon, st.AltM, n == Public && slices.Contains(st.Networks, Public), n == Private && slices.Contains(st.Networks, Private))
 }
 
 func fractionOf(r coverage.LiveReport, n Network) float64 {
