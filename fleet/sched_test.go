@@ -416,3 +416,80 @@ func TestTaskNextSpare(t *testing.T) {
 		t.Fatalf("a spare kept for a task: %v", got)
 	}
 }
+
+// TestTaskFireParallel: a 40 L fire, two tanks of the heavy's 20 L, due
+// sooner than two sorties one after the other take but later than one:
+// it is split into two parts of 20 L given at once to the two drones,
+// which spray at overlapping times (the simulator's job log), and it is
+// done by its deadline. The same fire due sooner than even one sortie
+// takes is refused, the reason saying what two drones at once would do.
+func TestTaskFireParallel(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)},
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }})
+	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 2 })
+	ctx := context.Background()
+	at := task.LonLat{base.Lon - 0.003, base.Lat + 0.001}
+	const litres = 40
+	air, _ := airframe.Builtin().ByName(sim.ProfileHeavy)
+	home := task.LonLat{base.Lon, base.Lat}
+	tank := task.Task{Request: task.Request{Kind: task.Fire, Deadline: time.Hour, Point: &at, Litres: air.Sprayer.TankL}}
+	one, err := task.Estimate(tank, air, home, home, airframe.Wind{}, air.Battery.CapacityWh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sortie := loadTime + 15*time.Second + one.Reach + one.OnTask // from the ground, loaded
+	short, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: sortie / 2, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Status != task.Refused || !strings.Contains(short.Reason, "even 2 drones spraying 20.0 L each at once would be done at") {
+		t.Fatalf("a 40 L fire due in %v: %+v", sortie/2, short)
+	}
+	fire, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: sortie * 3 / 2, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fire.Status != task.Assigned || len(fire.Parts) != 2 || fire.ETA.After(fire.DueAt) {
+		t.Fatalf("a 40 L fire due in %v (a sortie takes %v): %+v", sortie*3/2, sortie, fire)
+	}
+	s := r.waitFor("fire done", 40*time.Minute, func(s Snapshot) bool { return taskOf(s, fire.ID).Status.Final() })
+	got := taskOf(s, fire.ID)
+	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("fire ended %+v", got)
+	}
+	drones := map[int]bool{}
+	for _, id := range got.Parts {
+		p := taskOf(s, id)
+		if p.Status != task.Done || p.Parent != fire.ID || p.Litres != 20 {
+			t.Fatalf("part %s: %+v", id, p)
+		}
+		drones[p.Drone] = true
+	}
+	if len(drones) != 2 {
+		t.Fatalf("parts flown by %v: want one drone each", drones)
+	}
+	type span struct {
+		from, to time.Time
+		litres   float64
+	}
+	by := map[uint8]*span{}
+	for _, sp := range r.fleet.JobLog().Sprays {
+		b := by[sp.SysID]
+		if b == nil {
+			b = &span{from: sp.Time}
+			by[sp.SysID] = b
+		}
+		b.to, b.litres = sp.Time, b.litres+sp.Litres
+	}
+	a, b := by[1], by[2]
+	if a == nil || b == nil || math.Abs(a.litres-20) > 1 || math.Abs(b.litres-20) > 1 {
+		t.Fatalf("sprayed by %v: want 20 L from each drone", by)
+	}
+	if a.to.Before(b.from) || b.to.Before(a.from) {
+		t.Fatalf("drone 1 sprayed %s-%s, drone 2 %s-%s: not at once", a.from.Format(time.TimeOnly), a.to.Format(time.TimeOnly),
+			b.from.Format(time.TimeOnly), b.to.Format(time.TimeOnly))
+	}
+	if evs := taskEvents(t, r, fire.ID); evs[len(evs)-1] != EventTaskDone || countKind(evs, EventTaskActive) != 1 {
+		t.Fatalf("fire events %v", evs)
+	}
+}

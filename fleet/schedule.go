@@ -488,24 +488,7 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	// choice: measured once each.
 	l.unique = &uniqueCache{}
 	defer func() { l.unique = nil }()
-	var best, earliest *option
-	var why []string
-	for _, id := range sortedIDs(l.drones) {
-		o, err := l.option(r, l.drones[id], false)
-		if err != nil {
-			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
-			continue
-		}
-		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
-			earliest = o
-		}
-		if o.done.Add(o.margin()).After(r.T.DueAt) {
-			continue
-		}
-		if best == nil || cheaper(o, best) {
-			best = o
-		}
-	}
+	best, earliest, why := l.choose(r, nil)
 	switch {
 	case best != nil:
 		return best, ""
@@ -531,6 +514,32 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 		why = append(why[:6], fmt.Sprintf("and %d more", len(why)-6))
 	}
 	return nil, "no drone can do it: " + strings.Join(why, "; ")
+}
+
+// choose is, among the drones' options for r that accept takes (nil:
+// all), the cheapest that meets r's deadline and the earliest; why says
+// why each drone without an option has none.
+func (l *loop) choose(r *taskRecord, accept func(*option) bool) (best, earliest *option, why []string) {
+	for _, id := range sortedIDs(l.drones) {
+		o, err := l.option(r, l.drones[id], false)
+		if err != nil {
+			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
+			continue
+		}
+		if accept != nil && !accept(o) {
+			continue
+		}
+		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
+			earliest = o
+		}
+		if o.done.Add(o.margin()).After(r.T.DueAt) {
+			continue
+		}
+		if best == nil || cheaper(o, best) {
+			best = o
+		}
+	}
+	return best, earliest, why
 }
 
 // cheaper reports whether o costs less than b: public coverage first, then
@@ -559,6 +568,23 @@ func (l *loop) offer(r *taskRecord, fresh, approved bool) {
 	end := task.Failed
 	if fresh {
 		end = task.Refused
+	}
+	if best == nil {
+		// Sorties one after the other miss the deadline: drones spraying
+		// at once may meet it.
+		parts, pwhy := l.parallelFire(r)
+		switch {
+		case parts != nil && approved:
+			l.splitFire(r, parts)
+			return
+		case parts != nil:
+			r.T.Reason = fmt.Sprintf("awaiting a commander's approval; %d drones spraying at once could do it by %s", len(parts), partsDone(parts).Format(time.TimeOnly))
+			r.T.ETA = partsDone(parts)
+			l.dirty = true
+			return
+		case pwhy != "":
+			why += "; " + pwhy
+		}
 	}
 	switch {
 	case best == nil:
@@ -676,6 +702,211 @@ func (l *loop) schedule() {
 		}
 		if approved {
 			l.offer(r, false, true)
+		}
+	}
+}
+
+// Parallel sorties: a fire bigger than a tank is flown sortie after
+// sortie; when those would miss its deadline, and two or more drones
+// spraying at once, each its share, would meet it, the fire is split into
+// parts, each a fire task of its own given at once to its own drone (a
+// holder relieved as for any task), and the fire is done when every part
+// is. The fewest parts that meet the deadline at the least coverage cost
+// win.
+
+// phaseParts: the fire is flown as parts at once (Task.Parts).
+const phaseParts = "parts"
+
+// part is one part of a split fire and the option that flies it.
+type part struct {
+	r *taskRecord
+	o *option
+}
+
+// partsDone is when the last of the parts is done.
+func partsDone(parts []part) time.Time {
+	var t time.Time
+	for _, p := range parts {
+		if p.o.done.After(t) {
+			t = p.o.done
+		}
+	}
+	return t
+}
+
+// parallelFire is r's fire split into parts of a tank or less flown at
+// once by drones of their own, each meeting the deadline, at the least
+// coverage cost (then the fewest parts); nil, and why when it is worth
+// saying, when no split meets the deadline. Only a fire not yet started
+// is split.
+func (l *loop) parallelFire(r *taskRecord) ([]part, string) {
+	if r.T.Kind != task.Fire || r.T.Parent != "" || !r.T.StartedAt.IsZero() {
+		return nil, ""
+	}
+	tank, sprayers := 0.0, 0
+	for _, d := range l.drones {
+		if s := d.profile.Air.Sprayer; s != nil {
+			tank, sprayers = math.Max(tank, s.TankL), sprayers+1
+		}
+	}
+	litres := r.left().Litres
+	if sprayers < 2 || litres <= tank {
+		return nil, ""
+	}
+	// Each part one tank: a part of more would lean, for its later
+	// sorties, on the drones the other parts fly.
+	least := max(2, int(math.Ceil(litres/tank-1e-9)))
+	if least > sprayers {
+		return nil, fmt.Sprintf("%.0f L at once takes %d drones with a tank each, the fleet has %d", litres, least, sprayers)
+	}
+	l.unique = &uniqueCache{}
+	defer func() { l.unique = nil }()
+	var best []part
+	bestCost := math.Inf(1)
+	var late time.Time // the earliest the most parts would be done
+	for k := least; k <= sprayers; k++ {
+		parts, done := l.splitOptions(r, k, litres/float64(k))
+		if parts == nil {
+			if k == sprayers {
+				late = done
+			}
+			continue
+		}
+		cost := 0.0
+		for _, p := range parts {
+			cost += p.o.cost
+		}
+		if cost < bestCost-1e-3 {
+			best, bestCost = parts, cost
+		}
+	}
+	if best != nil {
+		return best, ""
+	}
+	if late.IsZero() {
+		return nil, fmt.Sprintf("nor can %d drones spraying at once", sprayers)
+	}
+	return nil, fmt.Sprintf("even %d drones spraying %.1f L each at once would be done at %s, %v too late", sprayers,
+		litres/float64(sprayers), late.Format(time.TimeOnly), late.Sub(r.T.DueAt).Round(time.Second))
+}
+
+// splitOptions gives each of k parts of share litres the cheapest drone
+// not given another that meets the deadline; nil when one part has none,
+// with when the slowest part would be done given the earliest drones.
+func (l *loop) splitOptions(r *taskRecord, k int, share float64) ([]part, time.Time) {
+	taken := map[int]bool{}
+	var parts []part
+	var done time.Time
+	ok := true
+	for i := range k {
+		p := &taskRecord{T: r.T}
+		p.T.ID, p.T.Parent, p.T.Parts, p.T.Litres = fmt.Sprintf("%s.%d", r.T.ID, i+1), r.T.ID, nil, share
+		p.T.Status, p.T.Reason, p.T.Drone, p.T.ETA = task.Pending, "", 0, time.Time{}
+		best, earliest, _ := l.choose(p, func(o *option) bool { return !taken[o.d.id] && !o.queued })
+		if earliest == nil {
+			return nil, time.Time{}
+		}
+		if best == nil {
+			ok, best = false, earliest
+		}
+		taken[best.d.id] = true
+		if t := best.done.Add(best.margin()); t.After(done) {
+			done = t
+		}
+		parts = append(parts, part{p, best})
+	}
+	if !ok {
+		return nil, done
+	}
+	return parts, done
+}
+
+// splitFire flies r's fire as parts: each a task of its own, given to its
+// drone at once (its option worked out again as the earlier parts left
+// the fleet); a part whose drone no longer makes it is offered as any
+// task is.
+func (l *loop) splitFire(r *taskRecord, parts []part) {
+	var ids, drones []string
+	for _, p := range parts {
+		ids = append(ids, p.r.T.ID)
+		drones = append(drones, fmt.Sprint(p.o.d.id))
+	}
+	r.T.Parts, r.T.Status, r.T.Drone, r.T.ETA = ids, task.Assigned, parts[0].o.d.id, partsDone(parts)
+	r.Phase, r.T.Reason = phaseParts, ""
+	l.dirty = true
+	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s flown as %d parts of %.1f L at once by drones %s: done by %s",
+		r.T.ID, len(parts), parts[0].r.T.Litres, strings.Join(drones, ", "), r.T.ETA.Format(time.TimeOnly)),
+		"sorties one after the other would miss the deadline")
+	for _, p := range parts {
+		pr := p.r
+		pr.T.RequestedAt, pr.T.Approved = l.clk.Now(), true
+		l.st.Tasks = append(l.st.Tasks, pr)
+		l.emitTask(pr, EventTaskRequested, Info, fmt.Sprintf("%s requested: %s, part of %s", pr.T.ID, describe(&pr.T), r.T.ID), r.T.Team)
+		l.unique = &uniqueCache{}
+		o, err := l.option(pr, p.o.d, false)
+		l.unique = nil
+		if err != nil || o.queued || o.done.Add(o.margin()).After(pr.T.DueAt) {
+			l.offer(pr, false, true)
+			continue
+		}
+		l.assignTask(pr, o)
+	}
+	l.trackParts(r)
+}
+
+// trackParts follows a fire flown as parts: active once one is, done
+// when every part is; a part that fails fails the fire, and the others
+// are cancelled.
+func (l *loop) trackParts(r *taskRecord) {
+	var cost float64
+	var eta time.Time
+	done, active := 0, false
+	var failed *taskRecord
+	for _, id := range r.T.Parts {
+		p := l.taskByID(id)
+		if p == nil {
+			continue
+		}
+		cost += p.T.CoverageCostKm2h
+		if p.T.ETA.After(eta) {
+			eta = p.T.ETA
+		}
+		switch p.T.Status {
+		case task.Done:
+			done++
+		case task.Active:
+			active = true
+		case task.Failed, task.Cancelled, task.Refused:
+			if failed == nil {
+				failed = p
+			}
+		}
+	}
+	if r.T.CoverageCostKm2h != cost || (!eta.IsZero() && !eta.Equal(r.T.ETA)) {
+		r.T.CoverageCostKm2h = cost
+		if !eta.IsZero() {
+			r.T.ETA = eta
+		}
+		l.dirty = true
+	}
+	switch {
+	case failed != nil:
+		l.endParts(r, fmt.Sprintf("%s failed with it", r.T.ID))
+		l.endTask(r, task.Failed, fmt.Sprintf("%s %s: %s", failed.T.ID, failed.T.Status, failed.T.Reason))
+	case done == len(r.T.Parts):
+		l.endTask(r, task.Done, "")
+	case active && r.T.Status == task.Assigned:
+		r.T.Status, r.T.StartedAt = task.Active, l.clk.Now()
+		l.dirty = true
+		l.emitTask(r, EventTaskActive, Info, fmt.Sprintf("%s under way: its parts fly", r.T.ID), "")
+	}
+}
+
+// endParts cancels the parts of r not yet ended.
+func (l *loop) endParts(r *taskRecord, reason string) {
+	for _, id := range r.T.Parts {
+		if p := l.taskByID(id); p != nil && !p.T.Status.Final() {
+			l.endTask(p, task.Cancelled, reason)
 		}
 	}
 }

@@ -163,6 +163,10 @@ func (l *loop) trackTasks() {
 			l.trackRelief(r)
 			continue
 		}
+		if r.Phase == phaseParts {
+			l.trackParts(r)
+			continue
+		}
 		d := l.drones[r.T.Drone]
 		if d == nil || d.rec.Task != r.T.ID {
 			if d == nil && l.clk.Since(l.started) < l.cfg.StartGrace {

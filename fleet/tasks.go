@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aerocell/aerocell/airframe"
@@ -276,6 +277,7 @@ func (l *loop) cancelTask(r *taskRecord) error {
 	if r.T.Status.Final() {
 		return fmt.Errorf("%w: %s is %s already", ErrInvalid, r.T.ID, r.T.Status)
 	}
+	l.endParts(r, fmt.Sprintf("%s cancelled by a commander", r.T.ID))
 	l.endTask(r, task.Cancelled, "cancelled by a commander")
 	return nil
 }
@@ -283,6 +285,9 @@ func (l *loop) cancelTask(r *taskRecord) error {
 func (l *loop) reassignTask(r *taskRecord, id int) error {
 	if r.T.Status.Final() || r.Phase == phaseFlying {
 		return fmt.Errorf("%w: %s is %s: only a task not yet flying is reassigned", ErrInvalid, r.T.ID, r.T.Status)
+	}
+	if r.Phase == phaseParts {
+		return fmt.Errorf("%w: %s is flown as parts (%s): reassign a part", ErrInvalid, r.T.ID, strings.Join(r.T.Parts, ", "))
 	}
 	d, ok := l.drones[id]
 	if !ok {
@@ -412,7 +417,7 @@ func (l *loop) taskViews() []task.Task {
 	for i, r := range l.st.Tasks {
 		t := r.T
 		t.AwaitingApproval = l.cfg.TaskApproval && !t.Approved && t.Status == task.Pending && r.Phase == ""
-		t.Polygon = slices.Clone(t.Polygon)
+		t.Polygon, t.Parts = slices.Clone(t.Polygon), slices.Clone(t.Parts)
 		if t.Point != nil {
 			p := *t.Point
 			t.Point = &p

@@ -178,8 +178,8 @@ func (r *runner) finishTasks(ctx context.Context, rep *Report, tasks []task.Task
 		default:
 			tr.Status = task.Pending
 		}
-		if t.Status != task.Refused {
-			rep.TaskCoverageHoursLost += t.CoverageCostKm2h
+		if t.Status != task.Refused && t.Parent == "" {
+			rep.TaskCoverageHoursLost += t.CoverageCostKm2h // a fire's parts are counted in it
 		}
 		if t.Kind == task.Survey && t.Drone != 0 && !t.StartedAt.IsZero() {
 			if err := r.writeSurvey(ctx, &tr, t); err != nil {
