@@ -13,6 +13,7 @@ import (
 	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // squareRing is a survey ring of side m metres whose south-west corner is
@@ -427,5 +428,46 @@ func TestTaskKeepShots(t *testing.T) {
 	drop.keepShots(many)
 	if len(drop.Shots) != 0 {
 		t.Fatalf("a drop kept %d photos", len(drop.Shots))
+	}
+}
+
+// TestTaskEstimateOverTerrain: over a DEM, a drop beyond a 400 m wall
+// (home at 100 m) is flown at a transit height that clears the wall by
+// the terrain clearance and a cruise margin, and the estimate of its time
+// counts the climb there: later than over flat ground by about the
+// climb's time. A wall above the ceiling refuses the task, naming the
+// ridge.
+func TestTaskEstimateOverTerrain(t *testing.T) {
+	d := &drone{id: 4, profile: BuiltinProfiles()[sim.ProfileHeavy], rec: &droneRecord{}, heard: true}
+	d.tel.Lat, d.tel.Lon, d.tel.AltMSL, d.tel.BatteryPct = 45, 10, 100, 100 // on the ground at home
+	d.tel.LandedState = common.MAV_LANDED_STATE_ON_GROUND
+	at := task.LonLat{10.02, 45}
+	drop := &task.Task{ID: "task-1", Request: task.Request{Kind: task.Drop, Deadline: time.Hour, Point: &at, MassKg: 5}}
+	plan := func(height float64) (flight, error) {
+		l := &loop{cfg: &Config{Terrain: wall{lonW: 10.010, lonE: 10.011, height: height}}}
+		return l.planFlight(d, drop)
+	}
+	flat, err := plan(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	air := d.profile.Air
+	if got := float64(flat.items[1].Alt); got != air.RTLAlt {
+		t.Fatalf("over flat ground the transit is at %v m, want the RTL altitude %v m", got, air.RTLAlt)
+	}
+	walled, err := plan(400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 400 + air.TerrainClearanceM + cruiseMarginM - 100 // above home
+	if got := float64(walled.items[1].Alt); got != want {
+		t.Fatalf("beyond the wall the transit is at %v m, want %v m", got, want)
+	}
+	climb := time.Duration((want - air.RTLAlt) / air.ClimbRate * float64(time.Second))
+	if extra := walled.reach - flat.reach; extra < climb*9/10 || extra > 3*climb {
+		t.Fatalf("the wall adds %v to the flight there; the climb alone takes %v", extra, climb)
+	}
+	if _, err := plan(700); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "ridge at 45.00000,10.01") {
+		t.Fatalf("a wall above the ceiling: %v", err)
 	}
 }
