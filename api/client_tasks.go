@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -49,4 +50,13 @@ func (c *Client) ReassignTask(ctx context.Context, id string, drone int) (task.T
 	var t task.Task
 	err := c.post(ctx, "/tasks/"+url.PathEscape(id)+"/reassign", map[string]int{"drone": drone}, &t)
 	return t, err
+}
+
+// TaskSurvey returns a survey task's GeoJSON as the daemon writes it: its
+// area with the plan's figures, its transects, and the photos taken so far
+// where the drone reported them, each with its ground footprint.
+func (c *Client) TaskSurvey(ctx context.Context, id string) ([]byte, error) {
+	var b json.RawMessage
+	err := c.do(ctx, http.MethodGet, "/tasks/"+url.PathEscape(id)+"/survey.geojson", "", nil, &b)
+	return b, err
 }

@@ -84,8 +84,10 @@ func (s *Server) postTaskReassign(w http.ResponseWriter, r *http.Request) {
 }
 
 // getTaskSurvey answers a survey task's plan as GeoJSON for the map: its
-// polygon, its transects and the footprints of the photos taken so far
-// (task.PlanGeoJSON), with the task and the drone it is planned for.
+// polygon, its transects and the photos taken so far where the drone
+// reported them, with their footprints (task.PlanGeoJSON: what a
+// photogrammetry tool needs), with the task and the drone it is planned
+// for.
 func (s *Server) getTaskSurvey(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	v, err := s.ctrl.Survey(r.Context(), id)
@@ -93,7 +95,7 @@ func (s *Server) getTaskSurvey(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := task.PlanGeoJSON(v.Plan, v.Polygon, v.Camera, v.Taken, map[string]any{"task": id, "drone": v.Drone})
+	b, err := task.PlanGeoJSON(v.Plan, v.Polygon, v.Camera, v.Photos, map[string]any{"task": id, "drone": v.Drone, "photos_taken": v.Taken})
 	if err != nil {
 		s.fail(w, r, err)
 		return

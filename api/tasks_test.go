@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,10 +148,15 @@ func TestTaskSurveyRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Five photos reported 15 m north of where the plan put them.
+	taken := slices.Clone(plan.Photos[:5])
+	for i := range taken {
+		taken[i].Pos[1] += 15.0 / 111320
+	}
 	f := &fakeCtrl{survey: func(id string) (fleet.SurveyView, error) {
 		switch id {
 		case "task-1":
-			return fleet.SurveyView{Drone: 4, Camera: *heavy.Camera, Plan: plan, Polygon: ring, Taken: 5}, nil
+			return fleet.SurveyView{Drone: 4, Camera: *heavy.Camera, Plan: plan, Polygon: ring, Taken: 5, Photos: taken}, nil
 		case "task-2":
 			return fleet.SurveyView{}, fmt.Errorf("%w: task-2 is a drop task, not a survey", fleet.ErrInvalid)
 		case "task-3":
@@ -178,8 +184,8 @@ func TestTaskSurveyRoute(t *testing.T) {
 	if code != http.StatusOK || ct != "application/geo+json" || json.Unmarshal(b, &fc) != nil || fc.Type != "FeatureCollection" {
 		t.Fatalf("GET survey.geojson: %d %s %.300s", code, ct, b)
 	}
-	if want := 1 + len(plan.Transects) + 5; len(fc.Features) != want {
-		t.Fatalf("%d features, want the area, %d transects and 5 footprints", len(fc.Features), len(plan.Transects))
+	if want := 1 + len(plan.Transects) + 2*5; len(fc.Features) != want {
+		t.Fatalf("%d features, want the area, %d transects and 5 photos with their footprints", len(fc.Features), len(plan.Transects))
 	}
 	area := fc.Features[0].Properties
 	if fc.Features[0].Geometry.Type != "Polygon" || area["task"] != "task-1" || area["drone"] != 4.0 || area["photos_taken"] != 5.0 ||
@@ -187,11 +193,24 @@ func TestTaskSurveyRoute(t *testing.T) {
 		t.Fatalf("area: %+v", area)
 	}
 	kinds := map[string]int{}
+	var points []task.LonLat
 	for _, f := range fc.Features {
 		kinds[f.Geometry.Type+" "+f.Properties["kind"].(string)]++
+		if f.Geometry.Type == "Point" {
+			var p task.LonLat
+			if err := json.Unmarshal(f.Geometry.Coordinates, &p); err != nil {
+				t.Fatal(err)
+			}
+			points = append(points, p)
+		}
 	}
-	if kinds["LineString transect"] != len(plan.Transects) || kinds["Polygon footprint"] != 5 {
+	if kinds["LineString transect"] != len(plan.Transects) || kinds["Polygon footprint"] != 5 || kinds["Point photo"] != 5 {
 		t.Fatalf("features: %v", kinds)
+	}
+	for i, p := range points {
+		if p != taken[i].Pos {
+			t.Fatalf("photo %d drawn at %v, reported at %v (planned at %v)", i, p, taken[i].Pos, plan.Photos[i].Pos)
+		}
 	}
 	for id, want := range map[string]int{"task-2": http.StatusUnprocessableEntity, "task-3": http.StatusUnprocessableEntity, "task-9": http.StatusNotFound} {
 		code, _, b := get(id)

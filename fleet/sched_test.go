@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/airframe"
+	"github.com/aerocell/aerocell/clock"
+	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // TestTaskFireSorties: a fire of two and a half tanks is flown as three
@@ -295,5 +298,198 @@ func holderLeaves(t *testing.T, spare time.Duration, why string, pin bool) {
 	s = r.waitFor("survey done", req.Deadline+5*time.Minute, func(s Snapshot) bool { return taskOf(s, tk.ID).Status.Final() })
 	if got := taskOf(s, tk.ID); got.Status != task.Done || got.DoneAt.After(got.DueAt) {
 		t.Fatalf("survey ended %+v", got)
+	}
+}
+
+// costLoop is a loop over a 16 km square with the heavy multirotor's
+// public cells, for the scheduler's cost model alone; r is a cell's
+// radius at 300 m.
+func costLoop(t *testing.T) (*loop, Profile, float64) {
+	t.Helper()
+	reg, err := prepareRegion(IncidentSpec{Area: square(base.Lat, base.Lon, 16)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := BuiltinProfiles()["heavy-multirotor"]
+	env, err := coverage.EnvironmentByName(coverage.EnvSuburban)
+	if err != nil {
+		t.Fatal(err)
+	}
+	radii, err := prof.CellRadii(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := radii.At(300)
+	l := &loop{clk: clock.NewManual(epoch), region: reg, radii: map[string]CellRadii{prof.Name: radii}, drones: map[int]*drone{}}
+	l.st.Incident = &Incident{IncidentSpec: IncidentSpec{Networks: []Network{Public}}, State: IncidentHolding}
+	l.st.Plan = &Plan{}
+	return l, prof, r
+}
+
+// TestTaskHolderCost: taking a holder off its station costs the area its
+// cell alone covers times the gap. Beside a neighbour whose cell it does
+// not overlap, that is its whole cell; under a neighbour's cell that
+// covers it, nothing; and when that neighbour is not held (its drone
+// going home, or none), again its whole cell: a neighbour in a gap
+// covers nothing of it. The plan naming a neighbour's drone is not
+// enough: 0 km²·h was charged for holders whose neighbours were empty.
+func TestTaskHolderCost(t *testing.T) {
+	l, prof, r := costLoop(t)
+	cell := math.Pi * r * r / 1e6 // km², inside the square
+	if r < 1000 || r > 3500 {
+		t.Fatalf("a cell of %.0f m at 300 m: the layout below assumes 1-3.5 km", r)
+	}
+	at := func(id string, east float64, drone int) Station {
+		return Station{ID: id, Lat: base.Lat, Lon: base.Lon + east/(111320*cosDeg(base.Lat)), AltM: 300,
+			Networks: []Network{Public}, Profile: prof.Name, Drone: drone}
+	}
+	fly := func(id int, station string, s DroneState) *drone {
+		d := &drone{id: id, profile: prof, state: s, heard: true, rec: &droneRecord{Station: station}}
+		d.tel.LandedState = common.MAV_LANDED_STATE_IN_AIR
+		l.drones[id] = d
+		return d
+	}
+	gap := 30 * time.Minute
+	for _, c := range []struct {
+		name      string
+		east      float64    // the neighbour's station, metres east of the holder's
+		neighbour DroneState // its drone's state ("": no drone)
+		want      float64    // km² the holder's cell alone covers
+	}{
+		{"apart, both held", 2.2 * r, DroneOnStation, cell},
+		{"overlapping, both held", 0, DroneOnStation, 0},
+		{"overlapping, neighbour on its way", 0, DroneTransit, 0},
+		{"overlapping, neighbour going home", 0, DroneReturning, cell},
+		{"overlapping, neighbour empty", 0, "", cell},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clear(l.drones)
+			h := fly(1, "S1", DroneOnStation)
+			n := 0
+			if c.neighbour != "" {
+				station := "S2"
+				if c.neighbour == DroneReturning {
+					station = "" // off it, the plan not yet told
+				}
+				fly(2, station, c.neighbour)
+				n = 2
+			}
+			l.st.Plan.Stations = []Station{at("S1", -1.1*r, 1), at("S2", -1.1*r+c.east, n)}
+			got := l.taskCost(&option{d: h, station: "S1", gap: gap}, Public)
+			want := c.want * gap.Hours()
+			if math.Abs(got-want) > 0.03*cell*gap.Hours() {
+				t.Fatalf("cost %.3f km²·h, want %.3f (the cell alone covering %.2f of %.2f km²)", got, want, c.want, cell)
+			}
+			if priv := l.taskCost(&option{d: h, station: "S1", gap: gap}, Private); priv != 0 {
+				t.Fatalf("private cost %.3f for an incident without a private network", priv)
+			}
+		})
+	}
+}
+
+// TestTaskNextSpare: with no spare free now, a holder's station waits
+// for the first drone of its airframe through its battery swap and out
+// to it, not for the holder's return: a drone that landed 2 minutes
+// into a 5-minute swap is there 3 minutes, its flight and its cells
+// later; none, and the wait has no end the spare can bound.
+func TestTaskNextSpare(t *testing.T) {
+	l, prof, _ := costLoop(t)
+	st := Station{ID: "S1", Lat: base.Lat + 0.01, Lon: base.Lon, AltM: 300, Networks: []Network{Public}, Profile: prof.Name, Drone: 1}
+	l.st.Plan.Stations = []Station{st}
+	holder := &drone{id: 1, profile: prof, state: DroneOnStation, heard: true, rec: &droneRecord{Station: "S1"}}
+	holder.tel.LandedState = common.MAV_LANDED_STATE_IN_AIR
+	l.drones[1] = holder
+	if got := l.nextSpare(&st, holder); got != time.Duration(math.MaxInt64) {
+		t.Fatalf("no spare: %v", got)
+	}
+	spare := &drone{id: 2, profile: prof, state: DroneIdle, heard: true, rec: &droneRecord{}, landedAt: epoch.Add(-2 * time.Minute)}
+	spare.tel.LandedState, spare.tel.BatteryPct = common.MAV_LANDED_STATE_ON_GROUND, 30
+	spare.tel.Lat, spare.tel.Lon, spare.tel.HomeSet, spare.tel.HomeLat, spare.tel.HomeLon = base.Lat, base.Lon, true, base.Lat, base.Lon
+	l.drones[2] = spare
+	fly := l.timeTo(atHome(spare), st.Lat, st.Lon, st.AltM)
+	swap := prof.Air.Battery.Swap - 2*time.Minute
+	if got, want := l.nextSpare(&st, holder), swap+fly+30*time.Second; got != want {
+		t.Fatalf("a spare 2 minutes into its swap: %v, want %v (%v of swap, %v of flight)", got, want, swap, fly)
+	}
+	spare.rec.Task = "task-1"
+	if got := l.nextSpare(&st, holder); got != time.Duration(math.MaxInt64) {
+		t.Fatalf("a spare kept for a task: %v", got)
+	}
+}
+
+// TestTaskFireParallel: a 40 L fire, two tanks of the heavy's 20 L, due
+// sooner than two sorties one after the other take but later than one:
+// it is split into two parts of 20 L given at once to the two drones,
+// which spray at overlapping times (the simulator's job log), and it is
+// done by its deadline. The same fire due sooner than even one sortie
+// takes is refused, the reason saying what two drones at once would do.
+func TestTaskFireParallel(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base), heavyAt(2, base)},
+		simCfg: func(c *sim.Config) { c.BatterySwap = 10 * time.Minute }})
+	r.waitFor("2 drones heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 2 })
+	ctx := context.Background()
+	at := task.LonLat{base.Lon - 0.003, base.Lat + 0.001}
+	const litres = 40
+	air, _ := airframe.Builtin().ByName(sim.ProfileHeavy)
+	home := task.LonLat{base.Lon, base.Lat}
+	tank := task.Task{Request: task.Request{Kind: task.Fire, Deadline: time.Hour, Point: &at, Litres: air.Sprayer.TankL}}
+	one, err := task.Estimate(tank, air, home, home, airframe.Wind{}, air.Battery.CapacityWh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sortie := loadTime + 15*time.Second + one.Reach + one.OnTask // from the ground, loaded
+	short, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: sortie / 2, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Status != task.Refused || !strings.Contains(short.Reason, "even 2 drones spraying 20.0 L each at once would be done at") {
+		t.Fatalf("a 40 L fire due in %v: %+v", sortie/2, short)
+	}
+	fire, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Fire, Deadline: sortie * 3 / 2, Point: &at, Litres: litres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fire.Status != task.Assigned || len(fire.Parts) != 2 || fire.ETA.After(fire.DueAt) {
+		t.Fatalf("a 40 L fire due in %v (a sortie takes %v): %+v", sortie*3/2, sortie, fire)
+	}
+	s := r.waitFor("fire done", 40*time.Minute, func(s Snapshot) bool { return taskOf(s, fire.ID).Status.Final() })
+	got := taskOf(s, fire.ID)
+	if got.Status != task.Done || got.DoneAt.After(got.DueAt) {
+		t.Fatalf("fire ended %+v", got)
+	}
+	drones := map[int]bool{}
+	for _, id := range got.Parts {
+		p := taskOf(s, id)
+		if p.Status != task.Done || p.Parent != fire.ID || p.Litres != 20 {
+			t.Fatalf("part %s: %+v", id, p)
+		}
+		drones[p.Drone] = true
+	}
+	if len(drones) != 2 {
+		t.Fatalf("parts flown by %v: want one drone each", drones)
+	}
+	type span struct {
+		from, to time.Time
+		litres   float64
+	}
+	by := map[uint8]*span{}
+	for _, sp := range r.fleet.JobLog().Sprays {
+		b := by[sp.SysID]
+		if b == nil {
+			b = &span{from: sp.Time}
+			by[sp.SysID] = b
+		}
+		b.to, b.litres = sp.Time, b.litres+sp.Litres
+	}
+	a, b := by[1], by[2]
+	if a == nil || b == nil || math.Abs(a.litres-20) > 1 || math.Abs(b.litres-20) > 1 {
+		t.Fatalf("sprayed by %v: want 20 L from each drone", by)
+	}
+	if a.to.Before(b.from) || b.to.Before(a.from) {
+		t.Fatalf("drone 1 sprayed %s-%s, drone 2 %s-%s: not at once", a.from.Format(time.TimeOnly), a.to.Format(time.TimeOnly),
+			b.from.Format(time.TimeOnly), b.to.Format(time.TimeOnly))
+	}
+	if evs := taskEvents(t, r, fire.ID); evs[len(evs)-1] != EventTaskDone || countKind(evs, EventTaskActive) != 1 {
+		t.Fatalf("fire events %v", evs)
 	}
 }

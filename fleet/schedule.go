@@ -21,8 +21,9 @@ import (
 // holder taken off its station is relieved first (a spare is launched to
 // its station and it leaves once the spare is on it, or sooner when
 // waiting longer would miss the deadline) and costs its cell's area no
-// other station covers for as long as the station is left without a
-// drone (with no spare, until the holder is back), plus the gap in the
+// other station held now covers for as long as the station is left
+// without a drone (with no spare free, until the first spare through its
+// battery swap is out to it or the holder is back), plus the gap in the
 // rotation the spare was kept for. Costs are in coverage-hours: km² of the area
 // left without public signal × hours. The cheapest option that meets the
 // deadline wins, the earliest among equals.
@@ -171,7 +172,8 @@ func (l *loop) option(r *taskRecord, d *drone, chosen bool) (*option, error) {
 // holder keeps it until the relief is on it, or until waiting longer
 // would miss r's deadline (the margin kept); the station's gap is what
 // is left between the holder leaving and the relief arriving. With no
-// relief, the station is without a drone until the holder is back (the
+// relief free now, the station is without a drone until the first spare
+// through its battery swap is on it, or the holder is back (the held
 // neighbours' cells cover what they can: taskCost measures the hole).
 func (l *loop) planRelief(o *option, r *taskRecord) {
 	d, f := o.d, o.f
@@ -184,6 +186,10 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 	others := slices.DeleteFunc(l.candidates(), func(c *drone) bool { return c == d })
 	rel, lead := l.bestRelief(st, others)
 	if rel == nil {
+		// No spare now: the station waits for the first drone of its
+		// airframe through its battery swap and out to it (fill sends
+		// it), or for the holder back.
+		o.gap = min(o.gap, l.nextSpare(st, d))
 		return
 	}
 	// done + margin() = now + 5/4 (wait + hold) + reach + on + rest ≤ due,
@@ -202,6 +208,30 @@ func (l *loop) planRelief(o *option, r *taskRecord) {
 	if o.hold > 0 {
 		o.wait += up
 	}
+}
+
+// nextSpare is how long the first drone of st's airframe on the ground
+// through its battery swap (not d, and free of any task) would take to be
+// on st with its cells on; the longest duration when there is none.
+func (l *loop) nextSpare(st *Station, d *drone) time.Duration {
+	best := time.Duration(math.MaxInt64)
+	for _, id := range sortedIDs(l.drones) {
+		e := l.drones[id]
+		if e == d || e.profile.Name != st.Profile || e.profile.Tethered() || e.state != DroneIdle || e.airborne() ||
+			e.op != nil || e.rec.Task != "" || e.rec.Station != "" || !e.heard || e.tel.Lost || refusedForFix(e) {
+			continue
+		}
+		ready := max(0, e.restUntil.Sub(l.clk.Now()))
+		if e.tel.BatteryPct >= 0 && e.tel.BatteryPct < 95 {
+			swap := e.profile.Air.Battery.Swap
+			if !e.landedAt.IsZero() {
+				swap = max(0, swap-l.clk.Since(e.landedAt))
+			}
+			ready = max(ready, swap)
+		}
+		best = min(best, ready+l.timeTo(atHome(e), st.Lat, st.Lon, st.AltM)+30*time.Second)
+	}
+	return best
 }
 
 // laterSorties is the time a fire's sorties after d's first take, from
@@ -332,8 +362,12 @@ func (l *loop) rotationCost(o *option, s string, n Network) float64 {
 }
 
 // uniqueKm2 is the area, in km², of station id's cell of network n that
-// no other station of the plan covers (0 when the incident does not want
-// n). During one choice (bestOption) the layout is measured once.
+// no station held now covers (0 when the incident does not want n): what
+// is left without signal while id has no drone. The neighbours counted
+// are those with a drone on them or on its way (held), not every station
+// of the plan: a neighbour in a rotation gap, thinned out of its
+// rotation, or whose drone is going home, covers nothing of id's cell. During one choice (bestOption) the layout
+// is measured once.
 func (l *loop) uniqueKm2(id string, n Network) float64 {
 	if l.region == nil || l.st.Plan == nil {
 		return 0
@@ -358,11 +392,22 @@ func (l *loop) uniqueKm2(id string, n Network) float64 {
 		return v
 	}
 	v := 0.0
-	if i := slices.Index(lay.ids, id); i >= 0 && lay.err == nil {
-		without := slices.Delete(slices.Clone(lay.stations), i, i+1)
-		if b, err := l.region.Live(without, false); err == nil {
-			v = math.Max(0, lay.fraction-fractionOf(b, n)) * l.region.Area.Area() / 1e6
+	if lay.err == nil {
+		if i := slices.Index(lay.ids, id); i >= 0 {
+			// Held now: what the layout loses without it.
+			without := slices.Delete(slices.Clone(lay.stations), i, i+1)
+			if b, err := l.region.Live(without, false); err == nil {
+				v = math.Max(0, lay.fraction-fractionOf(b, n))
+			}
+		} else if st := l.station(id); st != nil {
+			// Empty now: what it adds to the layout once held.
+			if ls, ok := l.liveStation(st, n); ok {
+				if b, err := l.region.Live(append(slices.Clone(lay.stations), ls), false); err == nil {
+					v = math.Max(0, fractionOf(b, n)-lay.fraction)
+				}
+			}
 		}
+		v *= l.region.Area.Area() / 1e6
 	}
 	if c.km2 != nil {
 		c.km2[key] = v
@@ -377,7 +422,8 @@ type uniqueCache struct {
 	km2     map[string]float64
 }
 
-// layout is the plan's cells of one network and the fraction they cover.
+// layout is the cells of one network of the plan's stations held now
+// (held) and the fraction they cover.
 type layout struct {
 	ids      []string
 	stations []coverage.LiveStation
@@ -387,12 +433,12 @@ type layout struct {
 
 func (l *loop) layout(n Network) *layout {
 	lay := &layout{}
-	for _, st := range l.st.Plan.Stations {
-		r, ok := l.radii[st.Profile]
-		if !ok {
+	for i := range l.st.Plan.Stations {
+		st := &l.st.Plan.Stations[i]
+		if !l.held(st) {
 			continue
 		}
-		ls, ok := r.Live(st.Lat, st.Lon, st.AltM, n == Public && slices.Contains(st.Networks, Public), n == Private && slices.Contains(st.Networks, Private))
+		ls, ok := l.liveStation(st, n)
 		if !ok {
 			continue
 		}
@@ -402,6 +448,29 @@ func (l *loop) layout(n Network) *layout {
 	rep, err := l.region.Live(lay.stations, false)
 	lay.fraction, lay.err = fractionOf(rep, n), err
 	return lay
+}
+
+// held reports whether st has a drone on it, or on its way to it: not
+// one the station still names that is going home with its cells off.
+func (l *loop) held(st *Station) bool {
+	d := l.drones[st.Drone]
+	if d == nil || d.rec.Station != st.ID {
+		return false
+	}
+	switch d.state {
+	case DroneOnStation, DroneTransit, DroneLaunching:
+		return true
+	}
+	return false
+}
+
+// liveStation is st's cell of network n as the plan places it.
+func (l *loop) liveStation(st *Station, n Network) (coverage.LiveStation, bool) {
+	r, ok := l.radii[st.Profile]
+	if !ok {
+		return coverage.LiveStation{}, false
+	}
+	return r.Live(st.Lat, st.Lon, st.AltM, n == Public && slices.Contains(st.Networks, Public), n == Private && slices.Contains(st.Networks, Private))
 }
 
 func fractionOf(r coverage.LiveReport, n Network) float64 {
@@ -419,24 +488,7 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 	// choice: measured once each.
 	l.unique = &uniqueCache{}
 	defer func() { l.unique = nil }()
-	var best, earliest *option
-	var why []string
-	for _, id := range sortedIDs(l.drones) {
-		o, err := l.option(r, l.drones[id], false)
-		if err != nil {
-			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
-			continue
-		}
-		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
-			earliest = o
-		}
-		if o.done.Add(o.margin()).After(r.T.DueAt) {
-			continue
-		}
-		if best == nil || cheaper(o, best) {
-			best = o
-		}
-	}
+	best, earliest, why := l.choose(r, nil)
 	switch {
 	case best != nil:
 		return best, ""
@@ -462,6 +514,32 @@ func (l *loop) bestOption(r *taskRecord) (*option, string) {
 		why = append(why[:6], fmt.Sprintf("and %d more", len(why)-6))
 	}
 	return nil, "no drone can do it: " + strings.Join(why, "; ")
+}
+
+// choose is, among the drones' options for r that accept takes (nil:
+// all), the cheapest that meets r's deadline and the earliest; why says
+// why each drone without an option has none.
+func (l *loop) choose(r *taskRecord, accept func(*option) bool) (best, earliest *option, why []string) {
+	for _, id := range sortedIDs(l.drones) {
+		o, err := l.option(r, l.drones[id], false)
+		if err != nil {
+			why = append(why, fmt.Sprintf("drone %d: %s", id, strings.TrimPrefix(err.Error(), ErrLimit.Error()+": ")))
+			continue
+		}
+		if accept != nil && !accept(o) {
+			continue
+		}
+		if earliest == nil || o.done.Add(o.margin()).Before(earliest.done.Add(earliest.margin())) {
+			earliest = o
+		}
+		if o.done.Add(o.margin()).After(r.T.DueAt) {
+			continue
+		}
+		if best == nil || cheaper(o, best) {
+			best = o
+		}
+	}
+	return best, earliest, why
 }
 
 // cheaper reports whether o costs less than b: public coverage first, then
@@ -490,6 +568,23 @@ func (l *loop) offer(r *taskRecord, fresh, approved bool) {
 	end := task.Failed
 	if fresh {
 		end = task.Refused
+	}
+	if best == nil {
+		// Sorties one after the other miss the deadline: drones spraying
+		// at once may meet it.
+		parts, pwhy := l.parallelFire(r)
+		switch {
+		case parts != nil && approved:
+			l.splitFire(r, parts)
+			return
+		case parts != nil:
+			r.T.Reason = fmt.Sprintf("awaiting a commander's approval; %d drones spraying at once could do it by %s", len(parts), partsDone(parts).Format(time.TimeOnly))
+			r.T.ETA = partsDone(parts)
+			l.dirty = true
+			return
+		case pwhy != "":
+			why += "; " + pwhy
+		}
 	}
 	switch {
 	case best == nil:
@@ -607,6 +702,211 @@ func (l *loop) schedule() {
 		}
 		if approved {
 			l.offer(r, false, true)
+		}
+	}
+}
+
+// Parallel sorties: a fire bigger than a tank is flown sortie after
+// sortie; when those would miss its deadline, and two or more drones
+// spraying at once, each its share, would meet it, the fire is split into
+// parts, each a fire task of its own given at once to its own drone (a
+// holder relieved as for any task), and the fire is done when every part
+// is. The fewest parts that meet the deadline at the least coverage cost
+// win.
+
+// phaseParts: the fire is flown as parts at once (Task.Parts).
+const phaseParts = "parts"
+
+// part is one part of a split fire and the option that flies it.
+type part struct {
+	r *taskRecord
+	o *option
+}
+
+// partsDone is when the last of the parts is done.
+func partsDone(parts []part) time.Time {
+	var t time.Time
+	for _, p := range parts {
+		if p.o.done.After(t) {
+			t = p.o.done
+		}
+	}
+	return t
+}
+
+// parallelFire is r's fire split into parts of a tank or less flown at
+// once by drones of their own, each meeting the deadline, at the least
+// coverage cost (then the fewest parts); nil, and why when it is worth
+// saying, when no split meets the deadline. Only a fire not yet started
+// is split.
+func (l *loop) parallelFire(r *taskRecord) ([]part, string) {
+	if r.T.Kind != task.Fire || r.T.Parent != "" || !r.T.StartedAt.IsZero() {
+		return nil, ""
+	}
+	tank, sprayers := 0.0, 0
+	for _, d := range l.drones {
+		if s := d.profile.Air.Sprayer; s != nil {
+			tank, sprayers = math.Max(tank, s.TankL), sprayers+1
+		}
+	}
+	litres := r.left().Litres
+	if sprayers < 2 || litres <= tank {
+		return nil, ""
+	}
+	// Each part one tank: a part of more would lean, for its later
+	// sorties, on the drones the other parts fly.
+	least := max(2, int(math.Ceil(litres/tank-1e-9)))
+	if least > sprayers {
+		return nil, fmt.Sprintf("%.0f L at once takes %d drones with a tank each, the fleet has %d", litres, least, sprayers)
+	}
+	l.unique = &uniqueCache{}
+	defer func() { l.unique = nil }()
+	var best []part
+	bestCost := math.Inf(1)
+	var late time.Time // the earliest the most parts would be done
+	for k := least; k <= sprayers; k++ {
+		parts, done := l.splitOptions(r, k, litres/float64(k))
+		if parts == nil {
+			if k == sprayers {
+				late = done
+			}
+			continue
+		}
+		cost := 0.0
+		for _, p := range parts {
+			cost += p.o.cost
+		}
+		if cost < bestCost-1e-3 {
+			best, bestCost = parts, cost
+		}
+	}
+	if best != nil {
+		return best, ""
+	}
+	if late.IsZero() {
+		return nil, fmt.Sprintf("nor can %d drones spraying at once", sprayers)
+	}
+	return nil, fmt.Sprintf("even %d drones spraying %.1f L each at once would be done at %s, %v too late", sprayers,
+		litres/float64(sprayers), late.Format(time.TimeOnly), late.Sub(r.T.DueAt).Round(time.Second))
+}
+
+// splitOptions gives each of k parts of share litres the cheapest drone
+// not given another that meets the deadline; nil when one part has none,
+// with when the slowest part would be done given the earliest drones.
+func (l *loop) splitOptions(r *taskRecord, k int, share float64) ([]part, time.Time) {
+	taken := map[int]bool{}
+	var parts []part
+	var done time.Time
+	ok := true
+	for i := range k {
+		p := &taskRecord{T: r.T}
+		p.T.ID, p.T.Parent, p.T.Parts, p.T.Litres = fmt.Sprintf("%s.%d", r.T.ID, i+1), r.T.ID, nil, share
+		p.T.Status, p.T.Reason, p.T.Drone, p.T.ETA = task.Pending, "", 0, time.Time{}
+		best, earliest, _ := l.choose(p, func(o *option) bool { return !taken[o.d.id] && !o.queued })
+		if earliest == nil {
+			return nil, time.Time{}
+		}
+		if best == nil {
+			ok, best = false, earliest
+		}
+		taken[best.d.id] = true
+		if t := best.done.Add(best.margin()); t.After(done) {
+			done = t
+		}
+		parts = append(parts, part{p, best})
+	}
+	if !ok {
+		return nil, done
+	}
+	return parts, done
+}
+
+// splitFire flies r's fire as parts: each a task of its own, given to its
+// drone at once (its option worked out again as the earlier parts left
+// the fleet); a part whose drone no longer makes it is offered as any
+// task is.
+func (l *loop) splitFire(r *taskRecord, parts []part) {
+	var ids, drones []string
+	for _, p := range parts {
+		ids = append(ids, p.r.T.ID)
+		drones = append(drones, fmt.Sprint(p.o.d.id))
+	}
+	r.T.Parts, r.T.Status, r.T.Drone, r.T.ETA = ids, task.Assigned, parts[0].o.d.id, partsDone(parts)
+	r.Phase, r.T.Reason = phaseParts, ""
+	l.dirty = true
+	l.emitTask(r, EventTaskAssigned, Info, fmt.Sprintf("%s flown as %d parts of %.1f L at once by drones %s: done by %s",
+		r.T.ID, len(parts), parts[0].r.T.Litres, strings.Join(drones, ", "), r.T.ETA.Format(time.TimeOnly)),
+		"sorties one after the other would miss the deadline")
+	for _, p := range parts {
+		pr := p.r
+		pr.T.RequestedAt, pr.T.Approved = l.clk.Now(), true
+		l.st.Tasks = append(l.st.Tasks, pr)
+		l.emitTask(pr, EventTaskRequested, Info, fmt.Sprintf("%s requested: %s, part of %s", pr.T.ID, describe(&pr.T), r.T.ID), r.T.Team)
+		l.unique = &uniqueCache{}
+		o, err := l.option(pr, p.o.d, false)
+		l.unique = nil
+		if err != nil || o.queued || o.done.Add(o.margin()).After(pr.T.DueAt) {
+			l.offer(pr, false, true)
+			continue
+		}
+		l.assignTask(pr, o)
+	}
+	l.trackParts(r)
+}
+
+// trackParts follows a fire flown as parts: active once one is, done
+// when every part is; a part that fails fails the fire, and the others
+// are cancelled.
+func (l *loop) trackParts(r *taskRecord) {
+	var cost float64
+	var eta time.Time
+	done, active := 0, false
+	var failed *taskRecord
+	for _, id := range r.T.Parts {
+		p := l.taskByID(id)
+		if p == nil {
+			continue
+		}
+		cost += p.T.CoverageCostKm2h
+		if p.T.ETA.After(eta) {
+			eta = p.T.ETA
+		}
+		switch p.T.Status {
+		case task.Done:
+			done++
+		case task.Active:
+			active = true
+		case task.Failed, task.Cancelled, task.Refused:
+			if failed == nil {
+				failed = p
+			}
+		}
+	}
+	if r.T.CoverageCostKm2h != cost || (!eta.IsZero() && !eta.Equal(r.T.ETA)) {
+		r.T.CoverageCostKm2h = cost
+		if !eta.IsZero() {
+			r.T.ETA = eta
+		}
+		l.dirty = true
+	}
+	switch {
+	case failed != nil:
+		l.endParts(r, fmt.Sprintf("%s failed with it", r.T.ID))
+		l.endTask(r, task.Failed, fmt.Sprintf("%s %s: %s", failed.T.ID, failed.T.Status, failed.T.Reason))
+	case done == len(r.T.Parts):
+		l.endTask(r, task.Done, "")
+	case active && r.T.Status == task.Assigned:
+		r.T.Status, r.T.StartedAt = task.Active, l.clk.Now()
+		l.dirty = true
+		l.emitTask(r, EventTaskActive, Info, fmt.Sprintf("%s under way: its parts fly", r.T.ID), "")
+	}
+}
+
+// endParts cancels the parts of r not yet ended.
+func (l *loop) endParts(r *taskRecord, reason string) {
+	for _, id := range r.T.Parts {
+		if p := l.taskByID(id); p != nil && !p.T.Status.Final() {
+			l.endTask(p, task.Cancelled, reason)
 		}
 	}
 }

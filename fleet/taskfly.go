@@ -1,8 +1,11 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +82,7 @@ func (l *loop) startTask(d *drone, r *taskRecord) {
 	needFence := !air && d.fenceFor != incID && len(fence) > 0
 	items := f.items
 	r.Phase, r.Items, r.MissionAt = phaseFlying, len(items), l.clk.Now()
-	r.PhotosBase = d.tel.Mission.Photos
+	r.PhotosBase, r.Shots = d.tel.Mission.Photos, nil
 	r.T.ETA, r.back = l.clk.Now().Add(f.reach+f.on+f.rest), f.back
 	r.SortieL = f.tankL
 	l.dirty = true
@@ -160,6 +163,10 @@ func (l *loop) trackTasks() {
 			l.trackRelief(r)
 			continue
 		}
+		if r.Phase == phaseParts {
+			l.trackParts(r)
+			continue
+		}
 		d := l.drones[r.T.Drone]
 		if d == nil || d.rec.Task != r.T.ID {
 			if d == nil && l.clk.Since(l.started) < l.cfg.StartGrace {
@@ -193,6 +200,7 @@ func (l *loop) trackTasks() {
 		}
 		p := d.tel.Mission
 		r.Photos = max(0, p.Photos-r.PhotosBase)
+		r.keepShots(p.Recent)
 		switch {
 		case p.Reached == r.Items-1 && !p.ReachedAt.Before(r.MissionAt):
 			l.missionDone(r, d)
@@ -230,6 +238,40 @@ func (l *loop) missionDone(r *taskRecord, d *drone) {
 	l.dirty = true
 	l.emitTask(r, EventTaskSortie, Info, fmt.Sprintf("%s: drone %d sprayed its tank, %.0f L of %.0f L done; %.0f L to go",
 		r.T.ID, d.id, r.SprayedL, r.T.Litres, left), "a tank short of the fire")
+}
+
+// maxShots bounds the photo positions a survey keeps: a survey of a few
+// km² at a few cm per pixel; the count goes on beyond it.
+const maxShots = 20_000
+
+// keepShots keeps the positions of the photos among recent (the drone's
+// last reported, each with its count) taken since r's mission started,
+// each under its index in the survey (Seq). A photo counted again (the
+// autopilot's CAMERA_FEEDBACK replacing the count of its triggers)
+// replaces the one kept under its index; photos missed between two reads
+// leave a gap in the indices.
+func (r *taskRecord) keepShots(recent []mavlink.Photo) {
+	if r.T.Kind != task.Survey {
+		return
+	}
+	for _, ph := range recent {
+		i := ph.N - r.PhotosBase - 1
+		if i < 0 {
+			continue
+		}
+		shot := task.Photo{Seq: i, Pos: task.LonLat{ph.Lon, ph.Lat}, Time: ph.At, AltAMSLM: ph.AltMSL,
+			AltRelM: math.Max(0, ph.AltRel), YawDeg: ph.Yaw}
+		n := len(r.Shots)
+		if n == 0 || i > r.Shots[n-1].Seq {
+			if n < maxShots {
+				r.Shots = append(r.Shots, shot)
+			}
+			continue
+		}
+		if j, ok := slices.BinarySearchFunc(r.Shots, i, func(p task.Photo, seq int) int { return cmp.Compare(p.Seq, seq) }); ok {
+			r.Shots[j] = shot
+		}
+	}
 }
 
 func failsafeMode(m string) bool {

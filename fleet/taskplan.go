@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/aerocell/aerocell/mavlink"
@@ -72,7 +73,15 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 	if d.tel.BatteryPct >= 0 {
 		energy *= float64(d.tel.BatteryPct) / 100
 	}
-	c, err := task.Estimate(*t, a, from, home.Pos, l.wind, energy)
+	var opts []task.MissionOption
+	if l.cfg.Terrain != nil {
+		transit, err := l.taskTransit(d, t, home)
+		if err != nil {
+			return f, err
+		}
+		opts = append(opts, task.WithTransitAlt(transit))
+	}
+	c, err := task.Estimate(*t, a, from, home.Pos, l.wind, energy, opts...)
 	if err != nil {
 		return f, err
 	}
@@ -81,7 +90,7 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 	}
 	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
 	f.sorties, f.rest = c.Sorties, c.Done-c.Reach-c.OnTask
-	items, err := task.Mission(*t, a, home, l.wind)
+	items, err := task.Mission(*t, a, home, l.wind, opts...)
 	if err != nil {
 		return f, err
 	}
@@ -123,6 +132,48 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		}
 	}
 	return f, nil
+}
+
+// taskTransit is the height above home d's mission for t transits at over
+// the terrain (Config.Terrain): its airframe's RTL altitude, or higher
+// when a ridge on the way needs it (the routes from home, and from d in
+// the air, to each of the task's points, and along its polygon, with the
+// terrain clearance kept; a cruise margin above that once it climbs). The climb is then in the
+// mission, and in the estimate of its time and energy.
+func (l *loop) taskTransit(d *drone, t *task.Task, home task.Home) (float64, error) {
+	a := d.profile.Air
+	pts := slices.Clone(t.Polygon)
+	if t.Point != nil {
+		pts = append(pts, *t.Point)
+	}
+	type leg struct{ from, to task.LonLat }
+	var legs []leg
+	for i, p := range pts {
+		legs = append(legs, leg{home.Pos, p})
+		if d.airborne() {
+			legs = append(legs, leg{task.LonLat{d.tel.Lon, d.tel.Lat}, p})
+		}
+		if i > 0 {
+			legs = append(legs, leg{pts[i-1], p})
+		}
+	}
+	transit := a.RTLAlt
+	for _, g := range legs {
+		v := *d // as if at the leg's start: its home altitude stays d's
+		v.tel.Lat, v.tel.Lon = g.from[1], g.from[0]
+		need, top, err := l.routeNeed(&v, g.to[1], g.to[0])
+		if err != nil {
+			return 0, err
+		}
+		if need > a.Ceiling {
+			return 0, fmt.Errorf("%w: the ridge at %s on the way to %s needs %.0f m above home, above drone %d's ceiling of %.0f m",
+				ErrLimit, top, t.ID, need, d.id, a.Ceiling)
+		}
+		if need > transit {
+			transit = math.Min(math.Ceil(need+cruiseMarginM), a.Ceiling)
+		}
+	}
+	return transit, nil
 }
 
 // enduranceWith is d's flight time left before its reserve carrying massKg.

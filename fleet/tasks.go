@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aerocell/aerocell/airframe"
@@ -73,6 +74,11 @@ type taskRecord struct {
 	// when the mission started.
 	Photos     int `json:"photos,omitempty"`
 	PhotosBase int `json:"photos_base,omitempty"`
+	// Shots are where the camera reported taking the survey's photos
+	// (CAMERA_FEEDBACK, or CAMERA_TRIGGER and the drone's position), the
+	// first maxShots of them, in the order taken. They are saved with the
+	// next change of state, not one write per photo.
+	Shots []task.Photo `json:"shots,omitempty"`
 	// SprayedL is the water a fire's finished sorties sprayed; SortieL
 	// what the sortie in flight carries. A fire bigger than a tank flies
 	// sortie after sortie, each given to the best drone then.
@@ -156,8 +162,10 @@ type SurveyView struct {
 	Plan   task.SurveyPlan
 	// Polygon is the survey's ring, as asked for.
 	Polygon []task.LonLat
-	// Taken counts the photos the drone reported taking for the task.
-	Taken int
+	// Taken counts the photos the drone reported taking for the task,
+	// and Photos are where it took them (at most maxShots).
+	Taken  int
+	Photos []task.Photo
 }
 
 // Survey returns survey task id's plan: ErrUnknownTask if there is no such
@@ -168,6 +176,7 @@ type SurveyView struct {
 func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) {
 	var t task.Task
 	var taken int
+	var shots []task.Photo
 	var surveyors []surveyor
 	err := c.do(ctx, func(l *loop) error {
 		r := l.taskByID(id)
@@ -177,7 +186,7 @@ func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) 
 		if r.T.Kind != task.Survey {
 			return fmt.Errorf("%w: %s is a %s task, not a survey", ErrInvalid, r.T.ID, r.T.Kind)
 		}
-		t, taken = r.T, r.Photos
+		t, taken, shots = r.T, r.Photos, slices.Clone(r.Shots)
 		t.Polygon = slices.Clone(t.Polygon)
 		ids := []int{r.T.Drone}
 		if r.T.Drone == 0 {
@@ -200,7 +209,7 @@ func (c *Controller) Survey(ctx context.Context, id string) (SurveyView, error) 
 			why = fmt.Sprintf("drone %d: %v", d.id, err)
 			continue
 		}
-		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken}, nil
+		return SurveyView{Drone: d.id, Camera: *d.air.Camera, Plan: p, Polygon: t.Polygon, Taken: taken, Photos: shots}, nil
 	}
 	return SurveyView{}, fmt.Errorf("%w: %s: %s", ErrLimit, t.ID, why)
 }
@@ -268,6 +277,7 @@ func (l *loop) cancelTask(r *taskRecord) error {
 	if r.T.Status.Final() {
 		return fmt.Errorf("%w: %s is %s already", ErrInvalid, r.T.ID, r.T.Status)
 	}
+	l.endParts(r, fmt.Sprintf("%s cancelled by a commander", r.T.ID))
 	l.endTask(r, task.Cancelled, "cancelled by a commander")
 	return nil
 }
@@ -275,6 +285,9 @@ func (l *loop) cancelTask(r *taskRecord) error {
 func (l *loop) reassignTask(r *taskRecord, id int) error {
 	if r.T.Status.Final() || r.Phase == phaseFlying {
 		return fmt.Errorf("%w: %s is %s: only a task not yet flying is reassigned", ErrInvalid, r.T.ID, r.T.Status)
+	}
+	if r.Phase == phaseParts {
+		return fmt.Errorf("%w: %s is flown as parts (%s): reassign a part", ErrInvalid, r.T.ID, strings.Join(r.T.Parts, ", "))
 	}
 	d, ok := l.drones[id]
 	if !ok {
@@ -404,7 +417,7 @@ func (l *loop) taskViews() []task.Task {
 	for i, r := range l.st.Tasks {
 		t := r.T
 		t.AwaitingApproval = l.cfg.TaskApproval && !t.Approved && t.Status == task.Pending && r.Phase == ""
-		t.Polygon = slices.Clone(t.Polygon)
+		t.Polygon, t.Parts = slices.Clone(t.Polygon), slices.Clone(t.Parts)
 		if t.Point != nil {
 			p := *t.Point
 			t.Point = &p

@@ -2,13 +2,18 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aerocell/aerocell/mavlink"
 	"github.com/aerocell/aerocell/sim"
 	"github.com/aerocell/aerocell/task"
+	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
 )
 
 // squareRing is a survey ring of side m metres whose south-west corner is
@@ -316,7 +321,10 @@ func TestTaskEndsWithRecall(t *testing.T) {
 // the drone reports count as taken. A task that is not a survey, or no
 // task, has no survey plan.
 func TestTaskSurveyView(t *testing.T) {
-	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base)}, cfg: Config{TaskApproval: true}})
+	// A gusty crosswind and a wandering GPS: the photos are not taken
+	// where the plan puts them.
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{heavyAt(1, base)}, cfg: Config{TaskApproval: true},
+		simCfg: func(c *sim.Config) { c.Wind, c.GPSNoiseM = sim.Wind{SpeedMS: 8, FromDeg: 90, GustMS: 3}, 4 }})
 	r.waitFor("drone heard", 30*time.Second, func(s Snapshot) bool { return s.Located() == 1 })
 	ctx := context.Background()
 	tk, err := r.ctl.RequestTask(ctx, surveyReq(30*time.Minute))
@@ -341,6 +349,35 @@ func TestTaskSurveyView(t *testing.T) {
 	if v.Drone != 1 || v.Taken > len(v.Plan.Photos) {
 		t.Fatalf("survey under way: drone %d, %d of %d photos", v.Drone, v.Taken, len(v.Plan.Photos))
 	}
+	// The photos are kept where the camera reported them: each within
+	// the autopilot's position error of where the simulator took it, and
+	// not where the plan put it.
+	r.waitFor("ten photos", 10*time.Minute, func(s Snapshot) bool {
+		v, err = r.ctl.Survey(ctx, tk.ID)
+		return err == nil && len(v.Photos) >= 10
+	})
+	log := r.fleet.JobLog().Photos
+	var offPlan float64
+	for i, ph := range v.Photos {
+		if ph.Seq != i || ph.Time.IsZero() || ph.AltRelM < 10 {
+			t.Fatalf("photo %d: %+v", i, ph)
+		}
+		near := math.Inf(1)
+		for _, p := range log {
+			near = math.Min(near, distanceM(p.Pos.Lat, p.Pos.Lon, ph.Pos[1], ph.Pos[0]))
+		}
+		planned := math.Inf(1)
+		for _, p := range v.Plan.Photos {
+			planned = math.Min(planned, distanceM(p.Pos[1], p.Pos[0], ph.Pos[1], ph.Pos[0]))
+		}
+		if near > 6 { // 0.3 of the GPS error, as the autopilot's feedback has it: 4 σ
+			t.Fatalf("photo %d kept at %v, %.1f m from any the simulator took", i, ph.Pos, near)
+		}
+		offPlan = math.Max(offPlan, planned)
+	}
+	if offPlan < 3 {
+		t.Fatalf("the photos are kept within %.1f m of the plan's: not where the wind took the drone", offPlan)
+	}
 	at := task.LonLat{base.Lon, base.Lat}
 	drop, err := r.ctl.RequestTask(ctx, task.Request{Kind: task.Drop, Deadline: time.Hour, Point: &at, MassKg: 1})
 	if err != nil {
@@ -351,5 +388,86 @@ func TestTaskSurveyView(t *testing.T) {
 	}
 	if _, err := r.ctl.Survey(ctx, "task-99"); !errors.Is(err, ErrUnknownTask) {
 		t.Fatalf("the survey of no task: %v", err)
+	}
+}
+
+// TestTaskKeepShots: a survey keeps where each photo was reported, under
+// its index from the mission's start: a photo counted again (feedback
+// after its trigger) replaces the kept one, a photo missed between two
+// reads leaves a gap, no more than maxShots are kept, and they are saved
+// with the task.
+func TestTaskKeepShots(t *testing.T) {
+	r := &taskRecord{T: task.Task{ID: "task-1", Request: task.Request{Kind: task.Survey}}, PhotosBase: 4}
+	at := epoch
+	photo := func(n int, lat float64) mavlink.Photo {
+		return mavlink.Photo{N: n, Lat: lat, Lon: 11, AltRel: 80, At: at.Add(time.Duration(n) * time.Second)}
+	}
+	r.keepShots([]mavlink.Photo{photo(3, 1), photo(4, 1), photo(5, 44.0), photo(6, 44.1)}) // 3, 4: before the mission
+	r.keepShots([]mavlink.Photo{photo(5, 44.0), photo(6, 44.2), photo(9, 44.5)})           // 6 again, 7 and 8 missed
+	if len(r.Shots) != 3 || r.Shots[0].Seq != 0 || r.Shots[1].Seq != 1 || r.Shots[1].Pos[1] != 44.2 || r.Shots[2].Seq != 4 ||
+		r.Shots[2].AltRelM != 80 || !r.Shots[2].Time.Equal(at.Add(9*time.Second)) {
+		t.Fatalf("shots %+v", r.Shots)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back taskRecord
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back.Shots, r.Shots) {
+		t.Fatalf("saved %s, read back %+v: %v", b, back.Shots, err)
+	}
+	many := make([]mavlink.Photo, 0, maxShots+10)
+	for n := 10; n < maxShots+20; n++ {
+		many = append(many, photo(n, 45))
+	}
+	r.keepShots(many)
+	if len(r.Shots) != maxShots {
+		t.Fatalf("%d shots kept, at most %d", len(r.Shots), maxShots)
+	}
+	drop := &taskRecord{T: task.Task{Request: task.Request{Kind: task.Drop}}}
+	drop.keepShots(many)
+	if len(drop.Shots) != 0 {
+		t.Fatalf("a drop kept %d photos", len(drop.Shots))
+	}
+}
+
+// TestTaskEstimateOverTerrain: over a DEM, a drop beyond a 400 m wall
+// (home at 100 m) is flown at a transit height that clears the wall by
+// the terrain clearance and a cruise margin, and the estimate of its time
+// counts the climb there: later than over flat ground by about the
+// climb's time. A wall above the ceiling refuses the task, naming the
+// ridge.
+func TestTaskEstimateOverTerrain(t *testing.T) {
+	d := &drone{id: 4, profile: BuiltinProfiles()[sim.ProfileHeavy], rec: &droneRecord{}, heard: true}
+	d.tel.Lat, d.tel.Lon, d.tel.AltMSL, d.tel.BatteryPct = 45, 10, 100, 100 // on the ground at home
+	d.tel.LandedState = common.MAV_LANDED_STATE_ON_GROUND
+	at := task.LonLat{10.02, 45}
+	drop := &task.Task{ID: "task-1", Request: task.Request{Kind: task.Drop, Deadline: time.Hour, Point: &at, MassKg: 5}}
+	plan := func(height float64) (flight, error) {
+		l := &loop{cfg: &Config{Terrain: wall{lonW: 10.010, lonE: 10.011, height: height}}}
+		return l.planFlight(d, drop)
+	}
+	flat, err := plan(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	air := d.profile.Air
+	if got := float64(flat.items[1].Alt); got != air.RTLAlt {
+		t.Fatalf("over flat ground the transit is at %v m, want the RTL altitude %v m", got, air.RTLAlt)
+	}
+	walled, err := plan(400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 400 + air.TerrainClearanceM + cruiseMarginM - 100 // above home
+	if got := float64(walled.items[1].Alt); got != want {
+		t.Fatalf("beyond the wall the transit is at %v m, want %v m", got, want)
+	}
+	climb := time.Duration((want - air.RTLAlt) / air.ClimbRate * float64(time.Second))
+	if extra := walled.reach - flat.reach; extra < climb*9/10 || extra > 3*climb {
+		t.Fatalf("the wall adds %v to the flight there; the climb alone takes %v", extra, climb)
+	}
+	if _, err := plan(700); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "ridge at 45.00000,10.01") {
+		t.Fatalf("a wall above the ceiling: %v", err)
 	}
 }

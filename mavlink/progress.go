@@ -35,18 +35,35 @@ type MissionProgress struct {
 	Photos    int       `json:"photos"`
 	LastPhoto Photo     `json:"last_photo"`
 	PhotoAt   time.Time `json:"photo_at,omitzero"`
+	// Recent are the last photosKeep photos reported, oldest first, each
+	// with its count N: a reader polling the telemetry picks up those
+	// with N above the last it took, and keeps where each photo was.
+	Recent []Photo `json:"-"`
 	// lastTrigger is the last CAMERA_TRIGGER seq counted; feedback, once
 	// heard, is what counts.
 	lastTrigger uint32
 	feedback    bool
 }
 
-// Photo is one picture's position.
+// Photo is one picture's position: CAMERA_FEEDBACK's, or with
+// CAMERA_TRIGGER alone the vehicle's position when the trigger was heard
+// (as QGroundControl geotags).
 type Photo struct {
 	Lat    float64 `json:"lat"`
 	Lon    float64 `json:"lon"`
 	AltRel float64 `json:"alt_rel_m"`
+	// N is the photo's count (Photos once it was reported), At when it
+	// was heard; AltMSL and Yaw (degrees) are the camera's.
+	N      int       `json:"-"`
+	At     time.Time `json:"-"`
+	AltMSL float64   `json:"-"`
+	Yaw    float64   `json:"-"`
 }
+
+// photosKeep is how many photos MissionProgress.Recent keeps: a survey
+// triggers at most a few times a second, and the fleet reads the
+// telemetry several times a second.
+const photosKeep = 32
 
 // EventMissionItemReached: the vehicle reached a mission item.
 type EventMissionItemReached struct {
@@ -85,16 +102,17 @@ func (v *vehicle) applyProgress(s *Station, msg message.Message, now time.Time, 
 	case *common.MessageCameraTrigger:
 		if !p.feedback && (m.Seq != p.lastTrigger || p.Photos == 0) {
 			p.lastTrigger = m.Seq
-			p.Photos++
-			p.LastPhoto, p.PhotoAt = Photo{Lat: v.t.Lat, Lon: v.t.Lon, AltRel: v.t.AltRel}, now
+			p.took(Photo{Lat: v.t.Lat, Lon: v.t.Lon, AltRel: v.t.AltRel, AltMSL: v.t.AltMSL, Yaw: v.t.Heading}, now)
 		}
 	case *ardupilotmega.MessageCameraFeedback:
 		if !p.feedback {
-			p.feedback, p.Photos = true, 0 // feedback counts from now on
+			// Feedback counts from now on; the photos counted from
+			// triggers are counted again, with the camera's positions.
+			p.feedback, p.Photos = true, 0
+			p.Recent = p.Recent[:0]
 		}
-		p.Photos++
-		p.LastPhoto = Photo{Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lng) / 1e7, AltRel: float64(m.AltRel)}
-		p.PhotoAt = now
+		p.took(Photo{Lat: float64(m.Lat) / 1e7, Lon: float64(m.Lng) / 1e7, AltRel: float64(m.AltRel),
+			AltMSL: float64(m.AltMsl), Yaw: float64(m.Yaw)}, now)
 	case *common.MessageParamValue:
 		if ch := v.params[m.ParamId]; ch != nil {
 			select {
@@ -105,6 +123,17 @@ func (v *vehicle) applyProgress(s *Station, msg message.Message, now time.Time, 
 		}
 	}
 	return evs
+}
+
+// took counts photo ph, heard at now, and keeps it among the recent.
+func (p *MissionProgress) took(ph Photo, now time.Time) {
+	p.Photos++
+	ph.N, ph.At = p.Photos, now
+	p.LastPhoto, p.PhotoAt = ph, now
+	if len(p.Recent) >= photosKeep {
+		p.Recent = append(p.Recent[:0:0], p.Recent[1:]...)
+	}
+	p.Recent = append(p.Recent, ph)
 }
 
 // ParamError is a parameter that could not be set.

@@ -84,4 +84,19 @@ func TestProgressCountsPhotos(t *testing.T) {
 	if v.Mission.LastPhoto.AltRel != 80 || v.Mission.LastPhoto.Lon < 11.3019 {
 		t.Fatalf("last photo %+v", v.Mission.LastPhoto)
 	}
+	// The photos counted from feedback are kept with their positions
+	// (those from triggers before it are dropped with their count).
+	rec := v.Mission.Recent
+	if len(rec) != 2 || rec[0].N != 1 || rec[1].N != 2 || rec[0].Lat < 44.5009 || rec[0].Lat > 44.5011 ||
+		rec[1].Lat < 44.5019 || rec[1].AltRel != 80 || rec[1].At.IsZero() {
+		t.Fatalf("recent photos %+v", rec)
+	}
+	for i := range 40 {
+		f.write(&ardupilotmega.MessageCameraFeedback{ImgIdx: uint16(5 + i), Lat: 445030000 + int32(i), Lng: 113020000, AltRel: 80})
+	}
+	waitFor(t, "42 photos", 10*time.Second, func() bool { v, _ := s.Vehicle(id); return v.Mission.Photos == 42 })
+	v, _ = s.Vehicle(id)
+	if rec := v.Mission.Recent; len(rec) != photosKeep || rec[0].N != 42-photosKeep+1 || rec[len(rec)-1].N != 42 {
+		t.Fatalf("recent photos after 42: %d, from %d to %d", len(rec), rec[0].N, rec[len(rec)-1].N)
+	}
 }

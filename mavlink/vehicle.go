@@ -184,6 +184,7 @@ func (v *vehicle) snapshot(now time.Time) Telemetry {
 	defer v.mu.Unlock()
 	t := v.t
 	t.StatusTexts = append([]StatusText(nil), v.t.StatusTexts...)
+	t.Mission.Recent = append([]Photo(nil), v.t.Mission.Recent...)
 	t.Lost = v.lost
 	q := &t.Quality
 	q.Received, q.Lost = v.received, v.seqLost

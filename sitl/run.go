@@ -334,7 +334,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		commands[int(id)] = d.Link.Commands
 	}
 	rep.finish(evs, commands)
-	if err := r.finishTasks(rep, r.d.Controller().Tasks(), r.fleet.JobLog()); err != nil {
+	if err := r.finishTasks(ctx, rep, r.d.Controller().Tasks()); err != nil {
 		return nil, err
 	}
 	// The bound is computed after the flight: its placement takes wall

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aerocell/aerocell/coverage"
-	"github.com/aerocell/aerocell/sim"
 	"github.com/aerocell/aerocell/task"
 )
 
@@ -147,9 +146,9 @@ type TaskReport struct {
 	// CoverageCostKm2h is the coverage the scheduler's choice cost, in
 	// km²·h (its estimate when it chose).
 	CoverageCostKm2h float64 `json:"coverage_cost_km2h"`
-	// Photos and FootprintCoverage: a survey's photos (the simulator's
-	// truth, in survey-ID.geojson) and the fraction of its polygon their
-	// footprints cover.
+	// Photos and FootprintCoverage: a survey's photos (where the drone's
+	// camera reported them to the controller, in survey-ID.geojson) and
+	// the fraction of its polygon their footprints cover.
 	Photos            int     `json:"photos,omitempty"`
 	FootprintCoverage float64 `json:"footprint_coverage,omitempty"`
 }
@@ -167,8 +166,8 @@ func (r *runner) submitTasks(ctx context.Context, t time.Duration) error {
 }
 
 // finishTasks reports every task of the run and writes each survey's
-// photos (the simulator's truth) to survey-ID.geojson.
-func (r *runner) finishTasks(rep *Report, tasks []task.Task, jobs sim.JobLog) error {
+// photos, as the controller has them, to survey-ID.geojson.
+func (r *runner) finishTasks(ctx context.Context, rep *Report, tasks []task.Task) error {
 	secs := func(at time.Time) float64 { return at.Sub(rep.StartedAt).Seconds() }
 	for _, t := range tasks {
 		tr := TaskReport{ID: t.ID, Kind: t.Kind, Status: t.Status, Reason: t.Reason, RequestedS: secs(t.RequestedAt),
@@ -179,11 +178,11 @@ func (r *runner) finishTasks(rep *Report, tasks []task.Task, jobs sim.JobLog) er
 		default:
 			tr.Status = task.Pending
 		}
-		if t.Status != task.Refused {
-			rep.TaskCoverageHoursLost += t.CoverageCostKm2h
+		if t.Status != task.Refused && t.Parent == "" {
+			rep.TaskCoverageHoursLost += t.CoverageCostKm2h // a fire's parts are counted in it
 		}
 		if t.Kind == task.Survey && t.Drone != 0 && !t.StartedAt.IsZero() {
-			if err := r.writeSurvey(&tr, t, jobs); err != nil {
+			if err := r.writeSurvey(ctx, &tr, t); err != nil {
 				return err
 			}
 		}
@@ -192,39 +191,19 @@ func (r *runner) finishTasks(rep *Report, tasks []task.Task, jobs sim.JobLog) er
 	return nil
 }
 
-// writeSurvey writes the photos the survey's drone took while flying it.
-func (r *runner) writeSurvey(tr *TaskReport, t task.Task, jobs sim.JobLog) error {
-	end := t.DoneAt
-	if end.IsZero() {
-		end = r.clk.Now()
-	}
-	var photos []task.Photo
-	for _, p := range jobs.Photos {
-		if int(p.SysID) != t.Drone || p.Time.Before(t.StartedAt) || p.Time.After(end) {
-			continue
-		}
-		photos = append(photos, task.Photo{Seq: p.ImgIdx, Pos: task.LonLat{p.Pos.Lon, p.Pos.Lat}, Time: p.Time,
-			AltAMSLM: p.Pos.Alt, AltRelM: p.AltRel, YawDeg: p.Yaw})
-	}
-	tr.Photos = len(photos)
-	a, ok := r.sc.Table().ByName(r.profileOf(t.Drone))
-	if !ok || a.Camera == nil {
-		return fmt.Errorf("sitl: %s: drone %d has no camera in the airframe table", t.ID, t.Drone)
-	}
-	b, err := task.SurveyGeoJSON(photos, *a.Camera)
+// writeSurvey writes the photos the survey's drone reported taking while
+// flying it, where its camera reported them (what the controller keeps,
+// what the console's survey.geojson draws).
+func (r *runner) writeSurvey(ctx context.Context, tr *TaskReport, t task.Task) error {
+	v, err := r.d.Controller().Survey(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("sitl: %s: %w", t.ID, err)
 	}
-	tr.FootprintCoverage = task.FootprintCoverage(photos, *a.Camera, t.Polygon)
-	return os.WriteFile(filepath.Join(r.out, "survey-"+t.ID+".geojson"), b, 0o644)
-}
-
-// profileOf is the airframe the scenario gives drone id.
-func (r *runner) profileOf(id int) string {
-	for _, d := range r.sc.Drones {
-		if id >= d.SysID && id < d.SysID+max(d.Count, 1) {
-			return d.Profile
-		}
+	tr.Photos = len(v.Photos)
+	b, err := task.SurveyGeoJSON(v.Photos, v.Camera)
+	if err != nil {
+		return fmt.Errorf("sitl: %s: %w", t.ID, err)
 	}
-	return ""
+	tr.FootprintCoverage = task.FootprintCoverage(v.Photos, v.Camera, t.Polygon)
+	return os.WriteFile(filepath.Join(r.out, "survey-"+t.ID+".geojson"), b, 0o644)
 }

@@ -36,7 +36,8 @@ func TestScenarioTasksRefused(t *testing.T) {
 
 // TestScenarioTasksFlown: a short run with a drop, a survey over an area
 // file and a fire task; report.json lists each with its times, and the
-// survey's photos (the simulator's) are in survey-ID.geojson.
+// survey's photos, where the drone reported them, are in
+// survey-ID.geojson.
 func TestScenarioTasksFlown(t *testing.T) {
 	dir := t.TempDir()
 	area := `{"type":"Polygon","coordinates":[[[102.80,35.67],[102.803,35.67],[102.803,35.672],[102.80,35.672],[102.80,35.67]]]}`

@@ -3,6 +3,7 @@ package task
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/bluenviron/gomavlib/v3/pkg/dialects/common"
@@ -47,7 +48,10 @@ type Cost struct {
 // water as it is sprayed), plus avionics and the cells, which stay on
 // (conservative: the scheduler may switch them off). A tethered drone
 // flies on ground power: only its tether's reach limits it.
-func Estimate(t Task, a airframe.Airframe, from, home LonLat, w airframe.Wind, energyWh float64) (Cost, error) {
+//
+// opts are Mission's (WithTransitAlt: the transit height a route over
+// terrain needs, climbed to after take-off and counted in Reach).
+func Estimate(t Task, a airframe.Airframe, from, home LonLat, w airframe.Wind, energyWh float64, opts ...MissionOption) (Cost, error) {
 	if err := checkLonLat("from", from); err != nil {
 		return Cost{}, err
 	}
@@ -55,7 +59,7 @@ func Estimate(t Task, a airframe.Airframe, from, home LonLat, w airframe.Wind, e
 		return Cost{}, fieldErr("energy_wh", "must be a finite number not below 0, got %v", energyWh)
 	}
 	h := Home{Pos: home}
-	first, err := Mission(t, a, h, w)
+	first, err := Mission(t, a, h, w, opts...)
 	if err != nil {
 		return Cost{}, err
 	}
@@ -90,7 +94,7 @@ func Estimate(t Task, a airframe.Airframe, from, home LonLat, w airframe.Wind, e
 		c.Reason = fmt.Sprintf("needs %.0f Wh, the battery holds %.0f Wh above its reserve", c.EnergyWh, c.AvailableWh)
 	}
 	for i := 1; i < c.Sorties; i++ {
-		items, err := Mission(t, a, h, w, WithSortie(i))
+		items, err := Mission(t, a, h, w, append(slices.Clone(opts), WithSortie(i))...)
 		if err != nil {
 			return Cost{}, err
 		}

@@ -43,15 +43,7 @@ func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
 		if err := checkPhoto(i, ph); err != nil {
 			return nil, err
 		}
-		w, h := cam.FootprintM(ph.AltRelM)
-		props := map[string]any{"kind": "photo", "seq": ph.Seq, "alt_amsl_m": round(ph.AltAMSLM, 2),
-			"alt_rel_m": round(ph.AltRelM, 2), "yaw_deg": round(ph.YawDeg, 1), "footprint_w_m": round(w, 2), "footprint_h_m": round(h, 2)}
-		if ph.Time.IsZero() {
-			props["t_s"] = round(ph.After.Seconds(), 3)
-		} else {
-			props["time"] = ph.Time.UTC().Format(time.RFC3339Nano)
-		}
-		fc.Append(newFeature(orb.Point(ph.Pos), props))
+		fc.Append(photoFeature(ph, cam))
 		fp, err := footprintFeature(i, ph, cam)
 		if err != nil {
 			return nil, err
@@ -60,6 +52,19 @@ func SurveyGeoJSON(photos []Photo, cam airframe.Camera) ([]byte, error) {
 	}
 	fc.Features = append(fc.Features, fps...)
 	return json.Marshal(fc)
+}
+
+// photoFeature is photo ph as a Point feature ("kind": "photo").
+func photoFeature(ph Photo, cam airframe.Camera) *geojson.Feature {
+	w, h := cam.FootprintM(ph.AltRelM)
+	props := map[string]any{"kind": "photo", "seq": ph.Seq, "alt_amsl_m": round(ph.AltAMSLM, 2),
+		"alt_rel_m": round(ph.AltRelM, 2), "yaw_deg": round(ph.YawDeg, 1), "footprint_w_m": round(w, 2), "footprint_h_m": round(h, 2)}
+	if ph.Time.IsZero() {
+		props["t_s"] = round(ph.After.Seconds(), 3)
+	} else {
+		props["time"] = ph.Time.UTC().Format(time.RFC3339Nano)
+	}
+	return newFeature(orb.Point(ph.Pos), props)
 }
 
 // footprintFeature is photo i's ground footprint as a Polygon feature
@@ -81,21 +86,18 @@ func footprintFeature(i int, ph Photo, cam airframe.Camera) (*geojson.Feature, e
 // cam, as a GeoJSON FeatureCollection for a map: the polygon ("kind":
 // "area", with the plan's figures and props), each transect as a
 // LineString from its lead-in to its lead-out in the order flown ("kind":
-// "transect", with index and photos), and the ground footprints of the
-// first taken photos of the plan, those the camera reported taking
-// ("kind": "footprint", with seq). The area's "covered" is the fraction
-// of the polygon those footprints cover.
-func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, props map[string]any) ([]byte, error) {
+// "transect", with index and photos), and the photos taken, where the
+// camera reported taking them, each a Point ("kind": "photo", as
+// SurveyGeoJSON writes it) and its ground footprint ("kind": "footprint",
+// with seq). The area's "covered" is the fraction of the polygon those
+// footprints cover, "photos_taken" how many there are.
+func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken []Photo, props map[string]any) ([]byte, error) {
 	if _, _, err := localRing("polygon", ring); err != nil {
 		return nil, err
 	}
 	if err := checkCamera(cam); err != nil {
 		return nil, err
 	}
-	if taken < 0 {
-		return nil, fieldErr("taken", "must not be negative, got %d", taken)
-	}
-	taken = min(taken, len(p.Photos))
 	closed := slices.Clone(ring)
 	if closed[0] != closed[len(closed)-1] {
 		closed = append(closed, closed[0])
@@ -103,20 +105,20 @@ func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, pr
 	area := map[string]any{"kind": "area", "alt_m": round(p.AltM, 1), "gsd_cm": p.GSDcm,
 		"footprint_w_m": round(p.FootprintAcrossM, 2), "footprint_h_m": round(p.FootprintAlongM, 2),
 		"spacing_m": round(p.SpacingM, 2), "trigger_m": round(p.TriggerM, 2), "angle_deg": round(p.AngleDeg, 1),
-		"transects": len(p.Transects), "photos": len(p.Photos), "photos_taken": taken,
+		"transects": len(p.Transects), "photos": len(p.Photos), "photos_taken": len(taken),
 		"path_m": round(p.PathM, 0), "flight_time_s": round(p.FlightTime.Seconds(), 0), "area_m2": round(p.AreaM2, 0),
-		"covered": round(FootprintCoverage(p.Photos[:taken], cam, ring), 4)}
+		"covered": round(FootprintCoverage(taken, cam, ring), 4)}
 	for k, v := range props {
 		area[k] = v
 	}
 	fc := geojson.NewFeatureCollection()
-	fc.Features = make([]*geojson.Feature, 0, 1+len(p.Transects)+taken)
+	fc.Features = make([]*geojson.Feature, 0, 1+len(p.Transects)+2*len(taken))
 	fc.Append(newFeature(orb.Polygon{orbPoints(closed)}, area))
 	for i, tr := range p.Transects {
 		fc.Append(newFeature(orb.LineString(orbPoints([]LonLat{tr.LeadIn, tr.Entry, tr.Exit, tr.LeadOut})),
 			map[string]any{"kind": "transect", "index": i, "photos": tr.Photos}))
 	}
-	for i, ph := range p.Photos[:taken] {
+	for i, ph := range taken {
 		if err := checkPhoto(i, ph); err != nil {
 			return nil, err
 		}
@@ -124,6 +126,7 @@ func PlanGeoJSON(p SurveyPlan, ring []LonLat, cam airframe.Camera, taken int, pr
 		if err != nil {
 			return nil, err
 		}
+		fc.Append(photoFeature(ph, cam))
 		fc.Append(fp)
 	}
 	return json.Marshal(fc)

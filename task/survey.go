@@ -71,18 +71,18 @@ type Transect struct {
 // Photo is one image: planned, or reported by the camera
 // (CAMERA_FEEDBACK).
 type Photo struct {
-	Seq int
-	Pos LonLat
+	Seq int    `json:"seq"`
+	Pos LonLat `json:"pos"`
 	// Time is when the photo was taken; zero for a planned photo, whose
 	// After is the time since the survey's first lead-in.
-	Time  time.Time
-	After time.Duration
+	Time  time.Time     `json:"time,omitzero"`
+	After time.Duration `json:"after,omitempty"`
 	// AltAMSLM and AltRelM are the camera's height above mean sea level
 	// and above home (the ground, flat).
-	AltAMSLM float64
-	AltRelM  float64
+	AltAMSLM float64 `json:"alt_amsl_m"`
+	AltRelM  float64 `json:"alt_rel_m"`
 	// YawDeg is the heading: the image's height lies along it.
-	YawDeg float64
+	YawDeg float64 `json:"yaw_deg"`
 }
 
 // SurveyPlan is how a survey is flown.

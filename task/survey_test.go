@@ -3,6 +3,8 @@ package task
 import (
 	"encoding/json"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -307,8 +309,10 @@ func manyPoints(t testing.TB, n int) []LonLat {
 
 // TestPlanGeoJSON: a 600 × 300 m field surveyed by the heavy multirotor
 // at 2.74 cm and 70 % (transects 45 m apart, photos every 30 m) is drawn
-// as its polygon, its transects in the order flown, and the footprints of
-// the photos taken so far, which cover part of it.
+// as its polygon, its transects in the order flown, and the photos taken
+// so far with their footprints, which cover part of it: drawn where the
+// camera reported them (here 20 m east of the plan's, as wind drift
+// leaves them), not where the plan put them.
 func TestPlanGeoJSON(t *testing.T) {
 	heavy := builtin(t, "heavy-multirotor")
 	ring := localPolygon(t, centre, rotated(600, 300, 90)...)
@@ -320,12 +324,17 @@ func TestPlanGeoJSON(t *testing.T) {
 	if p.SpeedMS > heavy.CruiseSpeed || p.AltM > heavy.Ceiling || len(p.Transects) != 7 {
 		t.Fatalf("plan for the heavy multirotor: %v", p)
 	}
-	b, err := PlanGeoJSON(p, ring, *heavy.Camera, 12, map[string]any{"task": "task-1"})
+	taken := slices.Clone(p.Photos[:12])
+	for i := range taken {
+		taken[i].Pos[0] += 20 / (111320 * math.Cos(taken[i].Pos[1]*math.Pi/180))
+		taken[i].Time, taken[i].After = time.Date(2026, 5, 1, 12, 0, i, 0, time.UTC), 0
+	}
+	b, err := PlanGeoJSON(p, ring, *heavy.Camera, taken, map[string]any{"task": "task-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fc := readGeoJSON(t, b)
-	if fc.Type != "FeatureCollection" || len(fc.Features) != 1+7+12 {
+	if fc.Type != "FeatureCollection" || len(fc.Features) != 1+7+2*12 {
 		t.Fatalf("%d features: %s", len(fc.Features), b)
 	}
 	area := fc.Features[0]
@@ -360,10 +369,24 @@ func TestPlanGeoJSON(t *testing.T) {
 	if last := fc.Features[len(fc.Features)-1]; last.Geometry.Type != "Polygon" || last.Properties["kind"] != "footprint" || last.Properties["seq"] != 11.0 {
 		t.Fatalf("last footprint: %+v", last.Properties)
 	}
+	for i, f := range fc.Features[8:] {
+		if i%2 == 1 {
+			continue
+		}
+		var pt LonLat
+		if err := json.Unmarshal(f.Geometry.Coordinates, &pt); err != nil {
+			t.Fatal(err)
+		}
+		ph := taken[i/2]
+		if f.Geometry.Type != "Point" || f.Properties["kind"] != "photo" || f.Properties["seq"] != float64(ph.Seq) ||
+			pt != ph.Pos || pt == p.Photos[i/2].Pos || f.Properties["time"] != ph.Time.Format(time.RFC3339Nano) {
+			t.Fatalf("photo %d: %s %+v, reported at %v", i/2, f.Geometry.Coordinates, f.Properties, ph.Pos)
+		}
+	}
 
-	// Nothing taken yet: no footprint, nothing covered; more taken than
-	// planned is every photo.
-	b, err = PlanGeoJSON(p, ring, *heavy.Camera, 0, nil)
+	// Nothing taken yet: no footprint, nothing covered; every photo taken
+	// where planned covers the field.
+	b, err = PlanGeoJSON(p, ring, *heavy.Camera, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,17 +394,19 @@ func TestPlanGeoJSON(t *testing.T) {
 	if len(fc.Features) != 8 || fc.Features[0].Properties["covered"] != 0.0 {
 		t.Fatalf("nothing taken: %d features, %+v", len(fc.Features), fc.Features[0].Properties)
 	}
-	b, err = PlanGeoJSON(p, ring, *heavy.Camera, 1<<20, nil)
+	b, err = PlanGeoJSON(p, ring, *heavy.Camera, p.Photos, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fc = readGeoJSON(t, b)
-	if len(fc.Features) != 8+len(p.Photos) || fc.Features[0].Properties["covered"].(float64) < 0.99 {
+	if len(fc.Features) != 8+2*len(p.Photos) || fc.Features[0].Properties["covered"].(float64) < 0.99 {
 		t.Fatalf("all taken: %d features, %+v", len(fc.Features), fc.Features[0].Properties)
 	}
 
-	if _, err := PlanGeoJSON(p, ring, *heavy.Camera, -1, nil); err == nil {
-		t.Fatal("a negative count was written")
+	bad := slices.Clone(taken)
+	bad[3].AltRelM = math.NaN()
+	if _, err := PlanGeoJSON(p, ring, *heavy.Camera, bad, nil); err == nil || !strings.Contains(err.Error(), "photos[3]") {
+		t.Fatalf("a photo at no height: %v", err)
 	}
 	relay := builtin(t, "tethered-multirotor")
 	relay.Camera = nil

@@ -101,4 +101,9 @@ type Task struct {
 	// CoverageCostKm2h is the coverage the chosen option costs, in km²·h
 	// of the area left without public signal.
 	CoverageCostKm2h float64 `json:"coverage_cost_km2h"`
+	// Parent is the fire this task is a part of, flown at once with the
+	// other parts by other drones (its cost is counted in the parent's);
+	// Parts are a parent's parts.
+	Parent string   `json:"parent,omitempty"`
+	Parts  []string `json:"parts,omitempty"`
 }

@@ -493,7 +493,7 @@ func (f *scriptedFleet) ApproveTask(_ context.Context, id string) (task.Task, er
 }
 
 // Survey plans a survey task for drone 5, a heavy multirotor, as the
-// controller does, with the photos taken so far.
+// controller does, with the photos taken so far where they were reported.
 func (f *scriptedFleet) Survey(_ context.Context, id string) (fleet.SurveyView, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -512,7 +512,13 @@ func (f *scriptedFleet) Survey(_ context.Context, id string) (fleet.SurveyView, 
 	if err != nil {
 		return fleet.SurveyView{}, fmt.Errorf("%w: %s: drone 5: %v", fleet.ErrLimit, id, err)
 	}
-	return fleet.SurveyView{Drone: 5, Camera: *heavy.Camera, Plan: p, Polygon: slices.Clone(t.Polygon), Taken: f.taken[id]}, nil
+	// The photos taken are where the camera reported them: the plan's
+	// first ones, a few metres east as a crosswind leaves them.
+	taken := slices.Clone(p.Photos[:min(f.taken[id], len(p.Photos))])
+	for i := range taken {
+		taken[i].Pos[0] += 4e-5
+	}
+	return fleet.SurveyView{Drone: 5, Camera: *heavy.Camera, Plan: p, Polygon: slices.Clone(t.Polygon), Taken: len(taken), Photos: taken}, nil
 }
 
 // takePhotos records n photos taken for a survey task.

@@ -29,6 +29,7 @@ type apiFake struct {
 	preview func() (fleet.Plan, error)
 	deploy  func() error
 	order   func(id int, o fleet.Order) error
+	survey  func(id string) (fleet.SurveyView, error)
 
 	log []fleet.Event
 
@@ -105,6 +106,9 @@ func (f *apiFake) ReassignTask(_ context.Context, id string, drone int) (task.Ta
 }
 
 func (f *apiFake) Survey(_ context.Context, id string) (fleet.SurveyView, error) {
+	if f.survey != nil {
+		return f.survey(id)
+	}
 	return fleet.SurveyView{}, fmt.Errorf("%w: %q", fleet.ErrUnknownTask, id)
 }
 func (f *apiFake) Subscribe() (<-chan fleet.Event, func()) {

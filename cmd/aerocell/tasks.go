@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aerocell/aerocell/api"
 	"github.com/aerocell/aerocell/coverage"
 	"github.com/aerocell/aerocell/task"
 )
@@ -21,8 +23,11 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	af.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: aerocell tasks [--api URL] [--token TOKEN] [--json] [ID [cancel | approve | reassign DRONE]]\n"+
-			"       aerocell tasks [flags] add drop|survey|fire [task flags]\n\n"+
+			"       aerocell tasks [flags] add drop|survey|fire [task flags]\n"+
+			"       aerocell tasks [flags] survey ID [--out FILE]\n\n"+
 			"Lists the drops, surveys and fire tasks; with ID shows one, or cancels, approves or reassigns it;\n"+
+			"survey writes a survey's GeoJSON (its area and transects, and each photo taken where the drone\n"+
+			"reported it, with its ground footprint: what a photogrammetry tool needs) to FILE or stdout;\n"+
 			"add asks for one (a commander's token). Task flags (after the kind):\n"+
 			"  drop:   --lat --lon --mass-kg\n  survey: --area FILE.geojson (or --polygon \"lon,lat lon,lat ...\") --gsd-cm --overlap-pct\n"+
 			"  fire:   --lat --lon --litres\n  all:    --deadline (e.g. 20m) [--priority 0-9] [--team NAME] [--note TEXT]\n\nFlags:")
@@ -62,6 +67,8 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		return show(t)
+	case rest[0] == "survey":
+		return writeSurvey(ctx, c, rest[1:], stdout, stderr)
 	case len(rest) == 1:
 		t, err := c.Task(ctx, rest[0])
 		if err != nil {
@@ -90,6 +97,58 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return show(t)
+}
+
+// writeSurvey writes `survey ID [--out FILE]`: the survey's GeoJSON from
+// the daemon, to FILE (and a line saying what it holds) or to stdout.
+func writeSurvey(ctx context.Context, c *api.Client, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tasks survey", stderr)
+	out := fs.String("out", "", "write the GeoJSON to this file instead of stdout")
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:] // survey ID [--out FILE]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	more := fs.Args()
+	if id == "" && len(more) > 0 {
+		id, more = more[0], more[1:] // survey [--out FILE] ID
+	}
+	switch {
+	case id == "":
+		return usageError{"survey needs a task ID"}
+	case len(more) > 0:
+		return usageError{fmt.Sprintf("unexpected %q after survey %s", more[0], id)}
+	}
+	b, err := c.TaskSurvey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err := fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return err
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil || len(fc.Features) == 0 {
+		return fmt.Errorf("survey %s: the daemon's answer is not a survey's GeoJSON: %v", id, err)
+	}
+	a := fc.Features[0].Properties
+	_, err = fmt.Fprintf(stdout, "%s: %v of %v photos taken, %.1f%% of the area covered: %s\n", id, a["photos_taken"], a["photos"],
+		100*toFloat(a["covered"]), *out)
+	return err
+}
+
+func toFloat(v any) float64 {
+	f, _ := v.(float64)
+	return f
 }
 
 // parseTaskRequest reads `add KIND [task flags]` into a request, checked
