@@ -214,24 +214,23 @@ func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Netw
 // placeHeld places stations for a group of battery drones, free of them
 // available. Each station costs the drones its rotation needs, from its
 // distance to the launch points, the wind and the battery swap (see
-// holdLoad); none is farther than the drones can hold at all (moved in).
+// Hold.PostLoad); none is farther than is worth its cost (moved in).
 // Over the horizon S stations of load L served by free drones give
 // S·min(1, free/(S·L)) stations' worth of coverage: more stations than the
 // drones keep served continuously add nothing once S·L passes free, and
 // fewer leave drones idle. The group places the nearest whole number of
-// stations to free/L, shown as intermittent when their load exceeds the
-// drones. It returns the placement, the drones it uses and whether it is
-// intermittent.
+// stations to free/L (Hold.Posts, L the cheapest post's), shown as
+// intermittent when their load exceeds the drones. It returns the
+// placement, the drones it uses and whether it is intermittent.
 func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions, free float64) (coverage.Placement, float64, bool, error) {
 	reach := l.holdReachM(g.prof, c.AltM)
 	if reach == 0 {
 		return coverage.Placement{}, 0, false, nil // the wind forbids it
 	}
-	k0 := l.holdLoad(g.prof, g.launch, g.launch[0], c.AltM)
-	if k0 == 0 {
+	limit := l.hold().Posts(g.prof, free, l.region.Area, g.launch, c.AltM)
+	if limit == 0 {
 		return coverage.Placement{}, 0, false, nil
 	}
-	limit := max(1, min(int(math.Round(free/k0)), int(math.Floor(free+1e-9))))
 	pl, err := coverage.Place(opts)
 	if err != nil {
 		return coverage.Placement{}, 0, false, err
@@ -242,6 +241,7 @@ func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions,
 			return coverage.Placement{}, 0, false, err
 		}
 	}
+	reach = l.hold().StationReachM(g.prof, c.AltM, opts.RadiusM, free/float64(len(pl.Disks)), g.launch, l.region.Area)
 	cost, ok := l.fitHeld(g, &pl, c.AltM, reach)
 	if !ok {
 		return coverage.Placement{}, 0, false, nil
@@ -254,8 +254,8 @@ func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions,
 func (l *loop) fitHeld(g *group, pl *coverage.Placement, altM, reach float64) (float64, bool) {
 	cost := 0.0
 	for i := range pl.Disks {
-		pl.Disks[i].C = bringWithin(pl.Disks[i].C, g.launch, reach)
-		k := l.holdLoad(g.prof, g.launch, pl.Disks[i].C, altM)
+		pl.Disks[i].C = BringInto(pl.Disks[i].C, g.launch, reach, l.region.Area)
+		k := l.hold().PostLoad(g.prof, g.launch, pl.Disks[i].C, altM)
 		if k == 0 {
 			return cost, false
 		}
@@ -363,6 +363,30 @@ func (l *loop) replanAround(empty []string) {
 	}
 }
 
+// perStation is how many drones of airframe name there are for each of
+// its stations in the plan.
+func (l *loop) perStation(name string) float64 {
+	n, k := l.strength(name)
+	return float64(n) / float64(max(k, 1))
+}
+
+// strength is how many drones of airframe name are in service (heard, not
+// failed, excluded or under a commander's orders) and how many stations
+// of it the plan has.
+func (l *loop) strength(name string) (drones, stations int) {
+	for _, d := range l.drones {
+		if d.profile.Name == name && d.heard && !d.tel.Lost && d.rec.Failed == "" && !d.rec.Excluded && d.rec.Manual == nil {
+			drones++
+		}
+	}
+	for _, st := range l.st.Plan.Stations {
+		if st.Profile == name {
+			stations++
+		}
+	}
+	return drones, stations
+}
+
 // grow adds a station back to a plan shrunk by losses when a drone able to
 // hold it is free again (back from a lost link, a new battery): the new
 // station starts where the drone stands and the re-plan moves the fewest
@@ -461,9 +485,9 @@ func (l *loop) replanMoves(reason string) error {
 		st := &plan.Stations[mv.Index]
 		c := res.Disks[mv.Index].C
 		if p := l.cfg.Profiles[st.Profile]; !p.Tethered() {
-			// never farther than its drones can hold it
+			// never farther than its drones hold it at a useful cost
 			if from := l.launchPointsOf(p.Name); len(from) > 0 {
-				c = bringWithin(c, from, l.holdReachM(p, st.AltM))
+				c = BringInto(c, from, l.hold().StationReachM(p, st.AltM, st.RadiusM[primary], l.perStation(p.Name), from, reg.Area), reg.Area)
 			}
 		}
 		ll := reg.Projection.Inverse(c)
