@@ -276,19 +276,7 @@ func (l *loop) stationDisks(plan *Plan, n Network) []coverage.Disk {
 }
 
 func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite, intermittent bool) {
-	nets := []Network{}
-	radius := map[Network]float64{}
-	for _, n := range Networks {
-		if l.st.Incident.wants(n) && p.carries(n) {
-			nets = append(nets, n)
-		}
-	}
-	if p.carries(Public) {
-		radius[Public] = cells.PublicRadiusM
-	}
-	if p.carries(Private) {
-		radius[Private] = cells.PrivateRadiusM
-	}
+	radius, nets := l.cellsOf(p, cells)
 	for i, dk := range pl.Disks {
 		ll := reg.Projection.Inverse(dk.C)
 		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
@@ -303,6 +291,25 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 	if plan.LowerBound == 0 || pl.LowerBound < plan.LowerBound {
 		plan.LowerBound = pl.LowerBound
 	}
+}
+
+// cellsOf are the radii of airframe p's cells as planned in cells, and
+// the wanted networks a station of p serves.
+func (l *loop) cellsOf(p Profile, cells coverage.Cells) (map[Network]float64, []Network) {
+	nets := []Network{}
+	radius := map[Network]float64{}
+	for _, n := range Networks {
+		if l.st.Incident.wants(n) && p.carries(n) {
+			nets = append(nets, n)
+		}
+	}
+	if p.carries(Public) {
+		radius[Public] = cells.PublicRadiusM
+	}
+	if p.carries(Private) {
+		radius[Private] = cells.PrivateRadiusM
+	}
+	return radius, nets
 }
 
 // measurePlan fills the plan's coverage per network from its stations:
@@ -393,12 +400,13 @@ func (l *loop) strength(name string) (drones, stations int) {
 // stations to make room for it.
 func (l *loop) grow() {
 	plan := l.st.Plan
-	if plan == nil || len(plan.Stations) >= plan.Planned || l.region == nil {
+	if plan == nil || l.region == nil {
 		return
 	}
+	shrunk := len(plan.Stations) < plan.Planned
 	var spare *drone
 	for _, d := range l.candidates() {
-		if !d.profile.Tethered() && !l.clk.Now().Before(d.growAfter) {
+		if !d.profile.Tethered() && !l.clk.Now().Before(d.growAfter) && (shrunk || l.unplanned(d.profile)) {
 			spare = d
 			break
 		}
@@ -406,17 +414,9 @@ func (l *loop) grow() {
 	if spare == nil {
 		return
 	}
-	radius := map[Network]float64{}
-	nets := []Network{}
-	alt := 0.0
-	for _, st := range plan.Stations {
-		if st.Profile == spare.profile.Name {
-			radius, nets, alt = maps.Clone(st.RadiusM), slices.Clone(st.Networks), st.AltM
-			break
-		}
-	}
+	radius, nets, alt := l.radioPlan(spare.profile)
 	if alt == 0 {
-		return // no station of this airframe to take its radio plan from
+		return // no cell worth a station
 	}
 	next := 0
 	for _, st := range plan.Stations {
@@ -449,6 +449,58 @@ func (l *loop) grow() {
 		l.emit(Event{Kind: EventPlanFailed, Severity: Warning, Text: "re-plan failed: " + err.Error()})
 	}
 	l.dirty = true
+}
+
+// unplanned reports whether battery airframe p has drones the plan does
+// not use: the plan is short of its target, and p has fewer stations than
+// its drones keep served (Posts). Drones heard, or whose airframe became
+// known, after the plan was made are planned this way; before, four
+// heavies that declared their airframe a second after the deployment
+// stayed on the ground for the whole run (gen-s1-09: public 0.14 of a
+// 0.62 bound).
+func (l *loop) unplanned(p Profile) bool {
+	plan, inc := l.st.Plan, l.st.Incident
+	primary := Public
+	if !inc.wants(Public) {
+		primary = Private
+	}
+	if plan.Coverage[primary] >= inc.TargetCoverage {
+		return false
+	}
+	n, k := l.strength(p.Name)
+	_, _, alt := l.radioPlan(p)
+	from := l.launchPointsOf(p.Name)
+	return alt > 0 && len(from) > 0 && k < l.hold().Posts(p, float64(n), l.region.Area, from, alt)
+}
+
+// radioPlan is how a station of airframe p flies: its cells' radii, the
+// wanted networks it serves and its altitude; those of a station of p in
+// the plan, else worked out afresh for the plan's first network (all of
+// p's stations may have been dropped: its drones lost, or between
+// batteries when the last holder had to leave). Altitude 0: no cell of p
+// is worth a station.
+func (l *loop) radioPlan(p Profile) (map[Network]float64, []Network, float64) {
+	for _, st := range l.st.Plan.Stations {
+		if st.Profile == p.Name {
+			return maps.Clone(st.RadiusM), slices.Clone(st.Networks), st.AltM
+		}
+	}
+	env, err := coverage.EnvironmentByName(l.cfg.Env)
+	if err != nil {
+		return nil, nil, 0
+	}
+	for _, n := range Networks {
+		if !l.st.Incident.wants(n) || !p.carries(n) {
+			continue
+		}
+		c, err := l.groupCells(p, env, cellNetwork(n))
+		if err != nil || math.Max(c.PublicRadiusM, c.PrivateRadiusM) < minCellRadiusM {
+			continue
+		}
+		radius, nets := l.cellsOf(p, c)
+		return radius, nets, c.AltM
+	}
+	return nil, nil, 0
 }
 
 // growRetry is how long a drone that could not take a grown station waits
