@@ -18,7 +18,7 @@ import (
 //
 // The estimate, per wanted network:
 //   - each drone's cell is the largest the truth's radio model gives it at
-//     any altitude the airframe can fly;
+//     any altitude the airframe's table lets it hold a station at;
 //   - the tethered drones of one ground station (a launch site) cover at
 //     most one disk centred on it, of that radius plus the tether's length
 //     (any number of cells hovering within a tether of the site lie in
@@ -31,8 +31,8 @@ import (
 //     speed, then climbs), stays until its endurance to the reserve is
 //     spent (the return comes out of the reserve), flies back, waits for
 //     the crew's battery swap and goes again (no swap: one sortie). Wind,
-//     payload mass and launch queues are left out: each would only lower
-//     what the fleet can do;
+//     payload mass and launch queues are left out of this share: each
+//     would only lower what the fleet can do;
 //   - the shares of the drones of one airframe add up to the mean number
 //     of its stations held at once, rounded up, and never more than the
 //     controller gives the airframe (fleet.Hold.Posts: the drones over the
@@ -47,10 +47,12 @@ import (
 // Each network is bounded on its own: a drone flies one altitude for both
 // cells, so the two bounds need not be reachable together.
 //
-// Rounding up, the largest cells and the shortest transits keep it above
-// what a run can hold on average (coverage is concave in the number of
-// stations, so the mean over a run is at most the coverage of the mean
-// number of stations). The placement is a heuristic; AreaCeiling, the
+// The largest cells and the shortest transits keep it above what a run
+// of the controller can hold on average: the stations are those it
+// plans, held without a gap. It is not a bound on every controller (one
+// that flew stations intermittently beyond what their rotations keep
+// served, or beyond the reach their cost is worth, could in principle do
+// better for a while). The placement is a heuristic; AreaCeiling, the
 // area of all those cells over the area's, is the loose bound no
 // placement can beat.
 type Bound struct {
