@@ -108,8 +108,13 @@ func (h Hold) Posts(p Profile, n float64, area coverage.MultiPolygon, from []cov
 }
 
 // usefulLoad is how much dearer than a post over the launch point a
-// station may be, when drones are scarce, for the reach of StationReachM.
-const usefulLoad = 1.25
+// station may be, when drones are scarce, and usefulDuty the least share
+// of the time its drones must keep it served, for the reach of
+// StationReachM.
+const (
+	usefulLoad = 1.25
+	usefulDuty = 0.75
+)
 
 // StationReachM is how far from its launch points (from) a station of
 // battery airframe p, altM high with a cell of radiusM, is placed over
@@ -132,7 +137,7 @@ func (h Hold) StationReachM(p Profile, altM, radiusM, perStation float64, from [
 	for _, f := range from {
 		into = math.Min(into, area.Distance(f)+radiusM)
 	}
-	reach := math.Max(h.ReachM(p, altM, math.Max(perStation, usefulLoad*k0)), into)
+	reach := math.Max(h.ReachM(p, altM, math.Max(perStation/usefulDuty, usefulLoad*k0)), into)
 	return math.Min(reach, hold)
 }
 
