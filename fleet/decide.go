@@ -106,7 +106,7 @@ func (l *loop) health(d *drone) {
 				Text: fmt.Sprintf("drone %d: base station failed", d.id), Reason: "payload reported failed"})
 			l.releaseStation(d, "payload failed")
 		case d.airborne() && (d.tel.Mode == "RTL" || d.tel.Mode == "LAND" || d.tel.Mode == "QRTL" || d.tel.Mode == "QLAND") &&
-			d.op == nil && l.orderedSince(d) > 5*time.Second:
+			d.op == nil && !d.gotoAt.IsZero() && l.clk.Since(d.gotoAt) > 5*time.Second:
 			r.Home, r.HomeReason = true, "autopilot failsafe ("+d.tel.Mode+")"
 			l.emit(Event{Kind: EventDroneFailsafe, Severity: Critical, Drone: d.id, Station: st.ID,
 				Text: fmt.Sprintf("drone %d left its station in %s on its own", d.id, d.tel.Mode), Reason: r.HomeReason})
@@ -147,21 +147,6 @@ func (l *loop) health(d *drone) {
 	if r.Station != "" && d.state == DroneOnStation && d.onStationAt.IsZero() {
 		d.onStationAt = l.clk.Now()
 	}
-}
-
-// orderedSince is how long ago d was last sent to its post: its goto, or
-// its take-off when the climb alone brought it there (a post over its
-// launch point); 0 when never. A failsafe mode after that is the
-// autopilot's, not an order of ours still taking effect.
-func (l *loop) orderedSince(d *drone) time.Duration {
-	at := d.gotoAt
-	if d.takeoffAt.After(at) {
-		at = d.takeoffAt
-	}
-	if at.IsZero() {
-		return 0
-	}
-	return l.clk.Since(at)
 }
 
 // keepThroughLoss reports whether d, whose link is lost, keeps its station
