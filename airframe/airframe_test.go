@@ -120,6 +120,43 @@ func TestRotation(t *testing.T) {
 	}
 }
 
+// A post's load is its rotation's cycle and margin over the time on
+// station, and the posts a group is given the nearest whole number of its
+// drones over that load, never none while a drone can hold one and never
+// more than the drones.
+func TestLoadAndPosts(t *testing.T) {
+	h := builtin(t, Heavy)
+	near := h.Rotation(Post{DistM: 0, AltM: 120}, Wind{}, 0, 6*time.Hour)
+	want := (near.Cycle() + 2*time.Minute).Seconds() / near.OnStation.Seconds()
+	if got := near.Load(2 * time.Minute); math.Abs(got-want) > 1e-12 || got <= 1 {
+		t.Fatalf("load over the site: %v, want %v (> 1)", got, want)
+	}
+	if got := h.Rotation(Post{DistM: 20000, AltM: 120}, Wind{}, 0, 6*time.Hour).Load(0); got != 0 {
+		t.Fatalf("load of an unholdable post: %v, want 0", got)
+	}
+	tt := builtin(t, Tethered)
+	if got := tt.Rotation(Post{AltM: 80}, Wind{}, 0, time.Hour).Load(time.Hour); got != 1 {
+		t.Fatalf("tethered load: %v, want 1", got)
+	}
+	for _, c := range []struct {
+		n, load float64
+		want    int
+	}{
+		{3, 1.6, 2},   // 1.9: two posts, one relief between them
+		{3, 2.4, 1},   // 1.25: one post, two drones waiting their turns
+		{4, 1.6, 3},   // 2.5 rounds up: three posts, served intermittently
+		{1, 1.8, 1},   // one drone still flies its post
+		{2, 0.5, 2},   // never more posts than drones
+		{0.4, 1, 0},   // no drone
+		{3, 0, 0},     // unholdable
+		{2.5, 1.2, 2}, // a fractional free share: no more than its whole drones
+	} {
+		if got := Posts(c.n, c.load); got != c.want {
+			t.Errorf("Posts(%v, %v) = %d, want %d", c.n, c.load, got, c.want)
+		}
+	}
+}
+
 // Wind bows the tether and the gusts push the drone: the reach a ground
 // station orders shrinks as the wind rises, and in still air it is today's
 // 93% of the tether.

@@ -178,6 +178,40 @@ func (a *Airframe) Rotation(p Post, w Wind, payloadKg float64, horizon time.Dura
 	return r
 }
 
+// Load is the drones post costs over the horizon the rotation was worked
+// out for: each drone serves OnStation of every Cycle, and its relief is
+// launched margin early to be sure to be on station in time, so a post
+// costs (Cycle+margin)/OnStation drones; 1 when one drone holds it
+// throughout (tethered, or outlasting the horizon); 0 when it cannot be
+// held.
+//
+// The controller plans with it and the simulator's upper bound counts
+// with it: both must agree on how many drones a post's rotation keeps
+// busy, or the drones waiting for their turn count as idle.
+func (r Rotation) Load(margin time.Duration) float64 {
+	switch {
+	case r.Drones == 0:
+		return 0
+	case r.Drones == 1:
+		return 1
+	}
+	return (r.Cycle() + margin).Seconds() / r.OnStation.Seconds()
+}
+
+// Posts is how many posts n drones of one airframe are given when each
+// post costs load drones (Rotation.Load): the nearest whole number to
+// n/load, at least one and at most n; 0 with no drone (under half of
+// one) or a post that cannot be held (load 0). More posts than the drones
+// keep served add nothing, fewer leave drones idle: rounded up, the
+// posts are served intermittently. The drones beyond the posts'
+// holders are their reliefs, waiting on the ground for their turn.
+func Posts(n, load float64) int {
+	if !(load > 0) || n < 0.5 {
+		return 0
+	}
+	return max(1, min(int(math.Round(n/load)), int(math.Floor(n+1e-9))))
+}
+
 // HoldsIn reports whether the airframe holds a post in wind w: the steady
 // wind and the gust peak within its limits, tethered or free.
 func (a *Airframe) HoldsIn(w Wind) bool {

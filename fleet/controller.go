@@ -202,7 +202,7 @@ func (c *Config) setDefaults() error {
 		c.StartGrace = 15 * time.Second
 	}
 	if c.RotationMargin <= 0 {
-		c.RotationMargin = 2 * time.Minute
+		c.RotationMargin = DefaultRotationMargin
 	}
 	return nil
 }

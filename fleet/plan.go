@@ -214,24 +214,23 @@ func (l *loop) groupCells(p Profile, env coverage.Environment, net coverage.Netw
 // placeHeld places stations for a group of battery drones, free of them
 // available. Each station costs the drones its rotation needs, from its
 // distance to the launch points, the wind and the battery swap (see
-// holdLoad); none is farther than the drones can hold at all (moved in).
+// Hold.PostLoad); none is farther than is worth its cost (moved in).
 // Over the horizon S stations of load L served by free drones give
 // S·min(1, free/(S·L)) stations' worth of coverage: more stations than the
 // drones keep served continuously add nothing once S·L passes free, and
 // fewer leave drones idle. The group places the nearest whole number of
-// stations to free/L, shown as intermittent when their load exceeds the
-// drones. It returns the placement, the drones it uses and whether it is
-// intermittent.
+// stations to free/L (Hold.Posts, L the cheapest post's), shown as
+// intermittent when their load exceeds the drones. It returns the
+// placement, the drones it uses and whether it is intermittent.
 func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions, free float64) (coverage.Placement, float64, bool, error) {
 	reach := l.holdReachM(g.prof, c.AltM)
 	if reach == 0 {
 		return coverage.Placement{}, 0, false, nil // the wind forbids it
 	}
-	k0 := l.holdLoad(g.prof, g.launch, g.launch[0], c.AltM)
-	if k0 == 0 {
+	limit := l.hold().Posts(g.prof, free, l.region.Area, g.launch, c.AltM)
+	if limit == 0 {
 		return coverage.Placement{}, 0, false, nil
 	}
-	limit := max(1, min(int(math.Round(free/k0)), int(math.Floor(free+1e-9))))
 	pl, err := coverage.Place(opts)
 	if err != nil {
 		return coverage.Placement{}, 0, false, err
@@ -242,6 +241,7 @@ func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions,
 			return coverage.Placement{}, 0, false, err
 		}
 	}
+	reach = l.hold().StationReachM(g.prof, c.AltM, opts.RadiusM, free/float64(len(pl.Disks)), g.launch, l.region.Area)
 	cost, ok := l.fitHeld(g, &pl, c.AltM, reach)
 	if !ok {
 		return coverage.Placement{}, 0, false, nil
@@ -254,8 +254,8 @@ func (l *loop) placeHeld(g *group, c coverage.Cells, opts coverage.PlaceOptions,
 func (l *loop) fitHeld(g *group, pl *coverage.Placement, altM, reach float64) (float64, bool) {
 	cost := 0.0
 	for i := range pl.Disks {
-		pl.Disks[i].C = bringWithin(pl.Disks[i].C, g.launch, reach)
-		k := l.holdLoad(g.prof, g.launch, pl.Disks[i].C, altM)
+		pl.Disks[i].C = BringInto(pl.Disks[i].C, g.launch, reach, l.region.Area)
+		k := l.hold().PostLoad(g.prof, g.launch, pl.Disks[i].C, altM)
 		if k == 0 {
 			return cost, false
 		}
@@ -276,19 +276,7 @@ func (l *loop) stationDisks(plan *Plan, n Network) []coverage.Disk {
 }
 
 func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells coverage.Cells, reg *coverage.Region, next *int, fixed *[]coverage.Disk, sites []coverage.PlanarSite, intermittent bool) {
-	nets := []Network{}
-	radius := map[Network]float64{}
-	for _, n := range Networks {
-		if l.st.Incident.wants(n) && p.carries(n) {
-			nets = append(nets, n)
-		}
-	}
-	if p.carries(Public) {
-		radius[Public] = cells.PublicRadiusM
-	}
-	if p.carries(Private) {
-		radius[Private] = cells.PrivateRadiusM
-	}
+	radius, nets := l.cellsOf(p, cells)
 	for i, dk := range pl.Disks {
 		ll := reg.Projection.Inverse(dk.C)
 		st := Station{ID: fmt.Sprintf("S%d", *next), Lat: ll.Lat, Lon: ll.Lon, AltM: cells.AltM,
@@ -303,6 +291,25 @@ func (l *loop) addStations(plan *Plan, pl coverage.Placement, p Profile, cells c
 	if plan.LowerBound == 0 || pl.LowerBound < plan.LowerBound {
 		plan.LowerBound = pl.LowerBound
 	}
+}
+
+// cellsOf are the radii of airframe p's cells as planned in cells, and
+// the wanted networks a station of p serves.
+func (l *loop) cellsOf(p Profile, cells coverage.Cells) (map[Network]float64, []Network) {
+	nets := []Network{}
+	radius := map[Network]float64{}
+	for _, n := range Networks {
+		if l.st.Incident.wants(n) && p.carries(n) {
+			nets = append(nets, n)
+		}
+	}
+	if p.carries(Public) {
+		radius[Public] = cells.PublicRadiusM
+	}
+	if p.carries(Private) {
+		radius[Private] = cells.PrivateRadiusM
+	}
+	return radius, nets
 }
 
 // measurePlan fills the plan's coverage per network from its stations:
@@ -363,18 +370,43 @@ func (l *loop) replanAround(empty []string) {
 	}
 }
 
+// perStation is how many drones of airframe name there are for each of
+// its stations in the plan.
+func (l *loop) perStation(name string) float64 {
+	n, k := l.strength(name)
+	return float64(n) / float64(max(k, 1))
+}
+
+// strength is how many drones of airframe name are in service (heard, not
+// failed, excluded or under a commander's orders) and how many stations
+// of it the plan has.
+func (l *loop) strength(name string) (drones, stations int) {
+	for _, d := range l.drones {
+		if d.profile.Name == name && d.heard && !d.tel.Lost && d.rec.Failed == "" && !d.rec.Excluded && d.rec.Manual == nil {
+			drones++
+		}
+	}
+	for _, st := range l.st.Plan.Stations {
+		if st.Profile == name {
+			stations++
+		}
+	}
+	return drones, stations
+}
+
 // grow adds a station back to a plan shrunk by losses when a drone able to
 // hold it is free again (back from a lost link, a new battery): the new
 // station starts where the drone stands and the re-plan moves the fewest
 // stations to make room for it.
 func (l *loop) grow() {
 	plan := l.st.Plan
-	if plan == nil || len(plan.Stations) >= plan.Planned || l.region == nil {
+	if plan == nil || l.region == nil {
 		return
 	}
+	shrunk := len(plan.Stations) < plan.Planned
 	var spare *drone
 	for _, d := range l.candidates() {
-		if !d.profile.Tethered() && !l.clk.Now().Before(d.growAfter) {
+		if !d.profile.Tethered() && !l.clk.Now().Before(d.growAfter) && (shrunk || l.unplanned(d.profile)) {
 			spare = d
 			break
 		}
@@ -382,17 +414,9 @@ func (l *loop) grow() {
 	if spare == nil {
 		return
 	}
-	radius := map[Network]float64{}
-	nets := []Network{}
-	alt := 0.0
-	for _, st := range plan.Stations {
-		if st.Profile == spare.profile.Name {
-			radius, nets, alt = maps.Clone(st.RadiusM), slices.Clone(st.Networks), st.AltM
-			break
-		}
-	}
+	radius, nets, alt := l.radioPlan(spare.profile)
 	if alt == 0 {
-		return // no station of this airframe to take its radio plan from
+		return // no cell worth a station
 	}
 	next := 0
 	for _, st := range plan.Stations {
@@ -425,6 +449,58 @@ func (l *loop) grow() {
 		l.emit(Event{Kind: EventPlanFailed, Severity: Warning, Text: "re-plan failed: " + err.Error()})
 	}
 	l.dirty = true
+}
+
+// unplanned reports whether battery airframe p has drones the plan does
+// not use: the plan is short of its target, and p has fewer stations than
+// its drones keep served (Posts). Drones heard, or whose airframe became
+// known, after the plan was made are planned this way; before, four
+// heavies that declared their airframe a second after the deployment
+// stayed on the ground for the whole run (gen-s1-09: public 0.14 of a
+// 0.62 bound).
+func (l *loop) unplanned(p Profile) bool {
+	plan, inc := l.st.Plan, l.st.Incident
+	primary := Public
+	if !inc.wants(Public) {
+		primary = Private
+	}
+	if plan.Coverage[primary] >= inc.TargetCoverage {
+		return false
+	}
+	n, k := l.strength(p.Name)
+	_, _, alt := l.radioPlan(p)
+	from := l.launchPointsOf(p.Name)
+	return alt > 0 && len(from) > 0 && k < l.hold().Posts(p, float64(n), l.region.Area, from, alt)
+}
+
+// radioPlan is how a station of airframe p flies: its cells' radii, the
+// wanted networks it serves and its altitude; those of a station of p in
+// the plan, else worked out afresh for the plan's first network (all of
+// p's stations may have been dropped: its drones lost, or between
+// batteries when the last holder had to leave). Altitude 0: no cell of p
+// is worth a station.
+func (l *loop) radioPlan(p Profile) (map[Network]float64, []Network, float64) {
+	for _, st := range l.st.Plan.Stations {
+		if st.Profile == p.Name {
+			return maps.Clone(st.RadiusM), slices.Clone(st.Networks), st.AltM
+		}
+	}
+	env, err := coverage.EnvironmentByName(l.cfg.Env)
+	if err != nil {
+		return nil, nil, 0
+	}
+	for _, n := range Networks {
+		if !l.st.Incident.wants(n) || !p.carries(n) {
+			continue
+		}
+		c, err := l.groupCells(p, env, cellNetwork(n))
+		if err != nil || math.Max(c.PublicRadiusM, c.PrivateRadiusM) < minCellRadiusM {
+			continue
+		}
+		radius, nets := l.cellsOf(p, c)
+		return radius, nets, c.AltM
+	}
+	return nil, nil, 0
 }
 
 // growRetry is how long a drone that could not take a grown station waits
@@ -461,9 +537,9 @@ func (l *loop) replanMoves(reason string) error {
 		st := &plan.Stations[mv.Index]
 		c := res.Disks[mv.Index].C
 		if p := l.cfg.Profiles[st.Profile]; !p.Tethered() {
-			// never farther than its drones can hold it
+			// never farther than its drones hold it at a useful cost
 			if from := l.launchPointsOf(p.Name); len(from) > 0 {
-				c = bringWithin(c, from, l.holdReachM(p, st.AltM))
+				c = BringInto(c, from, l.hold().StationReachM(p, st.AltM, st.RadiusM[primary], l.perStation(p.Name), from, reg.Area), reg.Area)
 			}
 		}
 		ll := reg.Projection.Inverse(c)

@@ -83,6 +83,17 @@ const (
 // controller will order a tethered drone to in wind w.
 func (p Profile) ReachM(w airframe.Wind) float64 { return p.Air.ReachM(w) }
 
+// PlanAltM is the altitude the planner flies airframe p's stations at
+// for network n in environment env and wind w: the radio's best, within
+// the airframe's ceiling and, tethered, its tether's reach in the wind.
+func (p Profile) PlanAltM(env coverage.Environment, n Network, w airframe.Wind) (float64, error) {
+	c, err := p.Radio.PlanCells(env, cellNetwork(n))
+	if err != nil {
+		return 0, fmt.Errorf("fleet: profile %s: %w", p.Name, err)
+	}
+	return p.planAlt(c.AltM, w), nil
+}
+
 // planAlt clamps a planned altitude for the airframe: its ceiling and, for
 // a tethered drone, a share of the tether's reach in wind w (lower in
 // wind, where the tether bows and gusts push the drone about).
