@@ -58,8 +58,10 @@ import (
 type Bound struct {
 	// Coverage is the bound per wanted network.
 	Coverage map[fleet.Network]float64 `json:"coverage"`
-	// AreaCeiling is min(1, the cells' area over the incident's).
-	AreaCeiling map[fleet.Network]float64 `json:"area_ceiling"`
+	// AreaCeiling is min(1, the cells' area over the incident's), on flat
+	// earth; none over terrain, where a cell on a ridge sees farther than
+	// the flat radius at its height above the ground.
+	AreaCeiling map[fleet.Network]float64 `json:"area_ceiling,omitempty"`
 	// Stations is how many stations of each airframe the bound holds.
 	Stations map[string]int `json:"stations"`
 	// HeldShare is the mean share of the run each airframe's drones can be

@@ -21,8 +21,10 @@ import (
 //
 // Like the flat placement, the terrain placement is a heuristic: the
 // result bounds what the controller can hold as well as the placer can
-// place, and the area of all those cells (AreaCeiling, kept) is the loose
-// bound none can beat.
+// place. It may exceed the flat bound (a post over a ridge sees down into
+// the valleys beyond the flat radius at its height above the ground, and
+// the flat bound keeps its stations within the controller's reach), and
+// the flat cells' area is no ceiling for it: AreaCeiling is dropped.
 func boundOverTerrain(sc *Scenario, b *Bound, profiles map[string]fleet.Profile, area coverage.GeoMultiPolygon) error {
 	inc := coverage.Incident{Area: area}
 	if len(sc.noFly) > 0 {
@@ -83,6 +85,6 @@ func boundOverTerrain(sc *Scenario, b *Bound, profiles map[string]fleet.Profile,
 		}
 		b.Coverage[net] = pl.CoverageByNetwork[net.String()].Fraction
 	}
-	b.Terrain = true
+	b.Terrain, b.AreaCeiling = true, nil
 	return nil
 }
