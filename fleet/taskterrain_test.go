@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -75,5 +76,42 @@ func TestFireOverTerrain(t *testing.T) {
 	if _, err := l.planFlight(d, &task.Task{ID: "task-3", Request: task.Request{Kind: task.Fire, Deadline: time.Hour, Point: &off, Litres: 20}}); err == nil ||
 		!strings.Contains(err.Error(), "no terrain") {
 		t.Fatalf("a fire off the DEM: %v", err)
+	}
+}
+
+// TestFireFlownOverSlope: end to end over slopeGround (the simulator's
+// ground and the controller's DEM), a fire 150 m up the slope is flown as
+// a mission and sprayed about SprayAltM above the ground there, and the
+// drone comes home without a crash.
+func TestFireFlownOverSlope(t *testing.T) {
+	r := newRig(t, rigOptions{speed: 40, drones: []sim.DroneConfig{{SysID: 1, Profile: sim.ProfileHeavy, Home: slopeHome}},
+		cfg:    Config{Terrain: slopeGround},
+		simCfg: func(c *sim.Config) { c.Terrain = slopeGround }})
+	r.waitFor("the drone heard, located", 30*time.Second, func(s Snapshot) bool { return s.Located() == 1 })
+	at := task.LonLat{slopeStation.Lon, slopeStation.Lat}
+	fire, err := r.ctl.RequestTask(context.Background(), task.Request{Kind: task.Fire, Deadline: 30 * time.Minute, Point: &at, Litres: 5})
+	if err != nil || fire.Status != task.Assigned {
+		t.Fatalf("a fire 150 m up the slope: %+v %v", fire, err)
+	}
+	s := r.waitFor("the fire done", 30*time.Minute, func(s Snapshot) bool { return taskOf(s, fire.ID).Status.Final() })
+	if got := taskOf(s, fire.ID); got.Status != task.Done {
+		t.Fatalf("the fire ended %+v", got)
+	}
+	litres := 0.0
+	for _, sp := range r.fleet.JobLog().Sprays {
+		litres += sp.Litres
+		g, _ := slopeGround.ElevationM(sp.Pos.Lon, sp.Pos.Lat)
+		if agl := sp.Pos.Alt - g; math.Abs(agl-task.SprayAltM) > 3 || distanceM(sp.Pos.Lat, sp.Pos.Lon, at[1], at[0]) > 10 {
+			t.Fatalf("sprayed %.1f m above the ground, %.0f m from the fire", agl, distanceM(sp.Pos.Lat, sp.Pos.Lon, at[1], at[0]))
+		}
+	}
+	if litres < 4.5 {
+		t.Fatalf("%.1f L sprayed of 5", litres)
+	}
+	r.waitFor("the drone home, down", 20*time.Minute, func(s Snapshot) bool {
+		return len(s.Drones) == 1 && !s.Drones[0].Armed && s.Drones[0].State == DroneIdle
+	})
+	if sd := r.fleet.Drone(1).State(); sd.Failsafe == "crash" {
+		t.Fatalf("the simulated drone crashed: %+v", sd)
 	}
 }
