@@ -14,7 +14,8 @@ import (
 
 // Home is where a drone takes off and returns to: its position and its
 // height above mean sea level. A mission's altitudes are relative to it
-// (the ground is taken as flat at home's height).
+// (the ground is taken as flat at home's height, unless WithGround gives
+// it).
 type Home struct {
 	Pos      LonLat
 	AltAMSLM float64
