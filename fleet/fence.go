@@ -18,6 +18,13 @@ import (
 // keep d's terrain clearance above the ground at the target, and the route
 // there must be one d can climb over within its ceiling (checkTerrain).
 func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
+	return l.checkLimitsAbove(d, lat, lon, alt, d.profile.Air.TerrainClearanceM, "terrain clearance")
+}
+
+// checkLimitsAbove is checkLimits keeping clear metres above the ground
+// over terrain (what names it in the error) instead of d's terrain
+// clearance: a mission's job item keeps its job's height.
+func (l *loop) checkLimitsAbove(d *drone, lat, lon, alt, clear float64, what string) error {
 	p := d.profile
 	if math.IsNaN(alt) {
 		if _, err := l.homeAMSL(d); err != nil {
@@ -32,7 +39,7 @@ func (l *loop) checkLimits(d *drone, lat, lon, alt float64) error {
 		return fmt.Errorf("%w: altitude %.0f m above drone %d's ceiling of %.0f m", ErrLimit, alt, d.id, p.CeilingM)
 	}
 	if l.cfg.Terrain != nil {
-		if err := l.checkTerrain(d, lat, lon, alt); err != nil {
+		if err := l.checkTerrain(d, lat, lon, alt, clear, what); err != nil {
 			return err
 		}
 	} else if alt < 0 {

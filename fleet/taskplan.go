@@ -79,7 +79,15 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		if err != nil {
 			return f, err
 		}
-		opts = append(opts, task.WithTransitAlt(transit))
+		homeAMSL, err := l.homeAMSL(d)
+		if err != nil {
+			return f, err
+		}
+		ground := func(lon, lat float64) (float64, error) {
+			g, err := l.groundM(lat, lon)
+			return g - homeAMSL, err
+		}
+		opts = append(opts, task.WithTransitAlt(transit), task.WithGround(ground))
 	}
 	c, err := task.Estimate(*t, a, from, home.Pos, l.wind, energy, opts...)
 	if err != nil {
@@ -90,21 +98,13 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 	}
 	f.reach, f.on, f.back = c.Reach, c.OnTask, c.Back
 	f.sorties, f.rest = c.Sorties, c.Done-c.Reach-c.OnTask
-	items, err := task.Mission(*t, a, home, l.wind, opts...)
+	plan, err := task.PlanMission(*t, a, home, l.wind, opts...)
 	if err != nil {
 		return f, err
 	}
-	for i := 1; i < len(items); i++ {
-		it := &items[i]
-		switch it.Command {
-		case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_PAYLOAD_PLACE:
-		default:
-			continue
-		}
-		if err := l.checkLimits(d, it.Lat, it.Lon, float64(it.Alt)); err != nil {
-			return f, fmt.Errorf("mission item %d: %w", i, err)
-		}
-		f.end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
+	items := plan.Items
+	if f.end, err = l.checkMission(d, plan); err != nil {
+		return f, err
 	}
 	f.items = items
 	if d.airborne() && len(items) > 1 {
@@ -132,6 +132,99 @@ func (l *loop) planFlight(d *drone, t *task.Task) (flight, error) {
 		}
 	}
 	return f, nil
+}
+
+// workTolM is how far below its job's height a job item may be: the
+// altitude goes as a float32 (a few millimetres at 500 m).
+const workTolM = 0.5
+
+// approachM is the radius around a job item within which a leg into or
+// out of it may come below the terrain clearance, down to the job's
+// height: the final descent to a spray or a drop (a copter's is vertical
+// over the point; a plane's run in is checked outside it).
+const approachM = 100
+
+// checkMission checks plan's NAV items against d's limits before the
+// mission leaves, and returns where it ends. A job item (plan.WorkM > 0)
+// keeps its job's height above the ground under it (a spray 10 m over a
+// hillside is meant), the others d's terrain clearance (checkLimits).
+// Over terrain each leg between two items is sampled over the DEM, the
+// altitude going evenly from one item's to the next's: a leg between two
+// job items (a spray pass, the line between passes) must stay above the
+// ground, any other the terrain clearance but within approachM of a job
+// item, where the job's height is enough. A leg that does not is refused
+// naming the ridge in its way.
+func (l *loop) checkMission(d *drone, plan task.MissionPlan) (mavlink.LatLon, error) {
+	var end mavlink.LatLon
+	prev := -1 // the last item with a position
+	for i := 1; i < len(plan.Items); i++ {
+		it := &plan.Items[i]
+		switch it.Command {
+		case common.MAV_CMD_NAV_WAYPOINT, common.MAV_CMD_NAV_LOITER_TIME, common.MAV_CMD_NAV_PAYLOAD_PLACE:
+		case common.MAV_CMD_NAV_TAKEOFF:
+			prev = i
+			continue
+		default:
+			continue
+		}
+		var err error
+		if w := plan.WorkM[i]; w > 0 && l.cfg.Terrain != nil {
+			err = l.checkLimitsAbove(d, it.Lat, it.Lon, float64(it.Alt), w-workTolM, "job height")
+		} else {
+			err = l.checkLimits(d, it.Lat, it.Lon, float64(it.Alt))
+		}
+		if err == nil && prev >= 0 && l.cfg.Terrain != nil {
+			err = l.checkLeg(d, plan, prev, i)
+		}
+		if err != nil {
+			return end, fmt.Errorf("mission item %d: %w", i, err)
+		}
+		prev = i
+		end = mavlink.LatLon{Lat: it.Lat, Lon: it.Lon}
+	}
+	return end, nil
+}
+
+// checkLeg checks the leg from plan's item i to item j over the DEM (see
+// checkMission).
+func (l *loop) checkLeg(d *drone, plan task.MissionPlan, i, j int) error {
+	home, err := l.homeAMSL(d)
+	if err != nil {
+		return err
+	}
+	a, b := plan.Items[i], plan.Items[j]
+	wa, wb := plan.WorkM[i], plan.WorkM[j]
+	clear := d.profile.Air.TerrainClearanceM
+	n := int(math.Ceil(distanceM(a.Lat, a.Lon, b.Lat, b.Lon) / routeStepM))
+	n = min(max(n, 1), maxRouteSamples)
+	for k := 0; k <= n; k++ {
+		f := float64(k) / float64(n)
+		lat, lon := a.Lat+f*(b.Lat-a.Lat), a.Lon+f*(b.Lon-a.Lon)
+		alt := float64(a.Alt) + f*float64(b.Alt-a.Alt)
+		need, what := clear, "terrain clearance"
+		switch {
+		case wa > 0 && wb > 0:
+			need, what = 0, "the ground"
+		case wa > 0 && distanceM(a.Lat, a.Lon, lat, lon) <= approachM:
+			need, what = min(clear, wa-workTolM), "job height"
+		case wb > 0 && distanceM(b.Lat, b.Lon, lat, lon) <= approachM:
+			need, what = min(clear, wb-workTolM), "job height"
+		}
+		g, err := l.groundM(lat, lon)
+		if err != nil {
+			return err
+		}
+		if agl := home + alt - g; agl < need {
+			top := ridge{lat, lon, g}
+			if need == 0 {
+				return fmt.Errorf("%w: the ridge at %s is in the way of the leg from item %d: drone %d would fly %.0f m below its top",
+					ErrLimit, top, i, d.id, -agl)
+			}
+			return fmt.Errorf("%w: the ridge at %s is in the way of the leg from item %d: drone %d would fly %.0f m above it, below its %s of %.0f m",
+				ErrLimit, top, i, d.id, agl, what, need)
+		}
+	}
+	return nil
 }
 
 // taskTransit is the height above home d's mission for t transits at over

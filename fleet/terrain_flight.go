@@ -137,9 +137,10 @@ func (l *loop) routeNeedFrom(d *drone, lat0, lon0, lat, lon float64) (float64, r
 }
 
 // checkTerrain refuses a target alt metres above d's home at lat, lon that
-// is below d's terrain clearance there, or whose route has a ridge d cannot
-// climb over within its ceiling.
-func (l *loop) checkTerrain(d *drone, lat, lon, alt float64) error {
+// is less than clear metres (d's terrain clearance, or a job's height:
+// what says which) above the ground there, or whose route has a ridge d
+// cannot climb over within its ceiling.
+func (l *loop) checkTerrain(d *drone, lat, lon, alt, clear float64, what string) error {
 	home, err := l.homeAMSL(d)
 	if err != nil {
 		return err
@@ -148,10 +149,9 @@ func (l *loop) checkTerrain(d *drone, lat, lon, alt float64) error {
 	if err != nil {
 		return err
 	}
-	clear := d.profile.Air.TerrainClearanceM
 	if agl := home + alt - g; agl < clear {
-		return fmt.Errorf("%w: %.0f m above home is %.0f m above the ground at %.5f,%.5f, below drone %d's terrain clearance of %.0f m",
-			ErrLimit, alt, agl, lat, lon, d.id, clear)
+		return fmt.Errorf("%w: %.0f m above home is %.0f m above the ground at %.5f,%.5f, below drone %d's %s of %.0f m",
+			ErrLimit, alt, agl, lat, lon, d.id, what, clear)
 	}
 	need, top, err := l.routeNeed(d, lat, lon)
 	if err != nil {
@@ -159,7 +159,7 @@ func (l *loop) checkTerrain(d *drone, lat, lon, alt float64) error {
 	}
 	if need > d.profile.CeilingM {
 		return fmt.Errorf("%w: the ridge at %s needs %.0f m above home to clear by %.0f m, above drone %d's ceiling of %.0f m",
-			ErrLimit, top, need, clear, d.id, d.profile.CeilingM)
+			ErrLimit, top, need, d.profile.Air.TerrainClearanceM, d.id, d.profile.CeilingM)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package task
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -277,4 +279,71 @@ func TestMissionSurveyPlane(t *testing.T) {
 		t.Fatalf("the descent is flown on %.2f°, not along the first transect", hd)
 	}
 	near(t, "descent run", a.Dist(b), (1000-p.AltM)/4*25+800, 0.5)
+}
+
+// hill is the ground's height above home: 200 m at centre, rising 1 m
+// every 10 m east; no tile north of 80°.
+func hill(lon, lat float64) (float64, error) {
+	if lat > 80 {
+		return 0, errors.New("no tile")
+	}
+	return 200 + (lon-centre[0])*111_320*math.Cos(lat*math.Pi/180)/10, nil
+}
+
+// With the ground given, each job item is its height above the ground
+// there (ground + height - home), the transit stays relative to home; the
+// plan says which items are the job's and at what height; a ground that is
+// unknown refuses the mission naming the task's field.
+func TestMissionOverGround(t *testing.T) {
+	heavy := builtin(t, "heavy-multirotor")
+	pt := centre
+	tk := Task{Request: Request{Kind: Fire, Deadline: time.Hour, Point: &pt, Litres: 50}}
+	p, err := PlanMission(tk, heavy, home, airframe.Wind{}, WithTransitAlt(260), WithGround(hill))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrames(t, p.Items)
+	want := "WAYPOINT\nTAKEOFF @260\nWAYPOINT @260\nWAYPOINT @210\nDO_SPRAYER [1 0 0 0]\nLOITER_TIME @210 [240 0 0 0]\nDO_SPRAYER\nWAYPOINT @260\n"
+	if got := script(p.Items); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if w := []float64{0, 0, 0, SprayAltM, 0, SprayAltM, 0, 0}; !slices.Equal(p.WorkM, w) {
+		t.Fatalf("job heights %v, want %v", p.WorkM, w)
+	}
+	// the passes over a polygon on the slope: each end its own ground + 10
+	tk = Task{Request: Request{Kind: Fire, Deadline: time.Hour, Polygon: localPolygon(t, centre, rotated(60, 30, 90)...), Litres: 20}}
+	p, err = PlanMission(tk, heavy, home, airframe.Wind{}, WithTransitAlt(260), WithGround(hill))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := 0
+	for i, it := range p.Items {
+		if p.WorkM[i] == 0 {
+			continue
+		}
+		jobs++
+		g, _ := hill(it.Lon, it.Lat)
+		if d := float64(it.Alt) - (g + SprayAltM); math.Abs(d) > 0.01 {
+			t.Fatalf("item %d at %v m above home, the ground there is %v m above home", i, it.Alt, g)
+		}
+	}
+	if jobs != 1+2*5*2 {
+		t.Fatalf("%d job items\n%s", jobs, script(p.Items))
+	}
+	// a place drop: NAV_PAYLOAD_PLACE at its hold height above the ground
+	place := heavy.Clone()
+	place.Release = []airframe.Release{airframe.ReleasePlace}
+	items, err := Mission(dropTask(centre, 5), place, home, airframe.Wind{}, WithTransitAlt(260), WithGround(hill))
+	if want := "WAYPOINT\nTAKEOFF @260\nWAYPOINT @260\nPAYLOAD_PLACE @230 [30 0 0 0]\nWAYPOINT @260\n"; err != nil || script(items) != want {
+		t.Fatalf("%v\n%s", err, script(items))
+	}
+	// the ground unknown: refused, never guessed
+	far := LonLat{centre[0], 85}
+	if _, err := Mission(dropTask(far, 5), place, home, airframe.Wind{}, WithGround(hill)); fieldOf(err) != "point" || !strings.Contains(err.Error(), "unknown") {
+		t.Fatalf("off the DEM: %v", err)
+	}
+	tk.Polygon = localPolygon(t, far, rotated(60, 30, 90)...)
+	if _, err := Mission(tk, heavy, home, airframe.Wind{}, WithGround(hill)); fieldOf(err) != "polygon" {
+		t.Fatalf("a polygon off the DEM: %v", err)
+	}
 }
