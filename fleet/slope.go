@@ -83,9 +83,9 @@ func (l *loop) gentleRoute(d *drone, lat, lon float64) bool {
 		return false
 	}
 	const span = 90.0
-	maxRise := d.profile.ClimbMS / d.profile.CruiseMS * span
 	dist := distanceM(d.tel.Lat, d.tel.Lon, lat, lon)
 	n := min(max(int(math.Ceil(dist/span)), 1), maxRouteSamples)
+	maxRise := d.profile.ClimbMS / d.profile.CruiseMS * dist / float64(n) // per sample step
 	prev := math.NaN()
 	for i := 0; i <= n; i++ {
 		f := float64(i) / float64(n)
@@ -93,7 +93,7 @@ func (l *loop) gentleRoute(d *drone, lat, lon float64) bool {
 		if err != nil {
 			return false
 		}
-		if g-prev > maxRise*dist/float64(n)/span {
+		if g-prev > maxRise {
 			return false
 		}
 		prev = g
